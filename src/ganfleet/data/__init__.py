@@ -1,0 +1,65 @@
+"""Data sources, all producing one `ClassPartitionedDataset`.
+
+`load_dataset(cfg)` reads the source named by `cfg.name`, then applies the
+options every source shares, in this order: class subset, at most N per class,
+fit to a power-of-two side (images only).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ganfleet.config import DataConfig
+from ganfleet.data.dataset import ClassPartitionedDataset, to_model_space, to_uint8
+from ganfleet.data.digits import load_digits
+from ganfleet.data.npz import load_npz
+from ganfleet.data.transforms import default_image_size, fit_images
+from ganfleet.errors import DataError
+
+Loader = Callable[[DataConfig], ClassPartitionedDataset]
+
+SOURCES: dict[str, Loader] = {
+    "digits": load_digits,
+    "npz": load_npz,
+}
+
+
+def load_raw(cfg: DataConfig) -> ClassPartitionedDataset:
+    """The source's samples at native size, before subset/limit/fit."""
+    try:
+        loader = SOURCES[cfg.name]
+    except KeyError:
+        raise DataError(f"unknown data source {cfg.name!r}; expected one of {', '.join(SOURCES)}") from None
+    return loader(cfg)
+
+
+def load_dataset(cfg: DataConfig) -> ClassPartitionedDataset:
+    """Load, subset, limit and fit the data described by `cfg`."""
+    ds = load_raw(cfg)
+    if cfg.classes is not None:
+        ds = ds.subset(list(cfg.classes))
+    if cfg.max_per_class is not None:
+        ds = ds.limit_per_class(cfg.max_per_class)
+    if ds.is_image:
+        c, h, w = ds.sample_shape
+        size = cfg.image_size or default_image_size(max(h, w))
+        if (h, w) != (size, size):
+            if cfg.fit == "pad" and max(h, w) > size:
+                raise DataError(f"{ds.source}: cannot pad {h}x{w} images to data.image_size={size}; use fit=resize or a larger size")
+            ds = ClassPartitionedDataset(
+                samples=fit_images(ds.samples, size, cfg.fit),
+                labels=ds.labels,
+                class_names=ds.class_names,
+                source=ds.source,
+            )
+    return ds
+
+
+__all__ = [
+    "ClassPartitionedDataset",
+    "SOURCES",
+    "load_dataset",
+    "load_raw",
+    "to_model_space",
+    "to_uint8",
+]

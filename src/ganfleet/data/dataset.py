@@ -1,0 +1,131 @@
+"""The one data type every strategy trains on: an in-memory, class-partitioned dataset."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import torch
+
+from ganfleet.errors import DataError
+
+
+@dataclass
+class ClassPartitionedDataset:
+    """Samples, integer labels, class names and the indices of each class.
+
+    Images are uint8 tensors of shape (N, C, H, W); toy data are float32 points
+    of shape (N, D) with the mixture's mode centres kept for the metrics. Labels
+    are 0..K-1 and index `class_names`. Every class has at least one sample.
+    """
+
+    samples: torch.Tensor
+    labels: torch.Tensor
+    class_names: list[str]
+    source: str
+    mode_centers: torch.Tensor | None = None
+    mode_std: float | None = None
+    class_index: list[torch.Tensor] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.samples.dtype not in (torch.uint8, torch.float32):
+            raise DataError(f"{self.source}: samples must be uint8 images or float32 points, got {self.samples.dtype}")
+        if self.samples.dtype == torch.uint8 and self.samples.ndim != 4:
+            raise DataError(f"{self.source}: images must have shape (N, C, H, W), got {tuple(self.samples.shape)}")
+        if self.samples.dtype == torch.float32 and self.samples.ndim != 2:
+            raise DataError(f"{self.source}: points must have shape (N, D), got {tuple(self.samples.shape)}")
+        self.labels = self.labels.to(torch.int64).reshape(-1)
+        if len(self.labels) != len(self.samples):
+            raise DataError(f"{self.source}: {len(self.samples)} samples but {len(self.labels)} labels; expected one label per sample")
+        k = len(self.class_names)
+        if len(self.labels) and (int(self.labels.min()) < 0 or int(self.labels.max()) >= k):
+            bad = int(self.labels.max()) if int(self.labels.max()) >= k else int(self.labels.min())
+            raise DataError(f"{self.source}: label {bad} out of range; expected 0..{k - 1} for {k} classes")
+        self.class_index = [torch.nonzero(self.labels == c).flatten() for c in range(k)]
+        empty = [self.class_names[c] for c in range(k) if len(self.class_index[c]) == 0]
+        if empty:
+            raise DataError(f"{self.source}: class(es) {', '.join(map(repr, empty))} have no samples; expected at least one per class")
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def is_image(self) -> bool:
+        return self.samples.dtype == torch.uint8
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        """(C, H, W) for images, (D,) for points."""
+        return tuple(self.samples.shape[1:])
+
+    @property
+    def counts(self) -> list[int]:
+        return [len(ix) for ix in self.class_index]
+
+    @property
+    def prior(self) -> list[float]:
+        """Empirical class prior p(y) = n_k / N."""
+        n = len(self.labels)
+        return [c / n for c in self.counts]
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    # ------------------------------------------------------------------ access
+
+    def class_samples(self, k: int) -> torch.Tensor:
+        """All raw samples of class k (uint8 images or float points)."""
+        return self.samples[self.class_index[k]]
+
+    def subset(self, classes: list[int]) -> ClassPartitionedDataset:
+        """Keep only `classes` (indices into this dataset), relabelled 0..len-1 in the given order."""
+        for c in classes:
+            if not 0 <= c < self.n_classes:
+                raise DataError(f"{self.source}: class {c} out of range; expected 0..{self.n_classes - 1}")
+        remap = torch.full((self.n_classes,), -1, dtype=torch.int64)
+        remap[torch.tensor(classes, dtype=torch.int64)] = torch.arange(len(classes))
+        keep = remap[self.labels] >= 0
+        centers = self.mode_centers[classes] if self.mode_centers is not None and len(self.mode_centers) == self.n_classes else self.mode_centers
+        return ClassPartitionedDataset(
+            samples=self.samples[keep],
+            labels=remap[self.labels[keep]],
+            class_names=[self.class_names[c] for c in classes],
+            source=self.source,
+            mode_centers=centers,
+            mode_std=self.mode_std,
+        )
+
+    def limit_per_class(self, n: int) -> ClassPartitionedDataset:
+        """Keep the first `n` samples of each class (deterministic)."""
+        keep = torch.cat([ix[:n] for ix in self.class_index]).sort().values
+        return ClassPartitionedDataset(
+            samples=self.samples[keep],
+            labels=self.labels[keep],
+            class_names=list(self.class_names),
+            source=self.source,
+            mode_centers=self.mode_centers,
+            mode_std=self.mode_std,
+        )
+
+    def fingerprint(self) -> str:
+        """SHA-256 of samples, labels and class names: identifies the exact data a model saw."""
+        h = hashlib.sha256()
+        h.update(self.samples.contiguous().numpy().tobytes())
+        h.update(self.labels.numpy().tobytes())
+        h.update("\n".join(self.class_names).encode())
+        return h.hexdigest()
+
+
+def to_model_space(samples: torch.Tensor) -> torch.Tensor:
+    """uint8 images -> float32 in [-1, 1]; float points pass through unchanged."""
+    if samples.dtype == torch.uint8:
+        return samples.to(torch.float32).div_(127.5).sub_(1.0)
+    return samples.to(torch.float32)
+
+
+def to_uint8(images: torch.Tensor) -> torch.Tensor:
+    """Float images in [-1, 1] -> uint8 in [0, 255] (clamped, rounded)."""
+    return images.add(1.0).mul(127.5).round().clamp(0, 255).to(torch.uint8)

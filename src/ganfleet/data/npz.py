@@ -1,0 +1,52 @@
+"""NumPy archives with arrays `x` (N, H, W[, C]) uint8 and `y` (N,) integer labels."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ganfleet.config import DataConfig
+from ganfleet.data.dataset import ClassPartitionedDataset
+from ganfleet.errors import DataError
+
+
+def load_npz(cfg: DataConfig) -> ClassPartitionedDataset:
+    """Load `x`, `y` and optional `class_names` from the .npz at `data.path`."""
+    if not cfg.path:
+        raise DataError("npz: data.path (--data-dir) must name an .npz file with arrays x and y")
+    path = Path(cfg.path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such .npz file")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {k: archive[k] for k in archive.files}
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise DataError(f"{path}: not a readable .npz archive ({exc})") from None
+    for key in ("x", "y"):
+        if key not in arrays:
+            raise DataError(f"{path}: missing array {key!r}; expected x (N,H,W[,C]) uint8 and y (N,) labels, found {sorted(arrays)}")
+    x, y = arrays["x"], arrays["y"]
+    if x.dtype != np.uint8 or x.ndim not in (3, 4):
+        raise DataError(f"{path}: x must be uint8 of shape (N,H,W) or (N,H,W,C), got {x.dtype} {x.shape}")
+    if x.ndim == 4 and x.shape[-1] not in (1, 3):
+        raise DataError(f"{path}: x must have 1 or 3 channels last, got shape {x.shape}")
+    if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
+        raise DataError(f"{path}: y must be a 1-D integer array, got {y.dtype} {y.shape}")
+    if x.shape[1] != x.shape[2]:
+        raise DataError(f"{path}: images must be square, got {x.shape[1]}x{x.shape[2]}")
+    if len(y) and y.min() < 0:
+        raise DataError(f"{path}: label {int(y.min())} out of range; expected labels >= 0")
+    n_classes = int(y.max()) + 1 if len(y) else 0
+    names = [str(c) for c in range(n_classes)]
+    if "class_names" in arrays:
+        names = [str(s) for s in arrays["class_names"].tolist()]
+    images = x[:, None] if x.ndim == 3 else np.transpose(x, (0, 3, 1, 2))
+    return ClassPartitionedDataset(
+        samples=torch.from_numpy(np.ascontiguousarray(images)),
+        labels=torch.from_numpy(y.astype(np.int64)),
+        class_names=names,
+        source=str(path),
+    )
