@@ -12,5 +12,6 @@ class's generator.
 __version__ = "0.1.0"
 
 from ganfleet.errors import CheckpointError, ConfigError, DataError, GanfleetError
+from ganfleet.fleet import Fleet
 
-__all__ = ["GanfleetError", "DataError", "ConfigError", "CheckpointError", "__version__"]
+__all__ = ["Fleet", "GanfleetError", "DataError", "ConfigError", "CheckpointError", "__version__"]

@@ -56,7 +56,7 @@ class DataConfig:
     split: str = option("train", "which split to load: train or test")
     classes: list[int] | None = option(None, "train on this subset of class indices only (relabelled 0..k-1, names kept)")
     max_per_class: int | None = option(None, "keep at most this many images per class (the first ones, deterministic)")
-    image_size: int | None = option(None, "side length after fitting; default: next power of two >= the native size, at least 16")
+    image_size: int | None = option(None, "side length after fitting; default: next power of two >= the native size, at least 32")
     fit: str = option("resize", "how images reach image_size: resize (bilinear, as the paper's code) or pad (zero border)")
     mixture: str = option("ring8", "toy data only: " + ", ".join(TOY_MIXTURES))
     toy_per_class: int = option(2000, "toy data only: points drawn per mixture component (class)")
@@ -68,8 +68,8 @@ class DataConfig:
         _check_choice("data", "mixture", self.mixture, TOY_MIXTURES)
         _check_positive("data", "max_per_class", self.max_per_class, allow_none=True)
         _check_positive("data", "toy_per_class", self.toy_per_class)
-        if self.image_size is not None and (self.image_size < 16 or self.image_size & (self.image_size - 1)):
-            raise ConfigError(f"data.image_size: expected a power of two >= 16, got {self.image_size}")
+        if self.image_size is not None and (self.image_size < 32 or self.image_size & (self.image_size - 1)):
+            raise ConfigError(f"data.image_size: expected a power of two >= 32, got {self.image_size}")
         if self.classes is not None and len(set(self.classes)) != len(self.classes):
             raise ConfigError(f"data.classes: duplicate class indices in {self.classes}")
 

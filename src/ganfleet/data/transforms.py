@@ -6,9 +6,12 @@ import torch
 import torch.nn.functional as F
 
 
+MIN_IMAGE_SIZE = 32
+
+
 def default_image_size(native: int) -> int:
-    """Next power of two >= the native side, at least 16 (the discriminator halves the side four times)."""
-    size = 16
+    """Next power of two >= the native side, at least 32 (see MIN_IMAGE_SIZE in models.ModelSpec)."""
+    size = MIN_IMAGE_SIZE
     while size < native:
         size *= 2
     return size

@@ -1,0 +1,129 @@
+"""The trained artifact: a run directory loaded as a set of generators that sample by label."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import torch
+import torch.nn as nn
+
+from ganfleet.errors import CheckpointError
+from ganfleet.models import ModelSpec, build_generator
+from ganfleet.sampling import default_member, generate
+from ganfleet.train.checkpoint import load_generator_weights
+from ganfleet.train.pair import Member
+from ganfleet.train.rundir import RunDir
+from ganfleet.train.seeds import derive_seed
+
+Prior = Literal["empirical", "uniform"]
+
+
+class Fleet:
+    """Generators of one run, with the class names and class prior they were trained on.
+
+    `sample(n)` draws labels from the class prior p(y) (the training data's
+    class frequencies, or uniform) and calls the generator of each label.
+    """
+
+    def __init__(self, manifest: dict, generators: dict[str, nn.Module], steps: dict[str, int], device: torch.device) -> None:
+        self.manifest = manifest
+        self.generators = generators
+        self.steps = steps
+        self.device = device
+        self.members = [Member(m["name"], m["label"], m["conditional"], tuple(m["classes"])) for m in manifest["members"] if m["name"] in generators]
+        self.spec = ModelSpec.from_dict(manifest["model"])
+
+    @classmethod
+    def load(cls, path: str | Path, device: str | torch.device = "cpu") -> Fleet:
+        """Rebuild every generator from `path`'s manifest and newest valid checkpoints (no code is unpickled)."""
+        run = RunDir(path)
+        manifest = run.read_manifest()
+        spec = ModelSpec.from_dict(manifest["model"])
+        n_classes = len(manifest["data"]["class_names"])
+        device = torch.device(device)
+        generators: dict[str, nn.Module] = {}
+        steps: dict[str, int] = {}
+        for m in manifest["members"]:
+            g = build_generator(spec.conditional(n_classes) if m["conditional"] else spec)
+            weights, steps[m["name"]] = load_generator_weights(run.pair_dir(m["name"]))
+            try:
+                g.load_state_dict(weights)
+            except RuntimeError as exc:
+                raise CheckpointError(f"{run.pair_dir(m['name'])}: generator weights do not match the manifest's model ({exc})") from None
+            generators[m["name"]] = g.to(device).eval()
+        return cls(manifest, generators, steps, device)
+
+    # ------------------------------------------------------------------ description
+
+    @property
+    def strategy(self) -> str:
+        return self.manifest["strategy"]
+
+    @property
+    def class_names(self) -> list[str]:
+        return list(self.manifest["data"]["class_names"])
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def prior(self) -> list[float]:
+        return list(self.manifest["data"]["prior"])
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        return self.spec.sample_shape
+
+    def is_conditional(self, member: str | None = None) -> bool:
+        """Whether samples of `member` (default routing if None) can be asked for by label."""
+        name = member if member is not None else default_member(self.members)
+        if name is None:
+            return True
+        return self._member(name).conditional
+
+    def _member(self, name: str) -> Member:
+        for m in self.members:
+            if m.name == name:
+                return m
+        raise CheckpointError(f"fleet has no member {name!r}; members are {', '.join(m.name for m in self.members)}")
+
+    # ------------------------------------------------------------------ sampling
+
+    def draw_labels(self, n: int, seed: int | None = None, prior: Prior = "empirical") -> torch.Tensor:
+        """n labels drawn from the class prior (empirical class frequencies, or uniform)."""
+        if prior not in ("empirical", "uniform"):
+            raise ValueError(f"prior must be 'empirical' or 'uniform', got {prior!r}")
+        weights = torch.tensor(self.prior if prior == "empirical" else [1.0] * self.n_classes, dtype=torch.float64)
+        g = torch.Generator().manual_seed(seed if seed is not None else torch.seed())
+        return torch.multinomial(weights, n, replacement=True, generator=g)
+
+    def sample(self, n: int, labels: torch.Tensor | list[int] | None = None, seed: int | None = None,
+               member: str | None = None, prior: Prior = "empirical", batch_size: int = 1024) -> torch.Tensor:
+        """n samples (N, C, H, W) in [-1, 1] (points (N, D) for toy data), on the CPU.
+
+        labels: one per sample, or None to draw them from `prior`. member: a
+        generator to use for every sample (e.g. "global"); None routes by label.
+        The same seed gives the same samples whatever the batch size; given
+        labels, sample i depends only on (seed, i, labels[i]).
+        """
+        conditional = self.is_conditional(member)
+        if labels is not None:
+            if not conditional:
+                raise ValueError("this fleet's generator is unconditional: it cannot sample by label (pass labels=None)")
+            labels = torch.as_tensor(labels, dtype=torch.int64).reshape(-1)
+            if len(labels) != n:
+                raise ValueError(f"got {len(labels)} labels for n={n} samples")
+            if len(labels) and (int(labels.min()) < 0 or int(labels.max()) >= self.n_classes):
+                raise ValueError(f"labels must be in 0..{self.n_classes - 1}")
+        seed = seed if seed is not None else torch.seed()
+        z = torch.randn(n, self.spec.latent_dim, generator=torch.Generator().manual_seed(seed))
+        if labels is None and conditional:
+            labels = self.draw_labels(n, seed=derive_seed(seed, "labels"), prior=prior)
+        out = []
+        for start in range(0, n, batch_size):
+            zb = z[start : start + batch_size].to(self.device)
+            yb = labels[start : start + batch_size].to(self.device) if labels is not None else None
+            out.append(generate(self.generators, self.members, zb, yb, member).cpu())
+        return torch.cat(out) if out else torch.empty((0,) + self.sample_shape)

@@ -1,0 +1,120 @@
+"""The DC-GAN generator and discriminator of the paper (SPEC 2a, Tables 1-4).
+
+Layer for layer as the tables and the reference code they come from:
+
+Generator: Linear(latent [+ K one-hot] -> 128*s*s), s = image/4; reshape;
+BatchNorm(eps 1e-5); Upsample x2; Conv3x3(128->128); BatchNorm(eps); LeakyReLU(0.2);
+Upsample x2; Conv3x3(128->64); BatchNorm(eps); LeakyReLU(0.2); Conv3x3(64->C); Tanh.
+There is no activation after the Linear: the tables print ReLU (or LeakyReLU) there,
+the published code has none.
+
+Discriminator: four blocks Conv3x3 stride 2 (C->16->32->64->128), each LeakyReLU(0.2)
+and Dropout2d(0.25) (channel dropout, as the reference code; the tables print
+"Dropout"), then BatchNorm(eps) on all but the first; Linear(128*(image/16)^2 -> 1).
+The module returns logits: the paper's Sigmoid is folded into the losses
+(binary cross-entropy on logits), which is the same function, computed stably.
+
+`bn_eps` is 0.8 for arch `paper` (the reference code passes 0.8 as BatchNorm's
+second positional argument, which is eps, not momentum) and 1e-5 for `dcgan`.
+`width` scales every channel count (1.0 is the paper).
+
+Conditioning (strategy `cgan`): the generator concatenates the one-hot label to
+the noise (input 110 = 100 + 10 as Table 3); the discriminator is a projection
+discriminator (Miyato & Koyama, 2018): logit = linear(h) + <embed(y), h>, where
+h are the flattened features. Projection keeps the unconditional trunk intact,
+so the conditional and unconditional discriminators have the same layers.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def scaled(channels: int, width: float) -> int:
+    """Channel count scaled by the width multiplier (at least 1)."""
+    return max(1, round(channels * width))
+
+
+class Generator(nn.Module):
+    """DC-GAN generator: noise (and optionally a label) -> image in [-1, 1]."""
+
+    def __init__(self, image_size: int, channels: int, latent_dim: int = 100, width: float = 1.0,
+                 bn_eps: float = 1e-5, n_classes: int = 0) -> None:
+        super().__init__()
+        if image_size % 4:
+            raise ValueError(f"image_size must be a multiple of 4, got {image_size}")
+        self.latent_dim = latent_dim
+        self.n_classes = n_classes
+        self.init_size = image_size // 4
+        c1, c2 = scaled(128, width), scaled(64, width)
+        self.c1 = c1
+        self.project = nn.Linear(latent_dim + n_classes, c1 * self.init_size**2)
+        self.blocks = nn.Sequential(
+            nn.BatchNorm2d(c1),  # eps 1e-5 here in both presets, as Table 1
+            nn.Upsample(scale_factor=2),
+            nn.Conv2d(c1, c1, 3, stride=1, padding=1),
+            nn.BatchNorm2d(c1, eps=bn_eps),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Upsample(scale_factor=2),
+            nn.Conv2d(c1, c2, 3, stride=1, padding=1),
+            nn.BatchNorm2d(c2, eps=bn_eps),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(c2, channels, 3, stride=1, padding=1),
+            nn.Tanh(),
+        )
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        if self.n_classes:
+            if labels is None:
+                raise ValueError("this generator is conditional: pass labels")
+            z = torch.cat([z, F.one_hot(labels, self.n_classes).to(z.dtype)], dim=1)
+        h = self.project(z).view(z.shape[0], self.c1, self.init_size, self.init_size)
+        return self.blocks(h)
+
+
+class Discriminator(nn.Module):
+    """DC-GAN discriminator: image (and optionally a label) -> one logit per image."""
+
+    def __init__(self, image_size: int, channels: int, width: float = 1.0, bn_eps: float = 1e-5,
+                 n_classes: int = 0, dropout: float = 0.25) -> None:
+        super().__init__()
+        if image_size % 16:
+            raise ValueError(f"image_size must be a multiple of 16, got {image_size}")
+        widths = [channels] + [scaled(c, width) for c in (16, 32, 64, 128)]
+        layers: list[nn.Module] = []
+        for i in range(4):
+            layers += [
+                nn.Conv2d(widths[i], widths[i + 1], 3, stride=2, padding=1),
+                nn.LeakyReLU(0.2, inplace=True),
+                nn.Dropout2d(dropout),
+            ]
+            if i > 0:
+                layers.append(nn.BatchNorm2d(widths[i + 1], eps=bn_eps))
+        self.blocks = nn.Sequential(*layers)
+        self.n_features = widths[-1] * (image_size // 16) ** 2
+        self.head = nn.Linear(self.n_features, 1)
+        self.n_classes = n_classes
+        self.embed = nn.Embedding(n_classes, self.n_features) if n_classes else None
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        h = self.blocks(x).flatten(1)
+        out = self.head(h).squeeze(1)
+        if self.embed is not None:
+            if labels is None:
+                raise ValueError("this discriminator is conditional: pass labels")
+            out = out + (self.embed(labels) * h).sum(dim=1)
+        return out
+
+
+def init_reference_weights(module: nn.Module) -> None:
+    """The reference code's init: conv weights N(0, 0.02); BatchNorm weight N(1, 0.02), bias 0."""
+    for m in module.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.normal_(m.weight, 1.0, 0.02)
+            nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Embedding):
+            nn.init.normal_(m.weight, 0.0, 0.02)

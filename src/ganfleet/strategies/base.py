@@ -1,0 +1,28 @@
+"""What a strategy is: which pairs exist, and how one training iteration advances them.
+
+A strategy owns its members and its step, never the bookkeeping (logging,
+checkpoints, grids, budget): that is the training loop's job, shared by all.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Sequence
+
+import torch
+
+from ganfleet.data.dataset import ClassPartitionedDataset
+from ganfleet.train.pair import Member, Pair, StepRule, adversarial_step
+
+
+class Strategy:
+    """Base strategy: members are independent pairs, each advanced by `adversarial_step`."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+
+    def members(self, dataset: ClassPartitionedDataset) -> list[Member]:
+        raise NotImplementedError
+
+    def step(self, pairs: Sequence[Pair], rule: StepRule) -> dict[str, dict[str, torch.Tensor]]:
+        """Advance every pair in `pairs` by one step; returns per-pair detached scalars."""
+        return {pair.name: adversarial_step(pair, rule) for pair in pairs}

@@ -1,0 +1,201 @@
+"""Per-pair checkpoints: safetensors files written atomically, verified on load.
+
+A checkpoint holds the generator and discriminator (parameters and buffers),
+both Adam states and the step. Files are written to a temporary name in the
+same folder, flushed to disk, then renamed over, so a crash or kill leaves
+either the old file or the new one, never half of one. A SHA-256 of the tensor
+bytes is kept in the header and checked on load, so a truncated or corrupt
+newest checkpoint is detected and the previous one is used instead (with a
+warning). Nothing is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
+
+from ganfleet.errors import CheckpointError
+
+FORMAT = "ganfleet-pair-1"
+_NAME = re.compile(r"^step-(\d{8})\.safetensors$")
+PREFIXES = ("generator", "discriminator", "opt_g", "opt_d")  # the sections of a pair checkpoint
+
+
+@dataclass
+class PairState:
+    """What a pair checkpoint restores: weights, optimiser states, step."""
+
+    step: int
+    generator: dict[str, torch.Tensor]
+    discriminator: dict[str, torch.Tensor]
+    opt_g: dict
+    opt_d: dict
+
+
+def checkpoint_name(step: int) -> str:
+    return f"step-{step:08d}.safetensors"
+
+
+def _digest(tensors: dict[str, torch.Tensor]) -> str:
+    h = hashlib.sha256()
+    for key in sorted(tensors):
+        h.update(key.encode())
+        t = tensors[key]
+        h.update(t.contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+
+def _split(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
+    return {k[len(prefix) + 1 :]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
+
+
+def _optimizer_to_tensors(opt_state: dict, prefix: str, tensors: dict[str, torch.Tensor]) -> str:
+    """Flatten an optimiser state_dict into `tensors`; returns its param_groups as JSON."""
+    for idx, state in opt_state["state"].items():
+        for key, value in state.items():
+            if not isinstance(value, torch.Tensor):
+                value = torch.tensor(value)
+            tensors[f"{prefix}.{idx}.{key}"] = value.detach().cpu().contiguous()
+    return json.dumps(opt_state["param_groups"])
+
+
+def _optimizer_from_tensors(tensors: dict[str, torch.Tensor], prefix: str, groups_json: str) -> dict:
+    state: dict[int, dict[str, torch.Tensor]] = {}
+    for key, value in tensors.items():
+        if key.startswith(prefix + "."):
+            idx, name = key[len(prefix) + 1 :].split(".", 1)
+            state.setdefault(int(idx), {})[name] = value
+    return {"state": state, "param_groups": json.loads(groups_json)}
+
+
+def _module_tensors(module: nn.Module, prefix: str, tensors: dict[str, torch.Tensor]) -> None:
+    for key, value in module.state_dict().items():
+        tensors[f"{prefix}.{key}"] = value.detach().cpu().contiguous().clone()
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, write) -> None:
+    """Call `write(tmp_path)`, fsync, then rename onto `path` (same folder, so the rename is atomic)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    _fsync_dir(path.parent)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write(path, lambda tmp: tmp.write_text(text))
+
+
+def save_pair(folder: Path, name: str, step: int, generator: nn.Module, discriminator: nn.Module,
+              opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer, keep: int = 2) -> Path:
+    """Write `folder/step-XXXXXXXX.safetensors` atomically and delete all but the newest `keep`."""
+    tensors: dict[str, torch.Tensor] = {}
+    _module_tensors(generator, "generator", tensors)
+    _module_tensors(discriminator, "discriminator", tensors)
+    groups_g = _optimizer_to_tensors(opt_g.state_dict(), "opt_g", tensors)
+    groups_d = _optimizer_to_tensors(opt_d.state_dict(), "opt_d", tensors)
+    metadata = {
+        "format": FORMAT,
+        "name": name,
+        "step": str(step),
+        "opt_g_groups": groups_g,
+        "opt_d_groups": groups_d,
+        "sha256": json.dumps({p: _digest(_split(tensors, p)) for p in PREFIXES}),
+    }
+    path = folder / checkpoint_name(step)
+    atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata=metadata))
+    for old in list_checkpoints(folder)[:-keep]:
+        old.unlink(missing_ok=True)
+    return path
+
+
+def list_checkpoints(folder: Path) -> list[Path]:
+    """Checkpoint files in `folder`, oldest first."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if _NAME.match(p.name))
+
+
+def read_checkpoint(path: Path, prefixes: tuple[str, ...] = PREFIXES) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """The tensors under `prefixes` and the header of one checkpoint, verified against their checksums.
+
+    Raises CheckpointError if the file is unreadable, truncated, not a pair
+    checkpoint, or its bytes do not match the recorded SHA-256.
+    """
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            metadata = f.metadata() or {}
+            keys = [k for k in f.keys() if k.split(".", 1)[0] in prefixes]
+            tensors = {k: f.get_tensor(k) for k in keys}
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"{path}: unreadable checkpoint ({exc})") from None
+    if metadata.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not a ganfleet pair checkpoint (format {metadata.get('format')!r}, expected {FORMAT!r})")
+    digests = json.loads(metadata.get("sha256", "{}"))
+    for prefix in prefixes:
+        if _digest(_split(tensors, prefix)) != digests.get(prefix):
+            raise CheckpointError(f"{path}: checksum mismatch in {prefix}; the file is corrupt")
+    return tensors, metadata
+
+
+def newest_valid(folder: Path, prefixes: tuple[str, ...] = PREFIXES) -> tuple[Path, dict[str, torch.Tensor], dict[str, str]] | None:
+    """The newest checkpoint in `folder` that reads and verifies, loaded; warns about each one skipped."""
+    for path in reversed(list_checkpoints(folder)):
+        try:
+            tensors, metadata = read_checkpoint(path, prefixes)
+        except CheckpointError as exc:
+            warnings.warn(f"skipping checkpoint: {exc}; falling back to the previous one", stacklevel=2)
+            continue
+        return path, tensors, metadata
+    return None
+
+
+def load_latest(folder: Path) -> PairState | None:
+    """The newest valid checkpoint's full state, or None when the folder holds none."""
+    found = newest_valid(folder)
+    if found is None:
+        return None
+    _, tensors, metadata = found
+    return PairState(
+        step=int(metadata["step"]),
+        generator=_split(tensors, "generator"),
+        discriminator=_split(tensors, "discriminator"),
+        opt_g=_optimizer_from_tensors(tensors, "opt_g", metadata["opt_g_groups"]),
+        opt_d=_optimizer_from_tensors(tensors, "opt_d", metadata["opt_d_groups"]),
+    )
+
+
+def load_generator_weights(folder: Path) -> tuple[dict[str, torch.Tensor], int]:
+    """Generator state_dict and step of the newest valid checkpoint in `folder` (only those bytes are read)."""
+    found = newest_valid(folder, ("generator",))
+    if found is None:
+        raise CheckpointError(f"{folder}: no valid checkpoint")
+    _, tensors, metadata = found
+    return _split(tensors, "generator"), int(metadata["step"])

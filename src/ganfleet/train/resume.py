@@ -1,0 +1,38 @@
+"""Checks that a resumed run continues the same experiment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ganfleet.config import RunConfig
+from ganfleet.errors import ConfigError
+from ganfleet.train.rundir import RunDir
+
+# Keys that may change between a run and its resumption: the budget (train
+# longer), bookkeeping cadences and where it runs. Anything else would make the
+# resumed run a different experiment from the one its checkpoints belong to.
+RESUMABLE_KEYS = frozenset({
+    "out", "train.epochs", "train.steps", "train.log_every", "train.grid_every",
+    "train.checkpoint_every", "train.keep_checkpoints", "train.device",
+})
+
+
+def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        name = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            out.update(flatten(value, name))
+        else:
+            out[name] = value
+    return out
+
+
+def check_resumable(run: RunDir, config: RunConfig) -> None:
+    """ConfigError listing every key (outside RESUMABLE_KEYS) whose value differs from the saved config."""
+    saved = flatten(run.read_json(run.config_path))
+    now = flatten(config.to_dict())
+    changed = sorted(k for k in set(saved) | set(now) if k not in RESUMABLE_KEYS and saved.get(k) != now.get(k))
+    if changed:
+        details = "; ".join(f"{k}: {saved.get(k)!r} -> {now.get(k)!r}" for k in changed)
+        raise ConfigError(f"{run.config_path}: --resume needs the same settings as the saved run, but {details}")

@@ -1,0 +1,75 @@
+"""The run directory: one folder per run, the fleet artifact and its training record.
+
+    <run>/config.json        resolved RunConfig of the run
+    <run>/manifest.json      what the fleet is: strategy, classes, prior, model spec, members and steps
+    <run>/pairs/<member>/    step-XXXXXXXX.safetensors per-pair checkpoints (newest valid one is used)
+    <run>/grids/             sample grids, one row per class
+    <run>/metrics.jsonl      one JSON line per tick
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from ganfleet.errors import CheckpointError
+from ganfleet.train.checkpoint import atomic_write_text, list_checkpoints
+
+MANIFEST_FORMAT = "ganfleet-run-1"
+
+
+class RunDir:
+    """Paths and atomic reads/writes of one run directory."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / "config.json"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.path / "manifest.json"
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.path / "metrics.jsonl"
+
+    @property
+    def grids_dir(self) -> Path:
+        return self.path / "grids"
+
+    def pair_dir(self, name: str) -> Path:
+        return self.path / "pairs" / name
+
+    def exists(self) -> bool:
+        return self.manifest_path.is_file()
+
+    def write_json(self, path: Path, data: dict[str, Any]) -> None:
+        atomic_write_text(path, json.dumps(data, indent=2) + "\n")
+
+    def read_json(self, path: Path) -> dict[str, Any]:
+        try:
+            return json.loads(path.read_text())
+        except FileNotFoundError:
+            raise CheckpointError(f"{path}: missing; is {self.path} a ganfleet run directory?") from None
+        except (OSError, json.JSONDecodeError) as exc:
+            raise CheckpointError(f"{path}: unreadable ({exc})") from None
+
+    def read_manifest(self) -> dict[str, Any]:
+        manifest = self.read_json(self.manifest_path)
+        if manifest.get("format") != MANIFEST_FORMAT:
+            raise CheckpointError(f"{self.manifest_path}: format {manifest.get('format')!r}, expected {MANIFEST_FORMAT!r}")
+        return manifest
+
+    def write_manifest(self, manifest: dict[str, Any], status: str) -> None:
+        """Write the manifest with each member's step read from its newest checkpoint file name."""
+        members = []
+        for m in manifest["members"]:
+            checkpoints = list_checkpoints(self.pair_dir(m["name"]))
+            step = int(checkpoints[-1].stem.split("-")[1]) if checkpoints else 0
+            members.append({**m, "step": step})
+        self.write_json(self.manifest_path, {**manifest, "members": members, "status": status, "updated": time.strftime("%Y-%m-%dT%H:%M:%S")})
