@@ -11,6 +11,7 @@ from typing import Callable
 
 from ganfleet.config import DataConfig
 from ganfleet.data.dataset import ClassPartitionedDataset, to_model_space, to_uint8
+from ganfleet.data.cifar import load_cifar10, load_cifar100
 from ganfleet.data.digits import load_digits
 from ganfleet.data.idx import load_fashion_mnist, load_mnist
 from ganfleet.data.npz import load_npz
@@ -22,6 +23,8 @@ Loader = Callable[[DataConfig], ClassPartitionedDataset]
 SOURCES: dict[str, Loader] = {
     "fashion-mnist": load_fashion_mnist,
     "mnist": load_mnist,
+    "cifar10": load_cifar10,
+    "cifar100": load_cifar100,
     "npz": load_npz,
     "digits": load_digits,
 }
