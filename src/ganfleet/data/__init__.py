@@ -14,6 +14,7 @@ from ganfleet.data.dataset import ClassPartitionedDataset, to_model_space, to_ui
 from ganfleet.data.cifar import load_cifar10, load_cifar100
 from ganfleet.data.digits import load_digits
 from ganfleet.data.idx import load_fashion_mnist, load_mnist
+from ganfleet.data.imagefolder import load_imagefolder
 from ganfleet.data.npz import load_npz
 from ganfleet.data.transforms import default_image_size, fit_images
 from ganfleet.errors import DataError
@@ -25,6 +26,7 @@ SOURCES: dict[str, Loader] = {
     "mnist": load_mnist,
     "cifar10": load_cifar10,
     "cifar100": load_cifar100,
+    "imagefolder": load_imagefolder,
     "npz": load_npz,
     "digits": load_digits,
 }
