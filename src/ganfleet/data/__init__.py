@@ -16,6 +16,7 @@ from ganfleet.data.digits import load_digits
 from ganfleet.data.idx import load_fashion_mnist, load_mnist
 from ganfleet.data.imagefolder import load_imagefolder
 from ganfleet.data.npz import load_npz
+from ganfleet.data.toy import load_toy
 from ganfleet.data.transforms import default_image_size, fit_images
 from ganfleet.errors import DataError
 
@@ -29,6 +30,7 @@ SOURCES: dict[str, Loader] = {
     "imagefolder": load_imagefolder,
     "npz": load_npz,
     "digits": load_digits,
+    "toy": load_toy,
 }
 
 
