@@ -11,16 +11,26 @@ from typing import Callable
 
 from ganfleet.config import DataConfig
 from ganfleet.data.dataset import ClassPartitionedDataset, to_model_space, to_uint8
+from ganfleet.data.cifar import load_cifar10, load_cifar100
 from ganfleet.data.digits import load_digits
+from ganfleet.data.idx import load_fashion_mnist, load_mnist
+from ganfleet.data.imagefolder import load_imagefolder
 from ganfleet.data.npz import load_npz
+from ganfleet.data.toy import load_toy
 from ganfleet.data.transforms import default_image_size, fit_images
 from ganfleet.errors import DataError
 
 Loader = Callable[[DataConfig], ClassPartitionedDataset]
 
 SOURCES: dict[str, Loader] = {
-    "digits": load_digits,
+    "fashion-mnist": load_fashion_mnist,
+    "mnist": load_mnist,
+    "cifar10": load_cifar10,
+    "cifar100": load_cifar100,
+    "imagefolder": load_imagefolder,
     "npz": load_npz,
+    "digits": load_digits,
+    "toy": load_toy,
 }
 
 

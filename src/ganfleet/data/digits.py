@@ -10,9 +10,9 @@ from ganfleet.data.dataset import ClassPartitionedDataset
 
 
 def load_digits(cfg: DataConfig) -> ClassPartitionedDataset:
-    """All 1,797 digits for split=train; a deterministic 20 % hold-out (every 5th image) for split=test.
+    """A deterministic 20 % hold-out (every 5th of the 1,797 images, 360) for split=test; the other 1,437 for split=train.
 
-    With split=train the hold-out is excluded, so train and test never overlap.
+    Train and test never overlap.
     """
     from sklearn.datasets import load_digits as sk_load_digits
 

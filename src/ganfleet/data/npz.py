@@ -21,8 +21,13 @@ def load_npz(cfg: DataConfig) -> ClassPartitionedDataset:
     if not path.is_file():
         raise DataError(f"{path}: no such .npz file")
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {k: archive[k] for k in archive.files}
+        # Our own file handle: np.load leaves the file it opened unclosed when the zip is corrupt.
+        with open(path, "rb") as f:
+            archive = np.load(f, allow_pickle=False)
+            if not isinstance(archive, np.lib.npyio.NpzFile):  # a .npy file loads as one bare array
+                raise DataError(f"{path}: a single .npy array, not an .npz archive; expected arrays x and y saved with np.savez")
+            with archive:
+                arrays = {k: archive[k] for k in archive.files}
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
         raise DataError(f"{path}: not a readable .npz archive ({exc})") from None
     for key in ("x", "y"):
