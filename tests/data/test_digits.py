@@ -27,5 +27,5 @@ def test_values_and_shape() -> None:
     assert ds.source == "digits:train"
 
 
-def test_default_fit_is_16() -> None:
-    assert load_dataset(DataConfig(name="digits")).sample_shape == (1, 16, 16)
+def test_default_fit_is_32() -> None:
+    assert load_dataset(DataConfig(name="digits")).sample_shape == (1, 32, 32)

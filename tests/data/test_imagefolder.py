@@ -122,11 +122,11 @@ def test_train_and_test_subfolders(tmp_path: Path) -> None:
 def test_image_size_resizes_every_image_on_load(tmp_path: Path) -> None:
     save(tmp_path / "a" / "wide.png", grey(0, size=(40, 20)))
     save(tmp_path / "b" / "small.png", grey(0, size=(8, 8)))
-    ds = load_raw(cfg(tmp_path, image_size=16))
-    assert ds.sample_shape == (1, 16, 16)
-    expected = np.array(grey(0, size=(40, 20)).resize((16, 16), Image.Resampling.BILINEAR))
+    ds = load_raw(cfg(tmp_path, image_size=32))
+    assert ds.sample_shape == (1, 32, 32)
+    expected = np.array(grey(0, size=(40, 20)).resize((32, 32), Image.Resampling.BILINEAR))
     assert torch.equal(ds.samples[0, 0], torch.from_numpy(expected))
-    assert load_dataset(cfg(tmp_path, image_size=32)).sample_shape == (1, 32, 32)
+    assert load_dataset(cfg(tmp_path, image_size=64)).sample_shape == (1, 64, 64)
 
 
 # ---------------------------------------------------------------- bad input

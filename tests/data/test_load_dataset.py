@@ -11,7 +11,7 @@ import torch
 
 from ganfleet.config import DATA_SOURCES, DataConfig
 from ganfleet.data import SOURCES, load_dataset, load_raw
-from ganfleet.errors import DataError
+from ganfleet.errors import ConfigError, DataError
 
 
 def test_every_configurable_source_is_registered() -> None:
@@ -82,9 +82,12 @@ def test_fit_pad_28_to_32_zero_border(npz28: Path) -> None:
 
 def test_explicit_image_size(npz28: Path) -> None:
     assert load_dataset(cfg(npz28, image_size=64)).sample_shape == (1, 64, 64)
-    assert load_dataset(cfg(npz28, image_size=16)).sample_shape == (1, 16, 16)
+    with pytest.raises(ConfigError, match=re.escape("data.image_size: expected a power of two >= 32, got 16")):
+        cfg(npz28, image_size=16)
 
 
-def test_pad_to_smaller_size_is_an_error(npz28: Path) -> None:
-    with pytest.raises(DataError, match=re.escape(f"{npz28}: cannot pad 28x28 images to data.image_size=16; use fit=resize")):
-        load_dataset(cfg(npz28, image_size=16, fit="pad"))
+def test_pad_to_smaller_size_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "big.npz"
+    np.savez(path, x=np.zeros((2, 40, 40), dtype=np.uint8), y=np.array([0, 1]))
+    with pytest.raises(DataError, match=re.escape(f"{path}: cannot pad 40x40 images to data.image_size=32; use fit=resize")):
+        load_dataset(cfg(path, image_size=32, fit="pad"))

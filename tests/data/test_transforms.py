@@ -8,7 +8,7 @@ import torch
 from ganfleet.data.transforms import default_image_size, fit_images
 
 
-@pytest.mark.parametrize(("native", "size"), [(1, 16), (8, 16), (16, 16), (17, 32), (28, 32), (32, 32), (33, 64), (64, 64)])
+@pytest.mark.parametrize(("native", "size"), [(1, 32), (8, 32), (16, 32), (17, 32), (28, 32), (32, 32), (33, 64), (64, 64)])
 def test_default_image_size(native: int, size: int) -> None:
     assert default_image_size(native) == size
 

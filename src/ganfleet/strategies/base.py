@@ -21,8 +21,19 @@ class Strategy:
     description: ClassVar[str]
 
     def members(self, dataset: ClassPartitionedDataset) -> list[Member]:
+        """The pairs this strategy trains on `dataset` (preferred single generator first)."""
         raise NotImplementedError
+
+    def prepare(self, pairs: Sequence[Pair], rule: StepRule) -> None:
+        """Called once after the pairs are built and restored, before the first step."""
 
     def step(self, pairs: Sequence[Pair], rule: StepRule) -> dict[str, dict[str, torch.Tensor]]:
         """Advance every pair in `pairs` by one step; returns per-pair detached scalars."""
         return {pair.name: adversarial_step(pair, rule) for pair in pairs}
+
+    def sync(self, pairs: Sequence[Pair]) -> None:
+        """Make each Pair's own modules and optimisers current (before checkpoints, grids, evaluation).
+
+        A strategy that trains pairs through other tensors (packed pairs, say)
+        writes them back here; the default trains the pairs' modules directly.
+        """

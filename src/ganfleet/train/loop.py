@@ -140,6 +140,7 @@ def train(config: RunConfig, resume: bool = False, progress: bool = True,
     run.write_manifest(manifest, status="running")
 
     rule = step_rule(config)
+    strategy.prepare(pairs, rule)
     ticks = TickStats(images_per_step=cfg.batch_size * rule.n_critic)
     log = MetricsLog(run.metrics_path, run.path / "tensorboard")
     bar = tqdm(total=sum(max(0, p.target_steps - p.step) for p in pairs), unit="pair-step", disable=not progress,
@@ -150,10 +151,13 @@ def train(config: RunConfig, resume: bool = False, progress: bool = True,
                 ticks.add(strategy.step(due, rule))
                 bar.update(len(due))
                 iteration = max(p.step for p in pairs)
-                for pair in due:
-                    if pair.done or (cfg.checkpoint_every and pair.step % cfg.checkpoint_every == 0):
-                        checkpoint(pair, run, cfg.keep_checkpoints)
-                if cfg.grid_every and iteration % cfg.grid_every == 0:
+                to_save = [p for p in due if p.done or (cfg.checkpoint_every and p.step % cfg.checkpoint_every == 0)]
+                grid_due = bool(cfg.grid_every and iteration % cfg.grid_every == 0)
+                if to_save or grid_due:
+                    strategy.sync(pairs)
+                for pair in to_save:
+                    checkpoint(pair, run, cfg.keep_checkpoints)
+                if grid_due:
                     save_grid(pairs, dataset, run.grids_dir / f"step-{iteration:08d}.png", cfg.seed)
                 if iteration % cfg.log_every == 0 or all(p.done for p in pairs):
                     record = ticks.close(iteration)
@@ -161,6 +165,7 @@ def train(config: RunConfig, resume: bool = False, progress: bool = True,
                     bar.set_postfix(d=f"{record['mean']['d_loss']:.3f}", g=f"{record['mean']['g_loss']:.3f}",
                                     img_s=f"{record['img_per_s']:.0f}")
             if stop.requested is not None:
+                strategy.sync(pairs)
                 for pair in pairs:
                     checkpoint(pair, run, cfg.keep_checkpoints)
                 run.write_manifest(manifest, status="interrupted")
