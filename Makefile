@@ -40,7 +40,7 @@ test-fast: install
 	$(PY) -m pytest -q -m "not slow"
 
 demo: install data
-	$(PY) -m ganfleet.demo --out runs/demo
+	$(PY) -m ganfleet demo --out runs/demo
 
 bench: install data
 	$(PY) benchmarks/throughput.py

@@ -168,7 +168,7 @@ def cmd_inspect_data(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from ganfleet.demo import run_demo
 
-    run_demo(Path(args.out), minutes=args.minutes, progress=not args.quiet)
+    run_demo(Path(args.out), progress=not args.quiet)
     return 0
 
 
@@ -212,7 +212,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="train a small class-parallel fleet and write samples + a report",
                        description="Fashion-MNIST when installed, else scikit-learn's bundled digits; about 5 minutes on 2 CPU cores.")
     p.add_argument("--out", default="runs/demo", help="run directory")
-    p.add_argument("--minutes", type=float, default=4.0, help="approximate training time budget")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_demo)
     return parser

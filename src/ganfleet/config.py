@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import types
 import typing
 from dataclasses import dataclass, field
@@ -62,6 +63,8 @@ class DataConfig:
     toy_per_class: int = option(2000, "toy data only: points drawn per mixture component (class)")
 
     def __post_init__(self) -> None:
+        if self.path:
+            self.path = os.path.expanduser(self.path)
         _check_choice("data", "name", self.name, DATA_SOURCES)
         _check_choice("data", "split", self.split, ("train", "test"))
         _check_choice("data", "fit", self.fit, ("resize", "pad"))
