@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from ganfleet.config import DataConfig
-from ganfleet.data import load_raw
+from ganfleet.data import load_dataset, load_raw
 from ganfleet.errors import DataError
 
 CIFAR10_NAMES = [b"airplane", b"automobile", b"bird", b"cat", b"deer", b"dog", b"frog", b"horse", b"ship", b"truck"]
@@ -283,7 +283,7 @@ def test_label_out_of_range(tmp_path: Path) -> None:
 def test_empty_class(tmp_path: Path) -> None:
     folder = write_folder(tmp_path / "c", cifar10_files([[0, 1], [2, 3], [4, 5], [6, 7], [8, 8]]))
     with pytest.raises(DataError, match=re.escape(f"cifar10:train ({folder}): class(es) 'truck' have no samples")):
-        load_raw(cfg(folder))
+        load_dataset(cfg(folder))
 
 
 def test_pickle_calling_code_is_refused_not_run(tmp_path: Path) -> None:

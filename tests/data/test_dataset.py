@@ -43,12 +43,18 @@ def test_labels_become_int64_vector() -> None:
         (images(3), [0, 1], "test-src: 3 samples but 2 labels; expected one label per sample"),
         (images(2), [0, 2], "test-src: label 2 out of range; expected 0..1 for 2 classes"),
         (images(2), [-1, 1], "test-src: label -1 out of range; expected 0..1 for 2 classes"),
-        (images(2), [1, 1], "test-src: class(es) 'a' have no samples; expected at least one per class"),
     ],
 )
 def test_invalid_input_raises_data_error(samples: torch.Tensor, labels: list[int], message: str) -> None:
     with pytest.raises(DataError, match=re.escape(message)):
         ClassPartitionedDataset(samples, torch.tensor(labels), ["a", "b"], "test-src")
+
+
+def test_empty_class_is_reported_when_required() -> None:
+    ds = ClassPartitionedDataset(images(2), torch.tensor([1, 1]), ["a", "b"], "test-src")
+    with pytest.raises(DataError, match=re.escape("test-src: class(es) 'a' have no samples; expected at least one per class")):
+        ds.require_every_class()
+    assert ds.subset([1]).require_every_class().counts == [2]
 
 
 def test_subset_relabels_in_given_order_and_keeps_names() -> None:

@@ -219,7 +219,7 @@ def test_empty_class_names_folder_and_class(tmp_path: Path) -> None:
     labels[labels == 8] = 0  # no "Bag" left
     write_split(tmp_path, "train", images, labels, gz=False)
     with pytest.raises(DataError, match=re.escape(f"fashion-mnist:train ({tmp_path}): class(es) 'Bag' have no samples")):
-        load_raw(cfg(tmp_path))
+        load_dataset(cfg(tmp_path))
 
 
 # ---------------------------------------------------------------- the real files

@@ -10,12 +10,12 @@ import pytest
 import torch
 
 from ganfleet.config import DataConfig
-from ganfleet.data import load_raw
+from ganfleet.data import load_dataset, load_raw
 from ganfleet.errors import DataError
 
 
-def cfg(path: Path | None) -> DataConfig:
-    return DataConfig(name="npz", path=None if path is None else str(path))
+def cfg(path: Path | None, **kw) -> DataConfig:
+    return DataConfig(name="npz", path=None if path is None else str(path), **kw)
 
 
 def write(path: Path, **arrays) -> Path:
@@ -96,7 +96,8 @@ def test_count_mismatch_and_empty_class(tmp_path: Path) -> None:
         load_raw(cfg(path))
     path = write(tmp_path / "b.npz", x=np.zeros((2, 4, 4), np.uint8), y=np.array([0, 2]))
     with pytest.raises(DataError, match=re.escape(f"{path}: class(es) '1' have no samples")):
-        load_raw(cfg(path))
+        load_dataset(cfg(path))
+    assert load_dataset(cfg(path, classes=[0, 2])).counts == [1, 1]  # a subset may leave empty classes out
 
 
 def test_label_beyond_class_names(tmp_path: Path) -> None:

@@ -44,7 +44,7 @@ def load_raw(cfg: DataConfig) -> ClassPartitionedDataset:
 
 
 def load_dataset(cfg: DataConfig) -> ClassPartitionedDataset:
-    """Load, subset, limit and fit the data described by `cfg`."""
+    """Load, subset, limit and fit the data described by `cfg`; every class left must have a sample."""
     ds = load_raw(cfg)
     if cfg.classes is not None:
         ds = ds.subset(list(cfg.classes))
@@ -62,7 +62,7 @@ def load_dataset(cfg: DataConfig) -> ClassPartitionedDataset:
                 class_names=ds.class_names,
                 source=ds.source,
             )
-    return ds
+    return ds.require_every_class()
 
 
 __all__ = [

@@ -16,7 +16,8 @@ class ClassPartitionedDataset:
 
     Images are uint8 tensors of shape (N, C, H, W); toy data are float32 points
     of shape (N, D) with the mixture's mode centres kept for the metrics. Labels
-    are 0..K-1 and index `class_names`. Every class has at least one sample.
+    are 0..K-1 and index `class_names`. `require_every_class()` checks that no
+    class is empty; `load_dataset` calls it after filtering.
     """
 
     samples: torch.Tensor
@@ -42,9 +43,13 @@ class ClassPartitionedDataset:
             bad = int(self.labels.max()) if int(self.labels.max()) >= k else int(self.labels.min())
             raise DataError(f"{self.source}: label {bad} out of range; expected 0..{k - 1} for {k} classes")
         self.class_index = [torch.nonzero(self.labels == c).flatten() for c in range(k)]
-        empty = [self.class_names[c] for c in range(k) if len(self.class_index[c]) == 0]
+
+    def require_every_class(self) -> ClassPartitionedDataset:
+        """DataError unless every class has a sample (checked after filtering, so a class subset may drop empty ones)."""
+        empty = [name for name, ix in zip(self.class_names, self.class_index) if len(ix) == 0]
         if empty:
             raise DataError(f"{self.source}: class(es) {', '.join(map(repr, empty))} have no samples; expected at least one per class")
+        return self
 
     # ------------------------------------------------------------------ properties
 

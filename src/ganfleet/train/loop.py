@@ -127,7 +127,7 @@ def train(config: RunConfig, resume: bool = False, progress: bool = True,
             raise CheckpointError(f"{run.path}: nothing to resume (no manifest.json)")
         check_resumable(run, config)
     device = resolve_device(cfg.device)
-    dataset = dataset if dataset is not None else load_dataset(config.data)
+    dataset = (dataset if dataset is not None else load_dataset(config.data)).require_every_class()
     strategy = get_strategy(cfg.strategy)
     members = strategy.members(dataset)
     pairs = [make_pair(config, dataset, m, device) for m in members]

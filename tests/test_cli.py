@@ -1,0 +1,124 @@
+"""The command line end to end: train -> sample on real data, configs, errors as one line."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ganfleet import Fleet
+from ganfleet.cli import main
+from ganfleet.config import DataConfig
+from ganfleet.data import load_dataset
+
+REPO = Path(__file__).resolve().parents[1]
+FAST = ["--width", "0.125", "--batch-size", "8", "--log-every", "1", "--grid-every", "0", "--quiet"]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ganfleet", *args], capture_output=True, text=True, cwd=REPO, timeout=120)
+
+
+def test_train_then_sample_on_digits(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "digits"
+    assert main(["train", "--data", "digits", "--max-per-class", "12", "--steps", "3", "--out", str(out), *FAST]) == 0
+    assert "trained 10 pair(s) to step 3" in capsys.readouterr().out
+    assert main(["sample", str(out), "--n", "12", "--out", str(tmp_path / "grid.png")]) == 0
+    assert (tmp_path / "grid.png").stat().st_size > 0
+    assert main(["sample", str(out), "--labels", "3,3,7", "--out", str(tmp_path / "s.npz")]) == 0
+    with np.load(tmp_path / "s.npz") as f:
+        assert f["x"].shape == (3, 32, 32) and f["x"].dtype == np.uint8
+        assert f["y"].tolist() == [3, 3, 7]
+    # the samples file is itself a data source (class names kept; classes with no sample left out)
+    ds = load_dataset(DataConfig(name="npz", path=str(tmp_path / "s.npz"), classes=[3, 7]))
+    assert (ds.class_names, ds.counts) == (["3", "7"], [2, 1])
+
+
+def test_train_and_sample_toy_points(tmp_path: Path) -> None:
+    out = tmp_path / "toy"
+    assert main(["train", "--data", "toy", "--mixture", "ring8", "--steps", "3", "--out", str(out), "--batch-size", "16", "--quiet",
+                 "--set", "data.toy_per_class=20"]) == 0
+    fleet = Fleet.load(out)
+    assert fleet.sample_shape == (2,) and fleet.n_classes == 8
+    assert main(["sample", str(out), "--n", "50", "--out", str(tmp_path / "toy.png")]) == 0
+    assert main(["sample", str(out), "--n", "50", "--out", str(tmp_path / "toy.npz")]) == 0
+    with np.load(tmp_path / "toy.npz") as f:
+        assert f["x"].shape == (50, 2) and f["x"].dtype == np.float32 and len(f["y"]) == 50
+
+
+def test_resume_flag_continues_to_a_larger_budget(tmp_path: Path, capsys) -> None:
+    out = str(tmp_path / "r")
+    args = ["train", "--data", "digits", "--classes", "0,1", "--max-per-class", "8", "--out", out, *FAST]
+    assert main([*args, "--steps", "2"]) == 0
+    assert main([*args, "--steps", "4", "--resume"]) == 0
+    assert Fleet.load(out).steps == {"class-0000": 4, "class-0001": 4}
+    assert main([*args, "--steps", "4"]) == 2
+    assert "pass --resume" in capsys.readouterr().err
+
+
+def write_idx(path: Path, array: np.ndarray, magic: int) -> None:
+    header = magic.to_bytes(4, "big") + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+@pytest.mark.slow
+def test_paper_config_with_overrides(tmp_path: Path) -> None:
+    """The published settings (full width, eps 0.8) from configs/, on MNIST-format IDX files the test writes."""
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(10), 3)
+    write_idx(tmp_path / "train-images-idx3-ubyte.gz", rng.integers(0, 256, (30, 28, 28)), 0x803)
+    write_idx(tmp_path / "train-labels-idx1-ubyte.gz", labels, 0x801)
+    out = tmp_path / "paper"
+    assert main(["train", "--config", str(REPO / "configs/paper-dccgan-mnist.yaml"), "--set", "train.epochs=2",
+                 "--set", f"data.path={tmp_path}", "--set", f"out={out}", "--quiet"]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["model"] == {"arch": "paper", "width": 1.0, "latent_dim": 100}
+    assert config["train"]["epochs"] == 2.0 and config["train"]["lr_g"] == 0.0002
+    fleet = Fleet.load(out)
+    assert fleet.steps == {f"class-{k:04d}": 1 for k in range(10)}  # ceil(2 epochs * 3 images / 64)
+
+
+def test_dry_run_prints_the_resolved_config(capsys, tmp_path: Path) -> None:
+    assert main(["train", "--config", str(REPO / "configs/paper-dccgan-fashion-mnist.yaml"), "--epochs", "3",
+                 "--set", "train.seed=9", "--out", str(tmp_path / "x"), "--dry-run"]) == 0
+    config = json.loads(capsys.readouterr().out)
+    assert (config["data"]["name"], config["train"]["epochs"], config["train"]["seed"]) == ("fashion-mnist", 3.0, 9)
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["train", "--strategy", "nope"], "train.strategy: unknown value 'nope'; expected one of gan, cgan, class-parallel"),
+    (["train", "--set", "train.nope=1"], "train.nope: unknown key; valid keys are strategy,"),
+    (["train", "--set", "train.epochs=many"], "train.epochs: expected float, got 'many'"),
+    (["train", "--data", "imagefolder", "--data-dir", "/nonexistent/folder"], "/nonexistent/folder"),
+    (["train", "--config", "/nonexistent.yaml"], "/nonexistent.yaml: cannot read config file"),
+    (["sample", "/nonexistent/run", "--out", "x.png"], "/nonexistent/run/manifest.json: missing"),
+    (["inspect-data", "--data", "mnist", "--data-dir", "/nonexistent/mnist"], "/nonexistent/mnist"),
+])
+def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:
+    result = run_cli(*args)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ganfleet: error: ") and message in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_inspect_data_prints_counts_and_anova(capsys) -> None:
+    assert main(["inspect-data", "--data", "digits"]) == 0
+    out = capsys.readouterr().out
+    assert "1437 samples, 10 classes" in out and "one-way ANOVA" in out
+
+
+def test_help_lists_commands_and_documents_options() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in ("train", "sample", "inspect-data", "demo"):
+        assert command in result.stdout
+    train_help = run_cli("train", "--help").stdout
+    assert "one independent pair per class" in train_help and "[train.epochs]" in train_help

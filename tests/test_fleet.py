@@ -1,0 +1,84 @@
+"""Fleet.load / sample: labels from the prior, routing to the class's generator, determinism."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from ganfleet import Fleet
+from ganfleet.errors import CheckpointError
+from ganfleet.train.loop import train
+from tests.conftest import make_tiny_images, tiny_config
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[str, Path]:
+    """One tiny trained run per strategy (module-scoped: trained once)."""
+    out = {}
+    for strategy in ("gan", "cgan", "class-parallel"):
+        path = tmp_path_factory.mktemp(strategy) / "run"
+        train(tiny_config(path, train__strategy=strategy, train__steps=2), progress=False, dataset=make_tiny_images())
+        out[strategy] = path
+    return out
+
+
+def test_load_describes_the_run(runs) -> None:
+    fleet = Fleet.load(runs["class-parallel"])
+    assert fleet.strategy == "class-parallel"
+    assert fleet.class_names == ["a", "b", "c"]
+    assert fleet.prior == [10 / 22, 7 / 22, 5 / 22]
+    assert fleet.sample_shape == (1, 32, 32)
+    assert fleet.steps == {"class-0000": 2, "class-0001": 2, "class-0002": 2}
+    assert all(not g.training for g in fleet.generators.values())
+
+
+@pytest.mark.parametrize("strategy", ["gan", "cgan", "class-parallel"])
+def test_sample_shape_range_and_determinism(runs, strategy: str) -> None:
+    fleet = Fleet.load(runs[strategy])
+    x = fleet.sample(9, seed=0)
+    assert x.shape == (9, 1, 32, 32) and x.dtype == torch.float32
+    assert float(x.min()) >= -1 and float(x.max()) <= 1
+    assert torch.equal(x, fleet.sample(9, seed=0))
+    assert not torch.equal(x, fleet.sample(9, seed=1))
+    torch.testing.assert_close(x, fleet.sample(9, seed=0, batch_size=2), rtol=1e-5, atol=1e-6)  # batch-size independent (up to kernel rounding)
+
+
+def test_class_parallel_routes_each_label_to_its_generator(runs) -> None:
+    fleet = Fleet.load(runs["class-parallel"])
+    labels = torch.tensor([2, 0, 2, 1])
+    x = fleet.sample(4, labels=labels, seed=5)
+    z = torch.randn(4, 100, generator=torch.Generator().manual_seed(5))
+    with torch.no_grad():
+        for i, k in enumerate(labels.tolist()):
+            torch.testing.assert_close(x[i : i + 1], fleet.generators[f"class-000{k}"](z[i : i + 1]))
+
+
+def test_cgan_passes_labels_to_one_generator(runs) -> None:
+    fleet = Fleet.load(runs["cgan"])
+    labels = torch.tensor([1, 1, 0])
+    z = torch.randn(3, 100, generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        torch.testing.assert_close(fleet.sample(3, labels=labels, seed=3), fleet.generators["all"](z, labels))
+
+
+def test_labels_come_from_the_prior(runs) -> None:
+    fleet = Fleet.load(runs["class-parallel"])
+    labels = fleet.draw_labels(22_000, seed=0)
+    freq = torch.bincount(labels, minlength=3).double() / len(labels)
+    torch.testing.assert_close(freq, torch.tensor(fleet.prior, dtype=torch.float64), atol=0.01, rtol=0)
+    uniform = torch.bincount(fleet.draw_labels(30_000, seed=0, prior="uniform"), minlength=3).double() / 30_000
+    torch.testing.assert_close(uniform, torch.full((3,), 1 / 3, dtype=torch.float64), atol=0.01, rtol=0)
+
+
+def test_bad_requests(runs, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unconditional"):
+        Fleet.load(runs["gan"]).sample(2, labels=[0, 1])
+    fleet = Fleet.load(runs["class-parallel"])
+    with pytest.raises(ValueError, match="labels must be in 0..2"):
+        fleet.sample(1, labels=[3])
+    with pytest.raises(ValueError, match="got 2 labels for n=3"):
+        fleet.sample(3, labels=[0, 1])
+    with pytest.raises(CheckpointError, match="manifest.json: missing"):
+        Fleet.load(tmp_path)

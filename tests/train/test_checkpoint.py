@@ -1,0 +1,102 @@
+"""Per-pair checkpoints: round trip, atomic writes, corruption detection and fallback."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+from ganfleet.errors import CheckpointError
+from ganfleet.models import ModelSpec, build_pair
+from ganfleet.train.checkpoint import (
+    list_checkpoints, load_generator_weights, load_latest, newest_valid, read_checkpoint, save_pair,
+)
+
+
+def trained_pair(steps: int = 2):
+    g, d = build_pair(ModelSpec("dcgan", (1, 32, 32), width=0.125), seed=0)
+    opt_g = torch.optim.Adam(g.parameters(), 1e-3)
+    opt_d = torch.optim.Adam(d.parameters(), 1e-3)
+    for _ in range(steps):
+        for opt, loss_fn in ((opt_d, lambda: d(g(torch.randn(4, 100)).detach()).mean()), (opt_g, lambda: -d(g(torch.randn(4, 100))).mean())):
+            opt.zero_grad()
+            loss_fn().backward()
+            opt.step()
+    return g, d, opt_g, opt_d
+
+
+def test_round_trip_restores_weights_buffers_and_adam(tmp_path: Path) -> None:
+    g, d, opt_g, opt_d = trained_pair()
+    save_pair(tmp_path, "class-0000", 7, g, d, opt_g, opt_d)
+    state = load_latest(tmp_path)
+    assert state is not None and state.step == 7
+    for key, value in g.state_dict().items():  # parameters and BatchNorm running stats
+        assert torch.equal(state.generator[key], value), key
+    for key, value in d.state_dict().items():
+        assert torch.equal(state.discriminator[key], value), key
+    g2, d2 = build_pair(ModelSpec("dcgan", (1, 32, 32), width=0.125), seed=1)
+    opt_g2 = torch.optim.Adam(g2.parameters(), 1e-3)
+    opt_g2.load_state_dict(state.opt_g)
+    original, restored = opt_g.state_dict(), opt_g2.state_dict()
+    assert restored["param_groups"][0]["betas"] == list(original["param_groups"][0]["betas"])
+    for idx, st in original["state"].items():
+        for key in ("step", "exp_avg", "exp_avg_sq"):
+            assert torch.equal(restored["state"][idx][key], st[key])
+
+
+def test_keeps_only_the_newest(tmp_path: Path) -> None:
+    g, d, opt_g, opt_d = trained_pair(1)
+    for step in (2, 4, 6, 8):
+        save_pair(tmp_path, "p", step, g, d, opt_g, opt_d, keep=2)
+    assert [p.name for p in list_checkpoints(tmp_path)] == ["step-00000006.safetensors", "step-00000008.safetensors"]
+    assert not [p for p in tmp_path.iterdir() if "tmp" in p.name]
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage"])
+def test_corrupt_newest_falls_back_with_a_warning(tmp_path: Path, damage: str) -> None:
+    g, d, opt_g, opt_d = trained_pair(1)
+    save_pair(tmp_path, "p", 2, g, d, opt_g, opt_d)
+    save_pair(tmp_path, "p", 4, g, d, opt_g, opt_d)
+    newest = tmp_path / "step-00000004.safetensors"
+    data = bytearray(newest.read_bytes())
+    if damage == "truncate":
+        newest.write_bytes(bytes(data[: len(data) // 2]))
+    elif damage == "flip":
+        data[-100] ^= 0xFF  # a bit flip inside the tensor data: only the checksum sees it
+        newest.write_bytes(bytes(data))
+    else:
+        newest.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match=str(newest)):
+        read_checkpoint(newest)
+    with pytest.warns(UserWarning, match="skipping checkpoint: .*step-00000004.*falling back"):
+        state = load_latest(tmp_path)
+    assert state is not None and state.step == 2
+
+
+def test_generator_only_read_and_empty_folder(tmp_path: Path) -> None:
+    g, d, opt_g, opt_d = trained_pair(1)
+    assert load_latest(tmp_path) is None
+    with pytest.raises(CheckpointError, match="no valid checkpoint"):
+        load_generator_weights(tmp_path)
+    save_pair(tmp_path, "p", 3, g, d, opt_g, opt_d)
+    weights, step = load_generator_weights(tmp_path)
+    assert step == 3 and set(weights) == set(g.state_dict())
+    found = newest_valid(tmp_path, ("generator",))
+    assert found is not None and all(k.startswith("generator.") for k in found[1])
+
+
+def test_a_failed_write_leaves_the_previous_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    g, d, opt_g, opt_d = trained_pair(1)
+    save_pair(tmp_path, "p", 2, g, d, opt_g, opt_d)
+    before = (tmp_path / "step-00000002.safetensors").read_bytes()
+
+    def crash(src, dst):  # the rename is the commit point: fail right before it
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="disk full"):
+        save_pair(tmp_path, "p", 2, g, d, opt_g, opt_d)
+    assert (tmp_path / "step-00000002.safetensors").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["step-00000002.safetensors"]  # no temp file left behind

@@ -1,0 +1,29 @@
+"""Seeds are pure functions of names: stable and distinct."""
+
+from __future__ import annotations
+
+import hashlib
+
+import torch
+
+from ganfleet.train.seeds import derive_seed, seed_step
+
+
+def test_derive_seed_is_stable_and_distinct() -> None:
+    assert derive_seed(0, "class-0001") == derive_seed(0, "class-0001")
+    seeds = {derive_seed(s, f"class-{k:04d}") for s in range(3) for k in range(100)}
+    assert len(seeds) == 300
+    assert all(0 <= s < 2**63 for s in seeds)
+    # the documented formula, computed independently: a change would silently change every run's randomness
+    expected = int.from_bytes(hashlib.sha256(b"0/class-0000").digest()[:8], "little") & (2**63 - 1)
+    assert derive_seed(0, "class-0000") == derive_seed("0", "class-0000") == expected
+
+
+def test_seed_step_replays_the_same_draws() -> None:
+    seed_step(11, 5)
+    a = torch.randn(4)
+    torch.randn(100)
+    seed_step(11, 5)
+    assert torch.equal(a, torch.randn(4))
+    seed_step(11, 6)
+    assert not torch.equal(a, torch.randn(4))
