@@ -293,6 +293,18 @@ def load_config(path: str | Path) -> RunConfig:
         raise ConfigError(f"{path}: {exc}") from None
 
 
+def flatten(tree: dict[str, Any], sep: str = ".", prefix: str = "") -> dict[str, Any]:
+    """{"train": {"epochs": 2}} -> {"train.epochs": 2} (nested dicts to dotted keys)."""
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{sep}{key}" if prefix else key
+        if isinstance(value, dict):
+            out.update(flatten(value, sep, name))
+        else:
+            out[name] = value
+    return out
+
+
 def field_help(cls: type) -> dict[str, str]:
     """Help text of each field of a config dataclass."""
     return {f.name: f.metadata.get("help", "") for f in dataclasses.fields(cls)}

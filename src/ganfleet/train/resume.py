@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
 
-from ganfleet.config import RunConfig
+from ganfleet.config import RunConfig, flatten
 from ganfleet.errors import ConfigError
 from ganfleet.train.rundir import RunDir
 
@@ -15,17 +14,6 @@ RESUMABLE_KEYS = frozenset({
     "out", "train.epochs", "train.steps", "train.log_every", "train.grid_every",
     "train.checkpoint_every", "train.keep_checkpoints", "train.device",
 })
-
-
-def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in tree.items():
-        name = f"{prefix}.{key}" if prefix else key
-        if isinstance(value, dict):
-            out.update(flatten(value, name))
-        else:
-            out[name] = value
-    return out
 
 
 def check_resumable(run: RunDir, config: RunConfig) -> None:
