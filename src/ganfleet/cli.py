@@ -53,6 +53,7 @@ TRAIN_FLAGS = [
     ("--checkpoint-every", "train.checkpoint_every", int),
     ("--arch", "model.arch", str),
     ("--width", "model.width", float),
+    ("--d-norm", "model.d_norm", str),
     ("--out", "out", str),
 ]
 _SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig, "": RunConfig}

@@ -33,6 +33,8 @@ DATA_SOURCES = ("fashion-mnist", "mnist", "cifar10", "cifar100", "imagefolder", 
 TOY_MIXTURES = ("ring8", "ring10", "grid25", "swissroll")
 ARCHS = ("auto", "paper", "dcgan", "mlp")
 STRATEGIES = ("gan", "cgan", "class-parallel")
+D_NORMS = ("auto", "batch", "layer", "none")
+WASSERSTEIN_LOSSES = ("wgan", "wgan-gp")
 LOSSES = ("minimax", "ns", "wgan", "wgan-gp", "hinge", "dragan")
 
 
@@ -82,11 +84,13 @@ class ModelConfig:
     """Generator and discriminator architecture."""
 
     arch: str = option("auto", "paper (the paper's tables, BatchNorm eps 0.8), dcgan (same, standard BatchNorm), mlp (toy data); auto: mlp for toy data, dcgan otherwise")
-    width: float = option(1.0, "channel multiplier for the conv nets (0.25 trains ~6x faster on CPU); 1.0 is the paper's width")
+    width: float = option(1.0, "channel multiplier for the conv nets (0.25 trains ~6x faster on CPU), hidden-unit multiplier for the mlp (of 512); 1.0 is the papers' width")
     latent_dim: int = option(100, "noise dimension (the paper's 100)")
+    d_norm: str = option("auto", "conv discriminator normalisation after blocks 2-4: batch (the paper's BatchNorm), layer (per sample over C,H,W), none; auto: layer for wgan and wgan-gp (a BatchNorm critic scores every batch about the same on average, so E C(fake) - E C(real) carries no signal), batch otherwise; the mlp has none")
 
     def __post_init__(self) -> None:
         _check_choice("model", "arch", self.arch, ARCHS)
+        _check_choice("model", "d_norm", self.d_norm, D_NORMS)
         _check_positive("model", "width", self.width)
         _check_positive("model", "latent_dim", self.latent_dim)
 
@@ -136,7 +140,7 @@ class TrainConfig:
         """Discriminator updates per generator update."""
         if self.n_critic is not None:
             return self.n_critic
-        return 5 if self.loss in ("wgan", "wgan-gp") else 1
+        return 5 if self.loss in WASSERSTEIN_LOSSES else 1
 
 
 @dataclass
@@ -161,11 +165,22 @@ class RunConfig:
             return self.model.arch
         return "mlp" if self.data.name == "toy" else "dcgan"
 
+    @property
+    def resolved_d_norm(self) -> str:
+        """The discriminator normalisation actually built (resolves `auto`)."""
+        if self.model.d_norm != "auto":
+            return self.model.d_norm
+        if self.resolved_arch == "mlp":
+            return "none"
+        return "layer" if self.train.loss in WASSERSTEIN_LOSSES else "batch"
+
     def check(self) -> None:
         """Cross-section checks (each section checks itself in __post_init__)."""
         arch = self.resolved_arch
         if (self.data.name == "toy") != (arch == "mlp"):
             raise ConfigError(f"model.arch: {arch!r} does not fit data {self.data.name!r}: toy data needs mlp, images need paper or dcgan")
+        if arch == "mlp" and self.model.d_norm not in ("auto", "none"):
+            raise ConfigError(f"model.d_norm: the mlp discriminator has no normalisation; expected auto or none, got {self.model.d_norm!r}")
 
 
 # --------------------------------------------------------------------------- building

@@ -6,16 +6,18 @@ directory alone (no pickled code).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn as nn
 
 from ganfleet.errors import ConfigError
-from ganfleet.models.dcgan import Discriminator, Generator, init_reference_weights
+from ganfleet.models.dcgan import DISCRIMINATOR_NORMS, Discriminator, Generator, init_reference_weights, scaled
 from ganfleet.models.mlp import MLPDiscriminator, MLPGenerator
 
 BN_EPS = {"paper": 0.8, "dcgan": 1e-5}
+MLP_HIDDEN = 512  # the SGAN paper's toy MLPs (appendix A.1)
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,10 @@ class ModelSpec:
     """Architecture of one pair: `arch` (paper, dcgan, mlp), sample shape, noise size, width, classes.
 
     `n_classes` is 0 for an unconditional pair and K for a pair conditioned on K labels.
+    `width` scales the conv nets' channels and the MLPs' 512 hidden units.
+    `d_norm` is the conv discriminator's normalisation (batch, layer, none; see
+    `dcgan.critic_norm`); None means the architecture's own: batch for the conv
+    nets (the paper's), none for the MLPs (which have no normalisation).
     """
 
     arch: str
@@ -30,12 +36,18 @@ class ModelSpec:
     latent_dim: int = 100
     width: float = 1.0
     n_classes: int = 0
+    d_norm: str | None = None
 
     def __post_init__(self) -> None:
         if self.arch not in ("paper", "dcgan", "mlp"):
             raise ConfigError(f"model.arch: unknown architecture {self.arch!r}; expected paper, dcgan or mlp")
         if self.arch == "mlp" and len(self.sample_shape) != 1:
             raise ConfigError(f"model.arch: mlp needs points of shape (D,), got {self.sample_shape}")
+        allowed_norms = ("none",) if self.arch == "mlp" else DISCRIMINATOR_NORMS
+        if self.d_norm is None:
+            object.__setattr__(self, "d_norm", allowed_norms[0])  # frozen: resolve once, here
+        if self.d_norm not in allowed_norms:
+            raise ConfigError(f"model.d_norm: {self.d_norm!r} does not fit arch {self.arch}; expected one of {', '.join(allowed_norms)}")
         if self.arch != "mlp":
             if len(self.sample_shape) != 3 or self.sample_shape[1] != self.sample_shape[2]:
                 raise ConfigError(f"model.arch: {self.arch} needs square images (C, H, W), got {self.sample_shape}")
@@ -48,7 +60,7 @@ class ModelSpec:
 
     def conditional(self, n_classes: int) -> ModelSpec:
         """The same architecture conditioned on `n_classes` labels."""
-        return ModelSpec(self.arch, self.sample_shape, self.latent_dim, self.width, n_classes)
+        return dataclasses.replace(self, n_classes=n_classes)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -57,12 +69,13 @@ class ModelSpec:
 
     @classmethod
     def from_dict(cls, d: dict) -> ModelSpec:
-        return cls(d["arch"], tuple(d["sample_shape"]), d["latent_dim"], d["width"], d["n_classes"])
+        # Manifests written before d_norm existed get the architecture's own (None).
+        return cls(d["arch"], tuple(d["sample_shape"]), d["latent_dim"], d["width"], d["n_classes"], d.get("d_norm"))
 
 
 def build_generator(spec: ModelSpec) -> nn.Module:
     if spec.arch == "mlp":
-        return MLPGenerator(spec.sample_shape[0], spec.latent_dim, n_classes=spec.n_classes)
+        return MLPGenerator(spec.sample_shape[0], spec.latent_dim, scaled(MLP_HIDDEN, spec.width), spec.n_classes)
     c, size, _ = spec.sample_shape
     g = Generator(size, c, spec.latent_dim, spec.width, BN_EPS[spec.arch], spec.n_classes)
     init_reference_weights(g)
@@ -71,9 +84,9 @@ def build_generator(spec: ModelSpec) -> nn.Module:
 
 def build_discriminator(spec: ModelSpec) -> nn.Module:
     if spec.arch == "mlp":
-        return MLPDiscriminator(spec.sample_shape[0], n_classes=spec.n_classes)
+        return MLPDiscriminator(spec.sample_shape[0], scaled(MLP_HIDDEN, spec.width), spec.n_classes)
     c, size, _ = spec.sample_shape
-    d = Discriminator(size, c, spec.width, BN_EPS[spec.arch], spec.n_classes)
+    d = Discriminator(size, c, spec.width, BN_EPS[spec.arch], spec.n_classes, norm=spec.d_norm)
     init_reference_weights(d)
     return d
 

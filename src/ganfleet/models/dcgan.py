@@ -11,6 +11,8 @@ the published code has none.
 Discriminator: four blocks Conv3x3 stride 2 (C->16->32->64->128), each LeakyReLU(0.2)
 and Dropout2d(0.25) (channel dropout, as the reference code; the tables print
 "Dropout"), then BatchNorm(eps) on all but the first; Linear(128*(image/16)^2 -> 1).
+`norm` replaces those BatchNorms (see `critic_norm`): a Wasserstein critic needs
+per-sample normalisation or none.
 The module returns logits: the paper's Sigmoid is folded into the losses
 (binary cross-entropy on logits), which is the same function, computed stably.
 
@@ -69,11 +71,35 @@ class Generator(nn.Module):
         return self.blocks(h)
 
 
+DISCRIMINATOR_NORMS = ("batch", "layer", "none")
+
+
+def critic_norm(kind: str, channels: int, bn_eps: float) -> nn.Module:
+    """The normalisation after discriminator blocks 2-4.
+
+    batch: the paper's BatchNorm. In train mode it fixes each feature's batch
+    mean, and the head is linear, so the *batch mean* of the logits barely
+    depends on the input: fine for cross-entropy (it scores samples against each
+    other) but a Wasserstein critic E C(fake) - E C(real) computed on separate
+    real and fake batches gets almost no signal. layer: LayerNorm over (C, H, W)
+    per sample (GroupNorm with one group, per-channel affine), WGAN-GP's choice
+    for critics; per sample, so the gradient penalty stays a per-sample quantity.
+    none: no normalisation.
+    """
+    if kind == "batch":
+        return nn.BatchNorm2d(channels, eps=bn_eps)
+    if kind == "layer":
+        return nn.GroupNorm(1, channels)
+    if kind == "none":
+        return nn.Identity()
+    raise ValueError(f"unknown discriminator norm {kind!r}; expected one of {', '.join(DISCRIMINATOR_NORMS)}")
+
+
 class Discriminator(nn.Module):
     """DC-GAN discriminator: image (and optionally a label) -> one logit per image."""
 
     def __init__(self, image_size: int, channels: int, width: float = 1.0, bn_eps: float = 1e-5,
-                 n_classes: int = 0, dropout: float = 0.25) -> None:
+                 n_classes: int = 0, dropout: float = 0.25, norm: str = "batch") -> None:
         super().__init__()
         if image_size % 16:
             raise ValueError(f"image_size must be a multiple of 16, got {image_size}")
@@ -86,7 +112,7 @@ class Discriminator(nn.Module):
                 nn.Dropout2d(dropout),
             ]
             if i > 0:
-                layers.append(nn.BatchNorm2d(widths[i + 1], eps=bn_eps))
+                layers.append(critic_norm(norm, widths[i + 1], bn_eps))
         self.blocks = nn.Sequential(*layers)
         self.n_features = widths[-1] * (image_size // 16) ** 2
         self.head = nn.Linear(self.n_features, 1)

@@ -25,7 +25,8 @@ def resolve_device(name: str) -> torch.device:
 
 def base_spec(config: RunConfig, dataset: ClassPartitionedDataset) -> ModelSpec:
     """The unconditional architecture for this config and data (members add conditioning)."""
-    return ModelSpec(config.resolved_arch, dataset.sample_shape, config.model.latent_dim, config.model.width)
+    return ModelSpec(config.resolved_arch, dataset.sample_shape, config.model.latent_dim, config.model.width,
+                     d_norm=config.resolved_d_norm)
 
 
 def member_spec(spec: ModelSpec, member: Member, n_classes: int) -> ModelSpec:
