@@ -4,6 +4,7 @@
     ganfleet train --data fashion-mnist --strategy class-parallel --loss ns --epochs 5 --out runs/fm
     ganfleet train --config configs/paper-dccgan-fashion-mnist.yaml --set train.epochs=2
     ganfleet train --config ... --resume
+    ganfleet train --data fashion-mnist --strategy sgan --split-by-class --out runs/sgan
     ganfleet sample runs/fm --n 100 --out grid.png
     ganfleet sample runs/fm --labels 3,3,7 --out samples.npz
     ganfleet demo
@@ -51,6 +52,10 @@ TRAIN_FLAGS = [
     ("--log-every", "train.log_every", int),
     ("--grid-every", "train.grid_every", int),
     ("--checkpoint-every", "train.checkpoint_every", int),
+    ("--locals", "train.locals", int),
+    ("--split-by-class", "train.split_by_class", bool),
+    ("--messenger-steps", "train.messenger_steps", int),
+    ("--share-weights", "train.share_weights", bool),
     ("--arch", "model.arch", str),
     ("--width", "model.width", float),
     ("--d-norm", "model.d_norm", str),
@@ -70,6 +75,9 @@ def _help_for(key: str) -> str:
 def _add_flags(parser: argparse.ArgumentParser, flags: list[tuple[str, str, type]], title: str) -> None:
     group = parser.add_argument_group(title)
     for flag, key, tp in flags:
+        if tp is bool:  # a switch: present sets the key to true, absent leaves the config's value
+            group.add_argument(flag, dest=key, action="store_const", const=True, default=None, help=f"{_help_for(key)} [{key}]")
+            continue
         group.add_argument(flag, dest=key, type=tp, default=None, metavar=key.rpartition(".")[2].upper(),
                            help=f"{_help_for(key)} [{key}]")
 

@@ -32,7 +32,7 @@ def option(default: Any, help: str, **kwargs: Any) -> Any:
 DATA_SOURCES = ("fashion-mnist", "mnist", "cifar10", "cifar100", "imagefolder", "npz", "digits", "toy")
 TOY_MIXTURES = ("ring8", "ring10", "grid25", "swissroll")
 ARCHS = ("auto", "paper", "dcgan", "mlp")
-STRATEGIES = ("gan", "cgan", "class-parallel")
+STRATEGIES = ("gan", "cgan", "class-parallel", "sgan")
 D_NORMS = ("auto", "batch", "layer", "none")
 WASSERSTEIN_LOSSES = ("wgan", "wgan-gp")
 LOSSES = ("minimax", "ns", "wgan", "wgan-gp", "hinge", "dragan")
@@ -99,7 +99,7 @@ class ModelConfig:
 class TrainConfig:
     """Strategy, loss, optimiser, budget and bookkeeping."""
 
-    strategy: str = option("class-parallel", "gan: one unconditional pair on all data (DC-GAN); cgan: one conditional pair (DC-CGAN); class-parallel: one independent pair per class (distributed DC-CGAN)")
+    strategy: str = option("class-parallel", "gan: one unconditional pair on all data (DC-GAN); cgan: one conditional pair (DC-CGAN); class-parallel: one independent pair per class (distributed DC-CGAN); sgan: independent local pairs plus a global pair trained from them (SGAN)")
     loss: str = option("ns", "minimax, ns (non-saturating, the paper's), wgan (weight clipping), wgan-gp, hinge, dragan")
     n_critic: int | None = option(None, "discriminator steps per generator step; default 5 for wgan and wgan-gp, 1 otherwise")
     penalty_weight: float = option(10.0, "gradient-penalty weight lambda for wgan-gp and dragan")
@@ -117,6 +117,10 @@ class TrainConfig:
     grid_every: int = option(500, "steps between sample-grid PNGs (0: only at the end)")
     checkpoint_every: int = option(500, "steps between per-pair checkpoints (0: only at the end)")
     keep_checkpoints: int = option(2, "checkpoints kept per pair (older ones deleted); >= 2 so a corrupt newest one can fall back")
+    locals: int | None = option(None, "sgan: number of local pairs, each on all data (default 5); with split_by_class there is one per class, leave it unset")
+    split_by_class: bool = option(False, "sgan: one local pair per class (class-parallel locals) and a global pair conditioned on the label")
+    messenger_steps: int | None = option(None, "sgan: I_D, updates of each messenger discriminator against the global generator per iteration (default n_critic)")
+    share_weights: bool = option(False, "sgan: the local generators share their data-side layers, as do the local discriminators (about half the parameters for the mlp; N-SW-GAN)")
 
     def __post_init__(self) -> None:
         _check_choice("train", "strategy", self.strategy, STRATEGIES)
@@ -134,6 +138,14 @@ class TrainConfig:
                 raise ConfigError(f"train.{key}: expected >= 0, got {getattr(self, key)}")
         if self.keep_checkpoints < 2:
             raise ConfigError(f"train.keep_checkpoints: expected >= 2 (a fallback is needed), got {self.keep_checkpoints}")
+        _check_positive("train", "locals", self.locals, allow_none=True)
+        _check_positive("train", "messenger_steps", self.messenger_steps, allow_none=True)
+        if self.strategy != "sgan":
+            for key, unset in (("locals", None), ("split_by_class", False), ("messenger_steps", None), ("share_weights", False)):
+                if getattr(self, key) != unset:
+                    raise ConfigError(f"train.{key}: only used by strategy sgan (strategy is {self.strategy!r})")
+        if self.split_by_class and self.locals is not None:
+            raise ConfigError("train.locals: split_by_class makes one local pair per class; leave locals unset")
 
     @property
     def critic_steps(self) -> int:

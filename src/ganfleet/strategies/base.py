@@ -10,6 +10,7 @@ from typing import ClassVar, Sequence
 
 import torch
 
+from ganfleet.config import TrainConfig
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.train.pair import Member, Pair, StepRule, adversarial_step
 
@@ -19,6 +20,11 @@ class Strategy:
 
     name: ClassVar[str]
     description: ClassVar[str]
+
+    @classmethod
+    def from_config(cls, train: TrainConfig) -> Strategy:
+        """The strategy as the `train` section configures it (most strategies have no options)."""
+        return cls()
 
     def members(self, dataset: ClassPartitionedDataset) -> list[Member]:
         """The pairs this strategy trains on `dataset` (preferred single generator first)."""

@@ -128,19 +128,19 @@ def train(config: RunConfig, resume: bool = False, progress: bool = True,
         check_resumable(run, config)
     device = resolve_device(cfg.device)
     dataset = (dataset if dataset is not None else load_dataset(config.data)).require_every_class()
-    strategy = get_strategy(cfg.strategy)
+    strategy = get_strategy(cfg.strategy, cfg)
     members = strategy.members(dataset)
     pairs = [make_pair(config, dataset, m, device) for m in members]
     if resume:
         for pair in pairs:
             restore(pair, run)
+    rule = step_rule(config)
+    strategy.prepare(pairs, rule)  # may set budgets (sgan), so before the manifest records them
     manifest = manifest_for(config, dataset, strategy, members, {p.name: p.target_steps for p in pairs})
     run.path.mkdir(parents=True, exist_ok=True)
     run.write_json(run.config_path, config.to_dict())
     run.write_manifest(manifest, status="running")
 
-    rule = step_rule(config)
-    strategy.prepare(pairs, rule)
     ticks = TickStats(images_per_step=cfg.batch_size * rule.n_critic)
     log = MetricsLog(run.metrics_path, run.path / "tensorboard")
     bar = tqdm(total=sum(max(0, p.target_steps - p.step) for p in pairs), unit="pair-step", disable=not progress,

@@ -1,0 +1,164 @@
+"""The SGAN global pair's update (Algorithm 1, lines 14-31 of the SGAN paper).
+
+Each iteration, for every local pair n this process holds:
+
+- a *messenger* discriminator is loaded from D_n (weights and Adam state) and
+  trained I_D steps against the global generator G_0 (lines 14-21);
+- G_0's loss against that messenger is back-propagated into G_0's gradient
+  buffers (lines 22-25);
+- D_0's loss on real data and samples of G_n is back-propagated into D_0's
+  gradient buffers (lines 27-30).
+
+Only then are G_0 and D_0 stepped, once each (lines 26, 31). The gradients are
+*sums* over local pairs, so a process that holds some local pairs computes a
+partial sum: all-reducing (sum) G_0's and D_0's gradients across processes
+between `accumulate_global_gradients` and `apply_global_step` gives every
+replica the same step (see `SganStrategy.reduce_gradients`).
+
+Nothing here writes to a local pair: messengers are separate modules, the local
+generators run under `buffers_kept` (BatchNorm running statistics restored),
+the data streams are the global pair's own and every random draw comes from
+seeds of the global pair, keyed by the local pair's name and the step. So the
+local pairs train exactly as they would without the global pair, and the global
+step does not depend on which process holds which local pair.
+
+Conditional global pair (class-parallel locals): local pair n generates class
+k_n, so messenger n judges G_0(z, k_n) against class k_n's images, and D_0 sees
+class k_n's real and generated images with label k_n.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+
+from ganfleet.train.pair import Pair, StepRule
+from ganfleet.train.seeds import derive_seed, seed_step
+from ganfleet.train.stream import BatchStream
+
+
+@contextmanager
+def buffers_kept(module: nn.Module) -> Iterator[None]:
+    """Run `module` (e.g. in train mode) and restore its buffers (BatchNorm running statistics) after."""
+    saved = [b.detach().clone() for b in module.buffers()]
+    try:
+        yield
+    finally:
+        with torch.no_grad():
+            for buffer, value in zip(module.buffers(), saved):
+                buffer.copy_(value)
+
+
+class Messenger:
+    """A discriminator and Adam optimiser reloaded from a local pair's D_n at every iteration."""
+
+    def __init__(self, local: Pair) -> None:
+        self.discriminator = copy.deepcopy(local.discriminator)
+        self.optimizer = type(local.opt_d)(self.discriminator.parameters(), **local.opt_d.defaults)
+
+    def load_from(self, local: Pair) -> None:
+        """Become a copy of the local discriminator as it is now (copies, never aliases, its tensors)."""
+        self.discriminator.load_state_dict(local.discriminator.state_dict())
+        # Optimizer.load_state_dict keeps the given tensors: copy them, or the
+        # messenger's Adam steps would write into the local pair's moments.
+        self.optimizer.load_state_dict(copy.deepcopy(local.opt_d.state_dict()))
+
+
+@dataclass
+class LocalView:
+    """What the global pair uses of one local pair: its networks (read only), its class, data and seed."""
+
+    local: Pair
+    messenger: Messenger
+    stream: BatchStream  # the local pair's images, in an order of the global pair's own
+    label: int | None    # the class G_n generates when the global pair is conditional, else None
+    seed: int
+
+    def labels(self, n: int, device: torch.device) -> torch.Tensor | None:
+        return None if self.label is None else torch.full((n,), self.label, dtype=torch.int64, device=device)
+
+
+def make_view(global_pair: Pair, local: Pair, batch_size: int) -> LocalView:
+    """The global pair's view of `local`: a messenger, a data stream and a seed, all keyed by local's name."""
+    seed = derive_seed(global_pair.seed, "view", local.name)
+    label = local.member.label if global_pair.member.conditional else None
+    stream = BatchStream(local.stream.samples, None, batch_size, derive_seed(seed, "data"))
+    return LocalView(local, Messenger(local), stream, label, seed)
+
+
+def _discriminator_loss(d: nn.Module, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None,
+                        rule: StepRule) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(loss with penalty, real scores, fake scores) of discriminator `d`, as in `adversarial_step`."""
+    d_real, d_fake = d(real, labels), d(fake, labels)
+    loss = rule.loss.discriminator(d_real, d_fake)
+    if rule.loss.penalty is not None:
+        loss = loss + rule.penalty_weight * rule.loss.penalty(lambda x: d(x, labels), real, fake)
+    return loss, d_real, d_fake
+
+
+def _clip(d: nn.Module, rule: StepRule) -> None:
+    if rule.loss.clips_weights:
+        with torch.no_grad():
+            for p in d.parameters():
+                p.clamp_(-rule.clip_value, rule.clip_value)
+
+
+def accumulate_global_gradients(global_pair: Pair, views: Sequence[LocalView], rule: StepRule,
+                                messenger_steps: int) -> dict[str, torch.Tensor]:
+    """Zero G_0's and D_0's gradients, then add each view's contribution; returns detached sums.
+
+    Trains each view's messenger `messenger_steps` times against G_0 first.
+    Sums (not means) over views, so per-process sums add up to the total.
+    """
+    g0, d0 = global_pair.generator, global_pair.discriminator
+    device = next(g0.parameters()).device
+    g0.zero_grad(set_to_none=True)
+    d0.zero_grad(set_to_none=True)
+    sums = {key: torch.zeros((), device=device) for key in ("d_loss", "g_loss", "d_real", "d_fake")}
+    batches_per_step = messenger_steps + 1  # the messenger's real batches, then D_0's
+    for view in views:
+        seed_step(view.seed, global_pair.step)
+        msg = view.messenger
+        msg.load_from(view.local)
+        for j in range(messenger_steps):
+            real, _ = view.stream.batch(global_pair.step * batches_per_step + j)
+            labels = view.labels(real.shape[0], device)
+            with torch.no_grad():
+                fake = g0(torch.randn(real.shape[0], global_pair.latent_dim, device=device), labels)
+            loss, _, _ = _discriminator_loss(msg.discriminator, real, fake, labels, rule)
+            msg.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            msg.optimizer.step()
+            _clip(msg.discriminator, rule)
+
+        real, _ = view.stream.batch(global_pair.step * batches_per_step + messenger_steps)
+        labels = view.labels(real.shape[0], device)
+        msg.discriminator.requires_grad_(False)  # G_0's loss needs no messenger gradients
+        fake = g0(torch.randn(real.shape[0], global_pair.latent_dim, device=device), labels)
+        g_loss = rule.loss.generator(msg.discriminator(fake, labels))
+        g_loss.backward()
+        msg.discriminator.requires_grad_(True)
+
+        with torch.no_grad(), buffers_kept(view.local.generator):
+            fake = view.local.generator(torch.randn(real.shape[0], view.local.latent_dim, device=device))
+        d_loss, d_real, d_fake = _discriminator_loss(d0, real, fake, labels, rule)
+        d_loss.backward()
+
+        sums["g_loss"] += g_loss.detach()
+        sums["d_loss"] += d_loss.detach()
+        sums["d_real"] += d_real.detach().mean()
+        sums["d_fake"] += d_fake.detach().mean()
+    return sums
+
+
+def apply_global_step(global_pair: Pair, rule: StepRule) -> None:
+    """One optimiser step of G_0 and of D_0 on their (summed, possibly all-reduced) gradients."""
+    global_pair.opt_g.step()
+    global_pair.opt_d.step()
+    _clip(global_pair.discriminator, rule)
+    global_pair.step += 1
