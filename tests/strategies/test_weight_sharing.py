@@ -8,7 +8,7 @@ import torch
 
 from ganfleet import Fleet
 from ganfleet.models import ModelSpec, build_pair
-from ganfleet.strategies.weight_sharing import data_side_half, layers_with_parameters, shared_fraction
+from ganfleet.strategies.weight_sharing import data_side_half, shared_fraction
 from ganfleet.train.loop import step_rule, train
 from ganfleet.train.pair import adversarial_step
 from tests.strategies.test_sgan import build, toy_config, toy_data
