@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
-from ganfleet.train.pair import Pair, StepRule
+from ganfleet.train.pair import Pair, StepRule, clip_weights, discriminator_loss
 from ganfleet.train.seeds import derive_seed, seed_step
 from ganfleet.train.stream import BatchStream
 
@@ -91,28 +91,27 @@ def make_view(global_pair: Pair, local: Pair, batch_size: int) -> LocalView:
     return LocalView(local, Messenger(local), stream, label, seed)
 
 
-def _discriminator_loss(d: nn.Module, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None,
-                        rule: StepRule) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(loss with penalty, real scores, fake scores) of discriminator `d`, as in `adversarial_step`."""
-    d_real, d_fake = d(real, labels), d(fake, labels)
-    loss = rule.loss.discriminator(d_real, d_fake)
-    if rule.loss.penalty is not None:
-        loss = loss + rule.penalty_weight * rule.loss.penalty(lambda x: d(x, labels), real, fake)
-    return loss, d_real, d_fake
-
-
-def _clip(d: nn.Module, rule: StepRule) -> None:
-    if rule.loss.clips_weights:
+def train_messenger(view: LocalView, global_pair: Pair, rule: StepRule, steps: int, first_batch: int) -> None:
+    """Reload the messenger from D_n and train it `steps` times against G_0 (Algorithm 1, lines 14-21)."""
+    msg, g0 = view.messenger, global_pair.generator
+    device = next(g0.parameters()).device
+    msg.load_from(view.local)
+    for j in range(steps):
+        real, _ = view.stream.batch(first_batch + j)
+        labels = view.labels(real.shape[0], device)
         with torch.no_grad():
-            for p in d.parameters():
-                p.clamp_(-rule.clip_value, rule.clip_value)
+            fake = g0(torch.randn(real.shape[0], global_pair.latent_dim, device=device), labels)
+        loss, _, _ = discriminator_loss(msg.discriminator, real, fake, labels, rule)
+        msg.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        msg.optimizer.step()
+        clip_weights(msg.discriminator, rule)
 
 
 def accumulate_global_gradients(global_pair: Pair, views: Sequence[LocalView], rule: StepRule,
                                 messenger_steps: int) -> dict[str, torch.Tensor]:
     """Zero G_0's and D_0's gradients, then add each view's contribution; returns detached sums.
 
-    Trains each view's messenger `messenger_steps` times against G_0 first.
     Sums (not means) over views, so per-process sums add up to the total.
     """
     g0, d0 = global_pair.generator, global_pair.discriminator
@@ -120,39 +119,26 @@ def accumulate_global_gradients(global_pair: Pair, views: Sequence[LocalView], r
     g0.zero_grad(set_to_none=True)
     d0.zero_grad(set_to_none=True)
     sums = {key: torch.zeros((), device=device) for key in ("d_loss", "g_loss", "d_real", "d_fake")}
-    batches_per_step = messenger_steps + 1  # the messenger's real batches, then D_0's
     for view in views:
         seed_step(view.seed, global_pair.step)
-        msg = view.messenger
-        msg.load_from(view.local)
-        for j in range(messenger_steps):
-            real, _ = view.stream.batch(global_pair.step * batches_per_step + j)
-            labels = view.labels(real.shape[0], device)
-            with torch.no_grad():
-                fake = g0(torch.randn(real.shape[0], global_pair.latent_dim, device=device), labels)
-            loss, _, _ = _discriminator_loss(msg.discriminator, real, fake, labels, rule)
-            msg.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            msg.optimizer.step()
-            _clip(msg.discriminator, rule)
-
-        real, _ = view.stream.batch(global_pair.step * batches_per_step + messenger_steps)
+        first_batch = global_pair.step * (messenger_steps + 1)  # the messenger's real batches, then D_0's
+        train_messenger(view, global_pair, rule, messenger_steps, first_batch)
+        real, _ = view.stream.batch(first_batch + messenger_steps)
         labels = view.labels(real.shape[0], device)
-        msg.discriminator.requires_grad_(False)  # G_0's loss needs no messenger gradients
-        fake = g0(torch.randn(real.shape[0], global_pair.latent_dim, device=device), labels)
-        g_loss = rule.loss.generator(msg.discriminator(fake, labels))
-        g_loss.backward()
-        msg.discriminator.requires_grad_(True)
 
-        with torch.no_grad(), buffers_kept(view.local.generator):
+        msg = view.messenger.discriminator  # lines 22-25: G_0's loss against the messenger
+        msg.requires_grad_(False)
+        g_loss = rule.loss.generator(msg(g0(torch.randn(real.shape[0], global_pair.latent_dim, device=device), labels), labels))
+        g_loss.backward()
+        msg.requires_grad_(True)
+
+        with torch.no_grad(), buffers_kept(view.local.generator):  # lines 27-30: D_0 against G_n
             fake = view.local.generator(torch.randn(real.shape[0], view.local.latent_dim, device=device))
-        d_loss, d_real, d_fake = _discriminator_loss(d0, real, fake, labels, rule)
+        d_loss, d_real, d_fake = discriminator_loss(d0, real, fake, labels, rule)
         d_loss.backward()
 
-        sums["g_loss"] += g_loss.detach()
-        sums["d_loss"] += d_loss.detach()
-        sums["d_real"] += d_real.detach().mean()
-        sums["d_fake"] += d_fake.detach().mean()
+        for key, value in (("g_loss", g_loss), ("d_loss", d_loss), ("d_real", d_real.mean()), ("d_fake", d_fake.mean())):
+            sums[key] += value.detach()
     return sums
 
 
@@ -160,5 +146,5 @@ def apply_global_step(global_pair: Pair, rule: StepRule) -> None:
     """One optimiser step of G_0 and of D_0 on their (summed, possibly all-reduced) gradients."""
     global_pair.opt_g.step()
     global_pair.opt_d.step()
-    _clip(global_pair.discriminator, rule)
+    clip_weights(global_pair.discriminator, rule)
     global_pair.step += 1

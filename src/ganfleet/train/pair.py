@@ -63,6 +63,24 @@ class Pair:
         return self.step >= self.target_steps
 
 
+def discriminator_loss(d: nn.Module, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None,
+                       rule: StepRule) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(loss with the rule's penalty, scores of real, scores of fake) of discriminator `d`; `fake` is not detached here."""
+    d_real, d_fake = d(real, labels), d(fake, labels)
+    loss = rule.loss.discriminator(d_real, d_fake)
+    if rule.loss.penalty is not None:
+        loss = loss + rule.penalty_weight * rule.loss.penalty(lambda x: d(x, labels), real, fake)
+    return loss, d_real, d_fake
+
+
+def clip_weights(d: nn.Module, rule: StepRule) -> None:
+    """Weight clipping (WGAN) after a discriminator update, when the rule's loss asks for it."""
+    if rule.loss.clips_weights:
+        with torch.no_grad():
+            for p in d.parameters():
+                p.clamp_(-rule.clip_value, rule.clip_value)
+
+
 def adversarial_step(pair: Pair, rule: StepRule) -> dict[str, torch.Tensor]:
     """n_critic discriminator updates then one generator update; advances `pair.step`.
 
@@ -81,18 +99,11 @@ def adversarial_step(pair: Pair, rule: StepRule) -> dict[str, torch.Tensor]:
         else:
             with torch.no_grad():
                 fake = g(z, labels)
-        d_real = d(real, labels)
-        d_fake = d(fake.detach(), labels)
-        d_loss = rule.loss.discriminator(d_real, d_fake)
-        if rule.loss.penalty is not None:
-            d_loss = d_loss + rule.penalty_weight * rule.loss.penalty(lambda x: d(x, labels), real, fake)
+        d_loss, d_real, d_fake = discriminator_loss(d, real, fake.detach(), labels, rule)
         pair.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         pair.opt_d.step()
-        if rule.loss.clips_weights:
-            with torch.no_grad():
-                for p in d.parameters():
-                    p.clamp_(-rule.clip_value, rule.clip_value)
+        clip_weights(d, rule)
     d.requires_grad_(False)  # the generator update needs no discriminator gradients
     g_loss = rule.loss.generator(d(fake, labels))
     pair.opt_g.zero_grad(set_to_none=True)
