@@ -1,6 +1,6 @@
 """SGAN's toy experiments (SGAN section 4.1, appendix A): mode coverage, quality and likelihood over iterations.
 
-    python benchmarks/toy_modes.py            # ring8, grid25, swissroll; about 10-15 min on 2 CPU cores
+    python benchmarks/toy_modes.py            # ring8, grid25, swissroll; 6 min on 2 idle CPU cores
     python benchmarks/toy_modes.py --quick    # the same at a smoke-test size, about 1 min
     python benchmarks/toy_modes.py --mixtures ring8 --loss wgan-gp --locals 10 --iterations 2000
 

@@ -1,6 +1,6 @@
 """Class-parallel DC-CGAN vs W-CGAN vs SGAN's conditional global generator on real images.
 
-    python benchmarks/wcgan_sgan_images.py                       # Fashion-MNIST subset, about 15 min on 2 cores
+    python benchmarks/wcgan_sgan_images.py                       # Fashion-MNIST classes 0-4; ~30 min on 2 busy cores
     python benchmarks/wcgan_sgan_images.py --data digits --quick # a 2-minute smoke run
 
 Three runs of the real trainer (`ganfleet.train.loop.train`), each grown in
@@ -9,7 +9,9 @@ stages with `--resume` (resuming is exact, so stage s is the run at that budget)
 - `sgan`: `--strategy sgan --split-by-class --loss ns`. Its local pairs ARE the
   class-parallel DC-CGAN (bit-identical to a `class-parallel` run, see
   tests/strategies/test_sgan.py), so they give the DC-CGAN row; its global
-  generator G_0 (`member="global"`) is the conditional SGAN row;
+  generator G_0 (`member="global"`) is the conditional SGAN row (I_D = 1, the
+  ns loss's n_critic); `sgan-id5` is the same with 5 messenger steps (its
+  locals are the same pairs again, so only its G_0 row is shown);
 - `wcgan`: `--strategy class-parallel --loss wgan-gp` (d_norm auto: LayerNorm critic);
 - `wcgan-bn`: the same with `--d-norm batch`, the paper's BatchNorm critic.
 
@@ -52,10 +54,12 @@ from ganfleet.train.metrics_log import read_metrics
 
 RUNS = {
     "sgan": {"train.strategy": "sgan", "train.split_by_class": True, "train.loss": "ns"},
+    "sgan-id5": {"train.strategy": "sgan", "train.split_by_class": True, "train.loss": "ns", "train.messenger_steps": 5},
     "wcgan": {"train.strategy": "class-parallel", "train.loss": "wgan-gp"},
     "wcgan-bn": {"train.strategy": "class-parallel", "train.loss": "wgan-gp", "model.d_norm": "batch"},
 }
-ROWS = (("class-parallel DC-CGAN (ns)", "sgan", None), ("SGAN conditional G_0 (ns)", "sgan", "global"),
+ROWS = (("class-parallel DC-CGAN (ns)", "sgan", None), ("SGAN conditional G_0 (ns, I_D=1)", "sgan", "global"),
+        ("SGAN conditional G_0 (ns, I_D=5)", "sgan-id5", "global"),
         ("class-parallel W-CGAN (GP, LayerNorm critic)", "wcgan", None), ("class-parallel W-CGAN (GP, BatchNorm critic)", "wcgan-bn", None))
 
 
@@ -111,19 +115,20 @@ def config_for(args: argparse.Namespace, run: str, steps: int) -> RunConfig:
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", default="fashion-mnist", help="fashion-mnist, mnist or digits")
-    p.add_argument("--classes", default="", help="comma-separated class subset (default: all)")
+    p.add_argument("--classes", default="0,1,2,3,4", help="comma-separated class subset ('' for all)")
     p.add_argument("--max-per-class", type=int, default=600)
-    p.add_argument("--stages", default="100,300,600", help="generator-step budgets at which every run is scored")
+    p.add_argument("--stages", default="100,300", help="generator-step budgets at which every run is scored")
     p.add_argument("--width", type=float, default=0.25)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--samples", type=int, default=1000, help="generated images per score (balanced over classes)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     p.add_argument("--out", default="runs/wcgan_sgan_images")
+    p.add_argument("--runs", default=",".join(RUNS), help="which runs to train and score: " + ", ".join(RUNS))
     p.add_argument("--quick", action="store_true", help="4 classes, 100 per class, stages 5,15")
     args = p.parse_args(argv)
     if args.quick:
-        args.classes, args.max_per_class, args.stages = args.classes or "0,1,2,3", 100, "5,15"
+        args.classes, args.max_per_class, args.stages = "0,1,2,3", 100, "5,15"
     if args.threads:
         torch.set_num_threads(args.threads)
     Path(args.out).mkdir(parents=True, exist_ok=True)
@@ -133,15 +138,17 @@ def main(argv: list[str] | None = None) -> None:
     test = load_dataset(DataConfig(**{**vars(first.data), "split": "test"}))
     scorer = DomainScorer(data, test, args.seed)
     labels = torch.arange(data.n_classes).repeat_interleave(-(-args.samples // data.n_classes))[: args.samples]
-    results: dict[str, list[dict]] = {row: [] for row, _, _ in ROWS}
+    runs = args.runs.split(",")
+    rows = [(row, run, member) for row, run, member in ROWS if run in runs]
+    results: dict[str, list[dict]] = {row: [] for row, _, _ in rows}
     for stage in stages:
-        for run in RUNS:
+        for run in runs:
             config = config_for(args, run, stage)
             start = time.perf_counter()
             train(config, resume=(Path(config.out) / "manifest.json").exists(), progress=False, dataset=data)
             seconds = time.perf_counter() - start
             fleet = Fleet.load(config.out)
-            for row, row_run, member in ROWS:
+            for row, row_run, member in rows:
                 if row_run != run:
                     continue
                 x = fleet.sample(len(labels), labels=labels, seed=args.seed, member=member)

@@ -86,7 +86,7 @@ class ModelConfig:
     arch: str = option("auto", "paper (the paper's tables, BatchNorm eps 0.8), dcgan (same, standard BatchNorm), mlp (toy data); auto: mlp for toy data, dcgan otherwise")
     width: float = option(1.0, "channel multiplier for the conv nets (0.25 trains ~6x faster on CPU), hidden-unit multiplier for the mlp (of 512); 1.0 is the papers' width")
     latent_dim: int = option(100, "noise dimension (the paper's 100)")
-    d_norm: str = option("auto", "conv discriminator normalisation after blocks 2-4: batch (the paper's BatchNorm), layer (per sample over C,H,W), none; auto: layer for wgan and wgan-gp (a BatchNorm critic scores every batch about the same on average, so E C(fake) - E C(real) carries no signal), batch otherwise; the mlp has none")
+    d_norm: str = option("auto", "conv discriminator normalisation after blocks 2-4: batch (the paper's BatchNorm), layer (per sample over C,H,W), none; auto: layer for wgan and wgan-gp (train-mode BatchNorm fixes each channel's batch mean, so the batch-mean score E C(fake) - E C(real) compares moves only through the last feature map's spatial pattern, and the gradient penalty stops being per sample), batch otherwise; the mlp has none")
 
     def __post_init__(self) -> None:
         _check_choice("model", "arch", self.arch, ARCHS)

@@ -77,14 +77,15 @@ DISCRIMINATOR_NORMS = ("batch", "layer", "none")
 def critic_norm(kind: str, channels: int, bn_eps: float) -> nn.Module:
     """The normalisation after discriminator blocks 2-4.
 
-    batch: the paper's BatchNorm. In train mode it fixes each feature's batch
-    mean, and the head is linear, so the *batch mean* of the logits barely
-    depends on the input: fine for cross-entropy (it scores samples against each
-    other) but a Wasserstein critic E C(fake) - E C(real) computed on separate
-    real and fake batches gets almost no signal. layer: LayerNorm over (C, H, W)
-    per sample (GroupNorm with one group, per-channel affine), WGAN-GP's choice
-    for critics; per sample, so the gradient penalty stays a per-sample quantity.
-    none: no normalisation.
+    batch: the paper's BatchNorm. In train mode it fixes each channel's mean
+    over the batch and the positions, and the head is linear, so the *batch
+    mean* of the logits can move only through the spatial pattern of the last
+    (2x2 at 32 px) feature map: cross-entropy does not need it (it scores
+    samples against each other), but it is all a Wasserstein critic's
+    E C(fake) - E C(real) on separate real and fake batches has to work with,
+    and the gradient penalty is no longer a per-sample quantity. layer:
+    LayerNorm over (C, H, W) per sample (GroupNorm with one group, per-channel
+    affine), WGAN-GP's choice for critics. none: no normalisation.
     """
     if kind == "batch":
         return nn.BatchNorm2d(channels, eps=bn_eps)
