@@ -15,3 +15,7 @@ class ConfigError(GanfleetError):
 
 class CheckpointError(GanfleetError):
     """A run directory or checkpoint is missing, corrupt or incompatible."""
+
+
+class EvaluationError(GanfleetError):
+    """An evaluation input (classifier, Inception weights, run, samples) is missing or does not match the data."""
