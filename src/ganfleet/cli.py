@@ -7,6 +7,8 @@
     ganfleet sample runs/fm --n 100 --out grid.png
     ganfleet sample runs/fm --labels 3,3,7 --out samples.npz
     ganfleet demo
+    ganfleet classifier train --data fashion-mnist --out classifiers/fm
+    ganfleet evaluate runs/fm --n 10000
 
 Errors in the input (data, config, run directory) print one line and exit 2.
 """
@@ -23,7 +25,7 @@ import numpy as np
 import torch
 
 from ganfleet import __version__
-from ganfleet.config import DataConfig, ModelConfig, RunConfig, TrainConfig, apply_override, apply_values, field_help, load_config
+from ganfleet.config import DataConfig, EvalConfig, ModelConfig, RunConfig, TrainConfig, apply_override, apply_values, field_help, load_config
 from ganfleet.errors import GanfleetError
 
 # (flag, dotted config key, type) of the options `train` exposes directly; any
@@ -51,11 +53,12 @@ TRAIN_FLAGS = [
     ("--log-every", "train.log_every", int),
     ("--grid-every", "train.grid_every", int),
     ("--checkpoint-every", "train.checkpoint_every", int),
+    ("--eval-every", "eval.every", int),
     ("--arch", "model.arch", str),
     ("--width", "model.width", float),
     ("--out", "out", str),
 ]
-_SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig, "": RunConfig}
+_SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig, "eval": EvalConfig, "": RunConfig}
 
 
 def _help_for(key: str) -> str:
@@ -214,6 +217,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="runs/demo", help="run directory")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_demo)
+
+    from ganfleet.evaluation.commands import register
+
+    register(sub)  # classifier train, evaluate
     return parser
 
 

@@ -140,12 +140,28 @@ class TrainConfig:
 
 
 @dataclass
+class EvalConfig:
+    """Evaluation during training: an FID/IS curve logged to metrics.jsonl (`ganfleet evaluate` plots it)."""
+
+    every: int = option(0, "steps between quick evaluations during training (0: none); each appends {step, eval: {fid, kid, is, ...}} to metrics.jsonl")
+    n: int = option(2000, "generated samples per evaluation during training (a full `ganfleet evaluate` uses 10,000)")
+    classifier: str | None = option(None, "domain classifier folder; default: the cache entry for this data, trained once if missing")
+
+    def __post_init__(self) -> None:
+        if self.every < 0:
+            raise ConfigError(f"eval.every: expected >= 0, got {self.every}")
+        if self.n < 10:
+            raise ConfigError(f"eval.n: expected at least 10 samples (IS uses 10 splits), got {self.n}")
+
+
+@dataclass
 class RunConfig:
     """Everything a training run needs; saved as `config.json` in the run directory."""
 
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
     out: str = option("runs/run", "run directory (created; holds manifest, checkpoints, grids, logs)")
 
     def to_dict(self) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import ganfleet
 from ganfleet.config import RunConfig
 from ganfleet.data import load_dataset
 from ganfleet.data.dataset import ClassPartitionedDataset
+from ganfleet.evaluation.during_training import TrainingEvaluator
 from ganfleet.grids import display_scale, make_grid, save_png, save_scatter
 from ganfleet.losses import get_loss
 from ganfleet.sampling import generate
@@ -140,6 +141,7 @@ def train(config: RunConfig, resume: bool = False, progress: bool = True,
     run.write_manifest(manifest, status="running")
 
     rule = step_rule(config)
+    evaluator = TrainingEvaluator.for_run(config, manifest, dataset)
     strategy.prepare(pairs, rule)
     ticks = TickStats(images_per_step=cfg.batch_size * rule.n_critic)
     log = MetricsLog(run.metrics_path, run.path / "tensorboard")
@@ -159,6 +161,9 @@ def train(config: RunConfig, resume: bool = False, progress: bool = True,
                     checkpoint(pair, run, cfg.keep_checkpoints)
                 if grid_due:
                     save_grid(pairs, dataset, run.grids_dir / f"step-{iteration:08d}.png", cfg.seed)
+                if evaluator is not None and evaluator.due(iteration, all(p.done for p in pairs)):
+                    strategy.sync(pairs)
+                    log.write(evaluator.record(pairs, iteration))
                 if iteration % cfg.log_every == 0 or all(p.done for p in pairs):
                     record = ticks.close(iteration)
                     log.write(record)

@@ -14,6 +14,7 @@ from ganfleet.train.rundir import RunDir
 RESUMABLE_KEYS = frozenset({
     "out", "train.epochs", "train.steps", "train.log_every", "train.grid_every",
     "train.checkpoint_every", "train.keep_checkpoints", "train.device",
+    "eval.every", "eval.n", "eval.classifier",
 })
 
 
