@@ -43,8 +43,9 @@ def test_one_full_subset_equals_the_written_out_formula() -> None:
     # a subset of every sample is a permutation of the sets, and MMD^2 does not depend on order
     x, y = correlated(12, 3, 2), correlated(12, 3, 3, shift=0.5)
     mean, std = kernel_inception_distance(x, y, subsets=3, subset_size=12, seed=0)
-    torch.testing.assert_close(mean, hand_mmd2(x.tolist(), y.tolist()), rtol=1e-10, atol=1e-12)
-    assert std == pytest.approx(0.0, abs=1e-9)
+    # the Gram matrices are float32 products (speed), the rest float64
+    torch.testing.assert_close(mean, hand_mmd2(x.tolist(), y.tolist()), rtol=1e-6, atol=0)
+    assert std == pytest.approx(0.0, abs=1e-6 * mean)
 
 
 def test_same_distribution_is_zero_within_its_spread_and_deterministic() -> None:

@@ -80,6 +80,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add `classifier` and `evaluate` to the ganfleet parser."""
     from ganfleet.cli import _add_flags
     from ganfleet.classifier.training import ClassifierTraining
+    from ganfleet.metrics import METRICS
 
     p = sub.add_parser("classifier", help="train the domain classifier the metrics use",
                        description="The domain classifier gives FID/KID/PR features, IS logits and the class metrics.")
@@ -88,9 +89,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                         description="Train a small CNN on the data's whole train split; saved as safetensors + manifest "
                                     "(with the data fingerprint) in --out and in the cache ($GANFLEET_CACHE, default ~/.cache/ganfleet).")
     t.add_argument("--out", help="folder to save it in (default: the cache entry of this data)")
-    t.add_argument("--epochs", type=float, default=ClassifierTraining.epochs, help="passes over the train split (at least %d steps)" % ClassifierTraining.min_steps)
-    t.add_argument("--width", type=int, default=ClassifierTraining.width, help="channels of the first conv block")
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--epochs", type=float, default=ClassifierTraining.epochs,
+                   help=f"passes over the train split, at least {ClassifierTraining.min_steps} steps (default: %(default)s)")
+    t.add_argument("--width", type=int, default=ClassifierTraining.width, help="channels of the first conv block (default: %(default)s)")
+    t.add_argument("--seed", type=int, default=0, help="seed of the initial weights, batch order and shifts (default: %(default)s)")
     t.add_argument("--force", action="store_true", help="retrain even if --out already holds this data's classifier")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_flags(t, _domain_flags(), "data")
@@ -108,7 +110,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--inception-weights", help="pt_inception-2015-12-05-6726825d.pth (default: $GANFLEET_INCEPTION_WEIGHTS); never downloaded")
     p.add_argument("--classifier", help="domain classifier folder (default: the cache entry of the run's data)")
     p.add_argument("--no-train-classifier", action="store_true", help="fail (with the command to run) instead of training a missing classifier")
-    p.add_argument("--metrics", help="comma-separated subset: fid,kid,is,prdc,classes,fid_per_class,modes,kde (default: all that apply)")
+    p.add_argument("--metrics", help=f"comma-separated subset of {','.join(METRICS)} (default: all that apply)")
     p.add_argument("--no-floor", action="store_true", help="skip the real-data floor (train images vs test)")
     p.add_argument("--real-baseline", action="store_true", help="evaluate the data itself: train split vs test split (needs --data)")
     p.add_argument("--out", help="report folder (default: <run>/eval, or runs/real-baseline-<data>)")

@@ -15,7 +15,7 @@ extractors. A model cannot be expected to beat it.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -50,12 +50,12 @@ class EvalOptions:
     batch_size: int = 500
     device: str = "cpu"
     progress: bool = True
-    timing: dict[str, float] = field(default_factory=dict)
 
 
-def _timed(options: EvalOptions, stage: str, start: float) -> float:
+def _timed(timing: dict[str, float], stage: str, start: float) -> float:
+    """Record the seconds since `start` under `stage`; returns now (the next stage's start)."""
     now = time.perf_counter()
-    options.timing[stage] = round(options.timing.get(stage, 0.0) + now - start, 3)
+    timing[stage] = round(now - start, 3)
     return now
 
 
@@ -65,26 +65,26 @@ def _as_samples(x: torch.Tensor) -> torch.Tensor:
 
 
 def real_floor(data: DataConfig, extractors: Extractors, real: SampleSet, test: ClassPartitionedDataset, n: int,
-               options: EvalOptions) -> tuple[dict[str, float], int]:
+               options: EvalOptions, timing: dict[str, float]) -> tuple[dict[str, float], int]:
     """Metrics of min(n, train size) seeded train-split images (with their true labels) against the test split."""
     train = load_dataset(domain_config(data, "train"))
     g = torch.Generator().manual_seed(derive_seed(options.seed, "floor"))
     index = torch.randperm(len(train), generator=g)[: min(n, len(train))].sort().values
     start = time.perf_counter()
     fake = extractors.sample_set(train.samples[index], train.labels[index])
-    start = _timed(options, "floor_features", start)
+    start = _timed(timing, "floor_features", start)
     metrics = measure(real, fake, test, train.prior, options.seed, options.metrics)
-    _timed(options, "floor_metrics", start)
+    _timed(timing, "floor_metrics", start)
     return metrics, len(index)
 
 
-def _setup(data: DataConfig, options: EvalOptions) -> tuple[ClassPartitionedDataset, Extractors, SampleSet]:
+def _setup(data: DataConfig, options: EvalOptions, timing: dict[str, float]) -> tuple[ClassPartitionedDataset, Extractors, SampleSet]:
     test = load_dataset(domain_config(data, "test"))
     extractors = build_extractors(data, test.is_image, options.features, options.classifier, options.inception_weights,
                                   options.train_classifier, options.batch_size, options.device, options.progress)
     start = time.perf_counter()
     real = extractors.sample_set(test.samples, test.labels)
-    _timed(options, "real_features", start)
+    _timed(timing, "real_features", start)
     return test, extractors, real
 
 
@@ -98,12 +98,14 @@ def _summary(kind: str, data: DataConfig, test: ClassPartitionedDataset, extract
     }
 
 
-def evaluate_run(run_dir: str | Path, options: EvalOptions = EvalOptions(), out: str | Path | None = None) -> Path:
+def evaluate_run(run_dir: str | Path, options: EvalOptions | None = None, out: str | Path | None = None) -> Path:
     """Evaluate a run directory's fleet; writes the reports into `out` (default <run>/eval) and returns metrics.json."""
+    options = options or EvalOptions()
+    timing: dict[str, float] = {}
     run = RunDir(run_dir)
     fleet = Fleet.load(run.path, device=options.device)
     data = data_config_of(run.read_json(run.config_path))
-    test, extractors, real = _setup(data, options)
+    test, extractors, real = _setup(data, options, timing)
     if tuple(test.sample_shape) != tuple(fleet.sample_shape):
         raise EvaluationError(f"{run.path}: the fleet makes samples of shape {fleet.sample_shape} but the test split of "
                               f"{data.name} has {test.sample_shape}")
@@ -111,29 +113,31 @@ def evaluate_run(run_dir: str | Path, options: EvalOptions = EvalOptions(), out:
     labels = stratified_labels(n, test.prior) if fleet.is_conditional() else None
     start = time.perf_counter()
     x = _as_samples(fleet.sample(n, labels=labels, seed=options.seed))
-    start = _timed(options, "generate", start)
+    start = _timed(timing, "generate", start)
     fake = extractors.sample_set(x, labels)
-    start = _timed(options, "features", start)
+    start = _timed(timing, "features", start)
     metrics = measure(real, fake, test, fleet.prior, options.seed, options.metrics)
-    _timed(options, "metrics", start)
+    _timed(timing, "metrics", start)
     summary = _summary("model", data, test, extractors, options)
     summary["run"] = {"path": str(run.path), "strategy": fleet.strategy, "steps": fleet.steps}
     summary["n_generated"] = n
     summary["conditional"] = labels is not None
     summary["metrics"] = metrics
     if options.floor:
-        summary["real_floor"], summary["real_floor_n"] = real_floor(data, extractors, real, test, n, options)
-    summary["timing_s"] = options.timing
+        summary["real_floor"], summary["real_floor_n"] = real_floor(data, extractors, real, test, n, options, timing)
+    summary["timing_s"] = timing
     out = Path(out) if out is not None else run.path / "eval"
     return write_reports(out, summary, x, fake, test, run.metrics_path)
 
 
-def evaluate_real_baseline(data: DataConfig, options: EvalOptions = EvalOptions(), out: str | Path | None = None) -> Path:
+def evaluate_real_baseline(data: DataConfig, options: EvalOptions | None = None, out: str | Path | None = None) -> Path:
     """The floor alone: train-split images against the test split, N = the test split's size unless --n is given."""
-    test, extractors, real = _setup(data, options)
+    options = options or EvalOptions()
+    timing: dict[str, float] = {}
+    test, extractors, real = _setup(data, options, timing)
     n = options.n or len(test)
     summary = _summary("real-baseline", data, test, extractors, options)
-    summary["real_floor"], summary["real_floor_n"] = real_floor(data, extractors, real, test, n, options)
-    summary["timing_s"] = options.timing
+    summary["real_floor"], summary["real_floor_n"] = real_floor(data, extractors, real, test, n, options, timing)
+    summary["timing_s"] = timing
     out = Path(out) if out is not None else Path("runs") / f"real-baseline-{data.name}"
     return write_reports(out, summary, None, None, test, None)
