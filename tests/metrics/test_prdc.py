@@ -17,9 +17,9 @@ def circle(n: int, radius: float, centre: tuple[float, float] = (0.0, 0.0), phas
 
 def test_knn_radii_on_a_regular_polygon() -> None:
     # 10 points on the unit circle: neighbours at 36, 36, 72, 72, 108 degrees (chord 2 sin(angle / 2))
-    radii = knn_radii(circle(10, 1.0), k=3, chunk=4)
-    torch.testing.assert_close(radii, torch.full((10,), 2 * math.sin(math.radians(36)), dtype=torch.float64))
-    torch.testing.assert_close(knn_radii(circle(10, 1.0), k=5), torch.full((10,), 2 * math.sin(math.radians(54)), dtype=torch.float64))
+    radii = knn_radii(circle(10, 1.0), (3, 5), chunk=4)
+    torch.testing.assert_close(radii[3], torch.full((10,), 2 * math.sin(math.radians(36)), dtype=torch.float64))
+    torch.testing.assert_close(radii[5], torch.full((10,), 2 * math.sin(math.radians(54)), dtype=torch.float64))
 
 
 def test_constructed_sets_with_known_answers() -> None:
@@ -80,4 +80,4 @@ def test_recall_is_precision_with_the_roles_swapped() -> None:
 
 def test_too_few_points() -> None:
     with pytest.raises(ValueError, match="more than 3"):
-        knn_radii(torch.zeros(3, 2), k=3)
+        knn_radii(torch.zeros(3, 2), (3,))

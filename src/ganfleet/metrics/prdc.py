@@ -32,24 +32,26 @@ class PRDC:
     coverage: float
 
 
-def knn_radii(x: torch.Tensor, k: int, chunk: int = CHUNK_ROWS) -> torch.Tensor:
-    """Distance of each row of x to its k-th nearest other row (N,)."""
-    if len(x) <= k:
-        raise ValueError(f"k-NN radii with k={k} need more than {k} points, got {len(x)}")
-    out = torch.empty(len(x), dtype=x.dtype)
+def knn_radii(x: torch.Tensor, ks: tuple[int, ...], chunk: int = CHUNK_ROWS) -> dict[int, torch.Tensor]:
+    """Distance of each row of x to its k-th nearest other row (N,), for each k in `ks` (one pass over the distances)."""
+    k_max = max(ks)
+    if len(x) <= k_max:
+        raise ValueError(f"k-NN radii with k={k_max} need more than {k_max} points, got {len(x)}")
+    out = {k: torch.empty(len(x), dtype=x.dtype) for k in ks}
     for start in range(0, len(x), chunk):
-        d = torch.cdist(x[start : start + chunk], x)
         # the (k+1)-th smallest counts the point itself (distance 0) once, whatever duplicates exist
-        out[start : start + chunk] = d.topk(k + 1, dim=1, largest=False).values[:, k]
+        nearest = torch.cdist(x[start : start + chunk], x).topk(k_max + 1, dim=1, largest=False).values
+        for k in ks:
+            out[k][start : start + chunk] = nearest[:, k]
     return out
 
 
 def prdc(real: torch.Tensor, fake: torch.Tensor, k_pr: int = 3, k_dc: int = 5, chunk: int = CHUNK_ROWS) -> PRDC:
     """Precision, recall (k_pr-NN balls) and density, coverage (k_dc-NN balls) of (N, D) and (M, D) features."""
     real, fake = real.to(torch.float64), fake.to(torch.float64)
-    radius_real_pr = knn_radii(real, k_pr, chunk)
-    radius_real_dc = radius_real_pr if k_dc == k_pr else knn_radii(real, k_dc, chunk)
-    radius_fake_pr = knn_radii(fake, k_pr, chunk)
+    radii_real = knn_radii(real, (k_pr, k_dc), chunk)
+    radius_real_pr, radius_real_dc = radii_real[k_pr], radii_real[k_dc]
+    radius_fake_pr = knn_radii(fake, (k_pr,), chunk)[k_pr]
     fake_inside = torch.zeros(len(fake), dtype=torch.bool)
     real_inside = torch.zeros(len(real), dtype=torch.bool)
     real_covered = torch.zeros(len(real), dtype=torch.bool)
