@@ -28,6 +28,7 @@ def test_budget_is_epochs_with_a_floor_of_steps() -> None:
     settings = ClassifierTraining(epochs=4, min_steps=250, batch_size=128)
     assert settings.steps(60_000) == 1875  # 4 passes over Fashion-MNIST
     assert settings.steps(1_437) == 250  # digits: the floor
+    assert ClassifierTraining(fixed_steps=7).steps(60_000) == 7
 
 
 def test_random_shift_moves_each_image_by_its_drawn_offset() -> None:

@@ -21,7 +21,8 @@ def run_cli(*args: str, cache: Path) -> subprocess.CompletedProcess:
 @pytest.mark.slow
 def test_digits_classifier_training_evaluation(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    done = run_cli("classifier", "train", "--data", "digits", "--width", "8", "--out", str(tmp_path / "clf"), "--quiet", cache=cache)
+    done = run_cli("classifier", "train", "--data", "digits", "--width", "8", "--steps", "100", "--out", str(tmp_path / "clf"), "--quiet",
+                   cache=cache)
     assert done.returncode == 0, done.stderr
     assert json.loads((tmp_path / "clf" / "manifest.json").read_text())["test_accuracy"] >= 0.95  # the bar for digits
     run = tmp_path / "run"

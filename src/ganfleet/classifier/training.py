@@ -23,6 +23,7 @@ class ClassifierTraining:
 
     epochs: float = 5.0
     min_steps: int = 250  # small data sets need more passes (digits: 1,437 images, 22 epochs)
+    fixed_steps: int | None = None  # exactly this many steps (overrides epochs and min_steps)
     batch_size: int = 128
     lr: float = 2e-3
     weight_decay: float = 5e-4
@@ -31,6 +32,8 @@ class ClassifierTraining:
     seed: int = 0
 
     def steps(self, n_samples: int) -> int:
+        if self.fixed_steps is not None:
+            return self.fixed_steps
         return max(self.min_steps, math.ceil(self.epochs * n_samples / self.batch_size))
 
 

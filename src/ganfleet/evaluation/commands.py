@@ -44,7 +44,7 @@ def cmd_classifier_train(args: argparse.Namespace) -> int:
         copy_to_cache(out, fingerprint)
         print(f"{out}: already holds the classifier of this data (test accuracy {100 * stored.test_accuracy:.2f} %); --force retrains")
         return 0
-    settings = ClassifierTraining(epochs=args.epochs, width=args.width, seed=args.seed)
+    settings = ClassifierTraining(epochs=args.epochs, fixed_steps=args.steps, width=args.width, seed=args.seed)
     stored = train_and_save(data, out, settings, progress=not args.quiet)
     m = stored.manifest
     print(f"classifier for {m['data']['source']}: train accuracy {100 * m['train_accuracy']:.2f} %, "
@@ -91,6 +91,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--out", help="folder to save it in (default: the cache entry of this data)")
     t.add_argument("--epochs", type=float, default=ClassifierTraining.epochs,
                    help=f"passes over the train split, at least {ClassifierTraining.min_steps} steps (default: %(default)s)")
+    t.add_argument("--steps", type=int, help="train exactly this many steps instead (overrides --epochs)")
     t.add_argument("--width", type=int, default=ClassifierTraining.width, help="channels of the first conv block (default: %(default)s)")
     t.add_argument("--seed", type=int, default=0, help="seed of the initial weights, batch order and shifts (default: %(default)s)")
     t.add_argument("--force", action="store_true", help="retrain even if --out already holds this data's classifier")
