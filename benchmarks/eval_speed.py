@@ -19,7 +19,7 @@ import torch
 
 from ganfleet.classifier import ClassifierSpec, ClassifierTraining, DomainClassifier, load_classifier
 from ganfleet.metrics import METRICS, MetricContext
-from ganfleet.metrics.features import ClassifierExtractor, extract
+from ganfleet.metrics.features import ClassifierExtractor
 from ganfleet.evaluation.measure import Extractors, stratified_labels
 
 N_CLASSES = 10
