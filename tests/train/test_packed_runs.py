@@ -102,7 +102,9 @@ def test_auto_times_every_candidate_on_copies_and_keeps_the_fastest(tiny_images)
     assert timings[str(best)] == min(timings.values()) > 0
     for p, state in zip(pairs, before):  # the run's own pairs are untouched
         assert p.step == 0 and all(torch.equal(full_state(p)[k], v) for k, v in state.items())
-    assert candidate_plans(5, convolutional=False) == [PackPlan(None), PackPlan(5)]
+    assert candidate_plans(5, convolutional=False) == [PackPlan(None), PackPlan(1), PackPlan(4), PackPlan(5)]
+    assert [str(p) for p in candidate_plans(20, convolutional=True)] == [
+        "off", "1 channels_last", "4 channels_last", "16 channels_last", "20 channels_last", "20"]
 
 
 def test_auto_halves_a_pack_that_does_not_fit(tiny_images, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -148,3 +150,10 @@ def test_cli_pack_flag(capsys: pytest.CaptureFixture[str]) -> None:
     assert json.loads(capsys.readouterr().out)["train"]["pack"] == "auto"
     assert main(["train", "--pack", "zero", "--dry-run"]) == 2
     assert "train.pack: expected off, auto or a positive number" in capsys.readouterr().err
+
+
+def test_the_run_says_how_it_packs(tiny_images, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    train(tiny_config(tmp_path / "auto", train__pack="auto", train__steps=1), progress=True, dataset=tiny_images)
+    err = capsys.readouterr().err
+    assert "pack auto: chose " in err and "(ms per pair-step: off " in err
+    assert RunDir(tmp_path / "auto").read_manifest()["status"] == "complete"

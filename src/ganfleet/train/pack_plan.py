@@ -6,9 +6,10 @@ pair-step:
 
 - off: `adversarial_step` per pair (timed on a few pairs: its cost per pair
   does not depend on how many there are);
-- packs of 1 in channels_last (conv nets): the packed code one pair at a time;
-- one pack of all due pairs, channels_last and NCHW (conv nets) or plain (MLPs).
-  If that pack does not fit in memory, it is halved until it does.
+- packs of 1, 4, 16, ... and of all due pairs, channels_last for conv nets
+  (on CPU small packs win, on a GPU large ones should: the ladder covers both);
+- one pack of all due pairs in NCHW (conv nets).
+A pack that does not fit in memory is halved until it does.
 """
 
 from __future__ import annotations
@@ -58,9 +59,13 @@ def executor(plan: PackPlan) -> PackedPairs | None:
 
 def candidate_plans(n_pairs: int, convolutional: bool) -> list[PackPlan]:
     """What `auto` times for `n_pairs` due pairs."""
-    if not convolutional:
-        return [PackPlan(None), PackPlan(n_pairs)]
-    plans = [PackPlan(None), PackPlan(1, True), PackPlan(n_pairs, True), PackPlan(n_pairs, False)]
+    sizes = [1]
+    while sizes[-1] * 4 < n_pairs:
+        sizes.append(sizes[-1] * 4)
+    sizes.append(n_pairs)
+    plans = [PackPlan(None)] + [PackPlan(size, convolutional) for size in sizes]
+    if convolutional:
+        plans.append(PackPlan(n_pairs, False))
     return list(dict.fromkeys(plans))
 
 
