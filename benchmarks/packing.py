@@ -149,12 +149,13 @@ def layouts_table(args: argparse.Namespace, device: torch.device) -> None:
     reference = None
     for name, run in layout_variants(n, args.width, device).items():
         run()
-        torch.zeros((), device=device).item()
-        start = time.perf_counter()
-        for _ in range(args.steps):
+        times = []
+        for _ in range(args.steps):  # the fastest repetition, as seconds_per_pair_step
+            start = time.perf_counter()
             run()
-        torch.zeros((), device=device).item()
-        ms = (time.perf_counter() - start) / (args.steps * n) * 1e3
+            torch.zeros((), device=device).item()
+            times.append(time.perf_counter() - start)
+        ms = min(times) / n * 1e3
         reference = reference or ms
         print(f"| {name} | {ms:.1f} | {reference / ms:.2f}x |", flush=True)
 
@@ -177,7 +178,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1,10,100", help="pair counts K, comma-separated")
     parser.add_argument("--width", type=float, default=1.0, help="model width (1.0 = the paper)")
-    parser.add_argument("--steps", type=int, default=3, help="timed steps (after one warm-up step)")
+    parser.add_argument("--steps", type=int, default=3, help="timed steps after one warm-up step; the fastest counts")
     parser.add_argument("--layout-k", type=int, default=10, help="pairs in the layout comparison")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--tables", default="packing,layouts,memory", help="which tables to print")

@@ -109,7 +109,7 @@ class TrainConfig:
     steps: int | None = option(None, "budget in generator steps per pair (overrides epochs)")
     seed: int = option(0, "base seed; each pair's seed is derived from it and the pair's class, so results do not depend on scheduling")
     device: str = option("auto", "cpu, cuda, cuda:N or auto (cuda when available)")
-    pack: str = option("off", "train K pairs at once through packed networks (same results up to rounding): off (one pair at a time), K (at most K pairs per pack) or auto (time both at start-up, keep the faster)")
+    pack: str = option("off", "train K pairs at once through packed networks (same results up to rounding): off (one pair at a time), K (at most K pairs per pack) or auto (time the options on the run's own pairs at start-up, keep the fastest; see docs/packing.md)")
     log_every: int = option(50, "steps between log lines (a tick)")
     grid_every: int = option(500, "steps between sample-grid PNGs (0: only at the end)")
     checkpoint_every: int = option(500, "steps between per-pair checkpoints (0: only at the end)")
