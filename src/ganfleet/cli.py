@@ -50,6 +50,7 @@ TRAIN_FLAGS = [
     ("--lr-d", "train.lr_d", float),
     ("--seed", "train.seed", int),
     ("--device", "train.device", str),
+    ("--pack", "train.pack", str),
     ("--log-every", "train.log_every", int),
     ("--grid-every", "train.grid_every", int),
     ("--checkpoint-every", "train.checkpoint_every", int),

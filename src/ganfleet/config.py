@@ -109,6 +109,7 @@ class TrainConfig:
     steps: int | None = option(None, "budget in generator steps per pair (overrides epochs)")
     seed: int = option(0, "base seed; each pair's seed is derived from it and the pair's class, so results do not depend on scheduling")
     device: str = option("auto", "cpu, cuda, cuda:N or auto (cuda when available)")
+    pack: str = option("off", "train K pairs at once through packed networks (same results up to rounding): off (one pair at a time), K (at most K pairs per pack) or auto (time the options on the run's own pairs at start-up, keep the fastest; see docs/packing.md)")
     log_every: int = option(50, "steps between log lines (a tick)")
     grid_every: int = option(500, "steps between sample-grid PNGs (0: only at the end)")
     checkpoint_every: int = option(500, "steps between per-pair checkpoints (0: only at the end)")
@@ -128,6 +129,11 @@ class TrainConfig:
         for key in ("grid_every", "checkpoint_every"):
             if getattr(self, key) < 0:
                 raise ConfigError(f"train.{key}: expected >= 0, got {getattr(self, key)}")
+        self.pack = str(self.pack).lower()
+        if self.pack == "false":  # YAML 1.1 reads a bare `off` as false
+            self.pack = "off"
+        if self.pack not in ("off", "auto") and not (self.pack.isdigit() and int(self.pack) > 0):
+            raise ConfigError(f"train.pack: expected off, auto or a positive number of pairs per pack, got {self.pack!r}")
         if self.keep_checkpoints < 2:
             raise ConfigError(f"train.keep_checkpoints: expected >= 2 (a fallback is needed), got {self.keep_checkpoints}")
 
@@ -307,6 +313,18 @@ def load_config(path: str | Path) -> RunConfig:
         return build_config(tree)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+
+
+def flatten(tree: dict[str, Any], sep: str = ".", prefix: str = "") -> dict[str, Any]:
+    """{"train": {"epochs": 2}} -> {"train.epochs": 2} (nested dicts to dotted keys)."""
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{sep}{key}" if prefix else key
+        if isinstance(value, dict):
+            out.update(flatten(value, sep, name))
+        else:
+            out[name] = value
+    return out
 
 
 def field_help(cls: type) -> dict[str, str]:

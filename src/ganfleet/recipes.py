@@ -29,7 +29,7 @@ def demo_config(out: str) -> RunConfig:
         "model.width": 0.25,
         "train.strategy": "class-parallel",
         "train.loss": "ns",
-        "train.steps": 400 if data == "fashion-mnist" else 300,
+        "train.steps": 600 if data == "fashion-mnist" else 400,
         "train.log_every": 25,
         "train.grid_every": 100,
         "train.checkpoint_every": 100,

@@ -10,7 +10,8 @@ the published code has none.
 
 Discriminator: four blocks Conv3x3 stride 2 (C->16->32->64->128), each LeakyReLU(0.2)
 and Dropout2d(0.25) (channel dropout, as the reference code; the tables print
-"Dropout"), then BatchNorm(eps) on all but the first; Linear(128*(image/16)^2 -> 1).
+"Dropout"; computed by `ChannelDropout`, the same function with an explicit mask
+draw, see models/dropout.py), then BatchNorm(eps) on all but the first; Linear(128*(image/16)^2 -> 1).
 The module returns logits: the paper's Sigmoid is folded into the losses
 (binary cross-entropy on logits), which is the same function, computed stably.
 
@@ -18,18 +19,19 @@ The module returns logits: the paper's Sigmoid is folded into the losses
 second positional argument, which is eps, not momentum) and 1e-5 for `dcgan`.
 `width` scales every channel count (1.0 is the paper).
 
-Conditioning (strategy `cgan`): the generator concatenates the one-hot label to
-the noise (input 110 = 100 + 10 as Table 3); the discriminator is a projection
-discriminator (Miyato & Koyama, 2018): logit = linear(h) + <embed(y), h>, where
-h are the flattened features. Projection keeps the unconditional trunk intact,
-so the conditional and unconditional discriminators have the same layers.
+Conditioning (strategy `cgan`, see `conditioning.py`): the generator
+concatenates the one-hot label to the noise (input 110 = 100 + 10 as Table 3);
+the discriminator is a projection discriminator on its flattened features.
 """
 
 from __future__ import annotations
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
+
+from ganfleet.models.conditioning import projection_logit, with_one_hot
+
+from ganfleet.models.dropout import ChannelDropout
 
 
 def scaled(channels: int, width: float) -> int:
@@ -66,11 +68,7 @@ class Generator(nn.Module):
         )
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        if self.n_classes:
-            if labels is None:
-                raise ValueError("this generator is conditional: pass labels")
-            z = torch.cat([z, F.one_hot(labels, self.n_classes).to(z.dtype)], dim=1)
-        h = self.project(z).view(z.shape[0], self.c1, self.init_size, self.init_size)
+        h = self.project(with_one_hot(z, labels, self.n_classes)).view(z.shape[0], self.c1, self.init_size, self.init_size)
         return self.blocks(h)
 
 
@@ -88,7 +86,7 @@ class Discriminator(nn.Module):
             layers += [
                 nn.Conv2d(widths[i], widths[i + 1], 3, stride=2, padding=1),
                 nn.LeakyReLU(0.2, inplace=True),
-                nn.Dropout2d(dropout),
+                ChannelDropout(dropout),
             ]
             if i > 0:
                 layers.append(nn.BatchNorm2d(widths[i + 1], eps=bn_eps))
@@ -99,13 +97,7 @@ class Discriminator(nn.Module):
         self.embed = nn.Embedding(n_classes, self.n_features) if n_classes else None
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        h = self.blocks(x).flatten(1)
-        out = self.head(h).squeeze(1)
-        if self.embed is not None:
-            if labels is None:
-                raise ValueError("this discriminator is conditional: pass labels")
-            out = out + (self.embed(labels) * h).sum(dim=1)
-        return out
+        return projection_logit(self.blocks(x).flatten(1), self.head, self.embed, labels)
 
 
 def init_reference_weights(module: nn.Module) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
+
+from ganfleet.models.conditioning import projection_logit, with_one_hot
 
 
 def _mlp(n_in: int, n_out: int, hidden: int) -> nn.Sequential:
@@ -31,11 +32,7 @@ class MLPGenerator(nn.Module):
         self.net = _mlp(latent_dim + n_classes, dim, hidden)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        if self.n_classes:
-            if labels is None:
-                raise ValueError("this generator is conditional: pass labels")
-            z = torch.cat([z, F.one_hot(labels, self.n_classes).to(z.dtype)], dim=1)
-        return self.net(z)
+        return self.net(with_one_hot(z, labels, self.n_classes))
 
 
 class MLPDiscriminator(nn.Module):
@@ -49,10 +46,4 @@ class MLPDiscriminator(nn.Module):
         self.embed = nn.Embedding(n_classes, hidden) if n_classes else None
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        h = self.trunk(x)
-        out = self.head(h).squeeze(1)
-        if self.embed is not None:
-            if labels is None:
-                raise ValueError("this discriminator is conditional: pass labels")
-            out = out + (self.embed(labels) * h).sum(dim=1)
-        return out
+        return projection_logit(self.trunk(x), self.head, self.embed, labels)

@@ -11,9 +11,10 @@ from ganfleet.strategies.gan import GanStrategy
 STRATEGIES: dict[str, type[Strategy]] = {s.name: s for s in (GanStrategy, CganStrategy, ClassParallelStrategy)}
 
 
-def get_strategy(name: str) -> Strategy:
+def get_strategy(name: str, pack: str = "off") -> Strategy:
+    """The strategy `name`, stepping its pairs as `pack` (train.pack) says."""
     try:
-        return STRATEGIES[name]()
+        return STRATEGIES[name](pack)
     except KeyError:
         raise ConfigError(f"train.strategy: unknown strategy {name!r}; expected one of {', '.join(STRATEGIES)}") from None
 

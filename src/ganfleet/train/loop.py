@@ -129,7 +129,7 @@ def train(config: RunConfig, resume: bool = False, progress: bool = True,
         check_resumable(run, config)
     device = resolve_device(cfg.device)
     dataset = (dataset if dataset is not None else load_dataset(config.data)).require_every_class()
-    strategy = get_strategy(cfg.strategy)
+    strategy = get_strategy(cfg.strategy, cfg.pack)
     members = strategy.members(dataset)
     pairs = [make_pair(config, dataset, m, device) for m in members]
     if resume:
@@ -143,6 +143,8 @@ def train(config: RunConfig, resume: bool = False, progress: bool = True,
     rule = step_rule(config)
     evaluator = TrainingEvaluator.for_run(config, manifest, dataset)
     strategy.prepare(pairs, rule)
+    if progress and cfg.pack != "off":
+        tqdm.write(strategy.execution, file=sys.stderr)
     ticks = TickStats(images_per_step=cfg.batch_size * rule.n_critic)
     log = MetricsLog(run.metrics_path, run.path / "tensorboard")
     bar = tqdm(total=sum(max(0, p.target_steps - p.step) for p in pairs), unit="pair-step", disable=not progress,

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ganfleet.config import flatten
+
 
 class MetricsLog:
     """Appends one JSON object per tick to `metrics.jsonl` (and scalars to TensorBoard if available)."""
@@ -27,7 +29,7 @@ class MetricsLog:
         self._file.write(json.dumps(record) + "\n")
         if self._tb is not None:
             step = record.get("step", 0)
-            for key, value in _flatten(record).items():
+            for key, value in flatten(record, sep="/").items():
                 if key != "step" and isinstance(value, (int, float)):
                     self._tb.add_scalar(key, value, step)
 
@@ -35,17 +37,6 @@ class MetricsLog:
         self._file.close()
         if self._tb is not None:
             self._tb.close()
-
-
-def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in record.items():
-        name = f"{prefix}/{key}" if prefix else key
-        if isinstance(value, dict):
-            out.update(_flatten(value, name))
-        else:
-            out[name] = value
-    return out
 
 
 def read_metrics(path: Path) -> list[dict[str, Any]]:
