@@ -15,3 +15,7 @@ class ConfigError(GanfleetError):
 
 class CheckpointError(GanfleetError):
     """A run directory or checkpoint is missing, corrupt or incompatible."""
+
+
+class ClusterError(GanfleetError):
+    """A multi-process launch is misconfigured, or another rank of the job failed or vanished."""
