@@ -6,7 +6,7 @@ torchrun, MPI or Slurm with more than one rank it is a `ProcessGroupCluster`
 on a process group (gloo on CPU, NCCL on GPU with one GPU per local rank) and
 takes it down again at the end. The loop calls the same methods either way:
 
-    share(members, loads)  this rank's pairs (LPT over ranks, `assign.py`)
+    share(members, loads, fingerprint)  this rank's pairs (LPT over ranks, `assign.py`), same data checked
     agree(fn)              run fn on every rank; a failure on any rank is raised on all
     on_writer(fn)          run fn on rank 0 only (shared files), outcome shared with all
     gather(value)          every rank's value, on rank 0
