@@ -135,6 +135,7 @@ def check_out_dir(run: RunDir, config: RunConfig, resume: bool, cluster: Cluster
 def start_run(run: RunDir, config: RunConfig, manifest: dict) -> None:
     """The run's first files: its resolved config and a manifest saying it is running."""
     run.path.mkdir(parents=True, exist_ok=True)
+    remove_temporaries(run.path)  # a writer killed mid-write in an earlier attempt
     run.write_json(run.config_path, config.to_dict())
     run.write_manifest(manifest, status="running")
 
@@ -214,6 +215,7 @@ def run_loop(cluster: Cluster, config: RunConfig, strategy: Strategy, pairs: lis
     records = cluster.records_dir(run)
     ticks = TickStats(images_per_step=cfg.batch_size * rule.n_critic)
     log = MetricsLog(records / "metrics.jsonl", records / "tensorboard")
+    remove_temporaries(records)  # this rank's records, if it was killed mid-write in an earlier attempt
     write_progress(records, telemetry)
     bar = tqdm(total=sum(max(0, p.target_steps - p.step) for p in pairs), unit="pair-step", disable=not (progress and cluster.is_writer),
                file=sys.stderr, dynamic_ncols=True, desc=f"{strategy.name} x{len(pairs)}")
