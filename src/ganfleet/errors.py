@@ -19,3 +19,7 @@ class CheckpointError(GanfleetError):
 
 class EvaluationError(GanfleetError):
     """An evaluation input (classifier, Inception weights, run, samples) is missing or does not match the data."""
+
+
+class ClusterError(GanfleetError):
+    """A multi-process launch is misconfigured, or another rank of the job failed or vanished."""

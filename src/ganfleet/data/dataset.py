@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Iterable
 
 import torch
 
@@ -100,6 +101,27 @@ class ClassPartitionedDataset:
             class_names=[self.class_names[c] for c in classes],
             source=self.source,
             mode_centers=centers,
+            mode_std=self.mode_std,
+        )
+
+    def only_classes(self, classes: Iterable[int]) -> ClassPartitionedDataset:
+        """The samples of `classes` only, labels and class names unchanged (one rank's share); self if that is all.
+
+        Each class keeps its samples in their order, so a pair built from the
+        share sees exactly the batches it would see from the whole data set.
+        """
+        keep_classes = sorted(set(classes))
+        if keep_classes == list(range(self.n_classes)):
+            return self
+        wanted = torch.zeros(self.n_classes, dtype=torch.bool)
+        wanted[torch.tensor(keep_classes, dtype=torch.int64)] = True
+        keep = wanted[self.labels]
+        return ClassPartitionedDataset(
+            samples=self.samples[keep],
+            labels=self.labels[keep],
+            class_names=list(self.class_names),
+            source=self.source,
+            mode_centers=self.mode_centers,
             mode_std=self.mode_std,
         )
 
