@@ -115,22 +115,17 @@ class ClassPartitionedDataset:
             return self
         wanted = torch.zeros(self.n_classes, dtype=torch.bool)
         wanted[torch.tensor(keep_classes, dtype=torch.int64)] = True
-        keep = wanted[self.labels]
-        return ClassPartitionedDataset(
-            samples=self.samples[keep],
-            labels=self.labels[keep],
-            class_names=list(self.class_names),
-            source=self.source,
-            mode_centers=self.mode_centers,
-            mode_std=self.mode_std,
-        )
+        return self._keep(wanted[self.labels])
 
     def limit_per_class(self, n: int) -> ClassPartitionedDataset:
         """Keep the first `n` samples of each class (deterministic)."""
-        keep = torch.cat([ix[:n] for ix in self.class_index]).sort().values
+        return self._keep(torch.cat([ix[:n] for ix in self.class_index]).sort().values)
+
+    def _keep(self, index: torch.Tensor) -> ClassPartitionedDataset:
+        """The samples selected by `index` (a mask or sorted indices), with the same classes."""
         return ClassPartitionedDataset(
-            samples=self.samples[keep],
-            labels=self.labels[keep],
+            samples=self.samples[index],
+            labels=self.labels[index],
             class_names=list(self.class_names),
             source=self.source,
             mode_centers=self.mode_centers,
