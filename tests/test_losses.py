@@ -11,8 +11,9 @@ import torch.nn as nn
 from ganfleet.config import LOSSES as CONFIG_LOSSES
 from ganfleet.errors import ConfigError
 from ganfleet.losses import (
-    LOSSES, bce_discriminator_loss, dragan_penalty, get_loss, gradient_norm_penalty, hinge_discriminator_loss,
+    LOSSES, bce_discriminator_loss, dragan_penalty, dragan_points, get_loss, gradient_norm_penalty, hinge_discriminator_loss,
     minimax_generator_loss, ns_generator_loss, wasserstein_critic_loss, wasserstein_generator_loss, wgan_gp_penalty,
+    wgan_gp_points,
 )
 
 REAL = torch.tensor([2.0, -1.0])   # logits on real images
@@ -83,6 +84,22 @@ def test_penalty_is_differentiable_for_the_critic_update() -> None:
     penalty.backward()
     # d/dw (|w| - 1)^2 = 2 (|w| - 1) w / |w| = 2 * 4 * (3, 4) / 5
     torch.testing.assert_close(lin.weight.grad, torch.tensor([[4.8, 6.4]]))
+
+
+def test_penalties_of_packed_pairs_are_per_pair() -> None:
+    # K linear critics C_k(x) = <w_k, x> evaluated at once on (K, N, 2) points: penalty k is (|w_k| - 1)^2.
+    w = torch.tensor([[3.0, 4.0], [0.6, 0.8], [0.0, 2.0]])
+    critic = lambda x: (x * w[:, None, :]).sum(-1)  # noqa: E731  (K, N, 2) -> (K, N)
+    penalties = gradient_norm_penalty(critic, torch.randn(3, 5, 2), sample_dims=2)
+    torch.testing.assert_close(penalties, torch.tensor([16.0, 0.0, 1.0]), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("points", [wgan_gp_points, dragan_points])
+def test_penalty_points_from_a_generator_equal_the_seeded_global_draws(points) -> None:
+    real, fake = torch.randn(8, 3, 4, 4), torch.randn(8, 3, 4, 4)
+    torch.manual_seed(5)
+    expected = points(real, fake, None)
+    assert torch.equal(points(real, fake, torch.Generator().manual_seed(5)), expected)
 
 
 def test_wgan_gp_interpolates_between_real_and_fake() -> None:

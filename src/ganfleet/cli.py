@@ -5,9 +5,12 @@
     ganfleet train --config configs/paper-dccgan-fashion-mnist.yaml --set train.epochs=2
     ganfleet train --config ... --resume
     ganfleet train --data fashion-mnist --strategy sgan --split-by-class --out runs/sgan
+    ganfleet train ... --nproc 2                     # or: torchrun --nproc-per-node 2 -m ganfleet train ...
     ganfleet sample runs/fm --n 100 --out grid.png
     ganfleet sample runs/fm --labels 3,3,7 --out samples.npz
     ganfleet demo
+    ganfleet classifier train --data fashion-mnist --out classifiers/fm
+    ganfleet evaluate runs/fm --n 10000
 
 Errors in the input (data, config, run directory) print one line and exit 2.
 """
@@ -24,7 +27,7 @@ import numpy as np
 import torch
 
 from ganfleet import __version__
-from ganfleet.config import DataConfig, ModelConfig, RunConfig, TrainConfig, apply_override, apply_values, field_help, load_config
+from ganfleet.config import DataConfig, EvalConfig, ModelConfig, RunConfig, TrainConfig, apply_override, apply_values, field_help, load_config
 from ganfleet.errors import GanfleetError
 
 # (flag, dotted config key, type) of the options `train` exposes directly; any
@@ -49,6 +52,7 @@ TRAIN_FLAGS = [
     ("--lr-d", "train.lr_d", float),
     ("--seed", "train.seed", int),
     ("--device", "train.device", str),
+    ("--pack", "train.pack", str),
     ("--log-every", "train.log_every", int),
     ("--grid-every", "train.grid_every", int),
     ("--checkpoint-every", "train.checkpoint_every", int),
@@ -56,12 +60,13 @@ TRAIN_FLAGS = [
     ("--split-by-class", "train.split_by_class", bool),
     ("--messenger-steps", "train.messenger_steps", int),
     ("--share-weights", "train.share_weights", bool),
+    ("--eval-every", "eval.every", int),
     ("--arch", "model.arch", str),
     ("--width", "model.width", float),
     ("--d-norm", "model.d_norm", str),
     ("--out", "out", str),
 ]
-_SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig, "": RunConfig}
+_SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig, "eval": EvalConfig, "": RunConfig}
 
 
 def _help_for(key: str) -> str:
@@ -105,10 +110,20 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(config.to_json())
         return 0
+    if args.nproc > 1 or args.max_restarts:
+        from ganfleet.distributed.launch import relaunch
+
+        relaunch(args.nproc, args.argv, args.max_restarts)
     result = train(config, resume=args.resume, progress=not args.quiet)
+    if result.rank != 0:  # rank 0 speaks for the job
+        return 0
     steps = sorted(set(result.steps.values()))
     print(f"trained {len(result.steps)} pair(s) to step {steps[0] if len(steps) == 1 else f'{steps[0]}..{steps[-1]}'} "
           f"in {result.seconds:.1f} s ({result.images_per_second:.0f} img/s) -> {result.run_dir}")
+    if result.telemetry and result.telemetry["world_size"] > 1:
+        from ganfleet.distributed import format_table
+
+        print(format_table(result.telemetry))
     return 0
 
 
@@ -195,6 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue the run in --out from each pair's newest valid checkpoint")
     p.add_argument("--dry-run", action="store_true", help="print the resolved config as JSON and exit")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--nproc", type=int, default=1, metavar="N", help="train on N local processes: re-launches this command under torchrun "
+                   "(or start it with torchrun, mpirun or srun yourself; see docs/distributed.md)")
+    p.add_argument("--max-restarts", type=int, default=0, metavar="K",
+                   help="run under torchrun and restart the processes up to K times after a failure; each pair resumes from its last checkpoint")
     _add_flags(p, DATA_FLAGS, "data")
     _add_flags(p, TRAIN_FLAGS, "model and training")
     p.set_defaults(func=cmd_train)
@@ -223,12 +242,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="runs/demo", help="run directory")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_demo)
+
+    from ganfleet.evaluation.commands import register
+
+    register(sub)  # classifier train, evaluate
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.argv = argv  # `train --nproc` re-launches the same command
     try:
         return args.func(args)
     except GanfleetError as exc:

@@ -113,6 +113,7 @@ class TrainConfig:
     steps: int | None = option(None, "budget in generator steps per pair (overrides epochs)")
     seed: int = option(0, "base seed; each pair's seed is derived from it and the pair's class, so results do not depend on scheduling")
     device: str = option("auto", "cpu, cuda, cuda:N or auto (cuda when available)")
+    pack: str = option("off", "train K pairs at once through packed networks (same results up to rounding): off (one pair at a time), K (at most K pairs per pack) or auto (time the options on the run's own pairs at start-up, keep the fastest; see docs/packing.md)")
     log_every: int = option(50, "steps between log lines (a tick)")
     grid_every: int = option(500, "steps between sample-grid PNGs (0: only at the end)")
     checkpoint_every: int = option(500, "steps between per-pair checkpoints (0: only at the end)")
@@ -136,6 +137,11 @@ class TrainConfig:
         for key in ("grid_every", "checkpoint_every"):
             if getattr(self, key) < 0:
                 raise ConfigError(f"train.{key}: expected >= 0, got {getattr(self, key)}")
+        self.pack = str(self.pack).lower()
+        if self.pack == "false":  # YAML 1.1 reads a bare `off` as false
+            self.pack = "off"
+        if self.pack not in ("off", "auto") and not (self.pack.isdigit() and int(self.pack) > 0):
+            raise ConfigError(f"train.pack: expected off, auto or a positive number of pairs per pack, got {self.pack!r}")
         if self.keep_checkpoints < 2:
             raise ConfigError(f"train.keep_checkpoints: expected >= 2 (a fallback is needed), got {self.keep_checkpoints}")
         _check_positive("train", "locals", self.locals, allow_none=True)
@@ -156,12 +162,28 @@ class TrainConfig:
 
 
 @dataclass
+class EvalConfig:
+    """Evaluation during training: an FID/IS curve logged to metrics.jsonl (`ganfleet evaluate` plots it)."""
+
+    every: int = option(0, "steps between quick evaluations during training (0: none); each appends {step, eval: {fid, kid, is, ...}} to metrics.jsonl")
+    n: int = option(2000, "generated samples per evaluation during training (a full `ganfleet evaluate` uses 10,000)")
+    classifier: str | None = option(None, "domain classifier folder; default: the cache entry for this data, trained once if missing")
+
+    def __post_init__(self) -> None:
+        if self.every < 0:
+            raise ConfigError(f"eval.every: expected >= 0, got {self.every}")
+        if self.n < 10:
+            raise ConfigError(f"eval.n: expected at least 10 samples (IS uses 10 splits), got {self.n}")
+
+
+@dataclass
 class RunConfig:
     """Everything a training run needs; saved as `config.json` in the run directory."""
 
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
     out: str = option("runs/run", "run directory (created; holds manifest, checkpoints, grids, logs)")
 
     def to_dict(self) -> dict[str, Any]:

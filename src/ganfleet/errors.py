@@ -15,3 +15,11 @@ class ConfigError(GanfleetError):
 
 class CheckpointError(GanfleetError):
     """A run directory or checkpoint is missing, corrupt or incompatible."""
+
+
+class EvaluationError(GanfleetError):
+    """An evaluation input (classifier, Inception weights, run, samples) is missing or does not match the data."""
+
+
+class ClusterError(GanfleetError):
+    """A multi-process launch is misconfigured, or another rank of the job failed or vanished."""

@@ -57,29 +57,60 @@ def hinge_discriminator_loss(real: torch.Tensor, fake: torch.Tensor) -> torch.Te
     return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()
 
 
-def gradient_norm_penalty(critic: Critic, points: torch.Tensor) -> torch.Tensor:
-    """E (||grad_x C(x)|| - 1)^2 over `points`, differentiable (create_graph) for the critic's update."""
+def gradient_norm_penalty(critic: Critic, points: torch.Tensor, sample_dims: int = 1) -> torch.Tensor:
+    """E (||grad_x C(x)|| - 1)^2 over `points`, differentiable (create_graph) for the critic's update.
+
+    `points` is (N, ...) and the result a scalar; for K packed pairs `points` is
+    (K, N, ...), `sample_dims=2`, and the result the K per-pair penalties (the
+    pairs' scores are independent, so one gradient of their sum gives each
+    pair's own gradient).
+    """
     points = points.detach().requires_grad_(True)
     scores = critic(points)
     (grad,) = torch.autograd.grad(scores.sum(), points, create_graph=True)
-    return (grad.flatten(1).norm(2, dim=1) - 1.0).pow(2).mean()
+    return (grad.flatten(sample_dims).norm(2, dim=-1) - 1.0).pow(2).mean(-1)
 
 
-def wgan_gp_penalty(critic: Critic, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    """WGAN-GP (Gulrajani et al., 2017): the penalty on uniform interpolates of real and fake samples."""
-    alpha = torch.rand((real.shape[0],) + (1,) * (real.ndim - 1), device=real.device, dtype=real.dtype)
-    return gradient_norm_penalty(critic, alpha * real + (1.0 - alpha) * fake.detach())
+def _per_sample_uniform(real: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+    shape = (real.shape[0],) + (1,) * (real.ndim - 1)
+    return torch.rand(shape, device=real.device, dtype=real.dtype, generator=generator)
 
 
-def dragan_penalty(critic: Critic, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    """DRAGAN (Kodali et al., 2017): the penalty around real data, x + alpha * (0.5 std(x) * u), u ~ U[0, 1)."""
+def wgan_gp_points(real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """WGAN-GP (Gulrajani et al., 2017): uniform interpolates of real and fake samples, one alpha per sample."""
+    alpha = _per_sample_uniform(real, generator)
+    return alpha * real + (1.0 - alpha) * fake.detach()
+
+
+def dragan_points(real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """DRAGAN (Kodali et al., 2017): points around real data, x + alpha * (0.5 std(x) * u), u ~ U[0, 1)."""
     del fake  # DRAGAN only looks near the real data
-    perturbed = real + 0.5 * real.std() * torch.rand_like(real)
-    alpha = torch.rand((real.shape[0],) + (1,) * (real.ndim - 1), device=real.device, dtype=real.dtype)
-    return gradient_norm_penalty(critic, real + alpha * (perturbed - real))
+    noise = torch.rand(real.shape, device=real.device, dtype=real.dtype, generator=generator)
+    perturbed = real + 0.5 * real.std() * noise
+    alpha = _per_sample_uniform(real, generator)
+    return real + alpha * (perturbed - real)
 
 
-Penalty = Callable[[Critic, torch.Tensor, torch.Tensor], torch.Tensor]
+PointSampler = Callable[[torch.Tensor, torch.Tensor, torch.Generator | None], torch.Tensor]
+
+
+@dataclass(frozen=True)
+class GradientPenalty:
+    """The gradient-norm penalty taken at points drawn by `points` from one real and one fake batch.
+
+    Called as `penalty(critic, real, fake)` (random draws from torch's global
+    RNG). Packed pairs draw each pair's points with `points(real_k, fake_k,
+    generator_k)` and take all penalties in one `gradient_norm_penalty`.
+    """
+
+    points: PointSampler
+
+    def __call__(self, critic: Critic, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        return gradient_norm_penalty(critic, self.points(real, fake, None))
+
+
+wgan_gp_penalty = GradientPenalty(wgan_gp_points)
+dragan_penalty = GradientPenalty(dragan_points)
 
 
 @dataclass(frozen=True)
@@ -89,7 +120,7 @@ class AdversarialLoss:
     name: str
     discriminator: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
     generator: Callable[[torch.Tensor], torch.Tensor]
-    penalty: Penalty | None = None
+    penalty: GradientPenalty | None = None
     clips_weights: bool = False
 
 

@@ -65,7 +65,7 @@ def test_layer_sequence_of_the_generator() -> None:
 def test_layer_sequence_of_the_discriminator() -> None:
     d = Discriminator(32, 3, bn_eps=0.8)
     kinds = [type(m).__name__ for m in d.blocks]
-    block = ["Conv2d", "LeakyReLU", "Dropout2d"]
+    block = ["Conv2d", "LeakyReLU", "ChannelDropout"]  # nn.Dropout2d with an explicit mask draw
     assert kinds == block + (block + ["BatchNorm2d"]) * 3
     convs = [m for m in d.blocks if isinstance(m, nn.Conv2d)]
     assert [(m.in_channels, m.out_channels, m.kernel_size, m.stride, m.padding) for m in convs] == [

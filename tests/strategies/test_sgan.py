@@ -14,7 +14,7 @@ from ganfleet.data import load_dataset
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.errors import ConfigError
 from ganfleet.sampling import default_member
-from ganfleet.strategies import get_strategy
+from ganfleet.strategies import configured_strategy, get_strategy
 from ganfleet.strategies.sgan import SganStrategy
 from ganfleet.strategies.sgan_global import accumulate_global_gradients
 from ganfleet.train.build import make_pair
@@ -42,7 +42,7 @@ def toy_config(out: Path | str = "unused", **values: object) -> RunConfig:
 
 
 def build(config: RunConfig, dataset: ClassPartitionedDataset) -> tuple[SganStrategy, list[Pair]]:
-    strategy = get_strategy("sgan", config.train)
+    strategy = configured_strategy(config.train)
     assert isinstance(strategy, SganStrategy)
     pairs = [make_pair(config, dataset, m, CPU) for m in strategy.members(dataset)]
     strategy.prepare(pairs, step_rule(config))
@@ -86,7 +86,7 @@ def test_members_split_by_class() -> None:
 def test_every_pair_gets_the_largest_local_budget(tiny_images, tmp_path: Path) -> None:
     # classes of 10, 7 and 5 images, batch 4, 2 epochs: class-parallel budgets 5, 4, 3.
     config = tiny_config(tmp_path, train__strategy="sgan", train__split_by_class=True, train__steps=None, train__epochs=2)
-    strategy = get_strategy("sgan", config.train)
+    strategy = configured_strategy(config.train)
     pairs = [make_pair(config, tiny_images, m, CPU) for m in strategy.members(tiny_images)]
     assert [p.target_steps for p in pairs[1:]] == [5, 4, 3]
     strategy.prepare(pairs, step_rule(config))
@@ -238,7 +238,7 @@ def test_bad_sgan_settings(values: dict, message: str) -> None:
 
 
 def test_strategy_reads_its_settings_from_the_config() -> None:
-    strategy = get_strategy("sgan", toy_config(train__locals=7, train__messenger_steps=2, train__share_weights=True).train)
+    strategy = configured_strategy(toy_config(train__locals=7, train__messenger_steps=2, train__share_weights=True).train)
     assert isinstance(strategy, SganStrategy)
     assert (strategy.n_locals, strategy.split_by_class, strategy.messenger_steps, strategy.share_weights) == (7, False, 2, True)
     assert get_strategy("sgan").n_locals == 5  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ import torch
 from ganfleet.errors import CheckpointError
 from ganfleet.models import ModelSpec, build_pair
 from ganfleet.train.checkpoint import (
-    list_checkpoints, load_generator_weights, load_latest, newest_valid, read_checkpoint, save_pair,
+    list_checkpoints, load_generator_weights, load_latest, newest_valid, read_checkpoint, remove_temporaries, save_pair,
 )
 
 
@@ -100,3 +100,15 @@ def test_a_failed_write_leaves_the_previous_file(tmp_path: Path, monkeypatch: py
         save_pair(tmp_path, "p", 2, g, d, opt_g, opt_d)
     assert (tmp_path / "step-00000002.safetensors").read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["step-00000002.safetensors"]  # no temp file left behind
+
+
+def test_remove_temporaries_deletes_only_what_a_killed_write_left(tmp_path: Path) -> None:
+    g, d, opt_g, opt_d = trained_pair(steps=1)
+    kept = save_pair(tmp_path, "class-0000", 5, g, d, opt_g, opt_d)
+    stale = [tmp_path / ".step-00000010.safetensors.tmp-4242", tmp_path / ".progress.json.tmp-7"]
+    for path in stale:
+        path.write_bytes(b"half")
+    (tmp_path / "notes.tmp-1").write_text("not ours")  # not a hidden atomic_write temporary
+    assert sorted(remove_temporaries(tmp_path)) == sorted(stale)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.tmp-1", kept.name]
+    assert remove_temporaries(tmp_path / "missing") == []

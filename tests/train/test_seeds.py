@@ -6,7 +6,7 @@ import hashlib
 
 import torch
 
-from ganfleet.train.seeds import derive_seed, seed_step
+from ganfleet.train.seeds import derive_seed, seed_step, step_generator
 
 
 def test_derive_seed_is_stable_and_distinct() -> None:
@@ -27,3 +27,12 @@ def test_seed_step_replays_the_same_draws() -> None:
     assert torch.equal(a, torch.randn(4))
     seed_step(11, 6)
     assert not torch.equal(a, torch.randn(4))
+
+
+def test_step_generator_starts_the_stream_seed_step_starts() -> None:
+    seed_step(11, 5)
+    expected = (torch.randn(3, 4), torch.rand(5))
+    torch.manual_seed(0)  # the global RNG's state does not matter to a private generator
+    g = step_generator(11, 5, torch.device("cpu"))
+    assert torch.equal(torch.randn(3, 4, generator=g), expected[0])
+    assert torch.equal(torch.rand(5, generator=g), expected[1])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Iterable
 
 import torch
 
@@ -103,12 +104,28 @@ class ClassPartitionedDataset:
             mode_std=self.mode_std,
         )
 
+    def only_classes(self, classes: Iterable[int]) -> ClassPartitionedDataset:
+        """The samples of `classes` only, labels and class names unchanged (one rank's share); self if that is all.
+
+        Each class keeps its samples in their order, so a pair built from the
+        share sees exactly the batches it would see from the whole data set.
+        """
+        keep_classes = sorted(set(classes))
+        if keep_classes == list(range(self.n_classes)):
+            return self
+        wanted = torch.zeros(self.n_classes, dtype=torch.bool)
+        wanted[torch.tensor(keep_classes, dtype=torch.int64)] = True
+        return self._keep(wanted[self.labels])
+
     def limit_per_class(self, n: int) -> ClassPartitionedDataset:
         """Keep the first `n` samples of each class (deterministic)."""
-        keep = torch.cat([ix[:n] for ix in self.class_index]).sort().values
+        return self._keep(torch.cat([ix[:n] for ix in self.class_index]).sort().values)
+
+    def _keep(self, index: torch.Tensor) -> ClassPartitionedDataset:
+        """The samples selected by `index` (a mask or sorted indices), with the same classes."""
         return ClassPartitionedDataset(
-            samples=self.samples[keep],
-            labels=self.labels[keep],
+            samples=self.samples[index],
+            labels=self.labels[index],
             class_names=list(self.class_names),
             source=self.source,
             mode_centers=self.mode_centers,

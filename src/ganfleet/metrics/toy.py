@@ -1,62 +1,73 @@
-"""Metrics of generated 2-D toy samples (SGAN section 4.1 and appendix A).
+"""Metrics of 2-D toy mixtures (SGAN section 4, after VEEGAN and PacGAN).
 
-Pure functions of tensors, float64 inside:
-
-- `high_quality_share`: share of samples within 3 std of their nearest mode
-  centre (the usual "high-quality sample" of the mixture benchmarks);
-- `modes_covered`: modes whose high-quality samples reach 20 % of the count a
-  perfect generator would give them (PacGAN's rule, 20 of 2,500 samples over 25
-  equal modes, scaled to n samples and K equal modes);
-- `kde_log_likelihood`: mean log-density (nats) of real points under a Gaussian
-  kernel density estimate on the generated samples; SGAN picks the bandwidth by
-  cross-validation (`cross_validated_bandwidth`).
+- high-quality share: samples within 3 standard deviations of their nearest mode centre;
+- modes covered: modes that receive at least 20 % of the high-quality samples
+  they would get from a perfect generator, n * prior_k * 0.2 (PacGAN's rule
+  "at least 20 of 2,500 samples" for 25 equal modes, scaled to n and the prior);
+- KDE log-likelihood: mean log-density of real points under a Gaussian kernel
+  density estimate built on the generated samples (bandwidth: the mixture's mode
+  std when known, else Scott's rule, or cross-validated on the samples as SGAN
+  does: `cross_validated_bandwidth`), in nats per point.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import torch
 
 HIGH_QUALITY_SIGMAS = 3.0
 COVERED_SHARE = 0.2
-BANDWIDTHS = tuple(float(h) for h in torch.logspace(-2.5, 0.0, 11, dtype=torch.float64))  # 0.003 .. 1
 
 
-def nearest_mode(samples: torch.Tensor, centers: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(index of the nearest centre, Euclidean distance to it) of every sample."""
-    distance, index = torch.cdist(samples.double(), centers.double()).min(dim=1)
+def nearest_mode(points: torch.Tensor, centers: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(index of the nearest centre, distance to it) for each point."""
+    d = torch.cdist(points.to(torch.float64), centers.to(torch.float64))
+    distance, index = d.min(dim=1)
     return index, distance
 
 
-def high_quality_share(samples: torch.Tensor, centers: torch.Tensor, std: float) -> float:
-    """Share of samples within HIGH_QUALITY_SIGMAS * std of the nearest centre."""
-    _, distance = nearest_mode(samples, centers)
-    return float((distance <= HIGH_QUALITY_SIGMAS * std).double().mean())
+def mode_metrics(fake: torch.Tensor, centers: torch.Tensor, std: float, prior: list[float]) -> dict[str, float]:
+    """High-quality share, number and share of modes covered, share not covered (SGAN's figure)."""
+    index, distance = nearest_mode(fake, centers)
+    good = distance <= HIGH_QUALITY_SIGMAS * std
+    counts = torch.bincount(index[good], minlength=len(centers)).to(torch.float64)
+    expected = len(fake) * torch.tensor(prior, dtype=torch.float64)
+    covered = int((counts >= COVERED_SHARE * expected).sum())
+    return {
+        "high_quality_share": float(good.double().mean()),
+        "modes_covered": float(covered),
+        "modes_total": float(len(centers)),
+        "modes_not_covered_share": 1.0 - covered / len(centers),
+    }
 
 
-def modes_covered(samples: torch.Tensor, centers: torch.Tensor, std: float) -> float:
-    """Number of modes given at least COVERED_SHARE * n / K high-quality samples."""
-    index, distance = nearest_mode(samples, centers)
-    counts = torch.bincount(index[distance <= HIGH_QUALITY_SIGMAS * std], minlength=len(centers))
-    return float((counts >= COVERED_SHARE * len(samples) / len(centers)).sum())
+def scott_bandwidth(points: torch.Tensor) -> float:
+    """Scott's rule n^(-1/(d+4)) times the mean per-dimension std."""
+    n, d = points.shape
+    return float(points.to(torch.float64).std(dim=0).mean()) * n ** (-1.0 / (d + 4))
 
 
-def kde_log_likelihood(real: torch.Tensor, fake: torch.Tensor, bandwidth: float, chunk: int = 4096) -> float:
-    """Mean over real points x of log (1/M) sum_j N(x; fake_j, bandwidth^2 I)."""
-    real, fake = real.double(), fake.double()
-    dim = real.shape[1]
-    log_norm = -math.log(len(fake)) - 0.5 * dim * math.log(2.0 * math.pi * bandwidth**2)
+def kde_log_likelihood(real: torch.Tensor, fake: torch.Tensor, bandwidth: float, chunk: int = 2048) -> float:
+    """Mean over real points of log (1/M) sum_j N(x; y_j, h^2 I), float64, chunked over real points."""
+    real, fake = real.to(torch.float64), fake.to(torch.float64)
+    d = real.shape[1]
+    norm = -0.5 * d * math.log(2 * math.pi * bandwidth**2) - math.log(len(fake))
     total = 0.0
     for start in range(0, len(real), chunk):
         sq = torch.cdist(real[start : start + chunk], fake).square()
-        total += float(torch.logsumexp(-0.5 * sq / bandwidth**2, dim=1).sum())
-    return total / len(real) + log_norm
+        total += float((torch.logsumexp(-sq / (2 * bandwidth**2), dim=1) + norm).sum())
+    return total / len(real)
 
 
-def cross_validated_bandwidth(fake: torch.Tensor, bandwidths: Sequence[float] = BANDWIDTHS) -> float:
-    """The bandwidth whose KDE on one half of `fake` best predicts the other half (both ways, averaged)."""
+BANDWIDTHS = tuple(float(h) for h in torch.logspace(-2.5, 0.0, 11, dtype=torch.float64))  # 0.003 .. 1
+
+
+def cross_validated_bandwidth(fake: torch.Tensor, bandwidths: tuple[float, ...] = BANDWIDTHS) -> float:
+    """The bandwidth whose KDE on one half of `fake` best predicts the other half (both ways, summed).
+
+    SGAN (appendix A) picks its KDE bandwidth by cross-validation on the samples.
+    """
     first, second = fake[0::2], fake[1::2]
     scores = [kde_log_likelihood(second, first, h) + kde_log_likelihood(first, second, h) for h in bandwidths]
     return bandwidths[max(range(len(scores)), key=scores.__getitem__)]

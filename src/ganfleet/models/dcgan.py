@@ -10,7 +10,8 @@ the published code has none.
 
 Discriminator: four blocks Conv3x3 stride 2 (C->16->32->64->128), each LeakyReLU(0.2)
 and Dropout2d(0.25) (channel dropout, as the reference code; the tables print
-"Dropout"), then BatchNorm(eps) on all but the first; Linear(128*(image/16)^2 -> 1).
+"Dropout"; computed by `ChannelDropout`, the same function with an explicit mask
+draw, see models/dropout.py), then BatchNorm(eps) on all but the first; Linear(128*(image/16)^2 -> 1).
 `norm` replaces those BatchNorms (see `critic_norm`): a Wasserstein critic needs
 per-sample normalisation or none.
 The module returns logits: the paper's Sigmoid is folded into the losses
@@ -31,6 +32,8 @@ import torch
 import torch.nn as nn
 
 from ganfleet.models.conditioning import projection_logit, with_one_hot
+
+from ganfleet.models.dropout import ChannelDropout
 
 
 def scaled(channels: int, width: float) -> int:
@@ -110,7 +113,7 @@ class Discriminator(nn.Module):
             layers += [
                 nn.Conv2d(widths[i], widths[i + 1], 3, stride=2, padding=1),
                 nn.LeakyReLU(0.2, inplace=True),
-                nn.Dropout2d(dropout),
+                ChannelDropout(dropout),
             ]
             if i > 0:
                 layers.append(critic_norm(norm, widths[i + 1], bn_eps))

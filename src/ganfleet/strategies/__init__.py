@@ -13,13 +13,21 @@ from ganfleet.strategies.sgan import SganStrategy
 STRATEGIES: dict[str, type[Strategy]] = {s.name: s for s in (GanStrategy, CganStrategy, ClassParallelStrategy, SganStrategy)}
 
 
-def get_strategy(name: str, train: TrainConfig | None = None) -> Strategy:
-    """The strategy `name`, configured by `train` (its defaults when None)."""
+def _strategy_class(name: str) -> type[Strategy]:
     try:
-        cls = STRATEGIES[name]
+        return STRATEGIES[name]
     except KeyError:
         raise ConfigError(f"train.strategy: unknown strategy {name!r}; expected one of {', '.join(STRATEGIES)}") from None
-    return cls.from_config(train if train is not None else TrainConfig(strategy=name))
 
 
-__all__ = ["Strategy", "STRATEGIES", "get_strategy", "class_member_name"]
+def get_strategy(name: str, pack: str = "off") -> Strategy:
+    """The strategy `name` with its default options, stepping its pairs as `pack` (train.pack) says."""
+    return _strategy_class(name)(pack)
+
+
+def configured_strategy(train: TrainConfig) -> Strategy:
+    """The strategy `train.strategy` with every option the train section gives it (packing, sgan's locals, ...)."""
+    return _strategy_class(train.strategy).from_config(train)
+
+
+__all__ = ["Strategy", "STRATEGIES", "get_strategy", "configured_strategy", "class_member_name"]

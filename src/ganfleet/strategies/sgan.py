@@ -28,6 +28,7 @@ import torch
 
 from ganfleet.config import TrainConfig
 from ganfleet.data.dataset import ClassPartitionedDataset
+from ganfleet.errors import ConfigError, GanfleetError
 from ganfleet.strategies.base import Strategy
 from ganfleet.strategies.class_parallel import class_member_name
 from ganfleet.strategies.sgan_global import LocalView, accumulate_global_gradients, apply_global_step, make_view
@@ -50,8 +51,11 @@ class SganStrategy(Strategy):
     name = "sgan"
     description = "independent local pairs and a global pair trained from them (SGAN)"
 
-    def __init__(self, n_locals: int = DEFAULT_LOCALS, split_by_class: bool = False,
+    def __init__(self, pack: str = "off", n_locals: int = DEFAULT_LOCALS, split_by_class: bool = False,
                  messenger_steps: int | None = None, share_weights: bool = False) -> None:
+        if pack != "off":  # the global pair reads the locals' own modules every iteration
+            raise ConfigError(f"train.pack: sgan steps its pairs one at a time; expected off, got {pack!r}")
+        super().__init__(pack)
         self.n_locals = n_locals
         self.split_by_class = split_by_class
         self.messenger_steps = messenger_steps
@@ -65,10 +69,11 @@ class SganStrategy(Strategy):
         self.local_pairs: list[Pair] = []
         self.views: list[LocalView] = []
         self.shared_fractions: tuple[float, float] | None = None
+        self.n_members = 0  # set by members()
 
     @classmethod
     def from_config(cls, train: TrainConfig) -> SganStrategy:
-        return cls(train.locals or DEFAULT_LOCALS, train.split_by_class, train.messenger_steps, train.share_weights)
+        return cls(train.pack, train.locals or DEFAULT_LOCALS, train.split_by_class, train.messenger_steps, train.share_weights)
 
     def members(self, dataset: ClassPartitionedDataset) -> list[Member]:
         everything = tuple(range(dataset.n_classes))
@@ -76,17 +81,26 @@ class SganStrategy(Strategy):
             locals_ = [Member(class_member_name(k), label=k, conditional=False, classes=(k,)) for k in everything]
         else:
             locals_ = [Member(local_member_name(n), label=None, conditional=False, classes=everything) for n in range(self.n_locals)]
+        self.n_members = 1 + len(locals_)
         return [Member(GLOBAL, label=None, conditional=self.split_by_class, classes=everything)] + locals_
 
+    def budgets(self, budgets: dict[str, int]) -> dict[str, int]:
+        """Every pair iterates as long as the local pair that needs most steps (Algorithm 1)."""
+        budget = max(steps for name, steps in budgets.items() if name != GLOBAL)
+        return {name: budget for name in budgets}
+
     def prepare(self, pairs: Sequence[Pair], rule: StepRule) -> None:
-        by_name = {p.name: p for p in pairs}
-        self.global_pair = by_name[GLOBAL]
+        """Ties shared layers, gives every pair the common budget and builds the global pair's views of the locals."""
+        self.global_pair = next((p for p in pairs if p.name == GLOBAL), None)
         self.local_pairs = [p for p in pairs if p.name != GLOBAL]
+        if self.global_pair is None or len(self.local_pairs) != self.n_members - 1:
+            raise GanfleetError(f"sgan: this process holds {len(pairs)} of the {self.n_members} pairs; the global pair "
+                                "needs every local pair in its process (distributed SGAN is not built yet: run one process)")
         if self.share_weights:
             self.shared_fractions = share_local_weights(self.local_pairs)
-        budget = max(p.target_steps for p in self.local_pairs)
+        budgets = self.budgets({p.name: p.target_steps for p in pairs})
         for pair in pairs:
-            pair.target_steps = budget
+            pair.target_steps = budgets[pair.name]
         batch_size = self.local_pairs[0].stream.batch_size
         self.views = [make_view(self.global_pair, local, batch_size) for local in self.local_pairs]
 

@@ -28,6 +28,7 @@ from ganfleet.errors import CheckpointError
 
 FORMAT = "ganfleet-pair-1"
 _NAME = re.compile(r"^step-(\d{8})\.safetensors$")
+_TEMPORARY = re.compile(r"^\..+\.tmp-\d+$")  # atomic_write's temporary names
 PREFIXES = ("generator", "discriminator", "opt_g", "opt_d")  # the sections of a pair checkpoint
 
 
@@ -134,6 +135,19 @@ def save_pair(folder: Path, name: str, step: int, generator: nn.Module, discrimi
     for old in list_checkpoints(folder)[:-keep]:
         old.unlink(missing_ok=True)
     return path
+
+
+def remove_temporaries(folder: Path) -> list[Path]:
+    """Delete the temporary files `atomic_write` leaves when its process is killed mid-write; returns them.
+
+    Call only while no process writes into `folder` (before a pair resumes).
+    """
+    if not folder.is_dir():
+        return []
+    stale = [p for p in folder.iterdir() if _TEMPORARY.match(p.name)]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
 
 
 def list_checkpoints(folder: Path) -> list[Path]:

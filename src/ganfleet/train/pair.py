@@ -93,7 +93,7 @@ def adversarial_step(pair: Pair, rule: StepRule) -> dict[str, torch.Tensor]:
     device = next(g.parameters()).device
     for i in range(rule.n_critic):
         real, labels = pair.stream.batch(pair.step * rule.n_critic + i)
-        z = torch.randn(real.shape[0], pair.latent_dim, device=device)
+        z = torch.randn(real.shape[0], pair.latent_dim, device=device, dtype=real.dtype)
         if i == rule.n_critic - 1:
             fake = g(z, labels)  # kept with its graph for the generator update below
         else:

@@ -8,11 +8,12 @@ from ganfleet.errors import ConfigError
 from ganfleet.train.rundir import RunDir
 
 # Keys that may change between a run and its resumption: the budget (train
-# longer), bookkeeping cadences and where it runs. Anything else would make the
+# longer), bookkeeping cadences and where and how it runs (device, packing). Anything else would make the
 # resumed run a different experiment from the one its checkpoints belong to.
 RESUMABLE_KEYS = frozenset({
     "out", "train.epochs", "train.steps", "train.log_every", "train.grid_every",
-    "train.checkpoint_every", "train.keep_checkpoints", "train.device",
+    "train.checkpoint_every", "train.keep_checkpoints", "train.device", "train.pack",
+    "eval.every", "eval.n", "eval.classifier",
 })
 
 

@@ -5,6 +5,12 @@
     <run>/pairs/<member>/    step-XXXXXXXX.safetensors per-pair checkpoints (newest valid one is used)
     <run>/grids/             sample grids, one row per class
     <run>/metrics.jsonl      one JSON line per tick
+    <run>/progress.json      live telemetry of the process (pid, time by category, steps), rewritten every tick
+    <run>/telemetry.json     at the end: every rank's telemetry (`ganfleet.distributed.telemetry`)
+
+A run on several ranks keeps each rank's own records (metrics.jsonl,
+tensorboard/, progress.json and periodic grids of its classes) in
+`<run>/ranks/rank-NNNN/`; everything else is the same files, written by rank 0.
 """
 
 from __future__ import annotations
@@ -37,6 +43,10 @@ class RunDir:
     @property
     def metrics_path(self) -> Path:
         return self.path / "metrics.jsonl"
+
+    @property
+    def telemetry_path(self) -> Path:
+        return self.path / "telemetry.json"
 
     @property
     def grids_dir(self) -> Path:

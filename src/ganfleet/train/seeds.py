@@ -20,6 +20,21 @@ def derive_seed(*parts: object) -> int:
     return int.from_bytes(digest[:8], "little") & (2**63 - 1)
 
 
+def step_seed(pair_seed: int, step: int) -> int:
+    """The seed of every random draw of one pair at one step."""
+    return derive_seed(pair_seed, "step", step)
+
+
 def seed_step(pair_seed: int, step: int) -> None:
     """Seed torch's global RNGs (CPU and every CUDA device) for one step of one pair."""
-    torch.manual_seed(derive_seed(pair_seed, "step", step))
+    torch.manual_seed(step_seed(pair_seed, step))
+
+
+def step_generator(pair_seed: int, step: int, device: torch.device) -> torch.Generator:
+    """A private generator on `device` starting the stream `seed_step` starts there.
+
+    Packed pairs draw pair k's noise, dropout masks and penalty points from its
+    own generator in the order a single pair draws them from the global RNG,
+    so both paths see the same random numbers.
+    """
+    return torch.Generator(device=device).manual_seed(step_seed(pair_seed, step))

@@ -16,13 +16,15 @@ class BatchStream:
     same batches after a resume, full batches even for classes smaller than B.
     """
 
-    def __init__(self, samples: torch.Tensor, labels: torch.Tensor | None, batch_size: int, seed: int) -> None:
+    def __init__(self, samples: torch.Tensor, labels: torch.Tensor | None, batch_size: int, seed: int,
+                 dtype: torch.dtype = torch.float32) -> None:
         if len(samples) == 0:
             raise ValueError("a batch stream needs at least one sample")
         self.samples = samples
         self.labels = labels
         self.batch_size = batch_size
         self.seed = seed
+        self.dtype = dtype  # of the batches: the networks' dtype
         self._epoch = -1
         self._perm = torch.empty(0, dtype=torch.int64)
 
@@ -50,5 +52,5 @@ class BatchStream:
     def batch(self, batch: int) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(samples in model space, labels or None) of batch number `batch`, on the samples' device."""
         ix = self.indices(batch).to(self.samples.device)
-        x = to_model_space(self.samples[ix])
+        x = to_model_space(self.samples[ix]).to(self.dtype)
         return x, (self.labels[ix] if self.labels is not None else None)

@@ -1,0 +1,144 @@
+"""Saved classifiers: safetensors weights + a manifest naming the exact data they were trained on.
+
+    <dir>/classifier.safetensors   weights (never unpickled)
+    <dir>/manifest.json            format, data fingerprint and config, class names, architecture, accuracies
+
+A classifier is tied to the data by the fingerprint of the train split it saw
+(`ClassPartitionedDataset.fingerprint()`: source bytes after class subset and
+fit, so the same source at another image size is other data). Loading it for
+other data is refused. The cache keeps one classifier per fingerprint under
+`$GANFLEET_CACHE/classifiers/<fingerprint[:16]>` (default `~/.cache/ganfleet`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+import ganfleet
+from ganfleet.classifier.model import ClassifierSpec, DomainClassifier
+from ganfleet.classifier.training import ClassifierResult
+from ganfleet.config import DataConfig
+from ganfleet.errors import EvaluationError
+from ganfleet.train.checkpoint import atomic_write, atomic_write_text
+
+FORMAT = "ganfleet-classifier-1"
+WEIGHTS = "classifier.safetensors"
+MANIFEST = "manifest.json"
+
+
+def cache_root() -> Path:
+    """`$GANFLEET_CACHE`, default `~/.cache/ganfleet`."""
+    return Path(os.environ.get("GANFLEET_CACHE") or "~/.cache/ganfleet").expanduser()
+
+
+def cache_dir(fingerprint: str) -> Path:
+    """Where the cache keeps the classifier of the data with this fingerprint."""
+    return cache_root() / "classifiers" / fingerprint[:16]
+
+
+def domain_config(data: DataConfig, split: str = "train") -> DataConfig:
+    """The data a classifier for `data` is trained (or tested) on: the whole split, same source, classes and fit."""
+    return dataclasses.replace(data, split=split, max_per_class=None)
+
+
+def train_command(data: DataConfig, out: str | None = None) -> str:
+    """The `ganfleet classifier train` command line for `data` (shown in errors)."""
+    parts = ["ganfleet classifier train", f"--data {data.name}"]
+    if data.path:
+        parts.append(f"--data-dir {data.path}")
+    if data.classes is not None:
+        parts.append("--classes " + ",".join(map(str, data.classes)))
+    if data.image_size is not None:
+        parts.append(f"--image-size {data.image_size}")
+    if data.fit != "resize":
+        parts.append(f"--set data.fit={data.fit}")
+    if out:
+        parts.append(f"--out {out}")
+    return " ".join(parts)
+
+
+@dataclass
+class StoredClassifier:
+    """A loaded classifier and its manifest."""
+
+    model: DomainClassifier
+    manifest: dict
+    path: Path
+
+    @property
+    def fingerprint(self) -> str:
+        return self.manifest["data"]["fingerprint"]
+
+    @property
+    def class_names(self) -> list[str]:
+        return list(self.manifest["data"]["class_names"])
+
+    @property
+    def test_accuracy(self) -> float:
+        return float(self.manifest["test_accuracy"])
+
+
+def save_classifier(folder: str | Path, result: ClassifierResult, data: DataConfig, fingerprint: str, source: str,
+                    class_names: list[str]) -> Path:
+    """Write weights then manifest (each atomically; the manifest last, so a folder with one is complete)."""
+    folder = Path(folder)
+    state = {k: v.detach().cpu().contiguous() for k, v in result.model.state_dict().items()}
+    atomic_write(folder / WEIGHTS, lambda tmp: save_file(state, str(tmp), metadata={"format": FORMAT}))
+    manifest = {
+        "format": FORMAT,
+        "ganfleet_version": ganfleet.__version__,
+        "torch_version": torch.__version__,
+        "data": {"fingerprint": fingerprint, "source": source, "class_names": class_names, "config": dataclasses.asdict(data)},
+        "spec": result.model.spec.to_dict(),
+        "train_accuracy": result.train_accuracy,
+        "test_accuracy": result.test_accuracy,
+        "steps": result.steps,
+        "seconds": round(result.seconds, 1),
+    }
+    atomic_write_text(folder / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+    return folder
+
+
+def load_classifier(folder: str | Path, fingerprint: str | None = None, data: DataConfig | None = None) -> StoredClassifier:
+    """Load the classifier in `folder`; with `fingerprint`, refuse one trained on other data."""
+    folder = Path(folder)
+    hint = f"train one with: {train_command(data, str(folder))}" if data is not None else "train one with: ganfleet classifier train"
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except FileNotFoundError:
+        raise EvaluationError(f"{folder}: no classifier here (missing {MANIFEST}); {hint}") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise EvaluationError(f"{folder / MANIFEST}: unreadable ({exc}); {hint}") from None
+    if manifest.get("format") != FORMAT:
+        raise EvaluationError(f"{folder / MANIFEST}: format {manifest.get('format')!r}, expected {FORMAT!r}")
+    saw = manifest["data"]
+    if fingerprint is not None and saw["fingerprint"] != fingerprint:
+        raise EvaluationError(
+            f"{folder}: this classifier was trained on other data ({saw['source']}, fingerprint {saw['fingerprint'][:16]}) "
+            f"than the data being evaluated (fingerprint {fingerprint[:16]}); {hint}")
+    model = DomainClassifier(ClassifierSpec.from_dict(manifest["spec"]))
+    try:
+        model.load_state_dict(load_file(str(folder / WEIGHTS)))
+    except (FileNotFoundError, SafetensorError, RuntimeError, OSError) as exc:
+        raise EvaluationError(f"{folder / WEIGHTS}: cannot load the classifier weights ({exc}); {hint}") from None
+    return StoredClassifier(model.eval(), manifest, folder)
+
+
+def copy_to_cache(folder: str | Path, fingerprint: str) -> Path | None:
+    """Copy a saved classifier into the cache unless the cache already has one for this data; returns the copy."""
+    target = cache_dir(fingerprint)
+    if (target / MANIFEST).is_file() or Path(folder).resolve() == target.resolve():
+        return None
+    target.mkdir(parents=True, exist_ok=True)
+    for name in (WEIGHTS, MANIFEST):  # the manifest last: a folder with one is complete
+        shutil.copy2(Path(folder) / name, target / name)
+    return target

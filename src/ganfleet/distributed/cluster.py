@@ -1,0 +1,260 @@
+"""The processes of one training job, as the training loop sees them.
+
+`join(device)` gives a `Cluster`: for a plain single process it is the trivial
+one (rank 0 of 1: every pair, every file, no torch.distributed at all); under
+torchrun, MPI or Slurm with more than one rank it is a `ProcessGroupCluster`
+on a process group (gloo on CPU, NCCL on GPU with one GPU per local rank) and
+takes it down again at the end. The loop calls the same methods either way:
+
+    share(members, loads, fingerprint)  this rank's pairs (LPT over ranks, `assign.py`), same data checked
+    agree(fn)              run fn on every rank; a failure on any rank is raised on all
+    on_writer(fn)          run fn on rank 0 only (shared files), outcome shared with all
+    gather(value)          every rank's value, on rank 0
+    heartbeat()            control rounds while training (`heartbeat.py`)
+
+Collectives of this control plane always run on a gloo group (CPU tensors),
+so they never touch the GPU streams that training uses.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
+
+import torch
+import torch.distributed as dist
+
+from ganfleet.distributed.assign import assign_classes
+from ganfleet.distributed.env import LaunchEnv, detect_launch
+from ganfleet.distributed.heartbeat import Heartbeat, RankFailed, describe
+from ganfleet.distributed.telemetry import Telemetry
+from ganfleet.errors import ClusterError
+from ganfleet.train.pair import Member
+from ganfleet.train.rundir import RunDir
+
+T = TypeVar("T")
+# Longest any collective may block. Control rounds complete within a heartbeat
+# interval plus one iteration, so this only bounds a rank that hangs.
+COLLECTIVE_TIMEOUT = timedelta(minutes=30)
+
+
+class SoloHeartbeat:
+    """The heartbeat of a single process: nobody to tell."""
+
+    stop_requested = False
+
+    def __enter__(self) -> SoloHeartbeat:
+        return self
+
+    def __exit__(self, *exc: object) -> bool:
+        return False
+
+    def poll(self) -> None:
+        pass
+
+    def finish(self, stopping: Callable[[], bool], unfinished: bool) -> bool:
+        return stopping() and unfinished
+
+
+class Cluster:
+    """A single process: rank 0 of 1. It trains every pair and writes every file."""
+
+    def __init__(self, env: LaunchEnv, device: torch.device) -> None:
+        self.env = env
+        self.device = device
+        self.telemetry = Telemetry(env.rank, env.world_size, device, env.restart_count)
+        self.assignment: dict[str, int] = {}
+
+    @property
+    def rank(self) -> int:
+        return self.env.rank
+
+    @property
+    def world_size(self) -> int:
+        return self.env.world_size
+
+    @property
+    def is_writer(self) -> bool:
+        """Rank 0 writes the files every rank shares: config, manifest, final grid, telemetry."""
+        return self.rank == 0
+
+    def share(self, members: Sequence[Member], loads: Mapping[str, float], fingerprint: str) -> list[Member]:
+        """This rank's members: longest-processing-time first over ranks by `loads` (step budgets).
+
+        `fingerprint` identifies the data this rank loaded; all ranks must agree on it.
+        """
+        shares = assign_classes([loads[m.name] for m in members], self.world_size)
+        self.assignment = {members[i].name: rank for rank, share in enumerate(shares) for i in share}
+        return [members[i] for i in shares[self.rank]]
+
+    def agree(self, fn: Callable[[], T]) -> T:
+        return fn()
+
+    def on_writer(self, fn: Callable[[], T]) -> T:
+        return fn()
+
+    def gather(self, value: T) -> list[T] | None:
+        return [value]
+
+    def heartbeat(self) -> SoloHeartbeat | Heartbeat:
+        return SoloHeartbeat()
+
+    def records_dir(self, run: RunDir) -> Path:
+        """Where this rank's own records go (metrics.jsonl, periodic grids, status.json)."""
+        return run.path
+
+    def continues(self, run: RunDir) -> bool:
+        """Whether this is a torchrun restart of the job that started `run`: it then resumes without --resume.
+
+        A restart (TORCHELASTIC_RESTART_COUNT > 0) continues only a run whose
+        manifest carries this job's rendezvous id, never some older run in --out.
+        """
+        if self.env.restart_count == 0 or self.env.elastic_run_id is None or not run.exists():
+            return False
+        return run.read_manifest().get("launch", {}).get("elastic_run_id") == self.env.elastic_run_id
+
+    def launch_record(self) -> dict[str, Any]:
+        """How the run was launched, for the manifest."""
+        return {
+            "launcher": self.env.launcher,
+            "world_size": self.world_size,
+            "backend": None,
+            "elastic_run_id": self.env.elastic_run_id,
+            "restart_count": self.env.restart_count,
+            "ranks": {m: r for m, r in sorted(self.assignment.items())},
+        }
+
+
+class ProcessGroupCluster(Cluster):
+    """One rank of a multi-process job on an initialised process group."""
+
+    def __init__(self, env: LaunchEnv, device: torch.device, control: dist.ProcessGroup | None) -> None:
+        super().__init__(env, device)
+        self.control = control  # None: the default group, which is gloo already
+
+    def _collective(self, call: Callable[[], T]) -> T:
+        with self.telemetry.timed("wait"):
+            try:
+                return call()
+            except RuntimeError as exc:
+                raise RankFailed(f"lost contact with another rank ({str(exc).splitlines()[0]})") from None
+
+    def _exchange(self, fn: Callable[[], T], share_value: bool) -> tuple[T, list[Any]]:
+        """Run fn here, then tell every rank how it went on every rank; returns fn's
+        value here and every rank's value (None unless `share_value`).
+
+        If fn raised anywhere, every rank raises: the failing rank its own
+        exception, the others RankFailed naming the rank and its error.
+        """
+        error: Exception | None = None
+        value: T | None = None
+        try:
+            value = fn()
+        except Exception as exc:
+            error = exc
+        outcomes: list[Any] = [None] * self.world_size
+        mine = (describe(error) if error else None, value if share_value else None)
+        self._collective(lambda: dist.all_gather_object(outcomes, mine, group=self.control))
+        if error is not None:
+            raise error
+        failures = [f"rank {r} failed: {message}" for r, (message, _) in enumerate(outcomes) if message is not None]
+        if failures:
+            raise RankFailed("; ".join(failures))
+        return value, [v for _, v in outcomes]  # type: ignore[return-value]
+
+    def agree(self, fn: Callable[[], T]) -> T:
+        """fn's value on this rank, once every rank has run fn without error."""
+        return self._exchange(fn, share_value=False)[0]
+
+    def on_writer(self, fn: Callable[[], T]) -> T:
+        """fn's value on rank 0, run there only, given to every rank."""
+        return self._exchange(lambda: fn() if self.is_writer else None, share_value=True)[1][0]
+
+    def share(self, members: Sequence[Member], loads: Mapping[str, float], fingerprint: str) -> list[Member]:
+        fingerprints: list[Any] = [None] * self.world_size
+        self._collective(lambda: dist.all_gather_object(fingerprints, fingerprint, group=self.control))
+        if len(set(fingerprints)) > 1:  # every rank raises the same error, so none is left waiting
+            seen = ", ".join(f"rank {r}: {f[:12]}" for r, f in enumerate(fingerprints))
+            raise ClusterError(f"the ranks loaded different data (fingerprints {seen}); every rank must read the same files")
+        return super().share(members, loads, fingerprint)
+
+    def gather(self, value: T) -> list[T] | None:
+        out: list[Any] | None = [None] * self.world_size if self.is_writer else None
+        self._collective(lambda: dist.gather_object(value, out, dst=0, group=self.control))
+        return out
+
+    def heartbeat(self) -> Heartbeat:
+        return Heartbeat(self.control, self.telemetry)
+
+    def records_dir(self, run: RunDir) -> Path:
+        return run.path / "ranks" / f"rank-{self.rank:04d}"
+
+    def launch_record(self) -> dict[str, Any]:
+        return {**super().launch_record(), "backend": dist.get_backend()}
+
+
+def rank_device(device: torch.device, env: LaunchEnv) -> torch.device:
+    """The device of this rank: with CUDA, the GPU of its local rank (one GPU per local rank)."""
+    if device.type != "cuda" or not env.is_distributed:
+        return device
+    if device.index is not None and (env.local_world_size or 2) > 1:
+        raise ClusterError(f"train.device={device} would put every rank of this node on one GPU; "
+                           "use cuda or auto so that each local rank takes its own GPU")
+    index = env.local_rank if device.index is None else device.index
+    if index >= torch.cuda.device_count():
+        raise ClusterError(f"local rank {env.local_rank} needs GPU {index} but {torch.cuda.device_count()} are visible; "
+                           "start at most one process per GPU on each node")
+    return torch.device("cuda", index)
+
+
+def default_threads(env: LaunchEnv, environ: Mapping[str, str]) -> int | None:
+    """CPU threads per rank when the launcher did not set OMP_NUM_THREADS: the node's cores over its ranks."""
+    if "OMP_NUM_THREADS" in environ or not env.local_world_size:
+        return None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, cores // env.local_world_size)
+
+
+def attempt_store(env: LaunchEnv) -> dist.Store:
+    """The rendezvous store, its keys private to this attempt of the job.
+
+    torchrun's restarted workers meet in the store of the first attempt, which
+    still holds the dead workers' addresses; connecting to those fails
+    (pytorch/pytorch#167288). A prefix per restart keeps each attempt's keys apart.
+    """
+    store, _, _ = next(dist.rendezvous(env.init_method, env.rank, env.world_size, timeout=COLLECTIVE_TIMEOUT))
+    return dist.PrefixStore(f"ganfleet/attempt-{env.restart_count}", store)
+
+
+@contextmanager
+def join(device: torch.device, environ: Mapping[str, str] | None = None) -> Iterator[Cluster]:
+    """This process's Cluster for the duration of a run (a process group only when there are several ranks)."""
+    environ = os.environ if environ is None else environ
+    env = detect_launch(environ)
+    if not env.is_distributed:
+        yield Cluster(env, device)
+        return
+    if not dist.is_available():
+        raise ClusterError(f"{env.launcher} started {env.world_size} ranks but this torch build has no torch.distributed")
+    device = rank_device(device, env)
+    owner = not dist.is_initialized()  # a caller may have set up the group already (library use); then it is theirs
+    if owner:
+        threads = default_threads(env, environ)
+        if threads is not None:
+            torch.set_num_threads(threads)
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo", store=attempt_store(env),
+                                rank=env.rank, world_size=env.world_size, timeout=COLLECTIVE_TIMEOUT)
+    elif (dist.get_rank(), dist.get_world_size()) != (env.rank, env.world_size):
+        raise ClusterError(f"the process group (rank {dist.get_rank()} of {dist.get_world_size()}) does not match "
+                           f"the launcher's (rank {env.rank} of {env.world_size})")
+    control = None if dist.get_backend() == "gloo" else dist.new_group(backend="gloo", timeout=COLLECTIVE_TIMEOUT)
+    try:
+        yield ProcessGroupCluster(env, device, control)
+    finally:
+        if owner:
+            dist.destroy_process_group()

@@ -1,0 +1,122 @@
+"""The `classifier train` and `evaluate` subcommands (registered into `ganfleet.cli`'s parser).
+
+    ganfleet classifier train --data fashion-mnist --out classifiers/fm
+    ganfleet evaluate runs/fm --n 10000
+    ganfleet evaluate runs/fm --features inception --inception-weights pt_inception-2015-12-05-6726825d.pth
+    ganfleet evaluate --real-baseline --data fashion-mnist
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from ganfleet.errors import EvaluationError
+
+DOMAIN_FLAGS = ("--data", "--data-dir", "--classes", "--image-size", "--mixture")  # what defines a classifier's data
+
+
+def _domain_flags() -> list[tuple[str, str, type]]:
+    from ganfleet.cli import DATA_FLAGS
+
+    return [f for f in DATA_FLAGS if f[0] in DOMAIN_FLAGS]
+
+
+def _data_config(args: argparse.Namespace):
+    from ganfleet.cli import config_from_args
+
+    return config_from_args(args, _domain_flags()).data
+
+
+def cmd_classifier_train(args: argparse.Namespace) -> int:
+    from ganfleet.classifier import ClassifierTraining, load_classifier, train_and_save
+    from ganfleet.classifier.store import MANIFEST, cache_dir, copy_to_cache, domain_config
+    from ganfleet.data import load_dataset
+
+    data = _data_config(args)
+    if data.name == "toy":
+        raise EvaluationError("--data toy: toy points need no classifier (evaluate uses the mode centres)")
+    fingerprint = load_dataset(domain_config(data)).fingerprint()
+    out = Path(args.out) if args.out else cache_dir(fingerprint)
+    if (out / MANIFEST).is_file() and not args.force:
+        stored = load_classifier(out, fingerprint, data)
+        copy_to_cache(out, fingerprint)
+        print(f"{out}: already holds the classifier of this data (test accuracy {100 * stored.test_accuracy:.2f} %); --force retrains")
+        return 0
+    settings = ClassifierTraining(epochs=args.epochs, fixed_steps=args.steps, width=args.width, seed=args.seed)
+    stored = train_and_save(data, out, settings, progress=not args.quiet)
+    m = stored.manifest
+    print(f"classifier for {m['data']['source']}: train accuracy {100 * m['train_accuracy']:.2f} %, "
+          f"test accuracy {100 * m['test_accuracy']:.2f} % ({m['steps']} steps, {m['seconds']:.0f} s) -> {out}"
+          f" (cache: {cache_dir(fingerprint)})")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from ganfleet.evaluation import EvalOptions, evaluate_real_baseline, evaluate_run
+
+    options = EvalOptions(
+        n=args.n, seed=args.seed, features=args.features, inception_weights=args.inception_weights,
+        classifier=args.classifier, train_classifier=not args.no_train_classifier,
+        metrics=[m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None,
+        floor=not args.no_floor, batch_size=args.batch_size, device=args.device, progress=not args.quiet,
+    )
+    if args.real_baseline:
+        if args.run:
+            raise EvaluationError("--real-baseline evaluates the data alone: give --data, not a run directory")
+        path = evaluate_real_baseline(_data_config(args), options, args.out)
+    else:
+        if not args.run:
+            raise EvaluationError("evaluate: give a run directory (or --real-baseline --data NAME)")
+        path = evaluate_run(args.run, options, args.out)
+    print((path.parent / "report.md").read_text())
+    files = json.loads(path.read_text())["files"]
+    print("wrote " + ", ".join(str(path.parent / f) for f in files.values()))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `classifier` and `evaluate` to the ganfleet parser."""
+    from ganfleet.cli import _add_flags
+    from ganfleet.classifier.training import ClassifierTraining
+    from ganfleet.metrics import METRICS
+
+    p = sub.add_parser("classifier", help="train the domain classifier the metrics use",
+                       description="The domain classifier gives FID/KID/PR features, IS logits and the class metrics.")
+    csub = p.add_subparsers(dest="classifier_command", required=True, metavar="ACTION")
+    t = csub.add_parser("train", help="train on the whole train split, test on the test split, save + cache",
+                        description="Train a small CNN on the data's whole train split; saved as safetensors + manifest "
+                                    "(with the data fingerprint) in --out and in the cache ($GANFLEET_CACHE, default ~/.cache/ganfleet).")
+    t.add_argument("--out", help="folder to save it in (default: the cache entry of this data)")
+    t.add_argument("--epochs", type=float, default=ClassifierTraining.epochs,
+                   help=f"passes over the train split, at least {ClassifierTraining.min_steps} steps (default: %(default)s)")
+    t.add_argument("--steps", type=int, help="train exactly this many steps instead (overrides --epochs)")
+    t.add_argument("--width", type=int, default=ClassifierTraining.width, help="channels of the first conv block (default: %(default)s)")
+    t.add_argument("--seed", type=int, default=0, help="seed of the initial weights, batch order and shifts (default: %(default)s)")
+    t.add_argument("--force", action="store_true", help="retrain even if --out already holds this data's classifier")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_flags(t, _domain_flags(), "data")
+    t.set_defaults(func=cmd_classifier_train)
+
+    p = sub.add_parser("evaluate", help="metrics of a fleet against the held-out test split",
+                       description="IS, FID, KID, precision/recall, density/coverage, class metrics (toy: modes, KDE) "
+                                   "of a run's samples against its data's test split, next to the real-data floor. "
+                                   "Writes metrics.json, report.md, samples.png (and curve.png after --eval-every).")
+    p.add_argument("run", nargs="?", help="run directory (written by train)")
+    p.add_argument("--n", type=int, help="generated samples (default 10000; with --real-baseline: the test split's size)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the samples, the floor's train images, KID subsets and IS splits")
+    p.add_argument("--features", choices=("classifier", "inception"), default="classifier",
+                   help="features for FID/KID/PR and logits for IS: the domain classifier, or the FID Inception-v3 (needs its weights file)")
+    p.add_argument("--inception-weights", help="pt_inception-2015-12-05-6726825d.pth (default: $GANFLEET_INCEPTION_WEIGHTS); never downloaded")
+    p.add_argument("--classifier", help="domain classifier folder (default: the cache entry of the run's data)")
+    p.add_argument("--no-train-classifier", action="store_true", help="fail (with the command to run) instead of training a missing classifier")
+    p.add_argument("--metrics", help=f"comma-separated subset of {','.join(METRICS)} (default: all that apply)")
+    p.add_argument("--no-floor", action="store_true", help="skip the real-data floor (train images vs test)")
+    p.add_argument("--real-baseline", action="store_true", help="evaluate the data itself: train split vs test split (needs --data)")
+    p.add_argument("--out", help="report folder (default: <run>/eval, or runs/real-baseline-<data>)")
+    p.add_argument("--batch-size", type=int, default=500, help="images per feature-extraction batch")
+    p.add_argument("--device", default="cpu", help="device for generators and feature extractors")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_flags(p, _domain_flags(), "data (with --real-baseline)")
+    p.set_defaults(func=cmd_evaluate)

@@ -1,0 +1,151 @@
+"""What `ganfleet evaluate` writes: metrics.json, report.md, samples.png and curve.png.
+
+    metrics.json   every figure (model, real-data floor, per-class FID), settings, timings
+    report.md      a Markdown table: model vs the real-data floor
+    samples.png    generated samples, one row per class (requested label, or the classifier's
+                   prediction for unconditional fleets); a scatter plot for toy data
+    curve.png      FID / IS (or the toy metrics) over training steps, when the run was
+                   trained with --eval-every
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import torch
+
+from ganfleet.data.dataset import ClassPartitionedDataset
+from ganfleet.grids import display_scale, make_grid, save_png, save_scatter
+from ganfleet.metrics import SampleSet
+from ganfleet.train.checkpoint import atomic_write_text
+from ganfleet.train.metrics_log import read_metrics
+
+SAMPLES_PER_CLASS = 10
+
+# (key, label, better direction, paired std key)
+ROWS = [
+    ("fid", "FID", "lower", None),
+    ("kid_mean", "KID", "lower", "kid_std"),
+    ("is_mean", "IS (10 splits)", "higher", "is_std"),
+    ("precision", "precision (k=3)", "higher", None),
+    ("recall", "recall (k=3)", "higher", None),
+    ("density", "density (k=5)", "~1", None),
+    ("coverage", "coverage (k=5)", "higher", None),
+    ("conditional_accuracy", "conditional accuracy", "higher", None),
+    ("class_entropy", "class entropy (nats)", "= floor", None),
+    ("class_tv", "class TV to the prior", "lower", None),
+    ("fid_class_mean", "per-class FID, mean", "lower", None),
+    ("high_quality_share", "high-quality share (3 sigma)", "higher", None),
+    ("modes_covered", "modes covered", "higher", None),
+    ("kde_log_likelihood", "KDE log-likelihood (nats)", "higher", None),
+]
+CURVE_KEYS = ("fid", "is_mean", "conditional_accuracy", "modes_covered", "high_quality_share")
+
+
+def _cell(metrics: dict | None, key: str, std_key: str | None) -> str:
+    if not metrics or key not in metrics:
+        return "-"
+    value = metrics[key]
+    digits = 6 if key.startswith("kid") else 4 if abs(value) < 10 else 2
+    text = f"{value:.{digits}f}"
+    if std_key and std_key in metrics:
+        text += f" ± {metrics[std_key]:.{digits}f}"
+    return text
+
+
+def markdown(summary: dict) -> str:
+    """The report: settings, then model vs floor for every metric computed, then per-class FID."""
+    model, floor = summary.get("metrics"), summary.get("real_floor")
+    title = f"Evaluation of `{summary['run']['path']}`" if "run" in summary else f"Real-data floor of {summary['data']['source']}"
+    lines = [f"# {title}", ""]
+    if "run" in summary:
+        lines.append(f"Strategy `{summary['run']['strategy']}`, {summary['n_generated']} generated samples "
+                     f"({'labels in the test split proportions' if summary['conditional'] else 'unconditional'}), seed {summary['seed']}.")
+    lines.append(f"Real: {summary['data']['n_real']} images of `{summary['data']['source']}`; floor: "
+                 f"{summary.get('real_floor_n', '-')} train-split images against them. Features: `{summary['features']}`.")
+    if summary.get("classifier"):
+        c = summary["classifier"]
+        lines.append(f"Domain classifier `{c['path']}` (test accuracy {100 * c['test_accuracy']:.2f} %, data {c['fingerprint'][:16]}).")
+    lines += ["", "| metric | model | real floor | better |", "|---|---|---|---|"]
+    for key, label, better, std_key in ROWS:
+        if (model and key in model) or (floor and key in floor):
+            if key == "class_entropy":
+                label += f" (max {next(m for m in (model, floor) if m and key in m)['class_entropy_max']:.4f})"
+            lines.append(f"| {label} | {_cell(model, key, std_key)} | {_cell(floor, key, std_key)} | {better} |")
+    per_class = sorted({int(k.split("/")[1]) for m in (model, floor) if m for k in m if k.startswith("fid_class/")})
+    if per_class:
+        names = summary["data"]["class_names"]
+        lines += ["", "Per-class FID (each class's samples against its real test images):", "",
+                  "| class | name | model | real floor |", "|---|---|---|---|"]
+        lines += [f"| {k} | {names[k]} | {_cell(model, f'fid_class/{k}', None)} | {_cell(floor, f'fid_class/{k}', None)} |" for k in per_class]
+    return "\n".join(lines) + "\n"
+
+
+def class_rows(samples: torch.Tensor, rows: torch.Tensor, n_classes: int) -> tuple[torch.Tensor, int]:
+    """Up to SAMPLES_PER_CLASS samples per class, one row each (blank where a class has fewer)."""
+    blank = torch.full_like(samples[:1], 255)
+    picked = []
+    for k in range(n_classes):
+        mine = samples[rows == k][:SAMPLES_PER_CLASS]
+        picked.append(torch.cat([mine, blank.expand(SAMPLES_PER_CLASS - len(mine), *samples.shape[1:])]))
+    return torch.cat(picked), SAMPLES_PER_CLASS
+
+
+def save_samples(path: Path, samples: torch.Tensor, fake: SampleSet, test: ClassPartitionedDataset) -> Path:
+    if samples.dtype != torch.uint8:
+        return save_scatter(samples[:5000], fake.labels[:5000] if fake.labels is not None else None, path,
+                            real=test.samples[:2000], centers=test.mode_centers)
+    rows = fake.labels if fake.labels is not None else fake.class_logits.argmax(dim=1)
+    grid, ncol = class_rows(samples, rows, test.n_classes)
+    return save_png(make_grid(grid, ncol), path, scale=display_scale(samples.shape[-1]))
+
+
+def save_curve(path: Path, records: list[dict]) -> Path | None:
+    """FID / IS (whatever was logged) against the step, one panel each; None when no eval record exists."""
+    evals = [r for r in records if "eval" in r]
+    keys = [k for k in CURVE_KEYS if any(k in r["eval"] for r in evals)]
+    if not evals or not keys:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3.2), dpi=100, squeeze=False)
+    for ax, key in zip(axes[0], keys):
+        points = [(r["step"], r["eval"][key]) for r in evals if key in r["eval"]]
+        ax.plot(*zip(*points), marker="o", ms=3)
+        ax.set_xlabel("step")
+        ax.set_title(key)
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def _finite(tree: object) -> object:
+    """NaN/inf -> None so metrics.json is strict JSON."""
+    if isinstance(tree, dict):
+        return {k: _finite(v) for k, v in tree.items()}
+    if isinstance(tree, float) and not math.isfinite(tree):
+        return None
+    return tree
+
+
+def write_reports(out: Path, summary: dict, samples: torch.Tensor | None, fake: SampleSet | None,
+                  test: ClassPartitionedDataset, metrics_log: Path | None) -> Path:
+    """Write every report into `out`; returns the path of metrics.json."""
+    out.mkdir(parents=True, exist_ok=True)
+    files = {"metrics": "metrics.json", "report": "report.md"}
+    if samples is not None and fake is not None:
+        files["samples"] = save_samples(out / "samples.png", samples, fake, test).name
+    if metrics_log is not None and save_curve(out / "curve.png", read_metrics(metrics_log)) is not None:
+        files["curve"] = "curve.png"
+    summary = {**summary, "files": files}
+    atomic_write_text(out / "metrics.json", json.dumps(_finite(summary), indent=2) + "\n")
+    atomic_write_text(out / "report.md", markdown(summary))
+    return out / "metrics.json"

@@ -1,0 +1,143 @@
+"""`ganfleet evaluate`: a trained fleet (or the train split, for the floor) against the held-out test split.
+
+    evaluate_run(run_dir, EvalOptions(n=10_000))              -> <run>/eval/metrics.json, report.md, samples.png, curve.png
+    evaluate_real_baseline(DataConfig("fashion-mnist"), ...)   -> the floor: train split images as if generated
+
+Real images are the *whole test split* of the run's data (its saved
+config.json with split=test: same source, classes and fit). Conditional
+fleets get labels in the test split's class proportions (1,000 per class at
+n = 10,000 on balanced data); unconditional ones are sampled as they are. The
+real-data floor is what the metrics give for real images: n images drawn
+(seeded) from the train split against the same test split, through the same
+extractors. A model cannot be expected to beat it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from ganfleet.classifier.store import domain_config
+from ganfleet.config import DataConfig
+from ganfleet.data import load_dataset
+from ganfleet.data.dataset import ClassPartitionedDataset, to_uint8
+from ganfleet.errors import EvaluationError
+from ganfleet.evaluation.measure import Extractors, build_extractors, data_config_of, measure, stratified_labels
+from ganfleet.evaluation.report import write_reports
+from ganfleet.fleet import Fleet
+from ganfleet.metrics import SampleSet
+from ganfleet.train.rundir import RunDir
+from ganfleet.train.seeds import derive_seed
+
+DEFAULT_N = 10_000
+
+
+@dataclass
+class EvalOptions:
+    """How an evaluation is run (the CLI's flags)."""
+
+    n: int | None = None  # generated samples; default 10,000 (the test split's size for the floor alone)
+    seed: int = 0
+    features: str = "classifier"
+    inception_weights: str | None = None
+    classifier: str | None = None
+    train_classifier: bool = True
+    metrics: list[str] | None = None
+    floor: bool = True
+    batch_size: int = 500
+    device: str = "cpu"
+    progress: bool = True
+
+
+def _timed(timing: dict[str, float], stage: str, start: float) -> float:
+    """Record the seconds since `start` under `stage`; returns now (the next stage's start)."""
+    now = time.perf_counter()
+    timing[stage] = round(now - start, 3)
+    return now
+
+
+def _as_samples(x: torch.Tensor) -> torch.Tensor:
+    """Generated images quantised to uint8 (as saved); toy points unchanged."""
+    return to_uint8(x) if x.ndim == 4 else x
+
+
+def real_floor(data: DataConfig, extractors: Extractors, real: SampleSet, test: ClassPartitionedDataset, n: int,
+               options: EvalOptions, timing: dict[str, float]) -> tuple[dict[str, float], int]:
+    """Metrics of min(n, train size) seeded train-split images (with their true labels) against the test split."""
+    train = load_dataset(domain_config(data, "train"))
+    g = torch.Generator().manual_seed(derive_seed(options.seed, "floor"))
+    index = torch.randperm(len(train), generator=g)[: min(n, len(train))].sort().values
+    start = time.perf_counter()
+    fake = extractors.sample_set(train.samples[index], train.labels[index])
+    start = _timed(timing, "floor_features", start)
+    metrics = measure(real, fake, test, train.prior, options.seed, options.metrics)
+    _timed(timing, "floor_metrics", start)
+    return metrics, len(index)
+
+
+def _setup(data: DataConfig, options: EvalOptions, timing: dict[str, float]) -> tuple[ClassPartitionedDataset, Extractors, SampleSet]:
+    test = load_dataset(domain_config(data, "test"))
+    extractors = build_extractors(data, test.is_image, options.features, options.classifier, options.inception_weights,
+                                  options.train_classifier, options.batch_size, options.device, options.progress)
+    start = time.perf_counter()
+    real = extractors.sample_set(test.samples, test.labels)
+    _timed(timing, "real_features", start)
+    return test, extractors, real
+
+
+def _summary(kind: str, data: DataConfig, test: ClassPartitionedDataset, extractors: Extractors, options: EvalOptions) -> dict:
+    return {
+        "kind": kind,
+        "data": {"source": test.source, "config": data.name, "n_real": len(test), "class_names": test.class_names},
+        "features": options.features if test.is_image else "points",
+        "classifier": extractors.classifier_info,
+        "seed": options.seed,
+    }
+
+
+def evaluate_run(run_dir: str | Path, options: EvalOptions | None = None, out: str | Path | None = None) -> Path:
+    """Evaluate a run directory's fleet; writes the reports into `out` (default <run>/eval) and returns metrics.json."""
+    options = options or EvalOptions()
+    timing: dict[str, float] = {}
+    run = RunDir(run_dir)
+    fleet = Fleet.load(run.path, device=options.device)
+    data = data_config_of(run.read_json(run.config_path))
+    test, extractors, real = _setup(data, options, timing)
+    if tuple(test.sample_shape) != tuple(fleet.sample_shape):
+        raise EvaluationError(f"{run.path}: the fleet makes samples of shape {fleet.sample_shape} but the test split of "
+                              f"{data.name} has {test.sample_shape}")
+    n = options.n or DEFAULT_N
+    labels = stratified_labels(n, test.prior) if fleet.is_conditional() else None
+    start = time.perf_counter()
+    x = _as_samples(fleet.sample(n, labels=labels, seed=options.seed))
+    start = _timed(timing, "generate", start)
+    fake = extractors.sample_set(x, labels)
+    start = _timed(timing, "features", start)
+    metrics = measure(real, fake, test, fleet.prior, options.seed, options.metrics)
+    _timed(timing, "metrics", start)
+    summary = _summary("model", data, test, extractors, options)
+    summary["run"] = {"path": str(run.path), "strategy": fleet.strategy, "steps": fleet.steps}
+    summary["n_generated"] = n
+    summary["conditional"] = labels is not None
+    summary["metrics"] = metrics
+    if options.floor:
+        summary["real_floor"], summary["real_floor_n"] = real_floor(data, extractors, real, test, n, options, timing)
+    summary["timing_s"] = timing
+    out = Path(out) if out is not None else run.path / "eval"
+    return write_reports(out, summary, x, fake, test, run.metrics_path)
+
+
+def evaluate_real_baseline(data: DataConfig, options: EvalOptions | None = None, out: str | Path | None = None) -> Path:
+    """The floor alone: train-split images against the test split, N = the test split's size unless --n is given."""
+    options = options or EvalOptions()
+    timing: dict[str, float] = {}
+    test, extractors, real = _setup(data, options, timing)
+    n = options.n or len(test)
+    summary = _summary("real-baseline", data, test, extractors, options)
+    summary["real_floor"], summary["real_floor_n"] = real_floor(data, extractors, real, test, n, options, timing)
+    summary["timing_s"] = timing
+    out = Path(out) if out is not None else Path("runs") / f"real-baseline-{data.name}"
+    return write_reports(out, summary, None, None, test, None)

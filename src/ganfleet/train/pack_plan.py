@@ -1,0 +1,139 @@
+"""How a run steps its pairs (`train.pack`): one at a time, in packs of K, or whichever `auto` times fastest.
+
+`auto` runs a few steps of each candidate on scratch copies of the run's own
+pairs (the pairs themselves are not touched) and keeps the fastest per
+pair-step:
+
+- off: `adversarial_step` per pair (timed on a few pairs: its cost per pair
+  does not depend on how many there are);
+- packs of 1, 4, 16, ... and of all due pairs, channels_last for conv nets
+  (on CPU small packs win, on a GPU large ones should: the ladder covers both);
+- one pack of all due pairs in NCHW (conv nets).
+A pack that does not fit in memory is halved until it does.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import time
+from dataclasses import dataclass
+from typing import Sequence
+
+import torch
+
+from ganfleet.models.dcgan import Generator
+from ganfleet.train.pair import Pair, StepRule, adversarial_step
+from ganfleet.train.packing import PackedPairs
+
+AUTO_STEPS = 3  # timed steps per candidate, after one warm-up step
+LOOP_SAMPLE = 4  # pairs timed for the candidates whose cost per pair is independent of the count
+
+
+@dataclass(frozen=True)
+class PackPlan:
+    """Pairs per pack (None: one pair at a time, no packing) and the memory layout of packed conv nets."""
+
+    size: int | None
+    channels_last: bool = False
+
+    def __str__(self) -> str:
+        if self.size is None:
+            return "off"
+        return f"{self.size}" + (" channels_last" if self.channels_last else "")
+
+
+def parse_pack(setting: str, convolutional: bool) -> PackPlan | None:
+    """`off` or `K` as a plan; None for `auto` (the plan is timed, see `choose_plan`)."""
+    if setting == "auto":
+        return None
+    if setting == "off":
+        return PackPlan(None)
+    return PackPlan(int(setting), channels_last=convolutional)
+
+
+def executor(plan: PackPlan) -> PackedPairs | None:
+    """What steps the pairs under `plan`: a PackedPairs, or None for one pair at a time."""
+    return None if plan.size is None else PackedPairs(plan.size, plan.channels_last)
+
+
+def candidate_plans(n_pairs: int, convolutional: bool) -> list[PackPlan]:
+    """What `auto` times for `n_pairs` due pairs."""
+    sizes = [1]
+    while sizes[-1] * 4 < n_pairs:
+        sizes.append(sizes[-1] * 4)
+    sizes.append(n_pairs)
+    plans = [PackPlan(None)] + [PackPlan(size, convolutional) for size in sizes]
+    if convolutional:
+        plans.append(PackPlan(n_pairs, False))
+    return list(dict.fromkeys(plans))
+
+
+def scratch_copy(pair: Pair) -> Pair:
+    """The pair with its own copies of networks and optimisers (sharing only the read-only data stream)."""
+    g, d, opt_g, opt_d = copy.deepcopy((pair.generator, pair.discriminator, pair.opt_g, pair.opt_d))
+    return dataclasses.replace(pair, generator=g, discriminator=d, opt_g=opt_g, opt_d=opt_d)
+
+
+def seconds_per_pair_step(plan: PackPlan, pairs: Sequence[Pair], rule: StepRule, steps: int = AUTO_STEPS) -> float:
+    """Wall-clock seconds per pair-step of `plan` on scratch copies of `pairs`: the fastest of `steps` steps.
+
+    One warm-up step first. The minimum, not the mean: on a shared machine the
+    slow steps measure the neighbours, the fastest one the code.
+    """
+    trial = [scratch_copy(p) for p in pairs]
+    run = executor(plan)
+    device = next(trial[0].generator.parameters()).device
+
+    def step() -> float:
+        start = time.perf_counter()
+        if run is None:
+            for pair in trial:
+                adversarial_step(pair, rule)
+        else:
+            run.step(trial, rule)
+        torch.zeros((), device=device).item()  # waits for the device's queued work, on any device
+        return time.perf_counter() - start
+
+    step()
+    return min(step() for _ in range(steps)) / len(trial)
+
+
+def time_plan(plan: PackPlan, pairs: Sequence[Pair], rule: StepRule, steps: int = AUTO_STEPS) -> tuple[PackPlan, float]:
+    """(the plan as run, seconds per pair-step); a pack that does not fit in memory is halved until it does."""
+    if plan.size is None or plan.size == 1:
+        return plan, seconds_per_pair_step(plan, pairs[:LOOP_SAMPLE], rule, steps)
+    size = plan.size
+    while True:
+        try:
+            fitted = dataclasses.replace(plan, size=size)
+            return fitted, seconds_per_pair_step(fitted, pairs[:size], rule, steps)
+        except torch.OutOfMemoryError:
+            if size == 1:
+                raise
+            size //= 2
+
+
+def choose_plan(pairs: Sequence[Pair], rule: StepRule, steps: int = AUTO_STEPS) -> tuple[PackPlan, dict[str, float]]:
+    """The fastest candidate plan for `pairs` and every candidate's seconds per pair-step."""
+    convolutional = isinstance(pairs[0].generator, Generator)
+    timings: dict[PackPlan, float] = {}
+    for plan in candidate_plans(len(pairs), convolutional):
+        fitted, seconds = time_plan(plan, pairs, rule, steps)
+        timings[fitted] = seconds
+    best = min(timings, key=timings.__getitem__)
+    return best, {str(p): s for p, s in timings.items()}
+
+
+def plan_execution(setting: str, pairs: Sequence[Pair], rule: StepRule) -> tuple[PackedPairs | None, str]:
+    """The executor for `train.pack` = `setting` on the run's pairs, and a line saying what was chosen."""
+    due = [p for p in pairs if not p.done]
+    if not due:
+        return None, "pack: nothing left to train"
+    convolutional = isinstance(due[0].generator, Generator)
+    plan = parse_pack(setting, convolutional)
+    if plan is not None:
+        return executor(plan), f"pack: {plan}"
+    plan, timings = choose_plan(due, rule)
+    measured = ", ".join(f"{name} {seconds * 1e3:.1f}" for name, seconds in timings.items())
+    return executor(plan), f"pack auto: chose {plan} (ms per pair-step: {measured})"

@@ -1,0 +1,97 @@
+"""`evaluate` on small real runs: what metrics.json and the reports hold for each kind of fleet, and the floor."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+
+from ganfleet.classifier import train_and_save
+from ganfleet.config import DataConfig
+from ganfleet.errors import EvaluationError
+from ganfleet.evaluation import EvalOptions, evaluate_real_baseline, evaluate_run
+from ganfleet.evaluation.measure import stratified_labels
+from ganfleet.train.metrics_log import read_metrics
+from tests.evaluation.conftest import SMALL
+
+def quick(**kwargs) -> EvalOptions:
+    return EvalOptions(**{"n": 60, "progress": False, "train_classifier": False, **kwargs})
+
+
+def test_class_parallel_run(env, cache) -> None:
+    path = evaluate_run(env["class-parallel"], quick())
+    summary = json.loads(path.read_text())
+    m, floor = summary["metrics"], summary["real_floor"]
+    for key in ("fid", "kid_mean", "kid_std", "is_mean", "is_std", "precision", "recall", "density", "coverage",
+                "conditional_accuracy", "class_entropy", "class_tv", "fid_class/0", "fid_class/2", "fid_class_mean"):
+        assert key in m and key in floor, key
+    assert summary["conditional"] and summary["n_generated"] == 60 and summary["real_floor_n"] == 60
+    assert summary["data"]["n_real"] == 96 and summary["data"]["class_names"] == ["0", "1", "2"]
+    assert 1.0 <= m["is_mean"] <= 3.0 and 0.0 <= m["conditional_accuracy"] <= 1.0 and m["fid"] >= 0
+    assert summary["features"] == "classifier" and summary["classifier"]["source"] == "digits:train"
+    report = (path.parent / "report.md").read_text()
+    assert "| FID |" in report and "| conditional accuracy |" in report and "Per-class FID" in report
+    with Image.open(path.parent / "samples.png") as grid:  # 3 rows (classes) x 10 samples of 32 px, 2x upscaled
+        assert grid.size == ((10 * 34 + 2) * 2, (3 * 34 + 2) * 2)
+    assert summary["files"]["curve"] == "curve.png" and (path.parent / "curve.png").stat().st_size > 0
+
+
+def test_eval_every_records(env) -> None:
+    records = [r for r in read_metrics(env["class-parallel"] / "metrics.jsonl") if "eval" in r]
+    assert [r["step"] for r in records] == [2, 4]
+    assert {"fid", "kid_mean", "is_mean", "conditional_accuracy", "class_tv"} <= set(records[0]["eval"])
+    assert "precision" not in records[0]["eval"]
+
+
+def test_same_seed_same_figures(env, cache, tmp_path: Path) -> None:
+    a = json.loads(evaluate_run(env["class-parallel"], quick(floor=False, metrics=["fid", "kid", "is"]), tmp_path / "a").read_text())
+    b = json.loads(evaluate_run(env["class-parallel"], quick(floor=False, metrics=["fid", "kid", "is"]), tmp_path / "b").read_text())
+    assert a["metrics"] == b["metrics"] and set(a["metrics"]) == {"fid", "kid_mean", "kid_std", "is_mean", "is_std"}
+    c = json.loads(evaluate_run(env["class-parallel"], quick(floor=False, metrics=["fid"], seed=1), tmp_path / "c").read_text())
+    assert c["metrics"]["fid"] != a["metrics"]["fid"]
+
+
+def test_unconditional_run_has_class_distribution_but_no_conditional_accuracy(env, cache, tmp_path: Path) -> None:
+    summary = json.loads(evaluate_run(env["gan"], quick(floor=False), tmp_path).read_text())
+    assert not summary["conditional"]
+    assert "class_entropy" in summary["metrics"] and "class_tv" in summary["metrics"]
+    assert "conditional_accuracy" not in summary["metrics"] and "fid_class/0" not in summary["metrics"]
+    assert "curve" not in summary["files"]  # trained without --eval-every
+
+
+def test_toy_run(env, tmp_path: Path) -> None:
+    summary = json.loads(evaluate_run(env["toy"], quick(), tmp_path).read_text())
+    m = summary["metrics"]
+    assert summary["features"] == "points" and summary["classifier"] is None
+    assert {"fid", "precision", "modes_covered", "high_quality_share", "kde_log_likelihood"} <= set(m)
+    assert "is_mean" not in m and m["modes_total"] == 8
+    assert summary["real_floor"]["modes_covered"] == 8 and summary["real_floor"]["high_quality_share"] > 0.95
+    assert (tmp_path / "samples.png").stat().st_size > 0
+
+
+def test_real_baseline(cache, tmp_path: Path) -> None:
+    summary = json.loads(evaluate_real_baseline(DataConfig(name="digits", classes=[0, 1, 2]), quick(n=None), tmp_path).read_text())
+    assert "metrics" not in summary and summary["real_floor_n"] == summary["data"]["n_real"] == 96  # every 5th digit of 0-2
+    assert summary["real_floor"]["conditional_accuracy"] > 0.5
+    assert "| FID | - |" in (tmp_path / "report.md").read_text()
+
+
+def test_errors(env, cache, tmp_path: Path) -> None:
+    with pytest.raises(EvaluationError, match="unknown metric 'fidd'; expected one of fid, kid"):
+        evaluate_run(env["class-parallel"], quick(metrics=["fidd"]), tmp_path)
+    with pytest.raises(EvaluationError, match="metric 'is' does not apply"):
+        evaluate_run(env["toy"], quick(metrics=["is"]), tmp_path)
+    train_and_save(DataConfig(name="digits", classes=[0, 1]), tmp_path / "other", SMALL, progress=False)
+    with pytest.raises(EvaluationError, match="trained on other data"):
+        evaluate_run(env["class-parallel"], quick(classifier=str(tmp_path / "other")), tmp_path)
+    with pytest.raises(EvaluationError, match="Inception weights file not found"):
+        evaluate_run(env["class-parallel"], quick(features="inception", inception_weights=str(tmp_path / "none.pth")), tmp_path)
+
+
+def test_stratified_labels() -> None:
+    assert torch.bincount(stratified_labels(10, [0.5, 0.3, 0.2])).tolist() == [5, 3, 2]
+    assert stratified_labels(7, [1, 1, 1]).tolist() == [0, 0, 0, 1, 1, 2, 2]
+    assert torch.bincount(stratified_labels(10_000, [0.1] * 10)).tolist() == [1000] * 10
