@@ -1,0 +1,174 @@
+"""Layers of K pairs in one: the packed counterpart of each layer type the pair networks use.
+
+Two layouts carry the activations of K pairs with batch N:
+
+- *pairs-first* (K, N, F) for fully connected layers: a batched matmul over a
+  stacked (K, out, in) weight;
+- *channels* (N, K*C, H, W) for convolutional layers: pair k owns channels
+  [k*C, (k+1)*C). A grouped convolution (groups=K) keeps the pairs apart,
+  BatchNorm over K*C channels gives each pair its own batch statistics
+  (each channel's mean and variance are taken over that pair's N samples only),
+  GroupNorm with K*G groups keeps each pair's G groups whole (the critics'
+  LayerNorm is GroupNorm(1, C)),
+  channel dropout draws pair k's mask from pair k's generator, and Upsample and
+  activations act per channel anyway. Optionally channels_last in memory (on
+  CPU oneDNN's grouped convolutions are much faster there, see docs/packing.md).
+
+Every packed parameter and buffer `t` holds the K originals stacked on a new
+leading axis, `t.view(K, *original.shape)[k]` being pair k's tensor; that one
+rule packs and unpacks weights and optimiser states alike.
+
+`PACKED_LAYERS` maps a layer type to the function building its packed
+counterpart; supporting a new layer type is one
+entry here.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Callable, Sequence
+
+import torch
+import torch.nn as nn
+
+from ganfleet.models.dropout import ChannelDropout, channel_dropout_mask
+
+
+def to_channels(x: torch.Tensor, channels_last: bool) -> torch.Tensor:
+    """(K, N, C, H, W) -> (N, K*C, H, W), pair k in channels [k*C, (k+1)*C); a view when the memory allows."""
+    k, n, c, h, w = x.shape
+    if channels_last:
+        return x.permute(1, 3, 4, 0, 2).reshape(n, h, w, k * c).permute(0, 3, 1, 2)
+    return x.transpose(0, 1).reshape(n, k * c, h, w)
+
+
+def from_channels(x: torch.Tensor, n_pairs: int) -> torch.Tensor:
+    """(N, K*C, H, W) -> (K, N, C, H, W), a view."""
+    n, kc, h, w = x.shape
+    return x.unflatten(1, (n_pairs, kc // n_pairs)).transpose(0, 1)
+
+
+class PackedLinear(nn.Module):
+    """K linear layers: (K, N, in) -> (K, N, out) with weight (K, out, in) and bias (K, out)."""
+
+    def __init__(self, n_pairs: int, in_features: int, out_features: int, bias: bool = True) -> None:
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = nn.Parameter(torch.empty(n_pairs, out_features, in_features))
+        self.bias = nn.Parameter(torch.empty(n_pairs, out_features)) if bias else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.bias is None:
+            return torch.bmm(x, self.weight.transpose(1, 2))
+        return torch.baddbmm(self.bias.unsqueeze(1), x, self.weight.transpose(1, 2))
+
+    def extra_repr(self) -> str:
+        return f"pairs={self.weight.shape[0]}, in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class PackedEmbedding(nn.Module):
+    """K embedding tables: labels (K, N) -> (K, N, dim) with weight (K, num_embeddings, dim)."""
+
+    def __init__(self, n_pairs: int, num_embeddings: int, embedding_dim: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(n_pairs, num_embeddings, embedding_dim))
+
+    def forward(self, labels: torch.Tensor) -> torch.Tensor:
+        pairs = torch.arange(self.weight.shape[0], device=labels.device).unsqueeze(1)
+        return self.weight[pairs, labels]
+
+
+class PackedChannelDropout(nn.Module):
+    """Channel dropout of K pairs in the channels layout; pair k's mask comes from `generators[k]`.
+
+    With `generators` None the masks come from torch's global RNG (still a
+    valid dropout, but not the draws the pairs would make on their own).
+    """
+
+    def __init__(self, n_pairs: int, p: float) -> None:
+        super().__init__()
+        self.n_pairs, self.p = n_pairs, p
+        self.generators: Sequence[torch.Generator] | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        channels = x.shape[1] // self.n_pairs
+        generators = self.generators if self.generators is not None else [None] * self.n_pairs
+        mask = torch.cat([channel_dropout_mask(x, channels, self.p, g) for g in generators], dim=1)
+        return x * mask
+
+    def extra_repr(self) -> str:
+        return f"pairs={self.n_pairs}, p={self.p}"
+
+
+Packer = Callable[[Sequence[nn.Module]], nn.Module]
+
+
+def _linear(layers: Sequence[nn.Module]) -> nn.Module:
+    m = layers[0]
+    return PackedLinear(len(layers), m.in_features, m.out_features, m.bias is not None)
+
+
+def _conv2d(layers: Sequence[nn.Module]) -> nn.Module:
+    m, k = layers[0], len(layers)
+    return nn.Conv2d(k * m.in_channels, k * m.out_channels, m.kernel_size, m.stride, m.padding, m.dilation,
+                     groups=k * m.groups, bias=m.bias is not None, padding_mode=m.padding_mode)
+
+
+def _batchnorm2d(layers: Sequence[nn.Module]) -> nn.Module:
+    m = layers[0]
+    return nn.BatchNorm2d(len(layers) * m.num_features, m.eps, m.momentum, m.affine, m.track_running_stats)
+
+
+def _groupnorm(layers: Sequence[nn.Module]) -> nn.Module:
+    """Pair k's channels are the k-th block of the packed ones, so its groups stay whole."""
+    m = layers[0]
+    return nn.GroupNorm(len(layers) * m.num_groups, len(layers) * m.num_channels, m.eps, m.affine)
+
+
+def _embedding(layers: Sequence[nn.Module]) -> nn.Module:
+    m = layers[0]
+    return PackedEmbedding(len(layers), m.num_embeddings, m.embedding_dim)
+
+
+def _channel_dropout(layers: Sequence[nn.Module]) -> nn.Module:
+    return PackedChannelDropout(len(layers), layers[0].p)
+
+
+def _stateless(layers: Sequence[nn.Module]) -> nn.Module:
+    """Activations and resampling act elementwise or per channel: one copy serves every pair."""
+    return copy.deepcopy(layers[0])
+
+
+def _sequential(layers: Sequence[nn.Module]) -> nn.Module:
+    return nn.Sequential(*[pack_layer([seq[i] for seq in layers]) for i in range(len(layers[0]))])
+
+
+PACKED_LAYERS: dict[type[nn.Module], Packer] = {
+    nn.Linear: _linear,
+    nn.Conv2d: _conv2d,
+    nn.BatchNorm2d: _batchnorm2d,
+    nn.GroupNorm: _groupnorm,
+    nn.Embedding: _embedding,
+    ChannelDropout: _channel_dropout,
+    nn.LeakyReLU: _stateless,
+    nn.ReLU: _stateless,
+    nn.Tanh: _stateless,
+    nn.Upsample: _stateless,
+    nn.Identity: _stateless,
+    nn.Sequential: _sequential,
+}
+
+
+def pack_layer(layers: Sequence[nn.Module]) -> nn.Module:
+    """The packed counterpart (uninitialised) of K layers of one type and configuration."""
+    first = layers[0]
+    packer = PACKED_LAYERS.get(type(first))
+    if packer is None:
+        names = ", ".join(t.__name__ for t in PACKED_LAYERS)
+        raise ValueError(f"cannot pack a {type(first).__name__} layer; packable layer types: {names}")
+    if any(type(m) is not type(first) or m.extra_repr() != first.extra_repr() or len(m._modules) != len(first._modules)
+           for m in layers):
+        raise ValueError(f"cannot pack differing layers: {[repr(m) for m in layers[:2]]}")
+    return packer(layers)
