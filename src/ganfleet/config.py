@@ -168,6 +168,7 @@ class EvalConfig:
     every: int = option(0, "steps between quick evaluations during training (0: none); each appends {step, eval: {fid, kid, is, ...}} to metrics.jsonl")
     n: int = option(2000, "generated samples per evaluation during training (a full `ganfleet evaluate` uses 10,000)")
     classifier: str | None = option(None, "domain classifier folder; default: the cache entry for this data, trained once if missing")
+    member: str | None = option(None, "sample from this member's generator only (e.g. global: sgan's global generator); default: the fleet's routing")
 
     def __post_init__(self) -> None:
         if self.every < 0:

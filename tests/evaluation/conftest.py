@@ -28,6 +28,9 @@ def env(tmp_path_factory) -> dict[str, Path]:
             extra = {"eval__every": 2, "eval__n": 30} if strategy == "class-parallel" else {}
             runs[strategy] = root / strategy
             train(tiny_config(root / strategy, train__strategy=strategy, **DIGITS_012, **extra), progress=False)
+        runs["sgan"] = root / "sgan"  # class-parallel locals and a conditional global generator, curve of the global one
+        train(tiny_config(root / "sgan", train__strategy="sgan", train__split_by_class=True, eval__every=2, eval__n=30,
+                          eval__member="global", **DIGITS_012), progress=False)
         runs["toy"] = root / "toy"
         train(tiny_config(root / "toy", data__name="toy", data__toy_per_class=30, model__arch="mlp", train__batch_size=16,
                           train__steps=3), progress=False)

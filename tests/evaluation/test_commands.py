@@ -19,7 +19,7 @@ def test_evaluate_prints_the_report(env, cache, capsys, tmp_path: Path) -> None:
 def test_train_takes_eval_every(tmp_path: Path, capsys) -> None:
     assert main(["train", "--data", "digits", "--eval-every", "500", "--set", "eval.n=1000", "--dry-run"]) == 0
     config = json.loads(capsys.readouterr().out)
-    assert config["eval"] == {"every": 500, "n": 1000, "classifier": None}
+    assert config["eval"] == {"every": 500, "n": 1000, "classifier": None, "member": None}
 
 
 def test_errors_are_one_line(env, cache, capsys, monkeypatch) -> None:

@@ -11,7 +11,7 @@ from PIL import Image
 
 from ganfleet.classifier import train_and_save
 from ganfleet.config import DataConfig
-from ganfleet.errors import EvaluationError
+from ganfleet.errors import CheckpointError, EvaluationError
 from ganfleet.evaluation import EvalOptions, evaluate_real_baseline, evaluate_run
 from ganfleet.evaluation.measure import stratified_labels
 from ganfleet.train.metrics_log import read_metrics
@@ -52,6 +52,17 @@ def test_same_seed_same_figures(env, cache, tmp_path: Path) -> None:
     assert a["metrics"] == b["metrics"] and set(a["metrics"]) == {"fid", "kid_mean", "kid_std", "is_mean", "is_std"}
     c = json.loads(evaluate_run(env["class-parallel"], quick(floor=False, metrics=["fid"], seed=1), tmp_path / "c").read_text())
     assert c["metrics"]["fid"] != a["metrics"]["fid"]
+
+
+def test_one_member_of_an_sgan_fleet(env, cache, tmp_path: Path) -> None:
+    glob = json.loads(evaluate_run(env["sgan"], quick(floor=False, member="global"), tmp_path / "g").read_text())
+    locals_ = json.loads(evaluate_run(env["sgan"], quick(floor=False), tmp_path / "l").read_text())
+    assert glob["conditional"] and glob["run"]["member"] == "global" and locals_["run"]["member"] is None
+    assert glob["metrics"]["fid"] != locals_["metrics"]["fid"]  # different generators, same noise and labels
+    curve = [r for r in read_metrics(env["sgan"] / "metrics.jsonl") if "eval" in r]
+    assert [r["step"] for r in curve] == [2, 4] and "conditional_accuracy" in curve[0]["eval"]
+    with pytest.raises(CheckpointError, match="no member 'nope'"):
+        evaluate_run(env["sgan"], quick(member="nope"), tmp_path / "n")
 
 
 def test_unconditional_run_has_class_distribution_but_no_conditional_accuracy(env, cache, tmp_path: Path) -> None:

@@ -57,7 +57,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from ganfleet.evaluation import EvalOptions, evaluate_real_baseline, evaluate_run
 
     options = EvalOptions(
-        n=args.n, seed=args.seed, features=args.features, inception_weights=args.inception_weights,
+        n=args.n, member=args.member, seed=args.seed, features=args.features, inception_weights=args.inception_weights,
         classifier=args.classifier, train_classifier=not args.no_train_classifier,
         metrics=[m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None,
         floor=not args.no_floor, batch_size=args.batch_size, device=args.device, progress=not args.quiet,
@@ -105,6 +105,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "Writes metrics.json, report.md, samples.png (and curve.png after --eval-every).")
     p.add_argument("run", nargs="?", help="run directory (written by train)")
     p.add_argument("--n", type=int, help="generated samples (default 10000; with --real-baseline: the test split's size)")
+    p.add_argument("--member", help="sample every image from this member's generator (e.g. global, sgan's conditional "
+                                    "global generator); default: the fleet's own routing (label k to class k's pair)")
     p.add_argument("--seed", type=int, default=0, help="seed of the samples, the floor's train images, KID subsets and IS splits")
     p.add_argument("--features", choices=("classifier", "inception"), default="classifier",
                    help="features for FID/KID/PR and logits for IS: the domain classifier, or the FID Inception-v3 (needs its weights file)")

@@ -17,6 +17,7 @@ from typing import Sequence
 from ganfleet.classifier.store import domain_config
 from ganfleet.config import RunConfig
 from ganfleet.data import load_dataset
+from ganfleet.errors import ConfigError
 from ganfleet.data.dataset import ClassPartitionedDataset, to_uint8
 from ganfleet.evaluation.measure import build_extractors, measure, stratified_labels
 from ganfleet.fleet import Fleet
@@ -32,7 +33,10 @@ class TrainingEvaluator:
     """Holds the real test features and the classifier for the whole run, so each evaluation only samples and measures."""
 
     def __init__(self, config: RunConfig, manifest: dict, dataset: ClassPartitionedDataset) -> None:
-        self.every, self.n = config.eval.every, config.eval.n
+        self.every, self.n, self.member = config.eval.every, config.eval.n, config.eval.member
+        names = [m["name"] for m in manifest["members"]]
+        if self.member is not None and self.member not in names:
+            raise ConfigError(f"eval.member: this run has no member {self.member!r}; members are {', '.join(names)}")
         self.manifest = manifest
         self.prior = dataset.prior
         self.seed = derive_seed(config.train.seed, "eval")
@@ -53,8 +57,8 @@ class TrainingEvaluator:
         """The metrics.jsonl record of the fleet at `step`."""
         device = next(pairs[0].generator.parameters()).device
         fleet = Fleet(self.manifest, {p.name: p.generator for p in pairs}, {p.name: p.step for p in pairs}, device)
-        labels = stratified_labels(self.n, self.test.prior) if fleet.is_conditional() else None
-        x = fleet.sample(self.n, labels=labels, seed=self.seed)
+        labels = stratified_labels(self.n, self.test.prior) if fleet.is_conditional(self.member) else None
+        x = fleet.sample(self.n, labels=labels, seed=self.seed, member=self.member)
         fake = self.extractors.sample_set(to_uint8(x) if x.ndim == 4 else x, labels)
         metrics = measure(self.real, fake, self.test, self.prior, self.seed, DURING_TRAINING, KID_SUBSETS, skip_inapplicable=True)
         return {"step": step, "eval": metrics}

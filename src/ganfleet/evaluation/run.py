@@ -40,6 +40,7 @@ class EvalOptions:
     """How an evaluation is run (the CLI's flags)."""
 
     n: int | None = None  # generated samples; default 10,000 (the test split's size for the floor alone)
+    member: str | None = None  # one member's generator for every sample (e.g. sgan's "global"); None: the fleet's routing
     seed: int = 0
     features: str = "classifier"
     inception_weights: str | None = None
@@ -110,16 +111,16 @@ def evaluate_run(run_dir: str | Path, options: EvalOptions | None = None, out: s
         raise EvaluationError(f"{run.path}: the fleet makes samples of shape {fleet.sample_shape} but the test split of "
                               f"{data.name} has {test.sample_shape}")
     n = options.n or DEFAULT_N
-    labels = stratified_labels(n, test.prior) if fleet.is_conditional() else None
+    labels = stratified_labels(n, test.prior) if fleet.is_conditional(options.member) else None
     start = time.perf_counter()
-    x = _as_samples(fleet.sample(n, labels=labels, seed=options.seed))
+    x = _as_samples(fleet.sample(n, labels=labels, seed=options.seed, member=options.member))
     start = _timed(timing, "generate", start)
     fake = extractors.sample_set(x, labels)
     start = _timed(timing, "features", start)
     metrics = measure(real, fake, test, fleet.prior, options.seed, options.metrics)
     _timed(timing, "metrics", start)
     summary = _summary("model", data, test, extractors, options)
-    summary["run"] = {"path": str(run.path), "strategy": fleet.strategy, "steps": fleet.steps}
+    summary["run"] = {"path": str(run.path), "strategy": fleet.strategy, "steps": fleet.steps, "member": options.member}
     summary["n_generated"] = n
     summary["conditional"] = labels is not None
     summary["metrics"] = metrics

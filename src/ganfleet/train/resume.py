@@ -13,7 +13,7 @@ from ganfleet.train.rundir import RunDir
 RESUMABLE_KEYS = frozenset({
     "out", "train.epochs", "train.steps", "train.log_every", "train.grid_every",
     "train.checkpoint_every", "train.keep_checkpoints", "train.device", "train.pack",
-    "eval.every", "eval.n", "eval.classifier",
+    "eval.every", "eval.n", "eval.classifier", "eval.member",
 })
 
 
