@@ -46,7 +46,7 @@ import torch.nn as nn
 from ganfleet.config import DataConfig, RunConfig, apply_values
 from ganfleet.data import load_dataset
 from ganfleet.data.dataset import ClassPartitionedDataset
-from ganfleet.metrics.toy import cross_validated_bandwidth, high_quality_share, kde_log_likelihood, modes_covered
+from ganfleet.metrics.toy import cross_validated_bandwidth, kde_log_likelihood, mode_metrics
 from ganfleet.strategies.sgan import SganStrategy
 from ganfleet.train.build import make_pair
 from ganfleet.train.loop import step_rule
@@ -91,8 +91,8 @@ def draw(generator: nn.Module, z: torch.Tensor) -> torch.Tensor:
 def score(samples: torch.Tensor, data: ClassPartitionedDataset, test: torch.Tensor) -> dict[str, float]:
     out = {"log_likelihood": kde_log_likelihood(test, samples, cross_validated_bandwidth(samples))}
     if data.mode_centers is not None:
-        out["modes"] = modes_covered(samples, data.mode_centers, data.mode_std)
-        out["high_quality"] = high_quality_share(samples, data.mode_centers, data.mode_std)
+        modes = mode_metrics(samples, data.mode_centers, data.mode_std, data.prior)
+        out["modes"], out["high_quality"] = modes["modes_covered"], modes["high_quality_share"]
     return out
 
 
@@ -117,7 +117,7 @@ def train_mixture(args: argparse.Namespace, mixture: str) -> tuple[dict[str, Cur
     # One set of local pairs, one global pair per I_D: the global pairs never
     # change the locals, so they can share them (same initialisation and seeds).
     strategies = {i_d: SganStrategy(n_locals=n, messenger_steps=i_d) for i_d in args.messenger_steps}
-    members = next(iter(strategies.values())).members(data)
+    members = [strategy.members(data) for strategy in strategies.values()][0]  # each strategy counts its members
     local_pairs = [make_pair(config, data, m, CPU) for m in members[1:]]
     globals_ = {i_d: make_pair(config, data, members[0], CPU) for i_d in strategies}
     for i_d, strategy in strategies.items():
