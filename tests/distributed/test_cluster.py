@@ -41,7 +41,7 @@ def test_single_process_run_writes_telemetry(tiny_images, tmp_path: Path) -> Non
     live = json.loads((run.path / "progress.json").read_text())
     assert live["pid"] == rank["pid"] and "progress" not in live
     assert run.read_manifest()["launch"] == {"launcher": "single", "world_size": 1, "backend": None, "elastic_run_id": None,
-                                             "restart_count": 0, "ranks": dict.fromkeys(MEMBERS, 0)}
+                                             "restart_count": 0, "ranks": dict.fromkeys(MEMBERS, 0), "replicated": []}
 
 
 def test_a_torchrun_restart_resumes_its_own_run_only(tiny_images, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

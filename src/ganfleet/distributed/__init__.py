@@ -7,8 +7,10 @@
     telemetry.py  per-rank time by category, idle share, img/s, peak memory, progress; telemetry.json
     launch.py     `ganfleet train --nproc N`: re-launch the same command under torchrun
 
-Pairs never communicate, so no training tensor ever crosses ranks; only
-control messages, sample-grid rows and telemetry do. See docs/distributed.md.
+Pairs never communicate, so no training tensor crosses ranks; only control
+messages, sample-grid rows and telemetry do. The exception is a pair every rank
+holds (SGAN's global pair): one all-reduce per iteration (`Cluster.sum_over_ranks`).
+See docs/distributed.md.
 """
 
 from ganfleet.distributed.assign import assign_classes

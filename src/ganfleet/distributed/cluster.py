@@ -6,14 +6,18 @@ torchrun, MPI or Slurm with more than one rank it is a `ProcessGroupCluster`
 on a process group (gloo on CPU, NCCL on GPU with one GPU per local rank) and
 takes it down again at the end. The loop calls the same methods either way:
 
-    share(members, loads, fingerprint)  this rank's pairs (LPT over ranks, `assign.py`), same data checked
+    share(members, loads, fingerprint, replicated)  this rank's pairs (LPT over ranks, `assign.py`,
+                           plus the replicated ones), same data checked
     agree(fn)              run fn on every rank; a failure on any rank is raised on all
     on_writer(fn)          run fn on rank 0 only (shared files), outcome shared with all
     gather(value)          every rank's value, on rank 0
-    heartbeat()            control rounds while training (`heartbeat.py`)
+    heartbeat(lockstep)    control rounds while training (`heartbeat.py`)
+    sum_over_ranks(t)      the one training collective: a replicated pair's all-reduce (SGAN's global pair)
 
 Collectives of this control plane always run on a gloo group (CPU tensors),
-so they never touch the GPU streams that training uses.
+so they never touch the GPU streams that training uses; `sum_over_ranks` runs
+on a group of its own (NCCL on GPU), so training and control rounds never
+interleave on one group.
 """
 
 from __future__ import annotations
@@ -52,6 +56,9 @@ class SoloHeartbeat:
     def __exit__(self, *exc: object) -> bool:
         return False
 
+    def should_stop(self, requested_here: bool) -> bool:
+        return requested_here
+
     def poll(self) -> None:
         pass
 
@@ -67,6 +74,7 @@ class Cluster:
         self.device = device
         self.telemetry = Telemetry(env.rank, env.world_size, device, env.restart_count)
         self.assignment: dict[str, int] = {}
+        self.replicated: tuple[str, ...] = ()
 
     @property
     def rank(self) -> int:
@@ -81,14 +89,18 @@ class Cluster:
         """Rank 0 writes the files every rank shares: config, manifest, final grid, telemetry."""
         return self.rank == 0
 
-    def share(self, members: Sequence[Member], loads: Mapping[str, float], fingerprint: str) -> list[Member]:
-        """This rank's members: longest-processing-time first over ranks by `loads` (step budgets).
+    def share(self, members: Sequence[Member], loads: Mapping[str, float], fingerprint: str,
+              replicated: Sequence[str] = ()) -> list[Member]:
+        """This rank's members, in `members` order: the `replicated` ones (every rank holds them) and
+        the others spread longest-processing-time first over ranks by `loads` (step budgets).
 
         `fingerprint` identifies the data this rank loaded; all ranks must agree on it.
         """
-        shares = assign_classes([loads[m.name] for m in members], self.world_size)
-        self.assignment = {members[i].name: rank for rank, share in enumerate(shares) for i in share}
-        return [members[i] for i in shares[self.rank]]
+        spread = [m for m in members if m.name not in replicated]
+        shares = assign_classes([loads[m.name] for m in spread], self.world_size)
+        self.assignment = {spread[i].name: rank for rank, share in enumerate(shares) for i in share}
+        self.replicated = tuple(m.name for m in members if m.name in replicated)
+        return [m for m in members if m.name in self.replicated or self.assignment[m.name] == self.rank]
 
     def agree(self, fn: Callable[[], T]) -> T:
         return fn()
@@ -99,8 +111,11 @@ class Cluster:
     def gather(self, value: T) -> list[T] | None:
         return [value]
 
-    def heartbeat(self) -> SoloHeartbeat | Heartbeat:
+    def heartbeat(self, lockstep: bool = False) -> SoloHeartbeat | Heartbeat:
         return SoloHeartbeat()
+
+    def sum_over_ranks(self, tensor: torch.Tensor) -> None:
+        """Sum `tensor` over the ranks, in place: over one rank it is already the sum."""
 
     def records_dir(self, run: RunDir) -> Path:
         """Where this rank's own records go (metrics.jsonl, periodic grids, status.json)."""
@@ -125,15 +140,18 @@ class Cluster:
             "elastic_run_id": self.env.elastic_run_id,
             "restart_count": self.env.restart_count,
             "ranks": {m: r for m, r in sorted(self.assignment.items())},
+            "replicated": list(self.replicated),  # held by every rank, checkpointed by rank 0
         }
 
 
 class ProcessGroupCluster(Cluster):
     """One rank of a multi-process job on an initialised process group."""
 
-    def __init__(self, env: LaunchEnv, device: torch.device, control: dist.ProcessGroup | None) -> None:
+    def __init__(self, env: LaunchEnv, device: torch.device, control: dist.ProcessGroup | None,
+                 training: dist.ProcessGroup | None) -> None:
         super().__init__(env, device)
         self.control = control  # None: the default group, which is gloo already
+        self.training = training  # None: the default group, which is then not the control group
 
     def _collective(self, call: Callable[[], T]) -> T:
         with self.telemetry.timed("wait"):
@@ -173,21 +191,29 @@ class ProcessGroupCluster(Cluster):
         """fn's value on rank 0, run there only, given to every rank."""
         return self._exchange(lambda: fn() if self.is_writer else None, share_value=True)[1][0]
 
-    def share(self, members: Sequence[Member], loads: Mapping[str, float], fingerprint: str) -> list[Member]:
+    def share(self, members: Sequence[Member], loads: Mapping[str, float], fingerprint: str,
+              replicated: Sequence[str] = ()) -> list[Member]:
         fingerprints: list[Any] = [None] * self.world_size
         self._collective(lambda: dist.all_gather_object(fingerprints, fingerprint, group=self.control))
         if len(set(fingerprints)) > 1:  # every rank raises the same error, so none is left waiting
             seen = ", ".join(f"rank {r}: {f[:12]}" for r, f in enumerate(fingerprints))
             raise ClusterError(f"the ranks loaded different data (fingerprints {seen}); every rank must read the same files")
-        return super().share(members, loads, fingerprint)
+        return super().share(members, loads, fingerprint, replicated)
 
     def gather(self, value: T) -> list[T] | None:
         out: list[Any] | None = [None] * self.world_size if self.is_writer else None
         self._collective(lambda: dist.gather_object(value, out, dst=0, group=self.control))
         return out
 
-    def heartbeat(self) -> Heartbeat:
-        return Heartbeat(self.control, self.telemetry)
+    def heartbeat(self, lockstep: bool = False) -> Heartbeat:
+        return Heartbeat(self.control, self.telemetry, lockstep=lockstep)
+
+    def sum_over_ranks(self, tensor: torch.Tensor) -> None:
+        try:
+            with self.telemetry.timed("wait"):  # mostly waiting for the slowest rank's share of the work
+                dist.all_reduce(tensor, op=dist.ReduceOp.SUM, group=self.training)
+        except RuntimeError as exc:  # a rank failed or vanished; the heartbeat tells why
+            raise RankFailed(f"lost contact with another rank ({str(exc).splitlines()[0]})") from None
 
     def records_dir(self, run: RunDir) -> Path:
         return run.path / "ranks" / f"rank-{self.rank:04d}"
@@ -252,9 +278,11 @@ def join(device: torch.device, environ: Mapping[str, str] | None = None) -> Iter
     elif (dist.get_rank(), dist.get_world_size()) != (env.rank, env.world_size):
         raise ClusterError(f"the process group (rank {dist.get_rank()} of {dist.get_world_size()}) does not match "
                            f"the launcher's (rank {env.rank} of {env.world_size})")
-    control = None if dist.get_backend() == "gloo" else dist.new_group(backend="gloo", timeout=COLLECTIVE_TIMEOUT)
+    gloo = dist.get_backend() == "gloo"
+    control = None if gloo else dist.new_group(backend="gloo", timeout=COLLECTIVE_TIMEOUT)
+    training = dist.new_group(backend="gloo", timeout=COLLECTIVE_TIMEOUT) if gloo else None
     try:
-        yield ProcessGroupCluster(env, device, control)
+        yield ProcessGroupCluster(env, device, control, training)
     finally:
         if owner:
             dist.destroy_process_group()

@@ -1,13 +1,20 @@
 """Ranks tell each other, while they train, whether one failed, one asked to stop, and who still has work.
 
-Pairs never communicate, so training needs no collective at all; the
-heartbeat exists only for control. Every `interval` seconds a training rank
+Pairs never communicate, so training needs no collective (but for a
+replicated pair's, see lockstep below); the heartbeat exists for control. Every `interval` seconds a training rank
 posts one asynchronous all-reduce (MAX) of three flags [failed, stopping,
 unfinished] and keeps training; it looks at the result when the round has
 completed. Posting by the clock, not by the iteration count, keeps ranks with
 unequal per-iteration work from waiting on each other mid-run. A rank whose
 pairs are all done posts rounds back to back and blocks on them: that is its
 idle time, and it ends in the round where no rank has unfinished pairs.
+
+Lockstep (`lockstep=True`): when ranks step a replicated pair together (one
+all-reduce per iteration, SGAN's global pair), a rank that stopped between two
+iterations would leave the others blocked in the next all-reduce. Then every
+iteration starts with one blocking round that carries this rank's stop
+request, so all ranks see a stop at the same iteration. A rank with nothing
+left to step (`finish`) posts the same rounds and so keeps matching them.
 
 Rounds match by order, so every rank takes part in the same rounds: a round
 that reports a failure is followed by one all_gather of the error messages,
@@ -30,6 +37,9 @@ from ganfleet.errors import ClusterError
 FAILED, STOPPING, UNFINISHED = range(3)
 INTERVAL_S = 1.0
 NOTIFY_TIMEOUT = timedelta(seconds=60)  # a failing rank waits at most this long to tell the others
+# In lockstep the others are most likely blocked in the training all-reduce, where no round reaches
+# them: the failing rank soon gives up and exits, and they see its sockets close ("lost contact").
+LOCKSTEP_NOTIFY_TIMEOUT = timedelta(seconds=5)
 
 
 class RankFailed(ClusterError):
@@ -44,8 +54,9 @@ class Heartbeat:
     """The control rounds of one training loop on one rank (a context manager: leaving it with
     an exception tells the other ranks that this rank failed)."""
 
-    def __init__(self, group: dist.ProcessGroup | None, telemetry: Telemetry, interval: float = INTERVAL_S) -> None:
-        self.group, self.telemetry, self.interval = group, telemetry, interval
+    def __init__(self, group: dist.ProcessGroup | None, telemetry: Telemetry, interval: float = INTERVAL_S,
+                 lockstep: bool = False) -> None:
+        self.group, self.telemetry, self.interval, self.lockstep = group, telemetry, interval, lockstep
         self.stop_requested = False  # some rank asked to stop (seen in a completed round)
         self._work: dist.Work | None = None
         self._flags = torch.zeros(3, dtype=torch.int64)
@@ -92,14 +103,15 @@ class Heartbeat:
 
         The round in flight, if any, is finished first: it already counts in the others' sequence of rounds.
         """
+        timeout = LOCKSTEP_NOTIFY_TIMEOUT if self.lockstep else NOTIFY_TIMEOUT
         try:
             announced = False
             if self._work is not None:
-                self._work.wait(NOTIFY_TIMEOUT)
+                self._work.wait(timeout)
                 announced = bool(self._flags[FAILED])  # another rank failed in that round: the messages come next
             if not announced:
                 flags = torch.tensor([1, 0, 0], dtype=torch.int64)
-                dist.all_reduce(flags, op=dist.ReduceOp.MAX, group=self.group, async_op=True).wait(NOTIFY_TIMEOUT)
+                dist.all_reduce(flags, op=dist.ReduceOp.MAX, group=self.group, async_op=True).wait(timeout)
             messages: list[str | None] = [None] * dist.get_world_size(self.group)
             dist.all_gather_object(messages, describe(exc), group=self.group)
         except RuntimeError:
@@ -109,8 +121,22 @@ class Heartbeat:
 
     # ------------------------------------------------------------------ the loop's calls
 
+    def should_stop(self, requested_here: bool) -> bool:
+        """Before an iteration: whether to stop now (asked here, or by any rank in a completed round).
+
+        In lockstep every rank asks in one blocking round, so all give the same answer at the same iteration.
+        """
+        if not self.lockstep:
+            return requested_here or self.stop_requested
+        with self.telemetry.timed("wait"):
+            self._post(stopping=requested_here, unfinished=True)
+            self._collect()
+        return self.stop_requested
+
     def poll(self) -> None:
         """Between iterations, never blocking: start a round when one is due, read it once it completed."""
+        if self.lockstep:  # the rounds happen in should_stop
+            return
         if self._work is None:
             if time.monotonic() >= self._due:
                 self._post(stopping=False, unfinished=True)

@@ -6,7 +6,7 @@ checkpoints, grids, budget): that is the training loop's job, shared by all.
 
 from __future__ import annotations
 
-from typing import ClassVar, Sequence
+from typing import Callable, ClassVar, Sequence
 
 import torch
 
@@ -27,6 +27,9 @@ class Strategy:
 
     name: ClassVar[str]
     description: ClassVar[str]
+    # Members every rank of a multi-process job holds and steps together (their
+    # updates are collectives, see `connect`); the others are spread over ranks.
+    replicated: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, pack: str = "off") -> None:
         self.pack = pack
@@ -45,6 +48,10 @@ class Strategy:
     def budgets(self, budgets: dict[str, int]) -> dict[str, int]:
         """Each member's step budget, given its own (`target_steps` over its images); most strategies keep those."""
         return budgets
+
+    def connect(self, sum_over_ranks: Callable[[torch.Tensor], None]) -> None:
+        """Called on every rank of a multi-process job before `prepare`; `sum_over_ranks` sums a tensor
+        over the ranks in place. Only strategies with `replicated` members need it."""
 
     def prepare(self, pairs: Sequence[Pair], rule: StepRule) -> None:
         """Called once after the pairs are built and restored, before the first step: chooses the packing."""

@@ -18,11 +18,16 @@ bit-identical with and without it.
 All pairs iterate together (Algorithm 1): every pair's budget is that of the
 local pair that needs most steps, so with an epoch budget and classes of
 different sizes the small classes see more epochs than in class-parallel runs.
+
+Several processes: the local pairs are spread over the ranks, the global pair
+is replicated on every rank (`replicated`); each rank accumulates G_0's and
+D_0's gradients over its own local pairs and one all-reduce per global step
+(`sgan_reduce.py`) gives every replica the same step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import torch
 
@@ -32,6 +37,7 @@ from ganfleet.errors import ConfigError, GanfleetError
 from ganfleet.strategies.base import Strategy
 from ganfleet.strategies.class_parallel import class_member_name
 from ganfleet.strategies.sgan_global import LocalView, accumulate_global_gradients, apply_global_step, make_view
+from ganfleet.strategies.sgan_reduce import GlobalReduction, SumOverRanks
 from ganfleet.strategies.weight_sharing import share_local_weights
 from ganfleet.train.pair import Member, Pair, StepRule, adversarial_step
 
@@ -43,13 +49,10 @@ def local_member_name(n: int) -> str:
     return f"local-{n:02d}"
 
 
-def no_reduction(pair: Pair) -> None:
-    """One process holds every local pair: its gradient sums are already the totals."""
-
-
 class SganStrategy(Strategy):
     name = "sgan"
     description = "independent local pairs and a global pair trained from them (SGAN)"
+    replicated = (GLOBAL,)
 
     def __init__(self, pack: str = "off", n_locals: int = DEFAULT_LOCALS, split_by_class: bool = False,
                  messenger_steps: int | None = None, share_weights: bool = False) -> None:
@@ -60,11 +63,8 @@ class SganStrategy(Strategy):
         self.split_by_class = split_by_class
         self.messenger_steps = messenger_steps
         self.share_weights = share_weights
-        # The seam for distributed SGAN: called on the global pair between
-        # accumulating its gradients (sums over the local pairs this process
-        # holds) and stepping it. A distributed trainer sets it to an
-        # all-reduce (sum) of every G_0 and D_0 gradient over the ranks.
-        self.reduce_gradients: Callable[[Pair], None] = no_reduction
+        self.sum_over_ranks: SumOverRanks | None = None  # set by connect() in a multi-process job
+        self.reduction: GlobalReduction | None = None  # built by prepare() when connected
         self.global_pair: Pair | None = None
         self.local_pairs: list[Pair] = []
         self.views: list[LocalView] = []
@@ -89,19 +89,34 @@ class SganStrategy(Strategy):
         budget = max(steps for name, steps in budgets.items() if name != GLOBAL)
         return {name: budget for name in budgets}
 
+    def connect(self, sum_over_ranks: SumOverRanks) -> None:
+        """Several ranks: the global pair's gradients (and buffers) will be summed over them every global step."""
+        self.sum_over_ranks = sum_over_ranks
+
     def prepare(self, pairs: Sequence[Pair], rule: StepRule) -> None:
-        """Ties shared layers, gives every pair the common budget and builds the global pair's views of the locals."""
+        """Ties shared layers, gives every pair the common budget and builds the global pair's views of the locals.
+
+        `pairs` are the global pair and the local pairs this process holds: all
+        of them, or a rank's share when connected to other ranks.
+        """
         self.global_pair = next((p for p in pairs if p.name == GLOBAL), None)
         self.local_pairs = [p for p in pairs if p.name != GLOBAL]
-        if self.global_pair is None or len(self.local_pairs) != self.n_members - 1:
-            raise GanfleetError(f"sgan: this process holds {len(pairs)} of the {self.n_members} pairs; the global pair "
-                                "needs every local pair in its process (distributed SGAN is not built yet: run one process)")
+        if self.global_pair is None:
+            raise GanfleetError("sgan: every process must hold the global pair")
+        if self.sum_over_ranks is None and len(self.local_pairs) != self.n_members - 1:
+            raise GanfleetError(f"sgan: this process holds {len(self.local_pairs)} of the {self.n_members - 1} local pairs "
+                                "but is connected to no other rank")
+        if self.share_weights and len(self.local_pairs) != self.n_members - 1:
+            raise ConfigError("train.share_weights: the locals' shared layers would be shared only within each rank; "
+                              "train sgan with shared weights in one process")
+        if self.sum_over_ranks is not None:
+            self.reduction = GlobalReduction(self.global_pair, self.sum_over_ranks)
         if self.share_weights:
             self.shared_fractions = share_local_weights(self.local_pairs)
         budgets = self.budgets({p.name: p.target_steps for p in pairs})
         for pair in pairs:
             pair.target_steps = budgets[pair.name]
-        batch_size = self.local_pairs[0].stream.batch_size
+        batch_size = self.global_pair.stream.batch_size
         self.views = [make_view(self.global_pair, local, batch_size) for local in self.local_pairs]
 
     def step(self, pairs: Sequence[Pair], rule: StepRule) -> dict[str, dict[str, torch.Tensor]]:
@@ -114,10 +129,11 @@ class SganStrategy(Strategy):
         return out
 
     def global_step(self, rule: StepRule) -> dict[str, torch.Tensor]:
-        """G_0 and D_0 one step each; logged values are means over the local pairs."""
+        """G_0 and D_0 one step each; logged values are means over all local pairs (of every rank)."""
         assert self.global_pair is not None
         messenger_steps = self.messenger_steps or rule.n_critic
         sums = accumulate_global_gradients(self.global_pair, self.views, rule, messenger_steps)
-        self.reduce_gradients(self.global_pair)
+        if self.reduction is not None:
+            sums = self.reduction(sums)
         apply_global_step(self.global_pair, rule)
-        return {key: value / len(self.views) for key, value in sums.items()}
+        return {key: value / (self.n_members - 1) for key, value in sums.items()}

@@ -13,7 +13,7 @@ Only then are G_0 and D_0 stepped, once each (lines 26, 31). The gradients are
 *sums* over local pairs, so a process that holds some local pairs computes a
 partial sum: all-reducing (sum) G_0's and D_0's gradients across processes
 between `accumulate_global_gradients` and `apply_global_step` gives every
-replica the same step (see `SganStrategy.reduce_gradients`).
+replica the same step (`sgan_reduce.py`).
 
 Nothing here writes to a local pair: messengers are separate modules, the local
 generators run under `buffers_kept` (BatchNorm running statistics restored),

@@ -141,10 +141,12 @@ def start_run(run: RunDir, config: RunConfig, manifest: dict) -> None:
     run.write_manifest(manifest, status="running")
 
 
-def build_pairs(config: RunConfig, dataset: ClassPartitionedDataset, members: list[Member], device: torch.device,
-                run: RunDir, resume: bool) -> list[Pair]:
-    """This rank's pairs, each restored from its newest valid checkpoint when the run resumes."""
+def build_pairs(config: RunConfig, dataset: ClassPartitionedDataset, members: list[Member], budgets: dict[str, int],
+                device: torch.device, run: RunDir, resume: bool) -> list[Pair]:
+    """This rank's pairs with the strategy's budgets, each restored from its newest valid checkpoint when the run resumes."""
     pairs = [make_pair(config, dataset, m, device) for m in members]
+    for pair in pairs:
+        pair.target_steps = budgets[pair.name]  # the strategy's, which may depend on every rank's pairs
     if resume:
         for pair in pairs:
             remove_temporaries(run.pair_dir(pair.name))
@@ -179,12 +181,14 @@ def train_on(cluster: Cluster, config: RunConfig, resume: bool, progress: bool,
             with telemetry.timed("setup"):
                 resume = cluster.on_writer(lambda: check_out_dir(run, config, resume, cluster))
                 dataset, strategy, members, budgets, manifest = cluster.agree(lambda: plan_run(config, dataset))
-                mine = cluster.share(members, budgets, manifest["data"]["fingerprint"])
+                mine = cluster.share(members, budgets, manifest["data"]["fingerprint"], strategy.replicated)
+                if cluster.world_size > 1:
+                    strategy.connect(cluster.sum_over_ranks)
                 dataset = dataset.only_classes(c for m in mine for c in m.classes)  # other ranks' classes are freed
                 manifest = {**manifest, "launch": cluster.launch_record()}
                 cluster.on_writer(lambda: start_run(run, config, manifest))
                 started = True
-                pairs = cluster.agree(lambda: build_pairs(config, dataset, mine, cluster.device, run, resume))
+                pairs = cluster.agree(lambda: build_pairs(config, dataset, mine, budgets, cluster.device, run, resume))
                 telemetry.start_steps = {p.name: p.step for p in pairs}
             labels = grid_labels(members)
             run_loop(cluster, config, strategy, pairs, labels, dataset, run, manifest, stop, progress)
@@ -217,6 +221,8 @@ def run_loop(cluster: Cluster, config: RunConfig, strategy: Strategy, pairs: lis
     if progress and cluster.is_writer and cfg.pack != "off":
         tqdm.write(strategy.execution, file=sys.stderr)
     records = cluster.records_dir(run)
+    own = [p for p in pairs if cluster.is_writer or p.name not in strategy.replicated]  # rank 0 checkpoints replicated pairs
+    writes = {p.name for p in own}
     ticks = TickStats(images_per_step=cfg.batch_size * rule.n_critic)
     log = MetricsLog(records / "metrics.jsonl", records / "tensorboard")
     remove_temporaries(records)  # this rank's records, if it was killed mid-write in an earlier attempt
@@ -224,13 +230,14 @@ def run_loop(cluster: Cluster, config: RunConfig, strategy: Strategy, pairs: lis
     bar = tqdm(total=sum(max(0, p.target_steps - p.step) for p in pairs), unit="pair-step", disable=not (progress and cluster.is_writer),
                file=sys.stderr, dynamic_ncols=True, desc=f"{strategy.name} x{len(pairs)}")
     try:
-        with cluster.heartbeat() as beat:
-            while (due := [p for p in pairs if not p.done]) and stop.requested is None and not beat.stop_requested:
+        with cluster.heartbeat(lockstep=bool(strategy.replicated)) as beat:
+            while (due := [p for p in pairs if not p.done]) and not beat.should_stop(stop.requested is not None):
                 with telemetry.timed("compute"):
                     ticks.add(strategy.step(due, rule))
                 bar.update(len(due))
                 iteration = max(p.step for p in pairs)
-                to_save = [p for p in due if p.done or (cfg.checkpoint_every and p.step % cfg.checkpoint_every == 0)]
+                to_save = [p for p in due if p.name in writes
+                           and (p.done or (cfg.checkpoint_every and p.step % cfg.checkpoint_every == 0))]
                 grid_due = bool(cfg.grid_every and iteration % cfg.grid_every == 0)
                 if to_save or grid_due:
                     strategy.sync(pairs)
@@ -255,13 +262,13 @@ def run_loop(cluster: Cluster, config: RunConfig, strategy: Strategy, pairs: lis
                 beat.poll()
             stopped = beat.finish(lambda: stop.requested is not None, not all(p.done for p in pairs))
     except RankFailed:  # another rank failed or vanished; this rank's pairs are whole: keep their progress
-        checkpoint_all(strategy, pairs, run, cfg.keep_checkpoints)
+        checkpoint_all(strategy, own, run, cfg.keep_checkpoints)
         raise
     finally:
         bar.close()
         log.close()
     if stopped:
-        checkpoint_all(strategy, pairs, run, cfg.keep_checkpoints)
+        checkpoint_all(strategy, own, run, cfg.keep_checkpoints)
         cluster.on_writer(lambda: run.write_manifest(manifest, status="interrupted"))
         raise TrainingInterrupted(f"stopped by {stop.requested or 'another rank'} at step {max(p.step for p in pairs)}; "
                                   "every pair is checkpointed")

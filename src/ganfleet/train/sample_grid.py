@@ -32,9 +32,16 @@ def grid_labels(members: Sequence[Member]) -> list[int]:
     return sorted({c for m in members for c in ((m.label,) if m.label is not None else m.classes)})
 
 
+def drawn_labels(members: Sequence[Member]) -> list[int]:
+    """The labels whose rows `members` draw: as `generate` routes them, by label to the one-class
+    members when there are any (a replicated SGAN G_0 beside them draws none), else all their classes."""
+    routed = [m.label for m in members if m.label is not None]
+    return sorted(routed) if routed else grid_labels(members)
+
+
 def grid_blocks(pairs: Sequence[Pair], all_labels: Sequence[int], dataset: ClassPartitionedDataset, seed: int) -> GridBlocks:
     """The rows of `pairs`' labels, with the noise each label has in a grid of `all_labels`."""
-    labels = grid_labels([p.member for p in pairs])
+    labels = drawn_labels([p.member for p in pairs])
     device = next(pairs[0].generator.parameters()).device
     g = torch.Generator().manual_seed(derive_seed(seed, "grid"))
     z = torch.randn(len(all_labels) * GRID_COLUMNS, pairs[0].latent_dim, generator=g)
