@@ -4,11 +4,7 @@ and all-reduced, against a one-process run; resume; a stop on one rank stops bot
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +13,7 @@ import torch
 from ganfleet.cli import main
 from ganfleet.train.checkpoint import list_checkpoints, read_checkpoint
 from ganfleet.train.rundir import RunDir
-from tests.distributed.test_torchrun import REPO, run, stop, torchrun, worker_env
+from tests.distributed.test_torchrun import run, sigterm_rank_one
 from tests.train.test_loop import assert_same_states, final_state
 
 pytestmark = pytest.mark.slow
@@ -87,17 +83,8 @@ def test_a_stop_on_one_rank_stops_both_at_the_same_global_step(tmp_path: Path) -
     """Both ranks step G_0 together (one all-reduce per iteration): a stop must reach them at the same iteration,
     or the rank that goes on waits forever in the all-reduce the other never joins."""
     out = tmp_path / "run"
-    job = subprocess.Popen(torchrun(sgan_args(out, "--steps", "5000", "--checkpoint-every", "5")), cwd=REPO, env=worker_env(),
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        progress, rundir = out / "ranks" / "rank-0001" / "progress.json", RunDir(out)
-        deadline = time.monotonic() + 90
-        while not (progress.is_file() and list_checkpoints(rundir.pair_dir("global"))) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        os.kill(json.loads(progress.read_text())["pid"], signal.SIGTERM)  # rank 1 only, not torchrun
-        _, stderr = job.communicate(timeout=120)
-    finally:
-        stop(job)
+    stderr = sigterm_rank_one(sgan_args(out, "--steps", "5000", "--checkpoint-every", "5"), out, "global")
+    rundir = RunDir(out)
     assert "ganfleet: interrupted: stopped by SIGTERM" in stderr  # rank 1
     assert "ganfleet: interrupted: stopped by another rank" in stderr  # rank 0, told in the lockstep round
     assert rundir.read_manifest()["status"] == "interrupted"

@@ -183,19 +183,23 @@ def test_a_failing_rank_stops_every_rank_and_leaves_nothing_half_written(tiny_np
     assert all(0 < int(list_checkpoints(rundir.pair_dir(m))[-1].stem.split("-")[1]) < 2000 for m in ("class-0000", "class-0002"))
 
 
-def test_a_stop_on_one_rank_stops_both_with_every_pair_checkpointed(tiny_npz: Path, tmp_path: Path) -> None:
-    out = tmp_path / "run"
-    job = subprocess.Popen(torchrun(train_args(tiny_npz, out, "--steps", "2000", "--checkpoint-every", "5")), cwd=REPO,
-                           env=worker_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def sigterm_rank_one(args: list[str], out: Path, member: str) -> str:
+    """Start a 2-rank job, SIGTERM rank 1 (not torchrun) once `member` has a checkpoint; the job's stderr."""
+    job = subprocess.Popen(torchrun(args), cwd=REPO, env=worker_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         progress = out / "ranks" / "rank-0001" / "progress.json"
         deadline = time.monotonic() + 90
-        while not (progress.is_file() and list_checkpoints(RunDir(out).pair_dir("class-0001"))) and time.monotonic() < deadline:
+        while not (progress.is_file() and list_checkpoints(RunDir(out).pair_dir(member))) and time.monotonic() < deadline:
             time.sleep(0.01)
-        os.kill(json.loads(progress.read_text())["pid"], signal.SIGTERM)  # rank 1 only, not torchrun
-        _, stderr = job.communicate(timeout=120)
+        os.kill(json.loads(progress.read_text())["pid"], signal.SIGTERM)
+        return job.communicate(timeout=120)[1]
     finally:
         stop(job)
+
+
+def test_a_stop_on_one_rank_stops_both_with_every_pair_checkpointed(tiny_npz: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    stderr = sigterm_rank_one(train_args(tiny_npz, out, "--steps", "2000", "--checkpoint-every", "5"), out, "class-0001")
     assert "ganfleet: interrupted: stopped by SIGTERM" in stderr  # rank 1
     assert "ganfleet: interrupted: stopped by another rank" in stderr  # rank 0, told by the heartbeat
     rundir = RunDir(out)
