@@ -1,7 +1,7 @@
 """The papers' comparison at equal compute, measured with `ganfleet evaluate`.
 
     python benchmarks/reproduce.py --data fashion-mnist        # 5 epochs, seeds 0 1 2: the full run (about 1.5 h on 2 cores)
-    python benchmarks/reproduce.py --data digits               # scikit-learn's digits, 20 epochs, seeds 0 1 2 (about 10 min)
+    python benchmarks/reproduce.py --data digits               # scikit-learn's digits, 20 epochs, seeds 0 1 2 (about 15 min)
     python benchmarks/reproduce.py --quick                     # digits, one seed, 2 epochs: a smoke run in a minute
     python benchmarks/reproduce.py --data fashion-mnist --epochs 2 --seeds 0 1
 
