@@ -19,7 +19,7 @@ touches torch.distributed: this module only reads the environment.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 from ganfleet.errors import ClusterError
 
@@ -75,6 +75,24 @@ def _checked(env: LaunchEnv) -> LaunchEnv:
     return env
 
 
+class MpiVariables(NamedTuple):
+    """The environment variables an MPI launcher sets for each process."""
+
+    launcher: str
+    label: str  # in error messages
+    rank: str
+    size: str
+    local_rank: str
+    local_size: str
+
+
+MPI_LAUNCHERS = (
+    MpiVariables("openmpi", "Open MPI", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE",
+                 "OMPI_COMM_WORLD_LOCAL_RANK", "OMPI_COMM_WORLD_LOCAL_SIZE"),
+    MpiVariables("pmi", "MPI (PMI)", "PMI_RANK", "PMI_SIZE", "MPI_LOCALRANKID", "MPI_LOCALNRANKS"),
+)
+
+
 def detect_launch(environ: Mapping[str, str]) -> LaunchEnv:
     """The LaunchEnv described by `environ` (pass os.environ); ClusterError if the variables are malformed."""
     if "RANK" in environ and "WORLD_SIZE" in environ:
@@ -84,20 +102,14 @@ def detect_launch(environ: Mapping[str, str]) -> LaunchEnv:
             _int(environ, "LOCAL_WORLD_SIZE", world), "env://",
             _int(environ, "TORCHELASTIC_RESTART_COUNT", 0), environ.get("TORCHELASTIC_RUN_ID"),
         ))
-    if "OMPI_COMM_WORLD_RANK" in environ:
-        world = _int(environ, "OMPI_COMM_WORLD_SIZE")
-        local_world = _int(environ, "OMPI_COMM_WORLD_LOCAL_SIZE", world)
-        return _checked(LaunchEnv(
-            "openmpi", _int(environ, "OMPI_COMM_WORLD_RANK"), world, _int(environ, "OMPI_COMM_WORLD_LOCAL_RANK", 0),
-            local_world, _tcp(environ, local_world == world, "Open MPI"),
-        ))
-    if "PMI_RANK" in environ:
-        world = _int(environ, "PMI_SIZE")
-        local_world = _int(environ, "MPI_LOCALNRANKS", world)
-        return _checked(LaunchEnv(
-            "pmi", _int(environ, "PMI_RANK"), world, _int(environ, "MPI_LOCALRANKID", 0),
-            local_world, _tcp(environ, local_world == world, "MPI (PMI)"),
-        ))
+    for mpi in MPI_LAUNCHERS:
+        if mpi.rank in environ:
+            world = _int(environ, mpi.size)
+            local_world = _int(environ, mpi.local_size, world)
+            return _checked(LaunchEnv(
+                mpi.launcher, _int(environ, mpi.rank), world, _int(environ, mpi.local_rank, 0),
+                local_world, _tcp(environ, local_world == world, mpi.label),
+            ))
     if "SLURM_PROCID" in environ and "SLURM_STEP_NUM_TASKS" in environ:
         world = _int(environ, "SLURM_STEP_NUM_TASKS")
         nodes = _int(environ, "SLURM_STEP_NUM_NODES", 1)
