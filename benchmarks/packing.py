@@ -17,7 +17,7 @@ ns loss, K classes of synthetic images):
    over pairs in NCHW and channels_last, grouped convolutions in NCHW and
    channels_last (the packed modules), and torch.func.vmap over stacked
    parameters (functional_call).
-3. memory: bytes per pair (train/pair_memory.py) and how many pairs fit in 16
+3. memory: bytes per pair (benchmarks/pair_memory.py) and how many pairs fit in 16
    and 80 GiB.
 """
 
@@ -38,15 +38,12 @@ from torch.func import functional_call, stack_module_state, vmap
 
 from ganfleet.config import RunConfig, apply_values
 from ganfleet.data.dataset import ClassPartitionedDataset
-from ganfleet.models import ModelSpec, build_pair
-from ganfleet.models.packed import PackedDiscriminator, PackedGenerator
+from ganfleet.models import ModelSpec, build_pair, pack_networks
+from ganfleet.packing import PackPlan, PairPack
+from ganfleet.packing.plan import seconds_per_pair_step
+from ganfleet.pairs import adversarial_step, make_pair, step_rule
 from ganfleet.strategies import get_strategy
-from ganfleet.train.build import make_pair
-from ganfleet.train.loop import step_rule
-from ganfleet.train.pack_plan import seconds_per_pair_step, PackPlan
-from ganfleet.train.packing import PairPack, packed_adversarial_step
-from ganfleet.train.pair import adversarial_step
-from ganfleet.train.pair_memory import GIB, measure_pair_memory
+from pair_memory import GIB, measure_pair_memory
 
 BATCH, SIDE, PER_CLASS = 64, 32, 128
 
@@ -125,8 +122,8 @@ def layout_variants(n: int, width: float, device: torch.device) -> dict[str, Cal
         return run
 
     def packed(channels_last: bool) -> Callable[[], None]:
-        g = PackedGenerator([g for g, _ in nets], channels_last)
-        d = PackedDiscriminator([d for _, d in nets], channels_last)
+        g = pack_networks([g for g, _ in nets], channels_last)
+        d = pack_networks([d for _, d in nets], channels_last)
         return lambda: d(g(z)).sum().backward()
 
     def vmapped() -> Callable[[], None]:
@@ -166,7 +163,7 @@ def memory_table(args: argparse.Namespace, device: torch.device) -> None:
                                  lambda: adversarial_step(pairs[0], rule))
     pack = PairPack(pairs[1:], channels_last=True)
     packed = measure_pair_memory((pack.generator, pack.discriminator), (pack.opt_g, pack.opt_d),
-                                 lambda: packed_adversarial_step(pack, rule), n_pairs=3)
+                                 lambda: adversarial_step(pack, rule), n_pairs=3)
     print("| per pair | weights | gradients | Adam | activations (batch 64) | total | pairs in 16 GiB | pairs in 80 GiB |")
     print("|---|---|---|---|---|---|---|---|")
     for name, m, total, is_packed in (("looped", single, single.total, False), ("packed (+ own copy)", packed, packed.packed_total, True)):

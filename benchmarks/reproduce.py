@@ -47,9 +47,9 @@ from ganfleet.config import RunConfig, apply_values
 from ganfleet.data import load_dataset
 from ganfleet.data.diagnostics import anova_by_class
 from ganfleet.evaluation import EvalOptions, evaluate_real_baseline, evaluate_run
-from ganfleet.train.loop import plan_run, train
-from ganfleet.train.metrics_log import read_metrics
-from ganfleet.train.rundir import RunDir
+from ganfleet.train import plan_run, train
+from ganfleet.rundir import read_metrics
+from ganfleet.rundir import RunDir
 
 
 @dataclass(frozen=True)
@@ -63,11 +63,11 @@ class System:
 
 
 SYSTEMS = (
-    System("DC-GAN", "dcgan", {"train.strategy": "gan", "train.loss": "ns"}),
-    System("DC-CGAN", "dccgan", {"train.strategy": "cgan", "train.loss": "ns"}),
-    System("class-parallel DC-CGAN", "cp-dccgan", {"train.strategy": "class-parallel", "train.loss": "ns"}),
-    System("class-parallel W-CGAN", "cp-wcgan", {"train.strategy": "class-parallel", "train.loss": "wgan-gp"}),
-    System("SGAN conditional G_0", "sgan-global", {"train.strategy": "sgan", "train.split_by_class": True, "train.loss": "ns"}, "global"),
+    System("DC-GAN", "dcgan", {"train.strategy": "gan", "loss.name": "ns"}),
+    System("DC-CGAN", "dccgan", {"train.strategy": "cgan", "loss.name": "ns"}),
+    System("class-parallel DC-CGAN", "cp-dccgan", {"train.strategy": "class-parallel", "loss.name": "ns"}),
+    System("class-parallel W-CGAN", "cp-wcgan", {"train.strategy": "class-parallel", "loss.name": "wgan-gp"}),
+    System("SGAN conditional G_0", "sgan-global", {"train.strategy": "sgan", "sgan.split_by_class": True, "loss.name": "ns"}, "global"),
 )
 
 # (column, metrics.json key, format, direction) of the table
@@ -101,8 +101,8 @@ class Settings:
         return {
             "data.name": self.data, "data.max_per_class": self.max_per_class,
             "model.arch": self.arch, "model.width": self.width,
-            "train.epochs": self.epochs, "train.batch_size": self.batch_size, "train.seed": seed,
-            "train.log_every": 50, "train.grid_every": 0, "train.checkpoint_every": 200,
+            "budget.epochs": self.epochs, "train.batch_size": self.batch_size, "train.seed": seed,
+            "cadence.log_every": 50, "cadence.grid_every": 0, "cadence.checkpoint_every": 200,
             "eval.n": self.curve_n, "eval.member": system.member,
             **system.values, "out": str(out),
         }

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from ganfleet.config import RunConfig, apply_values
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.models import ModelSpec, build_pair
-from ganfleet.train.loop import train
+from ganfleet.train import train
 
 N_CLASSES, PER_CLASS, BATCH = 10, 640, 64
 
@@ -72,8 +72,8 @@ def trainer_img_per_s(strategy: str, width: float, steps: int, device: torch.dev
     with tempfile.TemporaryDirectory() as tmp:
         config = apply_values(RunConfig(), {
             "model.arch": "paper", "model.width": width, "train.strategy": strategy,
-            "train.steps": steps, "train.log_every": log_every, "train.grid_every": 0,
-            "train.checkpoint_every": 0, "train.device": str(device), "out": str(Path(tmp) / "run"),
+            "budget.steps": steps, "cadence.log_every": log_every, "cadence.grid_every": 0,
+            "cadence.checkpoint_every": 0, "train.device": str(device), "out": str(Path(tmp) / "run"),
         })
         train(config, progress=False, dataset=dataset)
         records = [json.loads(line) for line in (Path(tmp) / "run" / "metrics.jsonl").read_text().splitlines()]

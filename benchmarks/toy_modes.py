@@ -48,10 +48,10 @@ from ganfleet.data import load_dataset
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.metrics.toy import cross_validated_bandwidth, kde_log_likelihood, mode_metrics
 from ganfleet.strategies.sgan import SganStrategy
-from ganfleet.train.build import make_pair
-from ganfleet.train.loop import step_rule
-from ganfleet.train.pair import Member, StepRule, adversarial_step
-from ganfleet.train.seeds import derive_seed
+from ganfleet.pairs import make_pair
+from ganfleet.pairs import step_rule
+from ganfleet.pairs import Member, StepRule, adversarial_step
+from ganfleet.seeds import derive_seed
 
 CPU = torch.device("cpu")
 METRICS = ("modes", "high_quality", "log_likelihood")
@@ -73,9 +73,9 @@ class Curve:
 def run_config(args: argparse.Namespace, mixture: str) -> RunConfig:
     return apply_values(RunConfig(), {
         "data.name": "toy", "data.mixture": mixture, "model.width": args.width,
-        "train.strategy": "sgan", "train.locals": args.locals, "train.loss": args.loss,
-        "train.lr_g": args.lr, "train.lr_d": args.lr, "train.batch_size": args.batch_size,
-        "train.steps": args.iterations, "train.seed": args.seed, "train.device": "cpu",
+        "train.strategy": "sgan", "sgan.locals": args.locals, "loss.name": args.loss,
+        "optim.lr_g": args.lr, "optim.lr_d": args.lr, "train.batch_size": args.batch_size,
+        "budget.steps": args.iterations, "train.seed": args.seed, "train.device": "cpu",
     })
 
 

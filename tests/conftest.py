@@ -28,8 +28,8 @@ def tiny_images() -> ClassPartitionedDataset:
 def tiny_config(out: Path, **values: object) -> RunConfig:
     """A config for tiny_images: narrow dcgan, batch 4, a few steps, everything on CPU."""
     base = {
-        "model.arch": "dcgan", "model.width": 0.125, "train.batch_size": 4, "train.steps": 4,
-        "train.log_every": 2, "train.grid_every": 0, "train.checkpoint_every": 2, "train.device": "cpu",
+        "model.arch": "dcgan", "model.width": 0.125, "train.batch_size": 4, "budget.steps": 4,
+        "cadence.log_every": 2, "cadence.grid_every": 0, "cadence.checkpoint_every": 2, "train.device": "cpu",
         "out": str(out),
     }
     base.update({k.replace("__", "."): v for k, v in values.items()})

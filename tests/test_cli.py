@@ -75,11 +75,11 @@ def test_paper_config_with_overrides(tmp_path: Path) -> None:
     write_idx(tmp_path / "train-images-idx3-ubyte.gz", rng.integers(0, 256, (30, 28, 28)), 0x803)
     write_idx(tmp_path / "train-labels-idx1-ubyte.gz", labels, 0x801)
     out = tmp_path / "paper"
-    assert main(["train", "--config", str(REPO / "configs/paper-dccgan-mnist.yaml"), "--set", "train.epochs=2",
+    assert main(["train", "--config", str(REPO / "configs/paper-dccgan-mnist.yaml"), "--set", "budget.epochs=2",
                  "--set", f"data.path={tmp_path}", "--set", f"out={out}", "--quiet"]) == 0
     config = json.loads((out / "config.json").read_text())
     assert config["model"] == {"arch": "paper", "width": 1.0, "latent_dim": 100, "d_norm": "auto"}
-    assert config["train"]["epochs"] == 2.0 and config["train"]["lr_g"] == 0.0002
+    assert config["budget"]["epochs"] == 2.0 and config["optim"]["lr_g"] == 0.0002
     fleet = Fleet.load(out)
     assert fleet.steps == {f"class-{k:04d}": 1 for k in range(10)}  # ceil(2 epochs * 3 images / 64)
 
@@ -88,14 +88,14 @@ def test_dry_run_prints_the_resolved_config(capsys, tmp_path: Path) -> None:
     assert main(["train", "--config", str(REPO / "configs/paper-dccgan-fashion-mnist.yaml"), "--epochs", "3",
                  "--set", "train.seed=9", "--out", str(tmp_path / "x"), "--dry-run"]) == 0
     config = json.loads(capsys.readouterr().out)
-    assert (config["data"]["name"], config["train"]["epochs"], config["train"]["seed"]) == ("fashion-mnist", 3.0, 9)
+    assert (config["data"]["name"], config["budget"]["epochs"], config["train"]["seed"]) == ("fashion-mnist", 3.0, 9)
     assert not (tmp_path / "x").exists()
 
 
 @pytest.mark.parametrize(("args", "message"), [
     (["train", "--strategy", "nope"], "train.strategy: unknown value 'nope'; expected one of gan, cgan, class-parallel"),
     (["train", "--set", "train.nope=1"], "train.nope: unknown key; valid keys are strategy,"),
-    (["train", "--set", "train.epochs=many"], "train.epochs: expected float, got 'many'"),
+    (["train", "--set", "budget.epochs=many"], "budget.epochs: expected float, got 'many'"),
     (["train", "--data", "imagefolder", "--data-dir", "/nonexistent/folder"], "/nonexistent/folder"),
     (["train", "--config", "/nonexistent.yaml"], "/nonexistent.yaml: cannot read config file"),
     (["sample", "/nonexistent/run", "--out", "x.png"], "/nonexistent/run/manifest.json: missing"),
@@ -121,4 +121,4 @@ def test_help_lists_commands_and_documents_options() -> None:
     for command in ("train", "sample", "inspect-data", "demo"):
         assert command in result.stdout
     train_help = run_cli("train", "--help").stdout
-    assert "one independent pair per class" in train_help and "[train.epochs]" in train_help
+    assert "one independent pair per class" in train_help and "[budget.epochs]" in train_help

@@ -18,12 +18,12 @@ def test_sgan_switches_reach_the_config(tmp_path: Path, capsys) -> None:
     assert main(["train", "--strategy", "sgan", "--split-by-class", "--share-weights", "--messenger-steps", "2",
                  "--loss", "wgan-gp", "--d-norm", "none", "--out", str(tmp_path / "x"), "--dry-run"]) == 0
     config = json.loads(capsys.readouterr().out)
-    assert config["train"]["split_by_class"] is True and config["train"]["share_weights"] is True
-    assert config["train"]["messenger_steps"] == 2 and config["train"]["locals"] is None
+    assert config["sgan"]["split_by_class"] is True and config["sgan"]["share_weights"] is True
+    assert config["sgan"]["messenger_steps"] == 2 and config["sgan"]["locals"] is None
     assert config["model"]["d_norm"] == "none"
     assert main(["train", "--strategy", "sgan", "--locals", "3", "--out", str(tmp_path / "y"), "--dry-run"]) == 0
     config = json.loads(capsys.readouterr().out)
-    assert config["train"]["locals"] == 3 and config["train"]["split_by_class"] is False
+    assert config["sgan"]["locals"] == 3 and config["sgan"]["split_by_class"] is False
 
 
 def test_train_conditional_sgan_then_sample_the_global_generator(tmp_path: Path, capsys) -> None:
@@ -42,4 +42,4 @@ def test_train_conditional_sgan_then_sample_the_global_generator(tmp_path: Path,
 def test_sgan_flags_with_another_strategy_are_one_line_errors(capsys) -> None:
     assert main(["train", "--strategy", "class-parallel", "--locals", "4", "--dry-run"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["ganfleet: error: train.locals: only used by strategy sgan (strategy is 'class-parallel')"]
+    assert err == ["ganfleet: error: sgan.locals: only used by strategy sgan (strategy is 'class-parallel')"]

@@ -9,7 +9,7 @@ import torch
 
 from ganfleet import Fleet
 from ganfleet.errors import CheckpointError
-from ganfleet.train.loop import train
+from ganfleet.train import train
 from tests.conftest import make_tiny_images, tiny_config
 
 
@@ -19,7 +19,7 @@ def runs(tmp_path_factory) -> dict[str, Path]:
     out = {}
     for strategy in ("gan", "cgan", "class-parallel"):
         path = tmp_path_factory.mktemp(strategy) / "run"
-        train(tiny_config(path, train__strategy=strategy, train__steps=2), progress=False, dataset=make_tiny_images())
+        train(tiny_config(path, train__strategy=strategy, budget__steps=2), progress=False, dataset=make_tiny_images())
         out[strategy] = path
     return out
 

@@ -8,7 +8,8 @@ import pytest
 import torch
 import torch.nn as nn
 
-from ganfleet.config import LOSSES as CONFIG_LOSSES
+from tests.test_config import field_choices
+from ganfleet.config import LossConfig
 from ganfleet.errors import ConfigError
 from ganfleet.losses import (
     LOSSES, bce_discriminator_loss, dragan_penalty, dragan_points, get_loss, gradient_norm_penalty, hinge_discriminator_loss,
@@ -116,7 +117,7 @@ def test_wgan_gp_interpolates_between_real_and_fake() -> None:
 
 
 def test_registry_matches_config_and_rejects_unknown_names() -> None:
-    assert tuple(LOSSES) == CONFIG_LOSSES
+    assert tuple(LOSSES) == field_choices(LossConfig, "name")
     assert get_loss("wgan").clips_weights and not get_loss("wgan-gp").clips_weights
     assert get_loss("wgan-gp").penalty is wgan_gp_penalty and get_loss("dragan").penalty is dragan_penalty
     with pytest.raises(ConfigError, match="unknown loss 'nope'; expected one of minimax, ns, wgan, wgan-gp, hinge, dragan"):

@@ -7,9 +7,9 @@ from pathlib import Path
 from ganfleet.fleet import Fleet
 from ganfleet.grids import display_scale, make_grid, save_png
 from ganfleet.recipes import demo_config
-from ganfleet.train.loop import TrainResult, train
-from ganfleet.train.metrics_log import read_metrics
-from ganfleet.train.rundir import RunDir
+from ganfleet.train import TrainResult, train
+from ganfleet.rundir import read_metrics
+from ganfleet.rundir import RunDir
 
 SAMPLES_PER_CLASS = 10
 

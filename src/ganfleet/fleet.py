@@ -11,10 +11,9 @@ import torch.nn as nn
 from ganfleet.errors import CheckpointError
 from ganfleet.models import ModelSpec, build_generator
 from ganfleet.sampling import default_member, generate
-from ganfleet.train.checkpoint import load_generator_weights
-from ganfleet.train.pair import Member
-from ganfleet.train.rundir import RunDir
-from ganfleet.train.seeds import derive_seed
+from ganfleet.rundir import RunDir, load_generator_weights
+from ganfleet.seeds import derive_seed
+from ganfleet.strategies import Member
 
 Prior = Literal["empirical", "uniform"]
 

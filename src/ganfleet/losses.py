@@ -115,20 +115,28 @@ dragan_penalty = GradientPenalty(dragan_points)
 
 @dataclass(frozen=True)
 class AdversarialLoss:
-    """One named loss: the discriminator and generator terms, an optional penalty, weight clipping."""
+    """One named loss: the discriminator and generator terms, an optional penalty, weight clipping.
+
+    `n_critic` is its usual number of discriminator steps per generator step
+    (5 for the Wasserstein critics, as WGAN and WGAN-GP; `loss.n_critic` overrides it).
+    """
 
     name: str
     discriminator: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
     generator: Callable[[torch.Tensor], torch.Tensor]
     penalty: GradientPenalty | None = None
     clips_weights: bool = False
+    n_critic: int = 1
+    wasserstein: bool = False  # a critic's score, not a logit: per-sample normalisation in conv critics (model.d_norm auto)
 
 
 LOSSES: dict[str, AdversarialLoss] = {
     "minimax": AdversarialLoss("minimax", bce_discriminator_loss, minimax_generator_loss),
     "ns": AdversarialLoss("ns", bce_discriminator_loss, ns_generator_loss),
-    "wgan": AdversarialLoss("wgan", wasserstein_critic_loss, wasserstein_generator_loss, clips_weights=True),
-    "wgan-gp": AdversarialLoss("wgan-gp", wasserstein_critic_loss, wasserstein_generator_loss, penalty=wgan_gp_penalty),
+    "wgan": AdversarialLoss("wgan", wasserstein_critic_loss, wasserstein_generator_loss, clips_weights=True,
+                            n_critic=5, wasserstein=True),
+    "wgan-gp": AdversarialLoss("wgan-gp", wasserstein_critic_loss, wasserstein_generator_loss, penalty=wgan_gp_penalty,
+                               n_critic=5, wasserstein=True),
     "hinge": AdversarialLoss("hinge", hinge_discriminator_loss, wasserstein_generator_loss),
     "dragan": AdversarialLoss("dragan", bce_discriminator_loss, ns_generator_loss, penalty=dragan_penalty),
 }
@@ -138,4 +146,4 @@ def get_loss(name: str) -> AdversarialLoss:
     try:
         return LOSSES[name]
     except KeyError:
-        raise ConfigError(f"train.loss: unknown loss {name!r}; expected one of {', '.join(LOSSES)}") from None
+        raise ConfigError(f"loss.name: unknown loss {name!r}; expected one of {', '.join(LOSSES)}") from None

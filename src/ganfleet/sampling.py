@@ -14,7 +14,7 @@ from typing import Mapping, Sequence
 import torch
 import torch.nn as nn
 
-from ganfleet.train.pair import Member
+from ganfleet.strategies import Member
 
 
 def default_member(members: Sequence[Member]) -> str | None:

@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 import torch
 
-from ganfleet.config import DATA_SOURCES, DataConfig
+from tests.test_config import field_choices
+from ganfleet.config import DataConfig
 from ganfleet.data import SOURCES, load_dataset, load_raw
 from ganfleet.errors import ConfigError, DataError
 
 
 def test_every_configurable_source_is_registered() -> None:
-    assert sorted(SOURCES) == sorted(DATA_SOURCES)
+    assert sorted(SOURCES) == sorted(field_choices(DataConfig, "name"))
 
 
 def test_unknown_source() -> None:

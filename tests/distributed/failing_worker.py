@@ -11,7 +11,7 @@ import sys
 
 from ganfleet.cli import main
 from ganfleet.errors import DataError
-from ganfleet.train.stream import BatchStream
+from ganfleet.data.stream import BatchStream
 
 if os.environ.get("RANK") == "1":
     real_batch = BatchStream.batch

@@ -11,8 +11,8 @@ import torch
 from ganfleet.distributed.cluster import default_threads, rank_device
 from ganfleet.distributed.env import LaunchEnv, detect_launch
 from ganfleet.errors import CheckpointError, ClusterError
-from ganfleet.train.loop import train
-from ganfleet.train.rundir import RunDir
+from ganfleet.train import train
+from ganfleet.rundir import RunDir
 from tests.conftest import tiny_config
 from tests.train.test_loop import assert_same_states
 
@@ -47,7 +47,7 @@ def test_single_process_run_writes_telemetry(tiny_images, tmp_path: Path) -> Non
 def test_a_torchrun_restart_resumes_its_own_run_only(tiny_images, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     train(tiny_config(tmp_path / "straight"), progress=False, dataset=tiny_images)
     elastic(monkeypatch, restart=0, run_id="job-a")
-    train(tiny_config(tmp_path / "run", train__steps=2), progress=False, dataset=tiny_images)
+    train(tiny_config(tmp_path / "run", budget__steps=2), progress=False, dataset=tiny_images)
     elastic(monkeypatch, restart=1, run_id="job-b")  # another job's restart must not adopt this run
     with pytest.raises(CheckpointError, match="a run already exists here"):
         train(tiny_config(tmp_path / "run"), progress=False, dataset=tiny_images)
@@ -59,7 +59,7 @@ def test_a_torchrun_restart_resumes_its_own_run_only(tiny_images, tmp_path: Path
 
 
 def test_a_failure_marks_the_manifest_failed(tiny_images, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import ganfleet.strategies.base as base
+    import ganfleet.pairs.executor as base
 
     real_step = base.adversarial_step
 
@@ -78,7 +78,7 @@ def test_a_failure_marks_the_manifest_failed(tiny_images, tmp_path: Path, monkey
 
 
 def test_an_existing_run_is_left_alone_when_the_new_one_may_not_start(tiny_images, tmp_path: Path) -> None:
-    config = tiny_config(tmp_path / "run", train__steps=1)
+    config = tiny_config(tmp_path / "run", budget__steps=1)
     train(config, progress=False, dataset=tiny_images)
     with pytest.raises(CheckpointError, match="pass --resume"):
         train(config, progress=False, dataset=tiny_images)

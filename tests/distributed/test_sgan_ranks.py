@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from ganfleet.cli import main
-from ganfleet.train.checkpoint import list_checkpoints, read_checkpoint
-from ganfleet.train.rundir import RunDir
+from ganfleet.rundir.checkpoint import list_checkpoints, read_checkpoint
+from ganfleet.rundir import RunDir
 from tests.distributed.test_torchrun import run, sigterm_rank_one
 from tests.train.test_loop import assert_same_states, final_state
 

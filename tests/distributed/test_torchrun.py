@@ -18,8 +18,8 @@ import pytest
 
 from ganfleet import Fleet
 from ganfleet.cli import main
-from ganfleet.train.checkpoint import list_checkpoints, read_checkpoint
-from ganfleet.train.rundir import RunDir
+from ganfleet.rundir.checkpoint import list_checkpoints, read_checkpoint
+from ganfleet.rundir import RunDir
 from tests.conftest import make_tiny_images
 from tests.train.test_loop import assert_same_states
 

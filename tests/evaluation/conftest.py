@@ -9,7 +9,7 @@ import pytest
 from ganfleet.classifier import train_and_save
 from ganfleet.classifier.training import ClassifierTraining
 from ganfleet.config import DataConfig
-from ganfleet.train.loop import train
+from ganfleet.train import train
 from tests.conftest import tiny_config
 
 DIGITS_012 = {"data__name": "digits", "data__classes": [0, 1, 2], "data__max_per_class": 16}
@@ -29,11 +29,11 @@ def env(tmp_path_factory) -> dict[str, Path]:
             runs[strategy] = root / strategy
             train(tiny_config(root / strategy, train__strategy=strategy, **DIGITS_012, **extra), progress=False)
         runs["sgan"] = root / "sgan"  # class-parallel locals and a conditional global generator, curve of the global one
-        train(tiny_config(root / "sgan", train__strategy="sgan", train__split_by_class=True, eval__every=2, eval__n=30,
+        train(tiny_config(root / "sgan", train__strategy="sgan", sgan__split_by_class=True, eval__every=2, eval__n=30,
                           eval__member="global", **DIGITS_012), progress=False)
         runs["toy"] = root / "toy"
         train(tiny_config(root / "toy", data__name="toy", data__toy_per_class=30, model__arch="mlp", train__batch_size=16,
-                          train__steps=3), progress=False)
+                          budget__steps=3), progress=False)
         yield runs
 
 

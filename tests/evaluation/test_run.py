@@ -14,7 +14,7 @@ from ganfleet.config import DataConfig
 from ganfleet.errors import CheckpointError, EvaluationError
 from ganfleet.evaluation import EvalOptions, evaluate_real_baseline, evaluate_run
 from ganfleet.evaluation.measure import stratified_labels
-from ganfleet.train.metrics_log import read_metrics
+from ganfleet.rundir import read_metrics
 from tests.evaluation.conftest import SMALL
 
 def quick(**kwargs) -> EvalOptions:

@@ -58,12 +58,12 @@ def test_norms_have_the_same_parameter_count_except_none() -> None:
     ("ns", "dcgan", "digits", "batch"), ("hinge", "dcgan", "digits", "batch"), ("wgan-gp", "auto", "toy", "none"),
 ])
 def test_auto_resolves_by_loss_and_arch(loss: str, arch: str, data: str, expected: str) -> None:
-    config = apply_values(RunConfig(), {"train.loss": loss, "model.arch": arch, "data.name": data})
+    config = apply_values(RunConfig(), {"loss.name": loss, "model.arch": arch, "data.name": data})
     assert config.resolved_d_norm == expected
 
 
 def test_explicit_choice_wins_and_bad_values_are_errors() -> None:
-    assert apply_values(RunConfig(), {"train.loss": "wgan-gp", "model.d_norm": "batch"}).resolved_d_norm == "batch"
+    assert apply_values(RunConfig(), {"loss.name": "wgan-gp", "model.d_norm": "batch"}).resolved_d_norm == "batch"
     with pytest.raises(ConfigError, match="model.d_norm: unknown value 'group'"):
         apply_values(RunConfig(), {"model.d_norm": "group"})
     with pytest.raises(ConfigError, match="model.d_norm: the mlp discriminator has no normalisation"):

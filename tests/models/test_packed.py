@@ -7,7 +7,7 @@ import torch
 import torch.nn as nn
 
 from ganfleet.models import ModelSpec, build_pair
-from ganfleet.models.packed import PackedDiscriminator, PackedGenerator
+from ganfleet.models import pack_networks
 from ganfleet.models.packed_layers import from_channels, pack_layer, to_channels
 
 K, N = 3, 6
@@ -41,8 +41,8 @@ def one(labels: torch.Tensor | None, k: int) -> torch.Tensor | None:
 def test_pack_unpack_round_trips_exactly(name: str, channels_last: bool) -> None:
     gens, discs = pairs_of(SPECS[name])
     others = [build_pair(SPECS[name], 100 + k) for k in range(K)]  # same architecture, other weights
-    for side, originals, packed in ((0, gens, PackedGenerator(gens, channels_last)),
-                                    (1, discs, PackedDiscriminator(discs, channels_last))):
+    for side, originals, packed in ((0, gens, pack_networks(gens, channels_last)),
+                                    (1, discs, pack_networks(discs, channels_last))):
         assert packed.state_dict().keys() == originals[0].state_dict().keys()
         for state, module in zip(packed.unpack(), originals):
             expected = module.state_dict()
@@ -67,7 +67,7 @@ def test_pair_k_of_the_packed_networks_is_network_k(name: str, channels_last: bo
     spec = SPECS[name]
     torch_dtype, tol = DTYPES[dtype]
     gens, discs = pairs_of(spec, torch_dtype)
-    g, d = PackedGenerator(gens, channels_last), PackedDiscriminator(discs, channels_last)
+    g, d = pack_networks(gens, channels_last), pack_networks(discs, channels_last)
     z, labels = inputs(spec, torch_dtype)
     d.set_generators([torch.Generator().manual_seed(10 + k) for k in range(K)])
     x = g(z, labels)
@@ -96,7 +96,7 @@ def test_gradient_of_the_summed_losses_is_each_pairs_own_gradient(name: str, cha
     """In float64, so that only the math is compared (rounding differences stay near 1e-16)."""
     spec = SPECS[name]
     gens, discs = pairs_of(spec, torch.float64)
-    g, d = PackedGenerator(gens, channels_last), PackedDiscriminator(discs, channels_last)
+    g, d = pack_networks(gens, channels_last), pack_networks(discs, channels_last)
     z, labels = inputs(spec, torch.float64)
     d.set_generators([torch.Generator().manual_seed(k) for k in range(K)])
     d(g(z, labels), labels).square().mean(dim=1).sum().backward()
@@ -125,18 +125,18 @@ def test_packing_refuses_mixed_or_unknown_networks() -> None:
     paper, _ = pairs_of(SPECS["paper"])
     mlp, _ = pairs_of(SPECS["mlp"])
     with pytest.raises(ValueError, match="different types"):
-        PackedGenerator(paper[:1] + mlp[:1])
+        pack_networks(paper[:1] + mlp[:1])
     wider = build_pair(ModelSpec("paper", (1, 32, 32), 16, 0.25), 0)[0]
     with pytest.raises(ValueError, match="cannot pack differing layers"):
-        PackedGenerator(paper[:1] + [wider])
+        pack_networks(paper[:1] + [wider])
     with pytest.raises(ValueError, match="cannot pack a GELU layer; packable layer types: Linear, Conv2d"):
         pack_layer([nn.GELU(), nn.GELU()])
-    with pytest.raises(ValueError, match="packable generators"):
-        PackedGenerator([nn.Linear(2, 2)])
+    with pytest.raises(ValueError, match="cannot pack a Linear: packable networks define pack()"):
+        pack_networks([nn.Linear(2, 2)])
 
 
 def test_pairs_with_different_batchnorm_counters_are_not_packed() -> None:
     gens, _ = pairs_of(SPECS["paper"])
     gens[1].blocks[0].num_batches_tracked += 1
     with pytest.raises(ValueError, match="blocks.0.num_batches_tracked: the pairs differ"):
-        PackedGenerator(gens)
+        pack_networks(gens)

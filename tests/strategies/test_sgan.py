@@ -14,13 +14,18 @@ from ganfleet.data import load_dataset
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.errors import ConfigError
 from ganfleet.sampling import default_member
-from ganfleet.strategies import configured_strategy, get_strategy
+from ganfleet.rundir import RunDir
+from ganfleet.sgan import SganExecutor
+from ganfleet.strategies import get_strategy
 from ganfleet.strategies.sgan import SganStrategy
-from ganfleet.strategies.sgan_global import accumulate_global_gradients
-from ganfleet.train.build import make_pair
-from ganfleet.train.checkpoint import load_latest
-from ganfleet.train.loop import step_rule, train
-from ganfleet.train.pair import Pair, adversarial_step
+from ganfleet.train.execution import build_executor
+from ganfleet.train.plan import build_pairs, configured_strategy, plan_run
+from ganfleet.sgan.global_step import accumulate_global_gradients
+from ganfleet.pairs import make_pair
+from ganfleet.rundir.checkpoint import load_latest
+from ganfleet.pairs import step_rule
+from ganfleet.train import train
+from ganfleet.pairs import Pair, adversarial_step
 from tests.conftest import tiny_config
 
 CPU = torch.device("cpu")
@@ -34,19 +39,20 @@ def toy_config(out: Path | str = "unused", **values: object) -> RunConfig:
     """Toy MLPs of 32 hidden units, batch 16, a few steps on the CPU."""
     base = {
         "data.name": "toy", "data.toy_per_class": 24, "model.width": 1 / 16, "train.strategy": "sgan",
-        "train.batch_size": 16, "train.steps": 3, "train.lr_g": 1e-3, "train.lr_d": 1e-3, "train.device": "cpu",
-        "train.log_every": 1, "train.grid_every": 0, "train.checkpoint_every": 2, "out": str(out),
+        "train.batch_size": 16, "budget.steps": 3, "optim.lr_g": 1e-3, "optim.lr_d": 1e-3, "train.device": "cpu",
+        "cadence.log_every": 1, "cadence.grid_every": 0, "cadence.checkpoint_every": 2, "out": str(out),
     }
     base.update({k.replace("__", "."): v for k, v in values.items()})
     return apply_values(RunConfig(), base)
 
 
-def build(config: RunConfig, dataset: ClassPartitionedDataset) -> tuple[SganStrategy, list[Pair]]:
-    strategy = configured_strategy(config.train)
-    assert isinstance(strategy, SganStrategy)
-    pairs = [make_pair(config, dataset, m, CPU) for m in strategy.members(dataset)]
-    strategy.prepare(pairs, step_rule(config))
-    return strategy, pairs
+def build(config: RunConfig, dataset: ClassPartitionedDataset) -> tuple[SganExecutor, list[Pair]]:
+    """Every pair of an SGAN run in this process, with the strategy's budgets, and their executor."""
+    plan = plan_run(config, dataset)
+    pairs = build_pairs(config, plan, dataset, [m.name for m in plan.members], CPU, RunDir("unused"), resume=False)
+    executor, _ = build_executor(config, plan.strategy, len(plan.members), pairs, step_rule(config), None)
+    assert isinstance(executor, SganExecutor)
+    return executor, pairs
 
 
 def state(pair: Pair) -> dict[str, torch.Tensor]:
@@ -85,12 +91,11 @@ def test_members_split_by_class() -> None:
 
 def test_every_pair_gets_the_largest_local_budget(tiny_images, tmp_path: Path) -> None:
     # classes of 10, 7 and 5 images, batch 4, 2 epochs: class-parallel budgets 5, 4, 3.
-    config = tiny_config(tmp_path, train__strategy="sgan", train__split_by_class=True, train__steps=None, train__epochs=2)
-    strategy = configured_strategy(config.train)
-    pairs = [make_pair(config, tiny_images, m, CPU) for m in strategy.members(tiny_images)]
+    config = tiny_config(tmp_path, train__strategy="sgan", sgan__split_by_class=True, budget__steps=None, budget__epochs=2)
+    plan = plan_run(config, tiny_images)
+    pairs = [make_pair(config, tiny_images, m, CPU) for m in plan.members]
     assert [p.target_steps for p in pairs[1:]] == [5, 4, 3]
-    strategy.prepare(pairs, step_rule(config))
-    assert [p.target_steps for p in pairs] == [5, 5, 5, 5]
+    assert [plan.budgets[m.name] for m in plan.members] == [5, 5, 5, 5]
 
 
 # ----------------------------------------------------------------------------- the locals never change
@@ -98,7 +103,7 @@ def test_every_pair_gets_the_largest_local_budget(tiny_images, tmp_path: Path) -
 
 @pytest.mark.parametrize(("loss", "share_weights"), [("ns", False), ("wgan-gp", False), ("dragan", True), ("wgan", True)])
 def test_local_pairs_are_identical_with_and_without_the_global_pair(loss: str, share_weights: bool) -> None:
-    config = toy_config(train__locals=3, train__loss=loss, train__share_weights=share_weights)
+    config = toy_config(sgan__locals=3, loss__name=loss, sgan__share_weights=share_weights)
     data = toy_data()
     rule = step_rule(config)
     with_global, pairs = build(config, data)
@@ -118,8 +123,8 @@ def test_local_pairs_are_identical_with_and_without_the_global_pair(loss: str, s
 @pytest.mark.slow
 def test_split_sgan_locals_equal_a_class_parallel_run(tiny_images, tmp_path: Path) -> None:
     """End to end: the class pairs of an SGAN run are bit for bit those of a class-parallel run."""
-    for strategy, extra in (("class-parallel", {}), ("sgan", {"train__split_by_class": True})):
-        train(tiny_config(tmp_path / strategy, train__strategy=strategy, train__loss="wgan-gp", train__steps=3, **extra),
+    for strategy, extra in (("class-parallel", {}), ("sgan", {"sgan__split_by_class": True})):
+        train(tiny_config(tmp_path / strategy, train__strategy=strategy, loss__name="wgan-gp", budget__steps=3, **extra),
               progress=False, dataset=tiny_images)
     for k in range(3):
         a = load_latest(tmp_path / "class-parallel" / "pairs" / f"class-{k:04d}")
@@ -134,7 +139,7 @@ def test_split_sgan_locals_equal_a_class_parallel_run(tiny_images, tmp_path: Pat
 
 def test_global_gradients_are_sums_over_local_pairs_in_any_order() -> None:
     """The distributed seam: per-process partial sums add up to the one-process gradients."""
-    config = toy_config(train__locals=4, train__loss="wgan-gp")
+    config = toy_config(sgan__locals=4, loss__name="wgan-gp")
     strategy, pairs = build(config, toy_data())
     rule = step_rule(config)
     strategy.step(pairs, rule)  # move everything off its initialisation first
@@ -154,7 +159,7 @@ def test_global_gradients_are_sums_over_local_pairs_in_any_order() -> None:
 
 
 def test_messengers_train_against_g0_and_leave_the_local_discriminator_alone() -> None:
-    config = toy_config(train__locals=2)
+    config = toy_config(sgan__locals=2)
     strategy, pairs = build(config, toy_data())
     before = [state(p) for p in pairs[1:]]
     strategy.global_step(step_rule(config))
@@ -166,7 +171,7 @@ def test_messengers_train_against_g0_and_leave_the_local_discriminator_alone() -
 
 
 def test_conditional_g0_learns_label_k_only_from_class_k() -> None:
-    config = toy_config(train__split_by_class=True)
+    config = toy_config(sgan__split_by_class=True)
     data = toy_data()
     strategy, pairs = build(config, data)
     g0 = pairs[0]
@@ -184,7 +189,7 @@ def test_conditional_g0_learns_label_k_only_from_class_k() -> None:
 
 @pytest.mark.parametrize("loss", ["ns", "wgan-gp", "dragan", "wgan"])
 def test_variants_take_finite_global_steps(loss: str) -> None:
-    config = toy_config(train__locals=2, train__loss=loss, train__clip_value=0.05)
+    config = toy_config(sgan__locals=2, loss__name=loss, loss__clip_value=0.05)
     strategy, pairs = build(config, toy_data())
     out = strategy.step(pairs, step_rule(config))
     assert set(out) == {"global", "local-00", "local-01"}
@@ -199,7 +204,7 @@ def test_variants_take_finite_global_steps(loss: str) -> None:
 
 
 def test_sgan_fleet_samples_from_the_global_or_the_local_generators(tmp_path: Path) -> None:
-    train(toy_config(tmp_path / "run", train__split_by_class=True, train__share_weights=True), progress=False, dataset=toy_data())
+    train(toy_config(tmp_path / "run", sgan__split_by_class=True, sgan__share_weights=True), progress=False, dataset=toy_data())
     fleet = Fleet.load(tmp_path / "run")
     assert fleet.strategy == "sgan" and sorted(fleet.steps.values()) == [3] * 9
     labels = torch.tensor([0, 3, 3, 7])
@@ -212,10 +217,10 @@ def test_sgan_fleet_samples_from_the_global_or_the_local_generators(tmp_path: Pa
 
 
 def test_sgan_resume_equals_uninterrupted(tmp_path: Path) -> None:
-    values = {"train__split_by_class": True, "train__share_weights": True, "train__loss": "wgan-gp", "train__n_critic": 2}
-    train(toy_config(tmp_path / "straight", train__steps=4, **values), progress=False, dataset=toy_data())
+    values = {"sgan__split_by_class": True, "sgan__share_weights": True, "loss__name": "wgan-gp", "loss__n_critic": 2}
+    train(toy_config(tmp_path / "straight", budget__steps=4, **values), progress=False, dataset=toy_data())
     train(toy_config(tmp_path / "resumed", **values), progress=False, dataset=toy_data())
-    train(toy_config(tmp_path / "resumed", train__steps=4, **values), resume=True, progress=False, dataset=toy_data())
+    train(toy_config(tmp_path / "resumed", budget__steps=4, **values), resume=True, progress=False, dataset=toy_data())
     for member in ["global"] + [f"class-{k:04d}" for k in range(8)]:
         a, b = load_latest(tmp_path / "straight" / "pairs" / member), load_latest(tmp_path / "resumed" / "pairs" / member)
         assert a is not None and b is not None and a.step == b.step == 4
@@ -227,19 +232,22 @@ def test_sgan_resume_equals_uninterrupted(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("values", "message"), [
-    ({"train.strategy": "class-parallel", "train.locals": 3}, "train.locals: only used by strategy sgan"),
-    ({"train.strategy": "cgan", "train.share_weights": True}, "train.share_weights: only used by strategy sgan"),
-    ({"train.strategy": "sgan", "train.split_by_class": True, "train.locals": 3}, "leave locals unset"),
-    ({"train.strategy": "sgan", "train.messenger_steps": 0}, "train.messenger_steps: expected a positive number"),
+    ({"train.strategy": "class-parallel", "sgan.locals": 3}, "sgan.locals: only used by strategy sgan"),
+    ({"train.strategy": "cgan", "sgan.share_weights": True}, "sgan.share_weights: only used by strategy sgan"),
+    ({"train.strategy": "sgan", "sgan.split_by_class": True, "sgan.locals": 3}, "leave locals unset"),
+    ({"train.strategy": "sgan", "sgan.messenger_steps": 0}, "sgan.messenger_steps: expected a positive number"),
 ])
 def test_bad_sgan_settings(values: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         apply_values(RunConfig(), values)
 
 
-def test_strategy_reads_its_settings_from_the_config() -> None:
-    strategy = configured_strategy(toy_config(train__locals=7, train__messenger_steps=2, train__share_weights=True).train)
+def test_strategy_and_executor_read_their_settings_from_the_config() -> None:
+    config = toy_config(sgan__locals=7, sgan__messenger_steps=2, sgan__share_weights=True)
+    strategy = configured_strategy(config)
     assert isinstance(strategy, SganStrategy)
-    assert (strategy.n_locals, strategy.split_by_class, strategy.messenger_steps, strategy.share_weights) == (7, False, 2, True)
+    assert (strategy.n_locals, strategy.split_by_class) == (7, False)
+    executor, _ = build(config, toy_data())
+    assert (executor.messenger_steps, executor.n_locals, executor.shared_fractions is not None) == (2, 7, True)
     assert get_strategy("sgan").n_locals == 5  # type: ignore[attr-defined]
     assert copy.copy(get_strategy("class-parallel")).name == "class-parallel"

@@ -13,12 +13,12 @@ import pytest
 import torch
 
 from ganfleet.errors import ConfigError, GanfleetError
-from ganfleet.strategies import configured_strategy
-from ganfleet.strategies.sgan_global import LocalView, accumulate_global_gradients
-from ganfleet.strategies.sgan_reduce import GlobalReduction
-from ganfleet.train.build import make_pair
-from ganfleet.train.loop import step_rule
-from ganfleet.train.pair import Pair, StepRule
+from ganfleet.pairs import Pair, StepRule, make_pair, step_rule
+from ganfleet.pairs.executor import LoopedPairs
+from ganfleet.sgan import sgan_executor
+from ganfleet.sgan.global_step import LocalView, accumulate_global_gradients
+from ganfleet.sgan.reduce import GlobalReduction
+from ganfleet.train.plan import plan_run
 from tests.conftest import tiny_config
 from tests.strategies.test_sgan import build
 
@@ -46,7 +46,7 @@ def contribution(g0: Pair, views: list[LocalView], rule: StepRule) -> tuple[Pair
 
 
 def test_summed_contributions_give_every_replica_the_one_process_step(tiny_images, tmp_path: Path) -> None:
-    config = tiny_config(tmp_path, train__strategy="sgan", train__split_by_class=True)
+    config = tiny_config(tmp_path, train__strategy="sgan", sgan__split_by_class=True)
     rule = step_rule(config)
     strategy, pairs = build(config, tiny_images)
     strategy.step(pairs, rule)  # off the initialisation first
@@ -84,7 +84,7 @@ def test_summed_contributions_give_every_replica_the_one_process_step(tiny_image
 
 def test_a_parameter_no_rank_gave_a_gradient_keeps_none(tiny_images, tmp_path: Path) -> None:
     """As in one process, where Adam then skips it (a zero gradient would still move it by Adam's momentum)."""
-    config = tiny_config(tmp_path, train__strategy="sgan", train__split_by_class=True)
+    config = tiny_config(tmp_path, train__strategy="sgan", sgan__split_by_class=True)
     strategy, pairs = build(config, tiny_images)
     ranks = [contribution(pairs[0], [], step_rule(config)) for _ in range(2)]
     total = sum(flat for _, _, flat in ranks)
@@ -95,25 +95,25 @@ def test_a_parameter_no_rank_gave_a_gradient_keeps_none(tiny_images, tmp_path: P
             assert torch.equal(buffer, buffers_of(pairs[0])[key]), key
 
 
+def executor_of(pairs: list[Pair], share_weights: bool = False, sum_over_ranks=None):
+    """An SGAN executor of `pairs` (this process's share of a run with 3 local pairs)."""
+    return sgan_executor(pairs, "global", 3, MESSENGER_STEPS, share_weights, lambda local: LoopedPairs(), sum_over_ranks)
+
+
 def test_a_rank_prepares_its_share_only_when_connected(tiny_images, tmp_path: Path) -> None:
-    config = tiny_config(tmp_path, train__strategy="sgan", train__split_by_class=True)
+    config = tiny_config(tmp_path, train__strategy="sgan", sgan__split_by_class=True)
     _, pairs = build(config, tiny_images)
     share = [pairs[0], pairs[2]]  # the global pair and class 1, as a rank of a 2-rank job holds them
-    fresh = configured_strategy(config.train)
-    fresh.members(tiny_images)
     with pytest.raises(GanfleetError, match="holds 1 of the 3 local pairs but is connected to no other rank"):
-        fresh.prepare(share, step_rule(config))
-    fresh.connect(not_summed)
-    fresh.prepare(share, step_rule(config))
-    assert [v.local.name for v in fresh.views] == ["class-0001"] and fresh.reduction is not None
+        executor_of(share)
+    connected = executor_of(share, sum_over_ranks=not_summed)
+    assert [v.local.name for v in connected.views] == ["class-0001"] and connected.reduction is not None
     with pytest.raises(GanfleetError, match="every process must hold the global pair"):
-        fresh.prepare(pairs[1:], step_rule(config))
+        executor_of(pairs[1:], sum_over_ranks=not_summed)
 
 
 def test_shared_weights_stay_in_one_process(tiny_images, tmp_path: Path) -> None:
-    config = tiny_config(tmp_path, train__strategy="sgan", train__split_by_class=True, train__share_weights=True)
-    strategy = configured_strategy(config.train)
-    pairs = [make_pair(config, tiny_images, m, torch.device("cpu")) for m in strategy.members(tiny_images)]
-    strategy.connect(not_summed)
-    with pytest.raises(ConfigError, match="train.share_weights: the locals' shared layers would be shared only within each rank"):
-        strategy.prepare(pairs[:2], step_rule(config))
+    config = tiny_config(tmp_path, train__strategy="sgan", sgan__split_by_class=True, sgan__share_weights=True)
+    pairs = [make_pair(config, tiny_images, m, torch.device("cpu")) for m in plan_run(config, tiny_images).members]
+    with pytest.raises(ConfigError, match="sgan.share_weights: the locals' shared layers would be shared only within each rank"):
+        executor_of(pairs[:2], share_weights=True, sum_over_ranks=not_summed)

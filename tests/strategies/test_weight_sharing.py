@@ -8,9 +8,10 @@ import torch
 
 from ganfleet import Fleet
 from ganfleet.models import ModelSpec, build_pair
-from ganfleet.strategies.weight_sharing import data_side_half, shared_fraction
-from ganfleet.train.loop import step_rule, train
-from ganfleet.train.pair import adversarial_step
+from ganfleet.sgan.weight_sharing import data_side_half, shared_fraction
+from ganfleet.pairs import step_rule
+from ganfleet.train import train
+from ganfleet.pairs import adversarial_step
 from tests.strategies.test_sgan import build, toy_config, toy_data
 
 
@@ -54,7 +55,7 @@ def test_dcgan_shares_its_small_data_side_layers() -> None:
 
 
 def test_shared_layers_are_one_module_stepped_by_every_local() -> None:
-    config = toy_config(train__locals=3, train__share_weights=True)
+    config = toy_config(sgan__locals=3, sgan__share_weights=True)
     strategy, pairs = build(config, toy_data())
     assert strategy.shared_fractions is not None
     a, b, c = pairs[1:]
@@ -69,7 +70,7 @@ def test_shared_layers_are_one_module_stepped_by_every_local() -> None:
 
 
 def test_local_checkpoints_load_as_standalone_generators(tmp_path: Path) -> None:
-    train(toy_config(tmp_path / "run", train__locals=2, train__share_weights=True), progress=False, dataset=toy_data())
+    train(toy_config(tmp_path / "run", sgan__locals=2, sgan__share_weights=True), progress=False, dataset=toy_data())
     fleet = Fleet.load(tmp_path / "run")
     z = torch.randn(5, 100, generator=torch.Generator().manual_seed(3))
     for name in ("local-00", "local-01"):

@@ -10,7 +10,7 @@ import torch
 
 from ganfleet.errors import CheckpointError
 from ganfleet.models import ModelSpec, build_pair
-from ganfleet.train.checkpoint import (
+from ganfleet.rundir import (
     list_checkpoints, load_generator_weights, load_latest, newest_valid, read_checkpoint, remove_temporaries, save_pair,
 )
 

@@ -11,12 +11,13 @@ import torch
 
 from ganfleet.errors import CheckpointError, ConfigError
 from ganfleet.strategies import get_strategy
-from ganfleet.train.build import make_pair, target_steps
-from ganfleet.train.checkpoint import list_checkpoints, load_latest
+from ganfleet.pairs import make_pair, target_steps
+from ganfleet.rundir.checkpoint import list_checkpoints, load_latest
 from ganfleet.train.interrupt import TrainingInterrupted
-from ganfleet.train.loop import step_rule, train
-from ganfleet.train.pair import adversarial_step
-from ganfleet.train.rundir import RunDir
+from ganfleet.pairs import step_rule
+from ganfleet.train import train
+from ganfleet.pairs import adversarial_step
+from ganfleet.rundir import RunDir
 from tests.conftest import tiny_config
 
 
@@ -70,11 +71,11 @@ def test_pairs_do_not_depend_on_the_schedule(tiny_images, tmp_path: Path) -> Non
 
 
 def test_epoch_budget_is_per_pair(tiny_images, tmp_path: Path) -> None:
-    config = tiny_config(tmp_path / "run", train__steps=None, train__epochs=2.0)
+    config = tiny_config(tmp_path / "run", budget__steps=None, budget__epochs=2.0)
     result = train(config, progress=False, dataset=tiny_images)
     # 2 epochs of n_k images in batches of 4: ceil(2 n_k / 4) steps
     assert result.steps == {"class-0000": 5, "class-0001": 4, "class-0002": 3}
-    assert target_steps(config.train, 10) == 5
+    assert target_steps(config, 10) == 5
     manifest = RunDir(config.out).read_manifest()
     assert manifest["status"] == "complete"
     assert [(m["name"], m["step"], m["target_steps"]) for m in manifest["members"]] == [
@@ -83,16 +84,16 @@ def test_epoch_budget_is_per_pair(tiny_images, tmp_path: Path) -> None:
 
 
 def test_n_critic_divides_the_epoch_budget(tiny_images, tmp_path: Path) -> None:
-    config = tiny_config(tmp_path / "run", train__steps=None, train__epochs=2.0, train__loss="wgan")
-    assert config.train.critic_steps == 5
-    assert target_steps(config.train, 10) == 1  # 20 images / (4 per batch * 5 batches per step)
+    config = tiny_config(tmp_path / "run", budget__steps=None, budget__epochs=2.0, loss__name="wgan")
+    assert config.loss.critic_steps == 5
+    assert target_steps(config, 10) == 1  # 20 images / (4 per batch * 5 batches per step)
 
 
 @pytest.mark.parametrize("strategy", ["gan", "cgan", "class-parallel"])
 def test_resume_equals_uninterrupted(tiny_images, tmp_path: Path, strategy: str) -> None:
     straight = tiny_config(tmp_path / "straight", train__strategy=strategy)
     train(straight, progress=False, dataset=tiny_images)
-    first = tiny_config(tmp_path / "resumed", train__strategy=strategy, train__steps=2)
+    first = tiny_config(tmp_path / "resumed", train__strategy=strategy, budget__steps=2)
     train(first, progress=False, dataset=tiny_images)
     train(tiny_config(tmp_path / "resumed", train__strategy=strategy), resume=True, progress=False, dataset=tiny_images)
     members = [m["name"] for m in RunDir(straight.out).read_manifest()["members"]]
@@ -100,8 +101,8 @@ def test_resume_equals_uninterrupted(tiny_images, tmp_path: Path, strategy: str)
 
 
 def test_sigint_checkpoints_every_pair_then_resume_is_exact(tiny_images, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    train(tiny_config(tmp_path / "straight", train__checkpoint_every=0), progress=False, dataset=tiny_images)
-    import ganfleet.strategies.base as base
+    train(tiny_config(tmp_path / "straight", cadence__checkpoint_every=0), progress=False, dataset=tiny_images)
+    import ganfleet.pairs.executor as base
 
     calls = {"n": 0}
     real_step = base.adversarial_step
@@ -114,7 +115,7 @@ def test_sigint_checkpoints_every_pair_then_resume_is_exact(tiny_images, tmp_pat
         return out
 
     monkeypatch.setattr(base, "adversarial_step", step_then_interrupt)
-    config = tiny_config(tmp_path / "stopped", train__checkpoint_every=0)
+    config = tiny_config(tmp_path / "stopped", cadence__checkpoint_every=0)
     with pytest.raises(TrainingInterrupted, match="stopped by SIGINT at step 2"):
         train(config, progress=False, dataset=tiny_images)
     run = RunDir(config.out)
@@ -126,19 +127,19 @@ def test_sigint_checkpoints_every_pair_then_resume_is_exact(tiny_images, tmp_pat
 
 
 def test_existing_run_needs_resume_and_same_settings(tiny_images, tmp_path: Path) -> None:
-    config = tiny_config(tmp_path / "run", train__steps=1)
+    config = tiny_config(tmp_path / "run", budget__steps=1)
     with pytest.raises(CheckpointError, match="nothing to resume"):
         train(config, resume=True, progress=False, dataset=tiny_images)
     train(config, progress=False, dataset=tiny_images)
     with pytest.raises(CheckpointError, match="a run already exists here; pass --resume"):
         train(config, progress=False, dataset=tiny_images)
-    changed = tiny_config(tmp_path / "run", train__steps=1, train__lr_g=1e-3)
-    with pytest.raises(ConfigError, match=r"train.lr_g: 0.0002 -> 0.001"):
+    changed = tiny_config(tmp_path / "run", budget__steps=1, optim__lr_g=1e-3)
+    with pytest.raises(ConfigError, match=r"optim.lr_g: 0.0002 -> 0.001"):
         train(changed, resume=True, progress=False, dataset=tiny_images)
 
 
 def test_run_directory_contents(tiny_images, tmp_path: Path) -> None:
-    config = tiny_config(tmp_path / "run", train__grid_every=2)
+    config = tiny_config(tmp_path / "run", cadence__grid_every=2)
     train(config, progress=False, dataset=tiny_images)
     run = RunDir(config.out)
     assert sorted(p.name for p in run.grids_dir.iterdir()) == ["final.png", "step-00000002.png", "step-00000004.png"]

@@ -14,11 +14,15 @@ from ganfleet.config import RunConfig, apply_values
 from ganfleet.errors import ConfigError
 from ganfleet.fleet import Fleet
 from ganfleet.strategies import get_strategy
-from ganfleet.train.checkpoint import list_checkpoints, load_latest
-from ganfleet.train.loop import step_rule, train
-from ganfleet.train.pack_plan import PackPlan, candidate_plans, choose_plan, plan_execution
-from ganfleet.train import pack_plan
-from ganfleet.train.rundir import RunDir
+from ganfleet.rundir.checkpoint import list_checkpoints, load_latest
+from ganfleet.pairs import step_rule
+from ganfleet.train import train
+from ganfleet.packing import PackedPairs
+from ganfleet.pairs.executor import LoopedPairs
+from ganfleet.train.execution import build_executor
+from ganfleet.packing.plan import PackPlan, candidate_plans, choose_plan, plan_execution
+from ganfleet.packing import plan as pack_plan
+from ganfleet.rundir import RunDir
 from tests.conftest import tiny_config
 from tests.train.test_packing import full_state, make_pairs, tiny_points
 
@@ -49,8 +53,8 @@ def final(run: Path, member: str) -> dict[str, torch.Tensor]:
 def test_packed_run_equals_unpacked_run_with_per_pair_budgets(tmp_path: Path) -> None:
     """Toy MLPs (no BatchNorm, so float32 agrees to 1e-5); classes of 20, 14, 10 points make budgets 5, 4, 3."""
     points = tiny_points()
-    common = {"data__name": "toy", "model__arch": "mlp", "train__steps": None, "train__epochs": 1.0,
-              "train__checkpoint_every": 0, "train__log_every": 1}
+    common = {"data__name": "toy", "model__arch": "mlp", "budget__steps": None, "budget__epochs": 1.0,
+              "cadence__checkpoint_every": 0, "cadence__log_every": 1}
     straight = train(tiny_config(tmp_path / "off", **common), progress=False, dataset=points)
     packed = train(tiny_config(tmp_path / "packed", train__pack="3", **common), progress=False, dataset=points)
     assert straight.steps == packed.steps == {"class-0000": 5, "class-0001": 4, "class-0002": 3}
@@ -63,8 +67,8 @@ def test_packed_run_equals_unpacked_run_with_per_pair_budgets(tmp_path: Path) ->
 
 def test_packed_run_writes_the_same_artifact(tiny_images, tmp_path: Path) -> None:
     """Conv nets, packs of 2 (a pack of 2 and one of 1): same files, checkpoint layout, manifest; the fleet loads."""
-    train(tiny_config(tmp_path / "off", train__grid_every=2), progress=False, dataset=tiny_images)
-    train(tiny_config(tmp_path / "packed", train__grid_every=2, train__pack="2"), progress=False, dataset=tiny_images)
+    train(tiny_config(tmp_path / "off", cadence__grid_every=2), progress=False, dataset=tiny_images)
+    train(tiny_config(tmp_path / "packed", cadence__grid_every=2, train__pack="2"), progress=False, dataset=tiny_images)
     off, packed = tmp_path / "off", tmp_path / "packed"
     assert run_files(off) == run_files(packed)
     for member in MEMBERS:
@@ -83,13 +87,13 @@ def test_packed_run_writes_the_same_artifact(tiny_images, tmp_path: Path) -> Non
 
 def test_packed_resume_equals_uninterrupted_and_pack_may_change(tiny_images, tmp_path: Path) -> None:
     train(tiny_config(tmp_path / "straight", train__pack="3"), progress=False, dataset=tiny_images)
-    train(tiny_config(tmp_path / "resumed", train__pack="3", train__steps=2), progress=False, dataset=tiny_images)
+    train(tiny_config(tmp_path / "resumed", train__pack="3", budget__steps=2), progress=False, dataset=tiny_images)
     train(tiny_config(tmp_path / "resumed", train__pack="3"), resume=True, progress=False, dataset=tiny_images)
     for member in MEMBERS:
         a, b = final(tmp_path / "straight", member), final(tmp_path / "resumed", member)
         assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a), member
     # packing is how a run executes, not what it trains: a resumed run may change it
-    train(tiny_config(tmp_path / "resumed", train__pack="off", train__steps=5), resume=True, progress=False, dataset=tiny_images)
+    train(tiny_config(tmp_path / "resumed", train__pack="off", budget__steps=5), resume=True, progress=False, dataset=tiny_images)
     assert RunDir(tmp_path / "resumed").read_manifest()["members"][0]["step"] == 5
 
 
@@ -126,12 +130,12 @@ def test_auto_halves_a_pack_that_does_not_fit(tiny_images, monkeypatch: pytest.M
 def test_plan_execution_says_what_it_chose(tiny_images) -> None:
     pairs = make_pairs(tiny_images)
     rule = step_rule(tiny_config("unused"))
-    assert plan_execution("off", pairs, rule) == (None, "pack: off")
+    run, line = plan_execution("off", pairs, rule)
+    assert isinstance(run, LoopedPairs) and line == "pack: off"
     run, line = plan_execution("2", pairs, rule)
     assert (run.size, run.channels_last, line) == (2, True, "pack: 2 channels_last")
-    strategy = get_strategy("class-parallel", "2")
-    strategy.prepare(pairs, rule)
-    assert strategy.packed is not None and strategy.execution == "pack: 2 channels_last"
+    packed, line = build_executor(tiny_config("unused", train__pack="2"), get_strategy("class-parallel"), 3, pairs, rule, None)
+    assert isinstance(packed, PackedPairs) and line == "pack: 2 channels_last"
 
 
 @pytest.mark.parametrize(("value", "expected"), [("off", "off"), ("auto", "auto"), ("12", "12"), (False, "off"), (4, "4")])
@@ -153,7 +157,7 @@ def test_cli_pack_flag(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_the_run_says_how_it_packs(tiny_images, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    train(tiny_config(tmp_path / "auto", train__pack="auto", train__steps=1), progress=True, dataset=tiny_images)
+    train(tiny_config(tmp_path / "auto", train__pack="auto", budget__steps=1), progress=True, dataset=tiny_images)
     err = capsys.readouterr().err
     assert "pack auto: chose " in err and "(ms per pair-step: off " in err
     assert RunDir(tmp_path / "auto").read_manifest()["status"] == "complete"

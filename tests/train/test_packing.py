@@ -18,10 +18,10 @@ import torch
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.models.mlp import MLPDiscriminator, MLPGenerator
 from ganfleet.strategies import get_strategy
-from ganfleet.train.build import make_pair
-from ganfleet.train.loop import step_rule
-from ganfleet.train.packing import PackedPairs, PairPack, group_pairs
-from ganfleet.train.pair import Pair, adversarial_step
+from ganfleet.pairs import make_pair
+from ganfleet.pairs import step_rule
+from ganfleet.packing.pack import PackedPairs, PairPack, group_pairs
+from ganfleet.pairs import Pair, adversarial_step
 from tests.conftest import make_tiny_images, tiny_config
 
 CPU = torch.device("cpu")
@@ -80,13 +80,13 @@ def assert_same_pairs(actual: list[Pair], expected: list[Pair], **tol: float) ->
 @pytest.mark.parametrize(("loss", "steps"), [("ns", 3), ("hinge", 2), ("wgan-gp", 2), ("dragan", 1), ("wgan", 1)])
 def test_packed_steps_equal_separate_steps(loss: str, steps: int) -> None:
     """Conv nets, float64: one pack of 3 pairs vs 3 separate pairs, from the same seeds, after several steps."""
-    kwargs = {"train__loss": loss, "model__width": 0.0625}
+    kwargs = {"loss__name": loss, "model__width": 0.0625}
     looped, packed = make_pairs(make_tiny_images(), torch.float64, **kwargs), make_pairs(make_tiny_images(), torch.float64, **kwargs)
     initial = full_state(looped[0])["g.project.weight"].clone()
     rule = step_rule(tiny_config("unused", **kwargs))
     run = PackedPairs(3, channels_last=True)
     for _ in range(steps):
-        expected = {p.name: adversarial_step(p, rule) for p in looped}
+        expected = {p.name: adversarial_step(p, rule)[p.name] for p in looped}
         actual = run.step(packed, rule)
         for name, values in expected.items():
             for key, value in values.items():
@@ -99,7 +99,7 @@ def test_packed_steps_equal_separate_steps(loss: str, steps: int) -> None:
 
 @pytest.mark.parametrize("loss", ["ns", "wgan-gp", "hinge"])
 def test_packed_mlp_pairs_equal_separate_pairs_in_float32(loss: str) -> None:
-    kwargs = {"train__loss": loss, "model__arch": "mlp", "data__name": "toy"}
+    kwargs = {"loss__name": loss, "model__arch": "mlp", "data__name": "toy"}
     looped, packed = make_pairs(tiny_points(), **kwargs), make_pairs(tiny_points(), **kwargs)
     rule = step_rule(tiny_config("unused", **kwargs))
     run = PackedPairs(2, channels_last=False)  # a pack of 2 and a pack of 1

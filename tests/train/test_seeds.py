@@ -6,7 +6,7 @@ import hashlib
 
 import torch
 
-from ganfleet.train.seeds import derive_seed, seed_step, step_generator
+from ganfleet.seeds import derive_seed, seed_step, step_generator
 
 
 def test_derive_seed_is_stable_and_distinct() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ganfleet.train.stream import BatchStream
+from ganfleet.data.stream import BatchStream
 
 
 def make(n: int = 10, batch: int = 4, seed: int = 3) -> BatchStream:

@@ -28,7 +28,7 @@ from ganfleet.classifier.model import ClassifierSpec, DomainClassifier
 from ganfleet.classifier.training import ClassifierResult
 from ganfleet.config import DataConfig
 from ganfleet.errors import EvaluationError
-from ganfleet.train.checkpoint import atomic_write, atomic_write_text
+from ganfleet.rundir.atomic import atomic_write, atomic_write_text
 
 FORMAT = "ganfleet-classifier-1"
 WEIGHTS = "classifier.safetensors"

@@ -13,8 +13,8 @@ from tqdm import tqdm
 
 from ganfleet.classifier.model import ClassifierSpec, DomainClassifier
 from ganfleet.data.dataset import ClassPartitionedDataset, to_model_space
-from ganfleet.train.seeds import derive_seed
-from ganfleet.train.stream import BatchStream
+from ganfleet.seeds import derive_seed
+from ganfleet.data.stream import BatchStream
 
 
 @dataclass(frozen=True)

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ganfleet.config import DataConfig
 from ganfleet.data.dataset import ClassPartitionedDataset, to_model_space, to_uint8
 from ganfleet.data.cifar import load_cifar10, load_cifar100
 from ganfleet.data.digits import load_digits
 from ganfleet.data.idx import load_fashion_mnist, load_mnist
 from ganfleet.data.imagefolder import load_imagefolder
 from ganfleet.data.npz import load_npz
-from ganfleet.data.toy import load_toy
+from ganfleet.data.options import DataOptions
+from ganfleet.data.toy import MIXTURES, load_toy
 from ganfleet.data.transforms import default_image_size, fit_images
 from ganfleet.errors import DataError
 
-Loader = Callable[[DataConfig], ClassPartitionedDataset]
+Loader = Callable[[DataOptions], ClassPartitionedDataset]
 
 SOURCES: dict[str, Loader] = {
     "fashion-mnist": load_fashion_mnist,
@@ -34,7 +34,7 @@ SOURCES: dict[str, Loader] = {
 }
 
 
-def load_raw(cfg: DataConfig) -> ClassPartitionedDataset:
+def load_raw(cfg: DataOptions) -> ClassPartitionedDataset:
     """The source's samples at native size, before subset/limit/fit."""
     try:
         loader = SOURCES[cfg.name]
@@ -43,7 +43,7 @@ def load_raw(cfg: DataConfig) -> ClassPartitionedDataset:
     return loader(cfg)
 
 
-def load_dataset(cfg: DataConfig) -> ClassPartitionedDataset:
+def load_dataset(cfg: DataOptions) -> ClassPartitionedDataset:
     """Load, subset, limit and fit the data described by `cfg`; every class left must have a sample."""
     ds = load_raw(cfg)
     if cfg.classes is not None:
@@ -67,6 +67,8 @@ def load_dataset(cfg: DataConfig) -> ClassPartitionedDataset:
 
 __all__ = [
     "ClassPartitionedDataset",
+    "DataOptions",
+    "MIXTURES",
     "SOURCES",
     "load_dataset",
     "load_raw",

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ganfleet.config import DataConfig
+from ganfleet.data.options import DataOptions
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.errors import DataError
 
@@ -175,7 +175,7 @@ def _class_names(meta: dict[bytes, Any], where: str, key: bytes) -> list[str]:
     return [n.decode("utf-8", "replace") if isinstance(n, bytes) else n for n in names]
 
 
-def _load(name: str, layout: CifarLayout, cfg: DataConfig) -> ClassPartitionedDataset:
+def _load(name: str, layout: CifarLayout, cfg: DataOptions) -> ClassPartitionedDataset:
     if not cfg.path:
         raise DataError(f"{name}: data.path (--data-dir) must name {layout.folder}/, {layout.archive} or a folder holding one")
     kind, location = _locate(Path(cfg.path), layout)
@@ -198,11 +198,11 @@ def _load(name: str, layout: CifarLayout, cfg: DataConfig) -> ClassPartitionedDa
     )
 
 
-def load_cifar10(cfg: DataConfig) -> ClassPartitionedDataset:
+def load_cifar10(cfg: DataOptions) -> ClassPartitionedDataset:
     """CIFAR-10: 50,000 train / 10,000 test 32x32 colour images, 10 classes."""
     return _load("cifar10", CIFAR10, cfg)
 
 
-def load_cifar100(cfg: DataConfig) -> ClassPartitionedDataset:
+def load_cifar100(cfg: DataOptions) -> ClassPartitionedDataset:
     """CIFAR-100 with its 100 fine labels: 50,000 train / 10,000 test 32x32 colour images."""
     return _load("cifar100", CIFAR100, cfg)

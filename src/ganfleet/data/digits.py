@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ganfleet.config import DataConfig
+from ganfleet.data.options import DataOptions
 from ganfleet.data.dataset import ClassPartitionedDataset
 
 
-def load_digits(cfg: DataConfig) -> ClassPartitionedDataset:
+def load_digits(cfg: DataOptions) -> ClassPartitionedDataset:
     """A deterministic 20 % hold-out (every 5th of the 1,797 images, 360) for split=test; the other 1,437 for split=train.
 
     Train and test never overlap.

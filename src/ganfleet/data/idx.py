@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ganfleet.config import DataConfig
+from ganfleet.data.options import DataOptions
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.errors import DataError
 
@@ -116,7 +116,7 @@ def load_idx_pair(images_path: Path, labels_path: Path, n_classes: int) -> tuple
     return images[:, None], labels.astype(np.int64)
 
 
-def _load(name: str, class_names: list[str], cfg: DataConfig) -> ClassPartitionedDataset:
+def _load(name: str, class_names: list[str], cfg: DataOptions) -> ClassPartitionedDataset:
     images_path, labels_path = find_idx_files(name, cfg.split, cfg.path)
     images, labels = load_idx_pair(images_path, labels_path, len(class_names))
     return ClassPartitionedDataset(
@@ -127,11 +127,11 @@ def _load(name: str, class_names: list[str], cfg: DataConfig) -> ClassPartitione
     )
 
 
-def load_fashion_mnist(cfg: DataConfig) -> ClassPartitionedDataset:
+def load_fashion_mnist(cfg: DataOptions) -> ClassPartitionedDataset:
     """Fashion-MNIST (60,000 train / 10,000 test 28x28 grey images, 10 clothing classes)."""
     return _load("fashion-mnist", FASHION_MNIST_CLASSES, cfg)
 
 
-def load_mnist(cfg: DataConfig) -> ClassPartitionedDataset:
+def load_mnist(cfg: DataOptions) -> ClassPartitionedDataset:
     """MNIST (60,000 train / 10,000 test 28x28 grey digits, classes '0'..'9')."""
     return _load("mnist", MNIST_CLASSES, cfg)

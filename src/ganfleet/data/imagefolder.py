@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ganfleet.config import DataConfig
+from ganfleet.data.options import DataOptions
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.errors import DataError
 
@@ -86,7 +86,7 @@ def _to_chw(images: list[np.ndarray], channels: int) -> np.ndarray:
     return np.ascontiguousarray(np.stack(hwc).transpose(0, 3, 1, 2))
 
 
-def load_imagefolder(cfg: DataConfig) -> ClassPartitionedDataset:
+def load_imagefolder(cfg: DataOptions) -> ClassPartitionedDataset:
     """Every image of every class folder; sizes must agree (and be square) unless data.image_size is set."""
     if not cfg.path:
         raise DataError("imagefolder: data.path (--data-dir) must name a folder with one subfolder of images per class")

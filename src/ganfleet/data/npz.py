@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ganfleet.config import DataConfig
+from ganfleet.data.options import DataOptions
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.errors import DataError
 
 
-def load_npz(cfg: DataConfig) -> ClassPartitionedDataset:
+def load_npz(cfg: DataOptions) -> ClassPartitionedDataset:
     """Load `x`, `y` and optional `class_names` from the .npz at `data.path`."""
     if not cfg.path:
         raise DataError("npz: data.path (--data-dir) must name an .npz file with arrays x and y")

@@ -19,12 +19,14 @@ the mode centres and std above are exactly those of the data.
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 import torch
 
-from ganfleet.config import DataConfig
 from ganfleet.data.dataset import ClassPartitionedDataset
+from ganfleet.data.options import DataOptions
+from ganfleet.errors import DataError
 
 RING_RADIUS = 2.0
 RING_STD = 0.02
@@ -65,18 +67,24 @@ def swiss_roll(n: int, rng: np.random.Generator) -> np.ndarray:
     return points / SWISSROLL_SCALE
 
 
+# name -> (mode centres (K, 2), mode std) of a Gaussian mixture; None for the Swiss roll, which has no modes
+MIXTURES: dict[str, Callable[[], tuple[np.ndarray, float] | None]] = {
+    "ring8": lambda: (ring_centers(8), RING_STD),
+    "ring10": lambda: (ring_centers(10), RING_STD),
+    "grid25": lambda: (grid_centers(5), GRID_STD),
+    "swissroll": lambda: None,
+}
+
+
 def mixture_centers(mixture: str) -> tuple[np.ndarray, float] | None:
     """(mode centres (K, 2), mode std) of a Gaussian mixture; None for the Swiss roll."""
-    if mixture == "ring8":
-        return ring_centers(8), RING_STD
-    if mixture == "ring10":
-        return ring_centers(10), RING_STD
-    if mixture == "grid25":
-        return grid_centers(5), GRID_STD
-    return None
+    try:
+        return MIXTURES[mixture]()
+    except KeyError:
+        raise DataError(f"data.mixture: unknown mixture {mixture!r}; expected one of {', '.join(MIXTURES)}") from None
 
 
-def load_toy(cfg: DataConfig) -> ClassPartitionedDataset:
+def load_toy(cfg: DataOptions) -> ClassPartitionedDataset:
     """`toy_per_class` float32 points per component of `data.mixture`, deterministic per split."""
     rng = np.random.default_rng(SPLIT_SEEDS[cfg.split])
     source = f"toy:{cfg.mixture}:{cfg.split}"

@@ -6,7 +6,7 @@ torchrun, MPI or Slurm with more than one rank it is a `ProcessGroupCluster`
 on a process group (gloo on CPU, NCCL on GPU with one GPU per local rank) and
 takes it down again at the end. The loop calls the same methods either way:
 
-    share(members, loads, fingerprint, replicated)  this rank's pairs (LPT over ranks, `assign.py`,
+    share(names, loads, fingerprint, replicated)  this rank's members (LPT over ranks, `assign.py`,
                            plus the replicated ones), same data checked
     agree(fn)              run fn on every rank; a failure on any rank is raised on all
     on_writer(fn)          run fn on rank 0 only (shared files), outcome shared with all
@@ -36,8 +36,6 @@ from ganfleet.distributed.env import LaunchEnv, detect_launch
 from ganfleet.distributed.heartbeat import Heartbeat, RankFailed, describe
 from ganfleet.distributed.telemetry import Telemetry
 from ganfleet.errors import ClusterError
-from ganfleet.train.pair import Member
-from ganfleet.train.rundir import RunDir
 
 T = TypeVar("T")
 # Longest any collective may block. Control rounds complete within a heartbeat
@@ -89,18 +87,18 @@ class Cluster:
         """Rank 0 writes the files every rank shares: config, manifest, final grid, telemetry."""
         return self.rank == 0
 
-    def share(self, members: Sequence[Member], loads: Mapping[str, float], fingerprint: str,
-              replicated: Sequence[str] = ()) -> list[Member]:
-        """This rank's members, in `members` order: the `replicated` ones (every rank holds them) and
+    def share(self, names: Sequence[str], loads: Mapping[str, float], fingerprint: str,
+              replicated: Sequence[str] = ()) -> list[str]:
+        """This rank's member names, in `names` order: the `replicated` ones (every rank holds them) and
         the others spread longest-processing-time first over ranks by `loads` (step budgets).
 
         `fingerprint` identifies the data this rank loaded; all ranks must agree on it.
         """
-        spread = [m for m in members if m.name not in replicated]
-        shares = assign_classes([loads[m.name] for m in spread], self.world_size)
-        self.assignment = {spread[i].name: rank for rank, share in enumerate(shares) for i in share}
-        self.replicated = tuple(m.name for m in members if m.name in replicated)
-        return [m for m in members if m.name in self.replicated or self.assignment[m.name] == self.rank]
+        spread = [n for n in names if n not in replicated]
+        shares = assign_classes([loads[n] for n in spread], self.world_size)
+        self.assignment = {spread[i]: rank for rank, share in enumerate(shares) for i in share}
+        self.replicated = tuple(n for n in names if n in replicated)
+        return [n for n in names if n in self.replicated or self.assignment[n] == self.rank]
 
     def agree(self, fn: Callable[[], T]) -> T:
         return fn()
@@ -117,19 +115,24 @@ class Cluster:
     def sum_over_ranks(self, tensor: torch.Tensor) -> None:
         """Sum `tensor` over the ranks, in place: over one rank it is already the sum."""
 
-    def records_dir(self, run: RunDir) -> Path:
-        """Where this rank's own records go (metrics.jsonl, periodic grids, status.json)."""
-        return run.path
+    @property
+    def is_restart(self) -> bool:
+        """Whether a launcher restarted this job after a failure (torchrun --max-restarts)."""
+        return self.env.restart_count > 0
 
-    def continues(self, run: RunDir) -> bool:
-        """Whether this is a torchrun restart of the job that started `run`: it then resumes without --resume.
+    def records_dir(self, run_path: Path) -> Path:
+        """Where this rank's own records go in the run directory (metrics.jsonl, periodic grids, progress.json)."""
+        return run_path
+
+    def continues(self, launch: Mapping[str, Any] | None) -> bool:
+        """Whether this is a torchrun restart of the job whose launch record (a run manifest's) is `launch`.
 
         A restart (TORCHELASTIC_RESTART_COUNT > 0) continues only a run whose
         manifest carries this job's rendezvous id, never some older run in --out.
         """
-        if self.env.restart_count == 0 or self.env.elastic_run_id is None or not run.exists():
+        if self.env.restart_count == 0 or self.env.elastic_run_id is None or not launch:
             return False
-        return run.read_manifest().get("launch", {}).get("elastic_run_id") == self.env.elastic_run_id
+        return launch.get("elastic_run_id") == self.env.elastic_run_id
 
     def launch_record(self) -> dict[str, Any]:
         """How the run was launched, for the manifest."""
@@ -191,14 +194,14 @@ class ProcessGroupCluster(Cluster):
         """fn's value on rank 0, run there only, given to every rank."""
         return self._exchange(lambda: fn() if self.is_writer else None, share_value=True)[1][0]
 
-    def share(self, members: Sequence[Member], loads: Mapping[str, float], fingerprint: str,
-              replicated: Sequence[str] = ()) -> list[Member]:
+    def share(self, names: Sequence[str], loads: Mapping[str, float], fingerprint: str,
+              replicated: Sequence[str] = ()) -> list[str]:
         fingerprints: list[Any] = [None] * self.world_size
         self._collective(lambda: dist.all_gather_object(fingerprints, fingerprint, group=self.control))
         if len(set(fingerprints)) > 1:  # every rank raises the same error, so none is left waiting
             seen = ", ".join(f"rank {r}: {f[:12]}" for r, f in enumerate(fingerprints))
             raise ClusterError(f"the ranks loaded different data (fingerprints {seen}); every rank must read the same files")
-        return super().share(members, loads, fingerprint, replicated)
+        return super().share(names, loads, fingerprint, replicated)
 
     def gather(self, value: T) -> list[T] | None:
         out: list[Any] | None = [None] * self.world_size if self.is_writer else None
@@ -215,8 +218,8 @@ class ProcessGroupCluster(Cluster):
         except RuntimeError as exc:  # a rank failed or vanished; the heartbeat tells why
             raise RankFailed(f"lost contact with another rank ({str(exc).splitlines()[0]})") from None
 
-    def records_dir(self, run: RunDir) -> Path:
-        return run.path / "ranks" / f"rank-{self.rank:04d}"
+    def records_dir(self, run_path: Path) -> Path:
+        return run_path / "ranks" / f"rank-{self.rank:04d}"
 
     def launch_record(self) -> dict[str, Any]:
         return {**super().launch_record(), "backend": dist.get_backend()}

@@ -21,9 +21,9 @@ from ganfleet.errors import ConfigError
 from ganfleet.data.dataset import ClassPartitionedDataset, to_uint8
 from ganfleet.evaluation.measure import build_extractors, measure, stratified_labels
 from ganfleet.fleet import Fleet
-from ganfleet.train.build import resolve_device
-from ganfleet.train.pair import Pair
-from ganfleet.train.seeds import derive_seed
+from ganfleet.devices import resolve_device
+from ganfleet.pairs import Pair
+from ganfleet.seeds import derive_seed
 
 DURING_TRAINING = ["fid", "kid", "is", "classes", "modes", "kde"]  # those that apply; no PR/density (slow, noisy at 2k)
 KID_SUBSETS = 20
@@ -49,9 +49,6 @@ class TrainingEvaluator:
     @classmethod
     def for_run(cls, config: RunConfig, manifest: dict, dataset: ClassPartitionedDataset) -> TrainingEvaluator | None:
         return cls(config, manifest, dataset) if config.eval.every else None
-
-    def due(self, iteration: int, finished: bool) -> bool:
-        return finished or iteration % self.every == 0
 
     def record(self, pairs: Sequence[Pair], step: int) -> dict:
         """The metrics.jsonl record of the fleet at `step`."""

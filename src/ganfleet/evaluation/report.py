@@ -19,8 +19,8 @@ import torch
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.grids import display_scale, make_grid, save_png, save_scatter
 from ganfleet.metrics import SampleSet
-from ganfleet.train.checkpoint import atomic_write_text
-from ganfleet.train.metrics_log import read_metrics
+from ganfleet.rundir.atomic import atomic_write_text
+from ganfleet.rundir import read_metrics
 
 SAMPLES_PER_CLASS = 10
 

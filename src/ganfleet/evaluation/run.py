@@ -29,8 +29,8 @@ from ganfleet.evaluation.measure import Extractors, build_extractors, data_confi
 from ganfleet.evaluation.report import write_reports
 from ganfleet.fleet import Fleet
 from ganfleet.metrics import SampleSet
-from ganfleet.train.rundir import RunDir
-from ganfleet.train.seeds import derive_seed
+from ganfleet.rundir import RunDir
+from ganfleet.seeds import derive_seed
 
 DEFAULT_N = 10_000
 

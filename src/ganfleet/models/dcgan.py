@@ -1,4 +1,4 @@
-"""The DC-GAN generator and discriminator of the paper (SPEC 2a, Tables 1-4).
+"""The DC-GAN generator and discriminator of Lupo Pasini et al., "Scalable balanced training of conditional GANs" (Tables 1-4).
 
 Layer for layer as the tables and the reference code they come from:
 
@@ -14,6 +14,8 @@ and Dropout2d(0.25) (channel dropout, as the reference code; the tables print
 draw, see models/dropout.py), then BatchNorm(eps) on all but the first; Linear(128*(image/16)^2 -> 1).
 `norm` replaces those BatchNorms (see `critic_norm`): a Wasserstein critic needs
 per-sample normalisation or none.
+K networks of either kind pack into one module (`Generator.pack`,
+`Discriminator.pack`; see models/packed.py).
 The module returns logits: the paper's Sigmoid is folded into the losses
 (binary cross-entropy on logits), which is the same function, computed stably.
 
@@ -28,12 +30,15 @@ the discriminator is a projection discriminator on its flattened features.
 
 from __future__ import annotations
 
+from typing import ClassVar, Sequence
+
 import torch
 import torch.nn as nn
 
 from ganfleet.models.conditioning import projection_logit, with_one_hot
-
 from ganfleet.models.dropout import ChannelDropout
+from ganfleet.models.packed import PackedModule
+from ganfleet.models.packed_layers import from_channels, to_channels
 
 
 def scaled(channels: int, width: float) -> int:
@@ -43,6 +48,8 @@ def scaled(channels: int, width: float) -> int:
 
 class Generator(nn.Module):
     """DC-GAN generator: noise (and optionally a label) -> image in [-1, 1]."""
+
+    convolutional: ClassVar[bool] = True
 
     def __init__(self, image_size: int, channels: int, latent_dim: int = 100, width: float = 1.0,
                  bn_eps: float = 1e-5, n_classes: int = 0) -> None:
@@ -73,6 +80,25 @@ class Generator(nn.Module):
         h = self.project(with_one_hot(z, labels, self.n_classes)).view(z.shape[0], self.c1, self.init_size, self.init_size)
         return self.blocks(h)
 
+    @classmethod
+    def pack(cls, generators: Sequence[Generator], channels_last: bool) -> PackedGenerator:
+        return PackedGenerator(generators, channels_last)
+
+
+class PackedGenerator(PackedModule):
+    """K `Generator`s as one module: z (K, N, latent) [, labels (K, N)] -> images (K, N, C, H, W)."""
+
+    def __init__(self, generators: Sequence[Generator], channels_last: bool = False) -> None:
+        super().__init__(generators, channels_last)
+        first = generators[0]
+        self.latent_dim = first.latent_dim
+        self.first_map = (first.c1, first.init_size, first.init_size)
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        k, n = z.shape[:2]
+        h = self.project(self.with_labels(z, labels)).view(k, n, *self.first_map)
+        return from_channels(self.blocks(to_channels(h, self.channels_last)), self.n_pairs)
+
 
 DISCRIMINATOR_NORMS = ("batch", "layer", "none")
 
@@ -102,6 +128,8 @@ def critic_norm(kind: str, channels: int, bn_eps: float) -> nn.Module:
 class Discriminator(nn.Module):
     """DC-GAN discriminator: image (and optionally a label) -> one logit per image."""
 
+    convolutional: ClassVar[bool] = True
+
     def __init__(self, image_size: int, channels: int, width: float = 1.0, bn_eps: float = 1e-5,
                  n_classes: int = 0, dropout: float = 0.25, norm: str = "batch") -> None:
         super().__init__()
@@ -125,6 +153,18 @@ class Discriminator(nn.Module):
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return projection_logit(self.blocks(x).flatten(1), self.head, self.embed, labels)
+
+    @classmethod
+    def pack(cls, discriminators: Sequence[Discriminator], channels_last: bool) -> PackedDiscriminator:
+        return PackedDiscriminator(discriminators, channels_last)
+
+
+class PackedDiscriminator(PackedModule):
+    """K `Discriminator`s as one module: images (K, N, C, H, W) [, labels (K, N)] -> logits (K, N)."""
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        h = from_channels(self.blocks(to_channels(x, self.channels_last)), self.n_pairs).flatten(2)
+        return self.project_labels(self.head(h).squeeze(-1), h, labels)
 
 
 def init_reference_weights(module: nn.Module) -> None:

@@ -1,40 +1,41 @@
-"""K generators (or K discriminators) of one architecture as one module.
+"""K networks of one architecture as one module: the base every architecture's pack builds on.
 
-`PackedGenerator(generators)` and `PackedDiscriminator(discriminators)` copy
-the K networks' weights into stacked tensors (see models/packed_layers.py for
-the layouts); `unpack()` gives back K state dicts, and `write_back(modules)`
-copies the packed weights into the K original modules. Pair k of a packed
-module computes what original network k computes (to floating-point rounding):
+An architecture makes its networks packable by giving its classes a
+`pack(networks, channels_last)` classmethod that returns a `PackedModule`
+subclass written beside the architecture (its forward mirrors the network's),
+and a `convolutional` class attribute (packs of conv nets run in the channels
+layout and may use channels_last; see models/packed_layers.py). Nothing here
+knows an architecture: `pack_networks` asks the network's own class.
 
-    PackedGenerator:     z (K, N, latent) [, labels (K, N)] -> samples (K, N, *sample_shape)
-    PackedDiscriminator: x (K, N, *sample_shape) [, labels (K, N)] -> logits (K, N)
+A packed module copies the K networks' weights into stacked tensors;
+`unpack()` gives back K state dicts and `write_back(modules)` copies the
+packed weights into the K original modules. Pair k of a packed module
+computes what original network k computes (to floating-point rounding):
+
+    generators:     z (K, N, latent) [, labels (K, N)] -> samples (K, N, *sample_shape)
+    discriminators: x (K, N, *sample_shape) [, labels (K, N)] -> logits (K, N)
 
 Parameter and buffer names are those of the original networks, so optimiser
-states map one to one. Supported: the paper/dcgan conv nets and the toy MLPs,
-conditional or not.
+states map one to one.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import ClassVar, Protocol, Sequence
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ganfleet.models.dcgan import Discriminator, Generator
-from ganfleet.models.mlp import MLPDiscriminator, MLPGenerator
-from ganfleet.models.packed_layers import PackedChannelDropout, from_channels, pack_layer, to_channels
+from ganfleet.models.packed_layers import PackedChannelDropout, pack_layer
 
 
 class PackedModule(nn.Module):
-    """Base of the packed networks: K pairs' tensors stacked, packed from and unpacked to K modules."""
+    """K pairs' tensors stacked, packed from and unpacked to K modules of one architecture."""
 
     def __init__(self, modules: Sequence[nn.Module], channels_last: bool) -> None:
         super().__init__()
         first = modules[0]
-        if any(type(m) is not type(first) for m in modules):
-            raise ValueError(f"cannot pack networks of different types: {sorted({type(m).__name__ for m in modules})}")
         self.n_pairs = len(modules)
         self.channels_last = channels_last
         self.n_classes = first.n_classes
@@ -93,52 +94,43 @@ class PackedModule(nn.Module):
             if isinstance(m, PackedChannelDropout):
                 m.generators = generators
 
-    def _with_labels(self, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    def with_labels(self, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        """Pairs-first noise (K, N, latent) with the one-hot labels appended (unchanged when unconditional)."""
         if not self.n_classes:
             return z
         if labels is None:
             raise ValueError("these networks are conditional: pass labels (K, N)")
         return torch.cat([z, F.one_hot(labels, self.n_classes).to(z.dtype)], dim=-1)
 
-
-class PackedGenerator(PackedModule):
-    """K generators (dcgan `Generator` or `MLPGenerator`) as one module."""
-
-    def __init__(self, generators: Sequence[nn.Module], channels_last: bool = False) -> None:
-        first = generators[0]
-        if not isinstance(first, (Generator, MLPGenerator)):
-            raise ValueError(f"cannot pack a {type(first).__name__}; packable generators: Generator, MLPGenerator")
-        super().__init__(generators, channels_last)
-        self.latent_dim = first.latent_dim
-        self.image_layout = (first.c1, first.init_size, first.init_size) if isinstance(first, Generator) else None
-
-    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        z = self._with_labels(z, labels)
-        if self.image_layout is None:
-            return self.net(z)
-        k, n = z.shape[:2]
-        h = self.project(z).view(k, n, *self.image_layout)
-        return from_channels(self.blocks(to_channels(h, self.channels_last)), self.n_pairs)
+    def project_labels(self, logits: torch.Tensor, h: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        """Pairs-first logits (K, N) plus the projection term <embed(y), h> of conditional discriminators."""
+        if not self.n_classes:
+            return logits
+        if labels is None:
+            raise ValueError("these networks are conditional: pass labels (K, N)")
+        return logits + (self.embed(labels) * h).sum(dim=-1)
 
 
-class PackedDiscriminator(PackedModule):
-    """K discriminators (dcgan `Discriminator` or `MLPDiscriminator`) as one module."""
+class Packable(Protocol):
+    """A network class whose K instances can train as one module."""
 
-    def __init__(self, discriminators: Sequence[nn.Module], channels_last: bool = False) -> None:
-        first = discriminators[0]
-        if not isinstance(first, (Discriminator, MLPDiscriminator)):
-            raise ValueError(f"cannot pack a {type(first).__name__}; packable discriminators: Discriminator, MLPDiscriminator")
-        super().__init__(discriminators, channels_last)
-        self.convolutional = isinstance(first, Discriminator)
+    convolutional: ClassVar[bool]  # packs run in the channels layout (channels_last is an option)
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        if self.convolutional:
-            h = from_channels(self.blocks(to_channels(x, self.channels_last)), self.n_pairs).flatten(2)
-        else:
-            h = self.trunk(x)
-        out = self.head(h).squeeze(-1)
-        if self.n_classes:
-            if labels is None:
-                raise ValueError("these networks are conditional: pass labels (K, N)")
-            out = out + (self.embed(labels) * h).sum(dim=-1)
-        return out
+    @classmethod
+    def pack(cls, networks: Sequence[nn.Module], channels_last: bool) -> PackedModule: ...
+
+
+def pack_networks(networks: Sequence[nn.Module], channels_last: bool = False) -> PackedModule:
+    """K networks of one architecture and configuration as one module, built by the architecture's own `pack`."""
+    first = networks[0]
+    if any(type(m) is not type(first) for m in networks):
+        raise ValueError(f"cannot pack networks of different types: {sorted({type(m).__name__ for m in networks})}")
+    pack = getattr(type(first), "pack", None)
+    if pack is None:
+        raise ValueError(f"cannot pack a {type(first).__name__}: packable networks define pack() (see ganfleet.models.packed)")
+    return pack(networks, channels_last)
+
+
+def is_convolutional(network: nn.Module) -> bool:
+    """Whether packs of `network`'s architecture run in the channels layout (conv nets)."""
+    return bool(getattr(type(network), "convolutional", False))

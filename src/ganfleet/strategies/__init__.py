@@ -1,33 +1,27 @@
-"""Training strategies by name. An unknown name is an error listing the valid ones."""
+"""Training strategies by name: which pairs a run trains. An unknown name is an error listing the valid ones.
+
+    independent.py   gan (DC-GAN), cgan (DC-CGAN), class-parallel (distributed DC-CGAN)
+    sgan.py          SGAN: local pairs and a global pair trained from them
+"""
 
 from __future__ import annotations
 
-from ganfleet.config import TrainConfig
 from ganfleet.errors import ConfigError
 from ganfleet.strategies.base import Strategy
-from ganfleet.strategies.cgan import CganStrategy
-from ganfleet.strategies.class_parallel import ClassParallelStrategy, class_member_name
-from ganfleet.strategies.gan import GanStrategy
-from ganfleet.strategies.sgan import SganStrategy
+from ganfleet.strategies.independent import CganStrategy, ClassParallelStrategy, GanStrategy, class_member_name
+from ganfleet.strategies.member import Member
+from ganfleet.strategies.sgan import GLOBAL, SganStrategy
 
 STRATEGIES: dict[str, type[Strategy]] = {s.name: s for s in (GanStrategy, CganStrategy, ClassParallelStrategy, SganStrategy)}
 
 
-def _strategy_class(name: str) -> type[Strategy]:
+def get_strategy(name: str, **options: object) -> Strategy:
+    """The strategy `name` with `options` (sgan: n_locals, split_by_class)."""
     try:
-        return STRATEGIES[name]
+        cls = STRATEGIES[name]
     except KeyError:
         raise ConfigError(f"train.strategy: unknown strategy {name!r}; expected one of {', '.join(STRATEGIES)}") from None
+    return cls(**options)
 
 
-def get_strategy(name: str, pack: str = "off") -> Strategy:
-    """The strategy `name` with its default options, stepping its pairs as `pack` (train.pack) says."""
-    return _strategy_class(name)(pack)
-
-
-def configured_strategy(train: TrainConfig) -> Strategy:
-    """The strategy `train.strategy` with every option the train section gives it (packing, sgan's locals, ...)."""
-    return _strategy_class(train.strategy).from_config(train)
-
-
-__all__ = ["Strategy", "STRATEGIES", "get_strategy", "configured_strategy", "class_member_name"]
+__all__ = ["GLOBAL", "Member", "Strategy", "STRATEGIES", "class_member_name", "get_strategy"]

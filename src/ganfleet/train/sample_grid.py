@@ -17,8 +17,9 @@ import torch
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.grids import display_scale, make_grid, save_png, save_scatter
 from ganfleet.sampling import generate
-from ganfleet.train.pair import Member, Pair
-from ganfleet.train.seeds import derive_seed
+from ganfleet.pairs import Pair
+from ganfleet.strategies import Member
+from ganfleet.seeds import derive_seed
 
 GRID_COLUMNS = 8
 REAL_POINTS_PER_CLASS = 250  # toy data: real points drawn behind the samples

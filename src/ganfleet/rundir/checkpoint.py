@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import warnings
 from dataclasses import dataclass
@@ -25,10 +24,10 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 from ganfleet.errors import CheckpointError
+from ganfleet.rundir.atomic import atomic_write
 
 FORMAT = "ganfleet-pair-1"
 _NAME = re.compile(r"^step-(\d{8})\.safetensors$")
-_TEMPORARY = re.compile(r"^\..+\.tmp-\d+$")  # atomic_write's temporary names
 PREFIXES = ("generator", "discriminator", "opt_g", "opt_d")  # the sections of a pair checkpoint
 
 
@@ -84,36 +83,6 @@ def _module_tensors(module: nn.Module, prefix: str, tensors: dict[str, torch.Ten
         tensors[f"{prefix}.{key}"] = value.detach().cpu().contiguous().clone()
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, write) -> None:
-    """Call `write(tmp_path)`, fsync, then rename onto `path` (same folder, so the rename is atomic)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    _fsync_dir(path.parent)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write(path, lambda tmp: tmp.write_text(text))
-
-
 def save_pair(folder: Path, name: str, step: int, generator: nn.Module, discriminator: nn.Module,
               opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer, keep: int = 2) -> Path:
     """Write `folder/step-XXXXXXXX.safetensors` atomically and delete all but the newest `keep`."""
@@ -135,19 +104,6 @@ def save_pair(folder: Path, name: str, step: int, generator: nn.Module, discrimi
     for old in list_checkpoints(folder)[:-keep]:
         old.unlink(missing_ok=True)
     return path
-
-
-def remove_temporaries(folder: Path) -> list[Path]:
-    """Delete the temporary files `atomic_write` leaves when its process is killed mid-write; returns them.
-
-    Call only while no process writes into `folder` (before a pair resumes).
-    """
-    if not folder.is_dir():
-        return []
-    stale = [p for p in folder.iterdir() if _TEMPORARY.match(p.name)]
-    for path in stale:
-        path.unlink(missing_ok=True)
-    return stale
 
 
 def list_checkpoints(folder: Path) -> list[Path]:

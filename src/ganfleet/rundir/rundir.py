@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from ganfleet.errors import CheckpointError
-from ganfleet.train.checkpoint import atomic_write_text, list_checkpoints
+from ganfleet.rundir.atomic import atomic_write_text
+from ganfleet.rundir.checkpoint import list_checkpoints
 
 MANIFEST_FORMAT = "ganfleet-run-1"
 

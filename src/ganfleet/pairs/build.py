@@ -1,4 +1,4 @@
-"""Turning a strategy's members into trainable pairs (networks, optimisers, data, budget)."""
+"""Turning a strategy's members into trainable pairs (networks, optimisers, data, budget), and the step rule."""
 
 from __future__ import annotations
 
@@ -6,21 +6,17 @@ import math
 
 import torch
 
-from ganfleet.config import RunConfig, TrainConfig
+from ganfleet.config import RunConfig
 from ganfleet.data.dataset import ClassPartitionedDataset
+from ganfleet.data.stream import BatchStream
+from ganfleet.losses import get_loss
 from ganfleet.models import ModelSpec, build_pair
-from ganfleet.train.pair import Member, Pair
-from ganfleet.train.seeds import derive_seed
-from ganfleet.train.stream import BatchStream
+from ganfleet.pairs.pair import Pair
+from ganfleet.pairs.step import StepRule
+from ganfleet.seeds import derive_seed
+from ganfleet.strategies import Member
 
 DEFAULT_EPOCHS = 5.0
-
-
-def resolve_device(name: str) -> torch.device:
-    """`auto` -> cuda when available, else cpu."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
 
 
 def base_spec(config: RunConfig, dataset: ClassPartitionedDataset) -> ModelSpec:
@@ -33,12 +29,13 @@ def member_spec(spec: ModelSpec, member: Member, n_classes: int) -> ModelSpec:
     return spec.conditional(n_classes) if member.conditional else spec
 
 
-def target_steps(cfg: TrainConfig, n_samples: int) -> int:
-    """Generator steps for a pair with `n_samples` images: train.steps, or epochs over its own images."""
-    if cfg.steps is not None:
-        return cfg.steps
-    epochs = cfg.epochs if cfg.epochs is not None else DEFAULT_EPOCHS
-    return max(1, math.ceil(epochs * n_samples / (cfg.batch_size * cfg.critic_steps)))
+def target_steps(config: RunConfig, n_samples: int) -> int:
+    """Generator steps for a pair with `n_samples` images: budget.steps, or epochs over its own images."""
+    budget = config.budget
+    if budget.steps is not None:
+        return budget.steps
+    epochs = budget.epochs if budget.epochs is not None else DEFAULT_EPOCHS
+    return max(1, math.ceil(epochs * n_samples / (config.train.batch_size * config.loss.critic_steps)))
 
 
 def pair_seed(base_seed: int, member: Member) -> int:
@@ -46,10 +43,15 @@ def pair_seed(base_seed: int, member: Member) -> int:
     return derive_seed(base_seed, member.name)
 
 
+def step_rule(config: RunConfig) -> StepRule:
+    """The adversarial step the config's loss section asks for."""
+    loss = config.loss
+    return StepRule(get_loss(loss.name), loss.critic_steps, loss.penalty_weight, loss.clip_value)
+
+
 def make_pair(config: RunConfig, dataset: ClassPartitionedDataset, member: Member, device: torch.device) -> Pair:
     """A freshly initialised pair for `member`, its data on `device`."""
-    cfg = config.train
-    seed = pair_seed(cfg.seed, member)
+    seed = pair_seed(config.train.seed, member)
     spec = member_spec(base_spec(config, dataset), member, dataset.n_classes)
     generator, discriminator = build_pair(spec, seed)
     generator.to(device)
@@ -57,13 +59,14 @@ def make_pair(config: RunConfig, dataset: ClassPartitionedDataset, member: Membe
     index = torch.cat([dataset.class_index[c] for c in member.classes]).sort().values
     samples = dataset.samples[index].to(device)
     labels = dataset.labels[index].to(device) if member.conditional else None
+    optim = config.optim
     return Pair(
-        member=member,
         generator=generator,
         discriminator=discriminator,
-        opt_g=torch.optim.Adam(generator.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2)),
-        opt_d=torch.optim.Adam(discriminator.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2)),
-        stream=BatchStream(samples, labels, cfg.batch_size, derive_seed(seed, "data")),
+        opt_g=torch.optim.Adam(generator.parameters(), lr=optim.lr_g, betas=(optim.beta1, optim.beta2)),
+        opt_d=torch.optim.Adam(discriminator.parameters(), lr=optim.lr_d, betas=(optim.beta1, optim.beta2)),
+        member=member,
+        stream=BatchStream(samples, labels, config.train.batch_size, derive_seed(seed, "data")),
         seed=seed,
-        target_steps=target_steps(cfg, len(samples)),
+        target_steps=target_steps(config, len(samples)),
     )

@@ -1,4 +1,4 @@
-"""The SGAN global pair's update (Algorithm 1, lines 14-31 of the SGAN paper).
+"""The SGAN global pair's update (Chavdarova & Fleuret, "SGAN", Algorithm 1, lines 14-31).
 
 Each iteration, for every local pair n this process holds:
 
@@ -13,7 +13,11 @@ Only then are G_0 and D_0 stepped, once each (lines 26, 31). The gradients are
 *sums* over local pairs, so a process that holds some local pairs computes a
 partial sum: all-reducing (sum) G_0's and D_0's gradients across processes
 between `accumulate_global_gradients` and `apply_global_step` gives every
-replica the same step (`sgan_reduce.py`).
+replica the same step (`reduce.py`).
+
+The losses, penalties, clipping and optimiser steps are the step pieces every
+pair uses (`ganfleet.pairs.step`): a messenger is a step group of G_0 and a
+copy of D_n, D_0's update a step group of G_n and D_0.
 
 Nothing here writes to a local pair: messengers are separate modules, the local
 generators run under `buffers_kept` (BatchNorm running statistics restored),
@@ -37,9 +41,10 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
-from ganfleet.train.pair import Pair, StepRule, clip_weights, discriminator_loss
-from ganfleet.train.seeds import derive_seed, seed_step
-from ganfleet.train.stream import BatchStream
+from ganfleet.data.stream import BatchStream
+from ganfleet.pairs import (Networks, Pair, StepRule, clip_weights, discriminator_loss, discriminator_update,
+                            generator_loss)
+from ganfleet.seeds import derive_seed, seed_step
 
 
 @contextmanager
@@ -94,18 +99,14 @@ def make_view(global_pair: Pair, local: Pair, batch_size: int) -> LocalView:
 def train_messenger(view: LocalView, global_pair: Pair, rule: StepRule, steps: int, first_batch: int) -> None:
     """Reload the messenger from D_n and train it `steps` times against G_0 (Algorithm 1, lines 14-21)."""
     msg, g0 = view.messenger, global_pair.generator
-    device = next(g0.parameters()).device
     msg.load_from(view.local)
+    group = Networks(g0, msg.discriminator, None, msg.optimizer)
     for j in range(steps):
         real, _ = view.stream.batch(first_batch + j)
-        labels = view.labels(real.shape[0], device)
+        labels = view.labels(real.shape[0], real.device)
         with torch.no_grad():
-            fake = g0(torch.randn(real.shape[0], global_pair.latent_dim, device=device), labels)
-        loss, _, _ = discriminator_loss(msg.discriminator, real, fake, labels, rule)
-        msg.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        msg.optimizer.step()
-        clip_weights(msg.discriminator, rule)
+            fake = g0(group.noise(real), labels)
+        discriminator_update(group, rule, real, fake, labels)
 
 
 def accumulate_global_gradients(global_pair: Pair, views: Sequence[LocalView], rule: StepRule,
@@ -126,15 +127,14 @@ def accumulate_global_gradients(global_pair: Pair, views: Sequence[LocalView], r
         real, _ = view.stream.batch(first_batch + messenger_steps)
         labels = view.labels(real.shape[0], device)
 
-        msg = view.messenger.discriminator  # lines 22-25: G_0's loss against the messenger
-        msg.requires_grad_(False)
-        g_loss = rule.loss.generator(msg(g0(torch.randn(real.shape[0], global_pair.latent_dim, device=device), labels), labels))
+        against_messenger = Networks(g0, view.messenger.discriminator, None, None)  # lines 22-25
+        g_loss = generator_loss(against_messenger, rule, g0(against_messenger.noise(real), labels), labels)
         g_loss.backward()
-        msg.requires_grad_(True)
 
-        with torch.no_grad(), buffers_kept(view.local.generator):  # lines 27-30: D_0 against G_n
-            fake = view.local.generator(torch.randn(real.shape[0], view.local.latent_dim, device=device))
-        d_loss, d_real, d_fake = discriminator_loss(d0, real, fake, labels, rule)
+        against_local = Networks(view.local.generator, d0, None, None)  # lines 27-30: D_0 against G_n
+        with torch.no_grad(), buffers_kept(view.local.generator):
+            fake = view.local.generator(against_local.noise(real))
+        d_loss, d_real, d_fake = discriminator_loss(against_local, rule, real, fake, labels)
         d_loss.backward()
 
         for key, value in (("g_loss", g_loss), ("d_loss", d_loss), ("d_real", d_real.mean()), ("d_fake", d_fake.mean())):

@@ -1,7 +1,7 @@
 """Distributed SGAN: one all-reduce per global step keeps every rank's replica of G_0 and D_0 the same.
 
 Every rank holds G_0 and D_0 and accumulates their gradients over the local
-pairs it holds: partial sums (`sgan_global.py`). Before the optimiser steps,
+pairs it holds: partial sums (`global_step.py`). Before the optimiser steps,
 `GlobalReduction` packs into one flat buffer
 
 - every gradient of G_0 and D_0 (a missing one as zeros, with a flag, so that
@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 import torch
 
-from ganfleet.train.pair import Pair
+from ganfleet.pairs import Pair
 
 SumOverRanks = Callable[[torch.Tensor], None]  # sums a tensor over every rank, in place
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from ganfleet.data.dataset import to_model_space
-from ganfleet.train.seeds import derive_seed
+from ganfleet.seeds import derive_seed
 
 
 class BatchStream:

@@ -1,4 +1,4 @@
-"""The `classifier train` and `evaluate` subcommands (registered into `ganfleet.cli`'s parser).
+"""The `classifier train` and `evaluate` subcommands.
 
     ganfleet classifier train --data fashion-mnist --out classifiers/fm
     ganfleet evaluate runs/fm --n 10000
@@ -12,21 +12,13 @@ import argparse
 import json
 from pathlib import Path
 
+from ganfleet.cli.flags import DOMAIN_FLAGS, add_flags, config_from_args
+from ganfleet.config import DataConfig
 from ganfleet.errors import EvaluationError
 
-DOMAIN_FLAGS = ("--data", "--data-dir", "--classes", "--image-size", "--mixture")  # what defines a classifier's data
 
-
-def _domain_flags() -> list[tuple[str, str, type]]:
-    from ganfleet.cli import DATA_FLAGS
-
-    return [f for f in DATA_FLAGS if f[0] in DOMAIN_FLAGS]
-
-
-def _data_config(args: argparse.Namespace):
-    from ganfleet.cli import config_from_args
-
-    return config_from_args(args, _domain_flags()).data
+def _data_config(args: argparse.Namespace) -> DataConfig:
+    return config_from_args(args, DOMAIN_FLAGS).data
 
 
 def cmd_classifier_train(args: argparse.Namespace) -> int:
@@ -78,7 +70,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `classifier` and `evaluate` to the ganfleet parser."""
-    from ganfleet.cli import _add_flags
     from ganfleet.classifier.training import ClassifierTraining
     from ganfleet.metrics import METRICS
 
@@ -96,7 +87,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--seed", type=int, default=0, help="seed of the initial weights, batch order and shifts (default: %(default)s)")
     t.add_argument("--force", action="store_true", help="retrain even if --out already holds this data's classifier")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
-    _add_flags(t, _domain_flags(), "data")
+    add_flags(t, DOMAIN_FLAGS, "data")
     t.set_defaults(func=cmd_classifier_train)
 
     p = sub.add_parser("evaluate", help="metrics of a fleet against the held-out test split",
@@ -120,5 +111,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=500, help="images per feature-extraction batch")
     p.add_argument("--device", default="cpu", help="device for generators and feature extractors")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    _add_flags(p, _domain_flags(), "data (with --real-baseline)")
+    add_flags(p, DOMAIN_FLAGS, "data (with --real-baseline)")
     p.set_defaults(func=cmd_evaluate)

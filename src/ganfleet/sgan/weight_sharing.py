@@ -27,7 +27,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn as nn
 
-from ganfleet.train.pair import Pair
+from ganfleet.pairs import Pair
 
 
 def layers_with_parameters(module: nn.Module) -> list[str]:

@@ -4,8 +4,8 @@
 pairs (the pairs themselves are not touched) and keeps the fastest per
 pair-step:
 
-- off: `adversarial_step` per pair (timed on a few pairs: its cost per pair
-  does not depend on how many there are);
+- off: one pair at a time (`LoopedPairs`; timed on a few pairs: its cost per
+  pair does not depend on how many there are);
 - packs of 1, 4, 16, ... and of all due pairs, channels_last for conv nets
   (on CPU small packs win, on a GPU large ones should: the ladder covers both);
 - one pack of all due pairs in NCHW (conv nets).
@@ -22,9 +22,10 @@ from typing import Sequence
 
 import torch
 
-from ganfleet.models.dcgan import Generator
-from ganfleet.train.pair import Pair, StepRule, adversarial_step
-from ganfleet.train.packing import PackedPairs
+from ganfleet.models import is_convolutional
+from ganfleet.packing.pack import PackedPairs
+from ganfleet.pairs import Pair, StepRule
+from ganfleet.pairs.executor import Executor, LoopedPairs
 
 AUTO_STEPS = 3  # timed steps per candidate, after one warm-up step
 LOOP_SAMPLE = 4  # pairs timed for the candidates whose cost per pair is independent of the count
@@ -52,9 +53,9 @@ def parse_pack(setting: str, convolutional: bool) -> PackPlan | None:
     return PackPlan(int(setting), channels_last=convolutional)
 
 
-def executor(plan: PackPlan) -> PackedPairs | None:
-    """What steps the pairs under `plan`: a PackedPairs, or None for one pair at a time."""
-    return None if plan.size is None else PackedPairs(plan.size, plan.channels_last)
+def executor(plan: PackPlan) -> Executor:
+    """What steps the pairs under `plan`: PackedPairs, or LoopedPairs for one pair at a time."""
+    return LoopedPairs() if plan.size is None else PackedPairs(plan.size, plan.channels_last)
 
 
 def candidate_plans(n_pairs: int, convolutional: bool) -> list[PackPlan]:
@@ -87,11 +88,7 @@ def seconds_per_pair_step(plan: PackPlan, pairs: Sequence[Pair], rule: StepRule,
 
     def step() -> float:
         start = time.perf_counter()
-        if run is None:
-            for pair in trial:
-                adversarial_step(pair, rule)
-        else:
-            run.step(trial, rule)
+        run.step(trial, rule)
         torch.zeros((), device=device).item()  # waits for the device's queued work, on any device
         return time.perf_counter() - start
 
@@ -116,7 +113,7 @@ def time_plan(plan: PackPlan, pairs: Sequence[Pair], rule: StepRule, steps: int 
 
 def choose_plan(pairs: Sequence[Pair], rule: StepRule, steps: int = AUTO_STEPS) -> tuple[PackPlan, dict[str, float]]:
     """The fastest candidate plan for `pairs` and every candidate's seconds per pair-step."""
-    convolutional = isinstance(pairs[0].generator, Generator)
+    convolutional = is_convolutional(pairs[0].generator)
     timings: dict[PackPlan, float] = {}
     for plan in candidate_plans(len(pairs), convolutional):
         fitted, seconds = time_plan(plan, pairs, rule, steps)
@@ -125,12 +122,12 @@ def choose_plan(pairs: Sequence[Pair], rule: StepRule, steps: int = AUTO_STEPS) 
     return best, {str(p): s for p, s in timings.items()}
 
 
-def plan_execution(setting: str, pairs: Sequence[Pair], rule: StepRule) -> tuple[PackedPairs | None, str]:
+def plan_execution(setting: str, pairs: Sequence[Pair], rule: StepRule) -> tuple[Executor, str]:
     """The executor for `train.pack` = `setting` on the run's pairs, and a line saying what was chosen."""
     due = [p for p in pairs if not p.done]
     if not due:
-        return None, "pack: nothing left to train"
-    convolutional = isinstance(due[0].generator, Generator)
+        return LoopedPairs(), "pack: nothing left to train"
+    convolutional = is_convolutional(due[0].generator)
     plan = parse_pack(setting, convolutional)
     if plan is not None:
         return executor(plan), f"pack: {plan}"

@@ -6,11 +6,11 @@ import torch
 
 from ganfleet.models import count_parameters
 from ganfleet.strategies import get_strategy
-from ganfleet.train.build import make_pair
-from ganfleet.train.loop import step_rule
-from ganfleet.train.packing import PairPack, packed_adversarial_step
-from ganfleet.train.pair import adversarial_step
-from ganfleet.train.pair_memory import GIB, PairMemory, SavedTensorPeak, measure_pair_memory
+from ganfleet.pairs import make_pair
+from ganfleet.pairs import step_rule
+from ganfleet.packing.pack import PairPack
+from ganfleet.pairs import adversarial_step
+from benchmarks.pair_memory import GIB, PairMemory, SavedTensorPeak, measure_pair_memory
 from tests.conftest import make_tiny_images, tiny_config
 
 
@@ -46,7 +46,7 @@ def test_pair_memory_parts_and_packed_pairs_need_the_same_activations() -> None:
 
     pack = PairPack([make_pair(config, images, m, torch.device("cpu")) for m in members], channels_last=True)
     packed = measure_pair_memory((pack.generator, pack.discriminator), (pack.opt_g, pack.opt_d),
-                                 lambda: packed_adversarial_step(pack, rule), n_pairs=3)
+                                 lambda: adversarial_step(pack, rule), n_pairs=3)
     assert packed.gradients == single.gradients
     n_counters = sum(1 for m in (pair.generator, pair.discriminator) for b in m.buffers() if b.ndim == 0)
     assert single.weights - packed.weights == 8 * n_counters * 2 // 3  # a pack shares its BatchNorm step counters

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-
-from ganfleet.config import RunConfig, flatten
+from ganfleet.config import RunConfig, flatten, upgrade_tree
 from ganfleet.errors import ConfigError
-from ganfleet.train.rundir import RunDir
+from ganfleet.rundir.rundir import RunDir
 
 # Keys that may change between a run and its resumption: the budget (train
 # longer), bookkeeping cadences and where and how it runs (device, packing). Anything else would make the
 # resumed run a different experiment from the one its checkpoints belong to.
 RESUMABLE_KEYS = frozenset({
-    "out", "train.epochs", "train.steps", "train.log_every", "train.grid_every",
-    "train.checkpoint_every", "train.keep_checkpoints", "train.device", "train.pack",
+    "out", "budget.epochs", "budget.steps", "cadence.log_every", "cadence.grid_every",
+    "cadence.checkpoint_every", "cadence.keep_checkpoints", "train.device", "train.pack",
     "eval.every", "eval.n", "eval.classifier", "eval.member",
 })
 
 
 def check_resumable(run: RunDir, config: RunConfig) -> None:
     """ConfigError listing every key (outside RESUMABLE_KEYS) whose value differs from the saved config."""
-    saved = flatten(run.read_json(run.config_path))
+    saved = flatten(upgrade_tree(run.read_json(run.config_path)))
     now = flatten(config.to_dict())
     changed = sorted(k for k in set(saved) | set(now) if k not in RESUMABLE_KEYS and saved.get(k) != now.get(k))
     if changed:

@@ -1,6 +1,6 @@
-"""How much memory one pair needs to train, and how many pairs fit in a device.
+"""How much memory one pair needs to train, and how many pairs fit in a device (used by benchmarks/packing.py).
 
-The dissertation's "largest model a system can hold" (SPEC 2d), answered for
+Hopkins's dissertation asks for "the largest model a system can hold"; answered for
 pairs. Per pair:
 
 - weights: parameters and buffers of G and D (counted from the modules);

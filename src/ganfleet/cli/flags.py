@@ -1,0 +1,96 @@
+"""Command-line flags generated from the config fields, shared by every subcommand.
+
+Each flag is (flag, dotted config key, type); its help text is the config
+field's help and default, so the documentation of an option lives in one place.
+Any key without a flag is reachable with `--set section.key=value`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from typing import Any
+
+from ganfleet.config import (BudgetConfig, CadenceConfig, DataConfig, EvalConfig, LossConfig, ModelConfig, OptimConfig,
+                             RunConfig, SganConfig, TrainConfig, apply_override, apply_values, field_help, load_config)
+
+Flag = tuple[str, str, type]
+
+DATA_FLAGS: list[Flag] = [
+    ("--data", "data.name", str),
+    ("--data-dir", "data.path", str),
+    ("--split", "data.split", str),
+    ("--classes", "data.classes", str),
+    ("--max-per-class", "data.max_per_class", int),
+    ("--image-size", "data.image_size", int),
+    ("--mixture", "data.mixture", str),
+]
+DOMAIN_FLAGS = [f for f in DATA_FLAGS if f[0] in ("--data", "--data-dir", "--classes", "--image-size", "--mixture")]  # what defines a classifier's data
+TRAIN_FLAGS: list[Flag] = [
+    ("--strategy", "train.strategy", str),
+    ("--loss", "loss.name", str),
+    ("--n-critic", "loss.n_critic", int),
+    ("--epochs", "budget.epochs", float),
+    ("--steps", "budget.steps", int),
+    ("--batch-size", "train.batch_size", int),
+    ("--lr-g", "optim.lr_g", float),
+    ("--lr-d", "optim.lr_d", float),
+    ("--seed", "train.seed", int),
+    ("--device", "train.device", str),
+    ("--pack", "train.pack", str),
+    ("--log-every", "cadence.log_every", int),
+    ("--grid-every", "cadence.grid_every", int),
+    ("--checkpoint-every", "cadence.checkpoint_every", int),
+    ("--locals", "sgan.locals", int),
+    ("--split-by-class", "sgan.split_by_class", bool),
+    ("--messenger-steps", "sgan.messenger_steps", int),
+    ("--share-weights", "sgan.share_weights", bool),
+    ("--eval-every", "eval.every", int),
+    ("--arch", "model.arch", str),
+    ("--width", "model.width", float),
+    ("--d-norm", "model.d_norm", str),
+    ("--out", "out", str),
+]
+SECTIONS: dict[str, type] = {
+    "data": DataConfig, "model": ModelConfig, "train": TrainConfig, "loss": LossConfig, "optim": OptimConfig,
+    "budget": BudgetConfig, "cadence": CadenceConfig, "sgan": SganConfig, "eval": EvalConfig, "": RunConfig,
+}
+
+
+def help_for(key: str) -> str:
+    """The config field's help text and default."""
+    section, _, name = key.rpartition(".")
+    cls = SECTIONS[section]
+    default = next(f.default for f in dataclasses.fields(cls) if f.name == name)
+    return f"{field_help(cls).get(name, '')} (default: {default})"
+
+
+def add_flags(parser: argparse.ArgumentParser, flags: list[Flag], title: str) -> None:
+    """An argument group of `flags`, each storing into its dotted key (None when not given)."""
+    group = parser.add_argument_group(title)
+    for flag, key, tp in flags:
+        if tp is bool:  # a switch: present sets the key to true, absent leaves the config's value
+            group.add_argument(flag, dest=key, action="store_const", const=True, default=None, help=f"{help_for(key)} [{key}]")
+            continue
+        group.add_argument(flag, dest=key, type=tp, default=None, metavar=key.rpartition(".")[2].upper(),
+                           help=f"{help_for(key)} [{key}]")
+
+
+def add_config_flags(parser: argparse.ArgumentParser) -> None:
+    """--config FILE and repeatable --set KEY=VALUE."""
+    parser.add_argument("--config", help="YAML config file (see configs/); flags and --set override it")
+    parser.add_argument("--set", action="append", metavar="KEY=VALUE",
+                        help="override any config key, e.g. --set budget.epochs=2 (repeatable)")
+
+
+def flag_values(args: argparse.Namespace, flags: list[Flag]) -> dict[str, Any]:
+    return {key: getattr(args, key) for _, key, _ in flags if getattr(args, key, None) is not None}
+
+
+def config_from_args(args: argparse.Namespace, flags: list[Flag]) -> RunConfig:
+    """defaults < --config file < flags < --set overrides."""
+    config = load_config(args.config) if getattr(args, "config", None) else RunConfig()
+    config = apply_values(config, flag_values(args, flags))
+    for assignment in getattr(args, "set", None) or []:
+        config = apply_override(config, assignment)
+    return config

@@ -1,0 +1,21 @@
+"""Typed run configuration: dataclass sections with a help text per field.
+
+    fields.py    option(), typed values and the checks every field shares
+    sections.py  the sections (data, model, train, loss, optim, budget, cadence, sgan, eval) and RunConfig
+    parse.py     defaults < YAML file < flags < --set overrides; moved keys
+
+Every field's help text is what `ganfleet train --help` shows, so the
+documentation of an option lives in one place.
+"""
+
+from ganfleet.config.fields import field_help, option
+from ganfleet.config.parse import (MOVED_KEYS, apply_override, apply_values, build_config, flatten, from_dict, load_config,
+                                   upgrade_tree)
+from ganfleet.config.sections import (BudgetConfig, CadenceConfig, DataConfig, EvalConfig, LossConfig, ModelConfig,
+                                      OptimConfig, RunConfig, SganConfig, TrainConfig)
+
+__all__ = [
+    "BudgetConfig", "CadenceConfig", "DataConfig", "EvalConfig", "LossConfig", "MOVED_KEYS", "ModelConfig", "OptimConfig",
+    "RunConfig", "SganConfig", "TrainConfig", "apply_override", "apply_values", "build_config", "field_help", "flatten",
+    "from_dict", "load_config", "option", "upgrade_tree",
+]

@@ -1,0 +1,260 @@
+"""The sections of a run's configuration, each a dataclass with a help text per field.
+
+    data      which images (or toy points), which split, how they are fitted
+    model     architecture, width, noise size, discriminator normalisation
+    train     strategy, batch size, seed, device, packing
+    loss      adversarial loss, critic steps, penalty, clipping
+    optim     Adam learning rates and betas of G and D
+    budget    how long each pair trains: epochs over its own images, or steps
+    cadence   ticks (log lines), sample grids, checkpoints
+    sgan      the SGAN strategy's options
+    eval      evaluation during training
+
+Every choice of names comes from the registry that owns the concept, so an
+unknown name is an error listing the valid ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ganfleet.config.fields import check_fields, check_positive, names, option
+from ganfleet.data import MIXTURES, SOURCES
+from ganfleet.errors import ConfigError
+from ganfleet.losses import LOSSES
+from ganfleet.models import ARCHITECTURES, default_architecture, get_architecture
+from ganfleet.models.dcgan import DISCRIMINATOR_NORMS
+from ganfleet.strategies import STRATEGIES
+
+SourceName = names(SOURCES)
+MixtureName = names(MIXTURES)
+ArchName = names(ARCHITECTURES, "auto")
+NormName = names(DISCRIMINATOR_NORMS, "auto")
+LossName = names(LOSSES)
+StrategyName = names(STRATEGIES)
+
+
+@dataclass
+class DataConfig:
+    """Where the images come from and how they are prepared."""
+
+    name: SourceName = option("digits", "data source")
+    path: str | None = option(None, "folder or file of the data (auto-found for fashion-mnist, mnist; required for imagefolder, npz, cifar*)")
+    split: Literal["train", "test"] = option("train", "which split to load")
+    classes: list[int] | None = option(None, "train on this subset of class indices only (relabelled 0..k-1, names kept)")
+    max_per_class: int | None = option(None, "keep at most this many images per class (the first ones, deterministic)")
+    image_size: int | None = option(None, "side length after fitting; default: next power of two >= the native size, at least 32")
+    fit: Literal["resize", "pad"] = option("resize", "how images reach image_size: resize (bilinear, as the paper's code) or pad (zero border)")
+    mixture: MixtureName = option("ring8", "toy data only: the mixture")
+    toy_per_class: int = option(2000, "toy data only: points drawn per mixture component (class)")
+
+    def __post_init__(self) -> None:
+        if self.path:
+            self.path = os.path.expanduser(self.path)
+        check_fields(self, "data")
+        check_positive("data.max_per_class", self.max_per_class, allow_none=True)
+        check_positive("data.toy_per_class", self.toy_per_class)
+        if self.image_size is not None and (self.image_size < 32 or self.image_size & (self.image_size - 1)):
+            raise ConfigError(f"data.image_size: expected a power of two >= 32, got {self.image_size}")
+        if self.classes is not None and len(set(self.classes)) != len(self.classes):
+            raise ConfigError(f"data.classes: duplicate class indices in {self.classes}")
+
+
+@dataclass
+class ModelConfig:
+    """Generator and discriminator architecture."""
+
+    arch: ArchName = option("auto", "paper (the paper's tables, BatchNorm eps 0.8), dcgan (same, standard BatchNorm), mlp (toy data); auto: mlp for toy data, dcgan otherwise")
+    width: float = option(1.0, "channel multiplier for the conv nets (0.25 trains ~6x faster on CPU), hidden-unit multiplier for the mlp (of 512); 1.0 is the papers' width")
+    latent_dim: int = option(100, "noise dimension (the paper's 100)")
+    d_norm: NormName = option("auto", "conv discriminator normalisation after blocks 2-4: batch (the paper's BatchNorm), layer (per sample over C,H,W), none; auto: layer for wgan and wgan-gp (train-mode BatchNorm fixes each channel's batch mean, so the batch-mean score E C(fake) - E C(real) compares moves only through the last feature map's spatial pattern, and the gradient penalty stops being per sample), batch otherwise; the mlp has none")
+
+    def __post_init__(self) -> None:
+        check_fields(self, "model")
+        check_positive("model.width", self.width)
+        check_positive("model.latent_dim", self.latent_dim)
+
+
+@dataclass
+class TrainConfig:
+    """Which strategy, with what batches, seed and device, and how pairs are executed."""
+
+    strategy: StrategyName = option("class-parallel", "gan: one unconditional pair on all data (DC-GAN); cgan: one conditional pair (DC-CGAN); class-parallel: one independent pair per class (distributed DC-CGAN); sgan: independent local pairs plus a global pair trained from them (SGAN)")
+    batch_size: int = option(64, "images per batch per pair")
+    seed: int = option(0, "base seed; each pair's seed is derived from it and the pair's class, so results do not depend on scheduling")
+    device: str = option("auto", "cpu, cuda, cuda:N or auto (cuda when available)")
+    pack: str = option("off", "train K pairs at once through packed networks (same results up to rounding): off (one pair at a time), K (at most K pairs per pack) or auto (time the options on the run's own pairs at start-up, keep the fastest; see docs/packing.md)")
+
+    def __post_init__(self) -> None:
+        check_fields(self, "train")
+        check_positive("train.batch_size", self.batch_size)
+        self.pack = str(self.pack).lower()
+        if self.pack == "false":  # YAML 1.1 reads a bare `off` as false
+            self.pack = "off"
+        if self.pack not in ("off", "auto") and not (self.pack.isdigit() and int(self.pack) > 0):
+            raise ConfigError(f"train.pack: expected off, auto or a positive number of pairs per pack, got {self.pack!r}")
+
+
+@dataclass
+class LossConfig:
+    """The adversarial loss and its hyper-parameters."""
+
+    name: LossName = option("ns", "minimax, ns (non-saturating, the paper's), wgan (weight clipping), wgan-gp, hinge, dragan")
+    n_critic: int | None = option(None, "discriminator steps per generator step; default 5 for wgan and wgan-gp, 1 otherwise")
+    penalty_weight: float = option(10.0, "gradient-penalty weight lambda for wgan-gp and dragan")
+    clip_value: float = option(0.01, "weight-clipping bound for wgan")
+
+    def __post_init__(self) -> None:
+        check_fields(self, "loss")
+        check_positive("loss.n_critic", self.n_critic, allow_none=True)
+        check_positive("loss.penalty_weight", self.penalty_weight)
+        check_positive("loss.clip_value", self.clip_value)
+
+    @property
+    def critic_steps(self) -> int:
+        """Discriminator updates per generator update."""
+        return self.n_critic if self.n_critic is not None else LOSSES[self.name].n_critic
+
+
+@dataclass
+class OptimConfig:
+    """Adam for the generator and the discriminator."""
+
+    lr_g: float = option(2e-4, "generator Adam learning rate")
+    lr_d: float = option(2e-4, "discriminator Adam learning rate")
+    beta1: float = option(0.5, "Adam beta1")
+    beta2: float = option(0.999, "Adam beta2")
+
+    def __post_init__(self) -> None:
+        check_fields(self, "optim")
+        check_positive("optim.lr_g", self.lr_g)
+        check_positive("optim.lr_d", self.lr_d)
+        for key in ("beta1", "beta2"):
+            if not 0.0 <= getattr(self, key) < 1.0:
+                raise ConfigError(f"optim.{key}: expected a value in [0, 1), got {getattr(self, key)}")
+
+
+@dataclass
+class BudgetConfig:
+    """How long each pair trains."""
+
+    epochs: float | None = option(None, "budget in passes over each pair's own images (default 5 when steps is not given)")
+    steps: int | None = option(None, "budget in generator steps per pair (overrides epochs)")
+
+    def __post_init__(self) -> None:
+        check_fields(self, "budget")
+        check_positive("budget.epochs", self.epochs, allow_none=True)
+        check_positive("budget.steps", self.steps, allow_none=True)
+
+
+@dataclass
+class CadenceConfig:
+    """How often the training loop logs, draws sample grids and checkpoints (in iterations)."""
+
+    log_every: int = option(50, "iterations between log lines (a tick)")
+    grid_every: int = option(500, "iterations between sample-grid PNGs (0: only at the end)")
+    checkpoint_every: int = option(500, "iterations between per-pair checkpoints (0: only when a pair finishes)")
+    keep_checkpoints: int = option(2, "checkpoints kept per pair (older ones deleted); >= 2 so a corrupt newest one can fall back")
+
+    def __post_init__(self) -> None:
+        check_fields(self, "cadence")
+        check_positive("cadence.log_every", self.log_every)
+        for key in ("grid_every", "checkpoint_every"):
+            if getattr(self, key) < 0:
+                raise ConfigError(f"cadence.{key}: expected >= 0, got {getattr(self, key)}")
+        if self.keep_checkpoints < 2:
+            raise ConfigError(f"cadence.keep_checkpoints: expected >= 2 (a fallback is needed), got {self.keep_checkpoints}")
+
+
+@dataclass
+class SganConfig:
+    """Options of the sgan strategy (unused by the others)."""
+
+    locals: int | None = option(None, "number of local pairs, each on all data (default 5); with split_by_class there is one per class, leave it unset")
+    split_by_class: bool = option(False, "one local pair per class (class-parallel locals) and a global pair conditioned on the label")
+    messenger_steps: int | None = option(None, "I_D, updates of each messenger discriminator against the global generator per iteration (default: the loss's critic steps)")
+    share_weights: bool = option(False, "the local generators share their data-side layers, as do the local discriminators (about half the parameters for the mlp; N-SW-GAN)")
+
+    def __post_init__(self) -> None:
+        check_fields(self, "sgan")
+        check_positive("sgan.locals", self.locals, allow_none=True)
+        check_positive("sgan.messenger_steps", self.messenger_steps, allow_none=True)
+        if self.split_by_class and self.locals is not None:
+            raise ConfigError("sgan.locals: split_by_class makes one local pair per class; leave locals unset")
+
+    def is_default(self) -> bool:
+        return self == SganConfig()
+
+
+@dataclass
+class EvalConfig:
+    """Evaluation during training: an FID/IS curve logged to metrics.jsonl (`ganfleet evaluate` plots it)."""
+
+    every: int = option(0, "iterations between quick evaluations during training (0: none); each appends {step, eval: {fid, kid, is, ...}} to metrics.jsonl")
+    n: int = option(2000, "generated samples per evaluation during training (a full `ganfleet evaluate` uses 10,000)")
+    classifier: str | None = option(None, "domain classifier folder; default: the cache entry for this data, trained once if missing")
+    member: str | None = option(None, "sample from this member's generator only (e.g. global: sgan's global generator); default: the fleet's routing")
+
+    def __post_init__(self) -> None:
+        check_fields(self, "eval")
+        if self.every < 0:
+            raise ConfigError(f"eval.every: expected >= 0, got {self.every}")
+        if self.n < 10:
+            raise ConfigError(f"eval.n: expected at least 10 samples (IS uses 10 splits), got {self.n}")
+
+
+@dataclass
+class RunConfig:
+    """Everything a training run needs; saved as `config.json` in the run directory."""
+
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    budget: BudgetConfig = field(default_factory=BudgetConfig)
+    cadence: CadenceConfig = field(default_factory=CadenceConfig)
+    sgan: SganConfig = field(default_factory=SganConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    out: str = option("runs/run", "run directory (created; holds manifest, checkpoints, grids, logs)")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @property
+    def resolved_arch(self) -> str:
+        """The architecture actually built (resolves `auto`)."""
+        if self.model.arch != "auto":
+            return self.model.arch
+        return default_architecture(points=self.data.name == "toy")
+
+    @property
+    def resolved_d_norm(self) -> str:
+        """The discriminator normalisation actually built (resolves `auto`)."""
+        if self.model.d_norm != "auto":
+            return self.model.d_norm
+        own = get_architecture(self.resolved_arch).d_norms
+        return "layer" if LOSSES[self.loss.name].wasserstein and "layer" in own else own[0]
+
+    def check(self) -> None:
+        """Cross-section checks (each section checks itself in __post_init__)."""
+        arch = get_architecture(self.resolved_arch)
+        if (self.data.name == "toy") != arch.points:
+            raise ConfigError(f"model.arch: {arch.name!r} does not fit data {self.data.name!r}: toy data needs mlp, images need paper or dcgan")
+        if self.model.d_norm not in ("auto", *arch.d_norms):
+            offers = "has no normalisation" if arch.d_norms == ("none",) else "offers " + ", ".join(arch.d_norms)
+            raise ConfigError(f"model.d_norm: the {arch.name} discriminator {offers}; expected auto or "
+                              f"{' or '.join(arch.d_norms)}, got {self.model.d_norm!r}")
+        if self.sgan.share_weights and self.train.pack != "off":
+            raise ConfigError(f"train.pack: sgan.share_weights ties the local pairs' layers, which packs would copy apart; "
+                              f"expected off, got {self.train.pack!r}")
+        if self.train.strategy != "sgan" and not self.sgan.is_default():
+            changed = [f.name for f in dataclasses.fields(SganConfig) if getattr(self.sgan, f.name) != getattr(SganConfig(), f.name)]
+            raise ConfigError(f"sgan.{changed[0]}: only used by strategy sgan (strategy is {self.train.strategy!r})")

@@ -1,0 +1,159 @@
+"""Architectures by name, and the `ModelSpec` that rebuilds a pair's networks from a run's manifest.
+
+The spec is stored in every run's manifest, so a fleet can be rebuilt from its
+directory alone (no pickled code). `ARCHITECTURES` is the one list of valid
+`model.arch` names; an architecture says how to build its two networks, which
+discriminator normalisations it offers (its own first) and what samples it
+makes (square images or points).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+import torch
+import torch.nn as nn
+
+from ganfleet.errors import ConfigError
+from ganfleet.models.dcgan import DISCRIMINATOR_NORMS, Discriminator, Generator, init_reference_weights, scaled
+from ganfleet.models.mlp import MLPDiscriminator, MLPGenerator
+
+MLP_HIDDEN = 512  # the SGAN paper's toy MLPs (appendix A.1)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Architecture of one pair: `arch` (a key of ARCHITECTURES), sample shape, noise size, width, classes.
+
+    `n_classes` is 0 for an unconditional pair and K for a pair conditioned on K labels.
+    `width` scales the conv nets' channels and the MLPs' 512 hidden units.
+    `d_norm` is the discriminator's normalisation (one of the architecture's
+    `d_norms`, see `dcgan.critic_norm`); None means the architecture's own.
+    """
+
+    arch: str
+    sample_shape: tuple[int, ...]
+    latent_dim: int = 100
+    width: float = 1.0
+    n_classes: int = 0
+    d_norm: str | None = None
+
+    def __post_init__(self) -> None:
+        architecture = get_architecture(self.arch)
+        if self.d_norm is None:
+            object.__setattr__(self, "d_norm", architecture.d_norms[0])  # frozen: resolve once, here
+        if self.d_norm not in architecture.d_norms:
+            raise ConfigError(f"model.d_norm: {self.d_norm!r} does not fit arch {self.arch}; expected one of {', '.join(architecture.d_norms)}")
+        architecture.check_shape(self.sample_shape)
+
+    def conditional(self, n_classes: int) -> ModelSpec:
+        """The same architecture conditioned on `n_classes` labels."""
+        return dataclasses.replace(self, n_classes=n_classes)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["sample_shape"] = list(self.sample_shape)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ModelSpec:
+        # Manifests written before d_norm existed get the architecture's own (None).
+        return cls(d["arch"], tuple(d["sample_shape"]), d["latent_dim"], d["width"], d["n_classes"], d.get("d_norm"))
+
+
+def _check_points(shape: tuple[int, ...]) -> None:
+    if len(shape) != 1:
+        raise ConfigError(f"model.arch: mlp needs points of shape (D,), got {shape}")
+
+
+def _check_square_images(shape: tuple[int, ...]) -> None:
+    if len(shape) != 3 or shape[1] != shape[2]:
+        raise ConfigError(f"model.arch: the conv nets need square images (C, H, W), got {shape}")
+    # At 16 px the discriminator's last feature map is 1x1, so its final
+    # BatchNorm fixes the batch mean of every feature and hence of the
+    # logit: real and fake batches get the same mean score and the
+    # discriminator barely learns. From 32 px on (2x2 and up) it works.
+    if shape[1] < 32 or shape[1] % 16:
+        raise ConfigError(f"model.arch: the conv nets need an image side that is a multiple of 16 and at least 32, got {shape[1]} (set data.image_size)")
+
+
+def _conv_generator(bn_eps: float) -> Callable[[ModelSpec], nn.Module]:
+    def build(spec: ModelSpec) -> nn.Module:
+        c, size, _ = spec.sample_shape
+        g = Generator(size, c, spec.latent_dim, spec.width, bn_eps, spec.n_classes)
+        init_reference_weights(g)
+        return g
+    return build
+
+
+def _conv_discriminator(bn_eps: float) -> Callable[[ModelSpec], nn.Module]:
+    def build(spec: ModelSpec) -> nn.Module:
+        c, size, _ = spec.sample_shape
+        d = Discriminator(size, c, spec.width, bn_eps, spec.n_classes, norm=spec.d_norm or "batch")
+        init_reference_weights(d)
+        return d
+    return build
+
+
+def _mlp_generator(spec: ModelSpec) -> nn.Module:
+    return MLPGenerator(spec.sample_shape[0], spec.latent_dim, scaled(MLP_HIDDEN, spec.width), spec.n_classes)
+
+
+def _mlp_discriminator(spec: ModelSpec) -> nn.Module:
+    return MLPDiscriminator(spec.sample_shape[0], scaled(MLP_HIDDEN, spec.width), spec.n_classes)
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """How one named architecture builds its generator and discriminator."""
+
+    name: str
+    description: str
+    build_generator: Callable[[ModelSpec], nn.Module]
+    build_discriminator: Callable[[ModelSpec], nn.Module]
+    check_shape: Callable[[tuple[int, ...]], None]
+    d_norms: tuple[str, ...]  # the discriminator normalisations it offers; its own first
+    points: bool = False  # samples are points (D,), not images
+
+
+ARCHITECTURES: dict[str, Architecture] = {a.name: a for a in [
+    Architecture("paper", "the paper's tables, BatchNorm eps 0.8 as its reference code",
+                 _conv_generator(0.8), _conv_discriminator(0.8), _check_square_images, DISCRIMINATOR_NORMS),
+    Architecture("dcgan", "the paper's tables with standard BatchNorm (eps 1e-5)",
+                 _conv_generator(1e-5), _conv_discriminator(1e-5), _check_square_images, DISCRIMINATOR_NORMS),
+    Architecture("mlp", "4-layer MLPs for 2-D toy points (SGAN)", _mlp_generator, _mlp_discriminator, _check_points,
+                 ("none",), points=True),
+]}
+
+
+def get_architecture(name: str) -> Architecture:
+    try:
+        return ARCHITECTURES[name]
+    except KeyError:
+        raise ConfigError(f"model.arch: unknown architecture {name!r}; expected one of {', '.join(ARCHITECTURES)}") from None
+
+
+def default_architecture(points: bool) -> str:
+    """What `model.arch: auto` builds: the first architecture for points or for images."""
+    return next(a.name for a in ARCHITECTURES.values() if a.points == points)
+
+
+def build_generator(spec: ModelSpec) -> nn.Module:
+    return get_architecture(spec.arch).build_generator(spec)
+
+
+def build_discriminator(spec: ModelSpec) -> nn.Module:
+    return get_architecture(spec.arch).build_discriminator(spec)
+
+
+def build_pair(spec: ModelSpec, seed: int) -> tuple[nn.Module, nn.Module]:
+    """Generator and discriminator initialised from `seed` alone (the global RNG is left untouched)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build_generator(spec), build_discriminator(spec)
+
+
+def count_parameters(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())

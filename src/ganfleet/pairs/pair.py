@@ -1,0 +1,85 @@
+"""One generator/discriminator pair: its networks, optimisers, data stream, seed and progress.
+
+A pair is also the smallest *step group* (`ganfleet.pairs.step`): K = 1 pair
+at one step, its random draws made from torch's global RNG seeded by (pair
+seed, step). A pack of K pairs (`ganfleet.packing.PairPack`) is the other
+kind; the adversarial step is written once for both.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Callable, ClassVar, Iterator
+
+import torch
+import torch.nn as nn
+
+from ganfleet.data.stream import BatchStream
+from ganfleet.losses import PointSampler
+from ganfleet.seeds import seed_step
+from ganfleet.strategies import Member
+
+
+@dataclass(eq=False)
+class Networks:
+    """A step group of one pair's networks (K = 1): what the step's pieces use.
+
+    Scores and losses have no pair axis: `per_pair(fn, ...)` is `fn(...)`, and
+    random draws come from torch's global RNG (the caller seeds it).
+    """
+
+    generator: nn.Module
+    discriminator: nn.Module
+    opt_g: torch.optim.Optimizer | None
+    opt_d: torch.optim.Optimizer | None
+
+    sample_dims: ClassVar[int] = 1  # leading dims of a batch before a sample: (N, ...)
+
+    def per_pair(self, fn: Callable[..., torch.Tensor], *scores: torch.Tensor) -> torch.Tensor:
+        """`fn` (a loss of one pair's scores) of this pair: a scalar."""
+        return fn(*scores)
+
+    def penalty_points(self, sampler: PointSampler, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        return sampler(real, fake, None)
+
+    def noise(self, like: torch.Tensor) -> torch.Tensor:
+        """Noise for a batch like `like` (N, ...): (N, latent) in its dtype, on its device."""
+        return torch.randn(like.shape[0], self.generator.latent_dim, device=like.device, dtype=like.dtype)
+
+
+@dataclass(eq=False)
+class Pair(Networks):
+    """A member's networks, optimisers, data stream, seed and progress (equal only to itself)."""
+
+    member: Member = field(kw_only=True)
+    stream: BatchStream = field(kw_only=True)
+    seed: int = field(kw_only=True)
+    target_steps: int = field(kw_only=True)
+    step: int = field(default=0, kw_only=True)
+    latent_dim: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.latent_dim = self.generator.latent_dim
+
+    @property
+    def name(self) -> str:
+        return self.member.name
+
+    @property
+    def done(self) -> bool:
+        return self.step >= self.target_steps
+
+    @contextmanager
+    def draws(self) -> Iterator[None]:
+        """This step's random draws (noise, dropout, penalty points) from the global RNG seeded by (seed, step)."""
+        seed_step(self.seed, self.step)
+        yield
+
+    def real_batch(self, index: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        return self.stream.batch(index)
+
+    def finish(self, logs: dict[str, torch.Tensor]) -> dict[str, dict[str, torch.Tensor]]:
+        """Count the step; this pair's detached scalars (scores averaged over the batch)."""
+        self.step += 1
+        return {self.name: {key: value.detach().mean() for key, value in logs.items()}}

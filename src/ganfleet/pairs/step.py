@@ -1,0 +1,146 @@
+"""The adversarial step, written once for every way pairs are stepped.
+
+A *step group* is K >= 1 pairs at one step whose networks are called as one:
+a single `Pair` (K = 1; scores (N,), one loss) or a `PairPack` (K packed pairs;
+scores (K, N), one loss per pair, summed for the backward pass: the pairs share
+no parameter, so each gets its own gradient). The pieces below use only what
+both provide, so the looped, packed and SGAN paths (messengers, the global
+pair) share them:
+
+- `discriminator_loss`: real and fake scoring, the loss, the gradient penalty;
+- `discriminator_update`: one optimiser step on it, then weight clipping;
+- `generator_loss` / `generator_update`: the generator's loss against a
+  frozen discriminator, one optimiser step;
+- `adversarial_step`: n_critic discriminator updates, then one generator update.
+
+Randomness: real batch i of step s is batch s*n_critic + i of each pair's
+stream; every other draw (noise, dropout masks, penalty points) comes from
+each pair's own RNG seeded by (pair seed, s), in the same order whichever the
+group, so a pair trains the same in a pack or alone.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Callable, ContextManager, Iterator, Protocol
+
+import torch
+import torch.nn as nn
+
+from ganfleet.losses import AdversarialLoss, PointSampler, gradient_norm_penalty
+
+
+@dataclass(frozen=True)
+class StepRule:
+    """How one adversarial step is taken: the loss and its hyper-parameters."""
+
+    loss: AdversarialLoss
+    n_critic: int = 1
+    penalty_weight: float = 10.0
+    clip_value: float = 0.01
+
+
+class StepGroup(Protocol):
+    """What the step's pieces need of K >= 1 pairs (`Networks`, `Pair` or `PairPack`)."""
+
+    generator: nn.Module
+    discriminator: nn.Module
+    opt_g: torch.optim.Optimizer | None
+    opt_d: torch.optim.Optimizer | None
+    sample_dims: int  # leading dims before a sample: 1 for (N, ...), 2 for (K, N, ...)
+
+    def per_pair(self, fn: Callable[..., torch.Tensor], *scores: torch.Tensor) -> torch.Tensor: ...
+
+    def penalty_points(self, sampler: PointSampler, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor: ...
+
+    def noise(self, like: torch.Tensor) -> torch.Tensor: ...
+
+
+class TrainingGroup(StepGroup, Protocol):
+    """A step group with data and progress: what `adversarial_step` advances."""
+
+    step: int
+
+    def draws(self) -> ContextManager[None]: ...
+
+    def real_batch(self, index: int) -> tuple[torch.Tensor, torch.Tensor | None]: ...
+
+    def finish(self, logs: dict[str, torch.Tensor]) -> dict[str, dict[str, torch.Tensor]]: ...
+
+
+@contextmanager
+def frozen(module: nn.Module) -> Iterator[None]:
+    """`module` without parameter gradients (the other network's update needs none of its gradients)."""
+    module.requires_grad_(False)
+    try:
+        yield
+    finally:
+        module.requires_grad_(True)
+
+
+def discriminator_loss(group: StepGroup, rule: StepRule, real: torch.Tensor, fake: torch.Tensor,
+                       labels: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(loss per pair with the rule's penalty, scores of real, scores of fake); `fake` should come detached."""
+    d = group.discriminator
+    d_real, d_fake = d(real, labels), d(fake, labels)
+    loss = group.per_pair(rule.loss.discriminator, d_real, d_fake)
+    if rule.loss.penalty is not None:
+        points = group.penalty_points(rule.loss.penalty.points, real, fake)
+        loss = loss + rule.penalty_weight * gradient_norm_penalty(lambda x: d(x, labels), points, group.sample_dims)
+    return loss, d_real, d_fake
+
+
+def clip_weights(d: nn.Module, rule: StepRule) -> None:
+    """Weight clipping (WGAN) after a discriminator update, when the rule's loss asks for it."""
+    if rule.loss.clips_weights:
+        with torch.no_grad():
+            for p in d.parameters():
+                p.clamp_(-rule.clip_value, rule.clip_value)
+
+
+def discriminator_update(group: StepGroup, rule: StepRule, real: torch.Tensor, fake: torch.Tensor,
+                         labels: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One optimiser step of the discriminator(s) on `discriminator_loss`; returns its (loss, d_real, d_fake)."""
+    loss, d_real, d_fake = discriminator_loss(group, rule, real, fake.detach(), labels)
+    assert group.opt_d is not None
+    group.opt_d.zero_grad(set_to_none=True)
+    loss.sum().backward()
+    group.opt_d.step()
+    clip_weights(group.discriminator, rule)
+    return loss, d_real, d_fake
+
+
+def generator_loss(group: StepGroup, rule: StepRule, fake: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    """The generator's loss per pair against the (frozen) discriminator."""
+    with frozen(group.discriminator):
+        return group.per_pair(rule.loss.generator, group.discriminator(fake, labels))
+
+
+def generator_update(group: StepGroup, rule: StepRule, fake: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    """One optimiser step of the generator(s); returns the loss per pair."""
+    loss = generator_loss(group, rule, fake, labels)
+    assert group.opt_g is not None
+    group.opt_g.zero_grad(set_to_none=True)
+    loss.sum().backward()
+    group.opt_g.step()
+    return loss
+
+
+def adversarial_step(group: TrainingGroup, rule: StepRule) -> dict[str, dict[str, torch.Tensor]]:
+    """n_critic discriminator updates then one generator update of every pair in `group`; advances their steps.
+
+    Returns each pair's detached scalars (no device sync): d_loss, g_loss, d_real, d_fake.
+    """
+    with group.draws():
+        for i in range(rule.n_critic):
+            real, labels = group.real_batch(group.step * rule.n_critic + i)
+            z = group.noise(real)
+            if i == rule.n_critic - 1:
+                fake = group.generator(z, labels)  # kept with its graph for the generator update below
+            else:
+                with torch.no_grad():
+                    fake = group.generator(z, labels)
+            d_loss, d_real, d_fake = discriminator_update(group, rule, real, fake, labels)
+        g_loss = generator_update(group, rule, fake, labels)
+    return group.finish({"d_loss": d_loss, "g_loss": g_loss, "d_real": d_real, "d_fake": d_fake})

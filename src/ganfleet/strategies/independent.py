@@ -1,0 +1,49 @@
+"""The paper's three systems: every member an independent pair (Lupo Pasini et al., section 3).
+
+- `gan` (DC-GAN): one unconditional pair on all images;
+- `cgan` (DC-CGAN): one pair conditioned on the label, on all images;
+- `class-parallel` (distributed DC-CGAN): one unconditional pair per class,
+  pair k on class k's images only. p(x) = sum_k p(x | y_k) p(y_k): to sample,
+  draw k from the class prior and call generator k. Pairs never communicate,
+  so they can be stepped in any order, packed, or spread over ranks.
+"""
+
+from __future__ import annotations
+
+from ganfleet.data.dataset import ClassPartitionedDataset
+from ganfleet.strategies.base import Strategy
+from ganfleet.strategies.member import Member
+
+
+def class_member_name(label: int) -> str:
+    """Member name of class `label`'s pair; zero-padded so 1,000 classes sort in order."""
+    return f"class-{label:04d}"
+
+
+def class_members(dataset: ClassPartitionedDataset) -> list[Member]:
+    """One unconditional pair per class, named and seeded by its class."""
+    return [Member(class_member_name(k), label=k, conditional=False, classes=(k,)) for k in range(dataset.n_classes)]
+
+
+class GanStrategy(Strategy):
+    name = "gan"
+    description = "one unconditional pair on all data (DC-GAN)"
+
+    def members(self, dataset: ClassPartitionedDataset) -> list[Member]:
+        return [Member("all", label=None, conditional=False, classes=tuple(range(dataset.n_classes)))]
+
+
+class CganStrategy(Strategy):
+    name = "cgan"
+    description = "one conditional pair on all data (DC-CGAN)"
+
+    def members(self, dataset: ClassPartitionedDataset) -> list[Member]:
+        return [Member("all", label=None, conditional=True, classes=tuple(range(dataset.n_classes)))]
+
+
+class ClassParallelStrategy(Strategy):
+    name = "class-parallel"
+    description = "one independent pair per class (distributed DC-CGAN)"
+
+    def members(self, dataset: ClassPartitionedDataset) -> list[Member]:
+        return class_members(dataset)

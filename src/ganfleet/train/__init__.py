@@ -1,0 +1,14 @@
+"""The training loop, and what it needs to start and step a run.
+
+    loop.py         train(): set-up, the loop (one clock, one maintenance block per iteration), the end of a run
+    plan.py         the run's data, strategy, members, budgets and manifest; pairs built and restored
+    execution.py    how this rank's pairs are stepped (looped, packed, SGAN's global pair)
+    ticks.py        per-tick records
+    sample_grid.py  the loop's sample grids
+    interrupt.py    SIGINT/SIGTERM stop between steps
+"""
+
+from ganfleet.train.loop import TrainResult, train
+from ganfleet.train.plan import RunPlan, plan_run
+
+__all__ = ["RunPlan", "TrainResult", "plan_run", "train"]

@@ -1,0 +1,123 @@
+"""What a run is before it trains: its data, strategy, members, budgets and manifest; its pairs, built or restored.
+
+Every rank of a job works the plan out alike (`plan_run`); each then builds
+and restores only its own pairs (`build_pairs`). Rank 0 owns the run
+directory's shared files (`check_out_dir`, `start_run`).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Sequence
+
+import torch
+
+import ganfleet
+from ganfleet.config import RunConfig
+from ganfleet.data import load_dataset
+from ganfleet.data.dataset import ClassPartitionedDataset
+from ganfleet.distributed import Cluster
+from ganfleet.errors import CheckpointError
+from ganfleet.pairs import Pair, base_spec, make_pair, target_steps
+from ganfleet.rundir import MANIFEST_FORMAT, RunDir, check_resumable, load_latest, remove_temporaries, save_pair
+from ganfleet.strategies import Member, Strategy, get_strategy
+from ganfleet.strategies.sgan import DEFAULT_LOCALS
+
+
+class RunPlan(NamedTuple):
+    """What every rank works out alike before training: data, strategy, members, step budgets, manifest."""
+
+    dataset: ClassPartitionedDataset
+    strategy: Strategy
+    members: list[Member]
+    budgets: dict[str, int]
+    manifest: dict
+
+
+def configured_strategy(config: RunConfig) -> Strategy:
+    """The strategy `train.strategy` with the options its config section gives it (sgan's locals)."""
+    if config.train.strategy == "sgan":
+        return get_strategy("sgan", n_locals=config.sgan.locals or DEFAULT_LOCALS, split_by_class=config.sgan.split_by_class)
+    return get_strategy(config.train.strategy)
+
+
+def manifest_for(config: RunConfig, dataset: ClassPartitionedDataset, strategy: Strategy,
+                 members: list[Member], targets: dict[str, int]) -> dict:
+    """Everything needed to rebuild and sample the fleet, without the training code."""
+    return {
+        "format": MANIFEST_FORMAT,
+        "ganfleet_version": ganfleet.__version__,
+        "torch_version": torch.__version__,
+        "strategy": strategy.name,
+        "model": base_spec(config, dataset).to_dict(),
+        "data": {
+            "source": dataset.source,
+            "fingerprint": dataset.fingerprint(),
+            "class_names": dataset.class_names,
+            "counts": dataset.counts,
+            "prior": dataset.prior,
+        },
+        "members": [
+            {"name": m.name, "label": m.label, "conditional": m.conditional, "classes": list(m.classes), "target_steps": targets[m.name]}
+            for m in members
+        ],
+    }
+
+
+def plan_run(config: RunConfig, dataset: ClassPartitionedDataset | None = None) -> RunPlan:
+    """The run's data (loaded unless given), strategy, members, their budgets and the manifest."""
+    dataset = (dataset if dataset is not None else load_dataset(config.data)).require_every_class()
+    strategy = configured_strategy(config)
+    members = strategy.members(dataset)
+    own = {m.name: target_steps(config, sum(dataset.counts[c] for c in m.classes)) for m in members}
+    budgets = strategy.budgets(own)
+    return RunPlan(dataset, strategy, members, budgets, manifest_for(config, dataset, strategy, members, budgets))
+
+
+def check_out_dir(run: RunDir, config: RunConfig, resume: bool, cluster: Cluster) -> bool:
+    """Whether the run resumes: --resume, or a torchrun restart of the job that started it; errors if --out does not fit."""
+    restarted = cluster.is_restart and run.exists() and cluster.continues(run.read_manifest().get("launch"))
+    resume = resume or restarted
+    if run.exists() and not resume:
+        raise CheckpointError(f"{run.path}: a run already exists here; pass --resume to continue it or choose another --out")
+    if resume:
+        if not run.exists():
+            raise CheckpointError(f"{run.path}: nothing to resume (no manifest.json)")
+        check_resumable(run, config)
+    return resume
+
+
+def start_run(run: RunDir, config: RunConfig, manifest: dict) -> None:
+    """The run's first files: its resolved config and a manifest saying it is running."""
+    run.path.mkdir(parents=True, exist_ok=True)
+    remove_temporaries(run.path)  # a writer killed mid-write in an earlier attempt
+    run.write_json(run.config_path, config.to_dict())
+    run.write_manifest(manifest, status="running")
+
+
+def restore(pair: Pair, run: RunDir) -> None:
+    """Load the pair's newest valid checkpoint, if any (a corrupt newest one falls back with a warning)."""
+    state = load_latest(run.pair_dir(pair.name))
+    if state is None:
+        return
+    pair.generator.load_state_dict(state.generator)
+    pair.discriminator.load_state_dict(state.discriminator)
+    pair.opt_g.load_state_dict(state.opt_g)
+    pair.opt_d.load_state_dict(state.opt_d)
+    pair.step = state.step
+
+
+def checkpoint(pair: Pair, run: RunDir, keep: int) -> None:
+    save_pair(run.pair_dir(pair.name), pair.name, pair.step, pair.generator, pair.discriminator, pair.opt_g, pair.opt_d, keep)
+
+
+def build_pairs(config: RunConfig, plan: RunPlan, dataset: ClassPartitionedDataset, names: Sequence[str],
+                device: torch.device, run: RunDir, resume: bool) -> list[Pair]:
+    """The pairs of `names` with the strategy's budgets, each restored from its newest valid checkpoint when the run resumes."""
+    pairs = [make_pair(config, dataset, m, device) for m in plan.members if m.name in names]
+    for pair in pairs:
+        pair.target_steps = plan.budgets[pair.name]  # the strategy's, which may depend on every rank's pairs
+    if resume:
+        for pair in pairs:
+            remove_temporaries(run.pair_dir(pair.name))
+            restore(pair, run)
+    return pairs
