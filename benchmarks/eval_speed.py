@@ -20,7 +20,8 @@ import torch
 from ganfleet.classifier import ClassifierSpec, ClassifierTraining, DomainClassifier, load_classifier
 from ganfleet.metrics import METRICS, MetricContext
 from ganfleet.metrics.features import ClassifierExtractor
-from ganfleet.evaluation.measure import Extractors, stratified_labels
+from ganfleet.evaluation.extractors import Extractors
+from ganfleet.evaluation.measure import stratified_labels
 
 N_CLASSES = 10
 TARGET_S = 30.0

@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from tests.test_config import field_choices
+from tests.config.test_parse import field_choices
 from ganfleet.config import LossConfig
 from ganfleet.errors import ConfigError
 from ganfleet.losses import (

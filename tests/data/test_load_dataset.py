@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.test_config import field_choices
+from tests.config.test_parse import field_choices
 from ganfleet.config import DataConfig
 from ganfleet.data import SOURCES, load_dataset, load_raw
 from ganfleet.errors import ConfigError, DataError

@@ -15,7 +15,7 @@ from ganfleet.errors import CheckpointError, EvaluationError
 from ganfleet.evaluation import EvalOptions, evaluate_real_baseline, evaluate_run
 from ganfleet.evaluation.measure import stratified_labels
 from ganfleet.rundir import read_metrics
-from tests.evaluation.conftest import SMALL
+from tests.conftest import SMALL
 
 def quick(**kwargs) -> EvalOptions:
     return EvalOptions(**{"n": 60, "progress": False, "train_classifier": False, **kwargs})

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ganfleet.classifier.model import ClassifierSpec, DomainClassifier
-from ganfleet.classifier.store import (StoredClassifier, cache_dir, copy_to_cache, domain_config, load_classifier,
+from ganfleet.classifier.store import (StoredClassifier, cache_dir, cache_root, copy_to_cache, domain_config, load_classifier,
                                        save_classifier, train_command)
 from ganfleet.classifier.training import ClassifierTraining, train_classifier
 from ganfleet.config import DataConfig
@@ -54,5 +54,5 @@ def classifier_for(data: DataConfig, folder: str | Path | None = None, train_mis
     return train_and_save(data, None, progress=progress)
 
 
-__all__ = ["ClassifierSpec", "ClassifierTraining", "DomainClassifier", "StoredClassifier", "cache_dir", "classifier_for",
+__all__ = ["ClassifierSpec", "ClassifierTraining", "DomainClassifier", "StoredClassifier", "cache_dir", "cache_root", "classifier_for",
            "load_classifier", "train_and_save", "train_command"]

@@ -28,7 +28,7 @@ from ganfleet.classifier.model import ClassifierSpec, DomainClassifier
 from ganfleet.classifier.training import ClassifierResult
 from ganfleet.config import DataConfig
 from ganfleet.errors import EvaluationError
-from ganfleet.rundir.atomic import atomic_write, atomic_write_text
+from ganfleet.rundir import atomic_write, atomic_write_text, tensor_digest
 
 FORMAT = "ganfleet-classifier-1"
 WEIGHTS = "classifier.safetensors"
@@ -85,6 +85,11 @@ class StoredClassifier:
     @property
     def test_accuracy(self) -> float:
         return float(self.manifest["test_accuracy"])
+
+    @property
+    def weights_sha256(self) -> str:
+        """SHA-256 of the weights (names and bytes): the identity of this classifier."""
+        return tensor_digest({k: v.detach().cpu() for k, v in self.model.state_dict().items()})
 
 
 def save_classifier(folder: str | Path, result: ClassifierResult, data: DataConfig, fingerprint: str, source: str,

@@ -71,6 +71,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `classifier` and `evaluate` to the ganfleet parser."""
     from ganfleet.classifier.training import ClassifierTraining
+    from ganfleet.evaluation.extractors import EXTRACTORS
     from ganfleet.metrics import METRICS
 
     p = sub.add_parser("classifier", help="train the domain classifier the metrics use",
@@ -99,7 +100,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--member", help="sample every image from this member's generator (e.g. global, sgan's conditional "
                                     "global generator); default: the fleet's own routing (label k to class k's pair)")
     p.add_argument("--seed", type=int, default=0, help="seed of the samples, the floor's train images, KID subsets and IS splits")
-    p.add_argument("--features", choices=("classifier", "inception"), default="classifier",
+    p.add_argument("--features", choices=tuple(EXTRACTORS), default="classifier",
                    help="features for FID/KID/PR and logits for IS: the domain classifier, or the FID Inception-v3 (needs its weights file)")
     p.add_argument("--inception-weights", help="pt_inception-2015-12-05-6726825d.pth (default: $GANFLEET_INCEPTION_WEIGHTS); never downloaded")
     p.add_argument("--classifier", help="domain classifier folder (default: the cache entry of the run's data)")

@@ -19,7 +19,8 @@ from ganfleet.config import RunConfig
 from ganfleet.data import load_dataset
 from ganfleet.errors import ConfigError
 from ganfleet.data.dataset import ClassPartitionedDataset, to_uint8
-from ganfleet.evaluation.measure import build_extractors, measure, stratified_labels
+from ganfleet.evaluation.extractors import build_extractors
+from ganfleet.evaluation.measure import measure, stratified_labels
 from ganfleet.fleet import Fleet
 from ganfleet.devices import resolve_device
 from ganfleet.pairs import Pair
@@ -44,7 +45,7 @@ class TrainingEvaluator:
         device = str(resolve_device(config.train.device))
         self.extractors = build_extractors(config.data, self.test.is_image, "classifier", config.eval.classifier,
                                            device=device, progress=False)
-        self.real = self.extractors.sample_set(self.test.samples, self.test.labels)
+        self.real, _ = self.extractors.real_set(self.test)
 
     @classmethod
     def for_run(cls, config: RunConfig, manifest: dict, dataset: ClassPartitionedDataset) -> TrainingEvaluator | None:

@@ -25,7 +25,8 @@ from ganfleet.config import DataConfig
 from ganfleet.data import load_dataset
 from ganfleet.data.dataset import ClassPartitionedDataset, to_uint8
 from ganfleet.errors import EvaluationError
-from ganfleet.evaluation.measure import Extractors, build_extractors, data_config_of, measure, stratified_labels
+from ganfleet.evaluation.extractors import Extractors, build_extractors
+from ganfleet.evaluation.measure import data_config_of, measure, stratified_labels
 from ganfleet.evaluation.report import write_reports
 from ganfleet.fleet import Fleet
 from ganfleet.metrics import SampleSet
@@ -84,8 +85,8 @@ def _setup(data: DataConfig, options: EvalOptions, timing: dict[str, float]) -> 
     extractors = build_extractors(data, test.is_image, options.features, options.classifier, options.inception_weights,
                                   options.train_classifier, options.batch_size, options.device, options.progress)
     start = time.perf_counter()
-    real = extractors.sample_set(test.samples, test.labels)
-    _timed(timing, "real_features", start)
+    real, cached = extractors.real_set(test)
+    _timed(timing, "real_features_cached" if cached else "real_features", start)
     return test, extractors, real
 
 
@@ -94,6 +95,7 @@ def _summary(kind: str, data: DataConfig, test: ClassPartitionedDataset, extract
         "kind": kind,
         "data": {"source": test.source, "config": data.name, "n_real": len(test), "class_names": test.class_names},
         "features": options.features if test.is_image else "points",
+        "extractors": extractors.identity,
         "classifier": extractors.classifier_info,
         "seed": options.seed,
     }

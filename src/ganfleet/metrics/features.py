@@ -32,9 +32,14 @@ class Features:
 
 
 class FeatureExtractor(Protocol):
-    """Maps a batch of images in [-1, 1] to (features, logits)."""
+    """Maps a batch of images in [-1, 1] to (features, logits).
+
+    `identity` names the exact extractor (its kind and a hash of its weights):
+    features of two extractors with different identities are not comparable.
+    """
 
     name: str
+    identity: str
 
     def __call__(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]: ...
 
@@ -42,9 +47,10 @@ class FeatureExtractor(Protocol):
 class ClassifierExtractor:
     """The domain classifier's penultimate features and class logits."""
 
-    def __init__(self, model: torch.nn.Module, name: str = "classifier") -> None:
+    def __init__(self, model: torch.nn.Module, name: str = "classifier", identity: str = "classifier") -> None:
         self.model = model.eval()
         self.name = name
+        self.identity = identity
 
     def __call__(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.model.features(images)

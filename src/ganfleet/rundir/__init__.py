@@ -9,7 +9,7 @@
 
 from ganfleet.rundir.atomic import atomic_write, atomic_write_text, remove_temporaries
 from ganfleet.rundir.checkpoint import (PairState, list_checkpoints, load_generator_weights, load_latest, newest_valid,
-                                        read_checkpoint, save_pair)
+                                        read_checkpoint, save_pair, tensor_digest)
 from ganfleet.rundir.metrics_log import MetricsLog, read_metrics
 from ganfleet.rundir.resume import check_resumable
 from ganfleet.rundir.rundir import MANIFEST_FORMAT, RunDir
@@ -17,5 +17,5 @@ from ganfleet.rundir.rundir import MANIFEST_FORMAT, RunDir
 __all__ = [
     "MANIFEST_FORMAT", "MetricsLog", "PairState", "RunDir", "atomic_write", "atomic_write_text", "check_resumable",
     "list_checkpoints", "load_generator_weights", "load_latest", "newest_valid", "read_checkpoint", "read_metrics",
-    "remove_temporaries", "save_pair",
+    "remove_temporaries", "save_pair", "tensor_digest",
 ]

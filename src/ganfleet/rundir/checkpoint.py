@@ -46,7 +46,8 @@ def checkpoint_name(step: int) -> str:
     return f"step-{step:08d}.safetensors"
 
 
-def _digest(tensors: dict[str, torch.Tensor]) -> str:
+def tensor_digest(tensors: dict[str, torch.Tensor]) -> str:
+    """SHA-256 of tensors' names and bytes, in name order: identifies weights whatever the file they came from."""
     h = hashlib.sha256()
     for key in sorted(tensors):
         h.update(key.encode())
@@ -97,7 +98,7 @@ def save_pair(folder: Path, name: str, step: int, generator: nn.Module, discrimi
         "step": str(step),
         "opt_g_groups": groups_g,
         "opt_d_groups": groups_d,
-        "sha256": json.dumps({p: _digest(_split(tensors, p)) for p in PREFIXES}),
+        "sha256": json.dumps({p: tensor_digest(_split(tensors, p)) for p in PREFIXES}),
     }
     path = folder / checkpoint_name(step)
     atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata=metadata))
@@ -130,7 +131,7 @@ def read_checkpoint(path: Path, prefixes: tuple[str, ...] = PREFIXES) -> tuple[d
         raise CheckpointError(f"{path}: not a ganfleet pair checkpoint (format {metadata.get('format')!r}, expected {FORMAT!r})")
     digests = json.loads(metadata.get("sha256", "{}"))
     for prefix in prefixes:
-        if _digest(_split(tensors, prefix)) != digests.get(prefix):
+        if tensor_digest(_split(tensors, prefix)) != digests.get(prefix):
             raise CheckpointError(f"{path}: checksum mismatch in {prefix}; the file is corrupt")
     return tensors, metadata
 

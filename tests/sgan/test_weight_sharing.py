@@ -12,7 +12,7 @@ from ganfleet.sgan.weight_sharing import data_side_half, shared_fraction
 from ganfleet.pairs import step_rule
 from ganfleet.train import train
 from ganfleet.pairs import adversarial_step
-from tests.strategies.test_sgan import build, toy_config, toy_data
+from tests.sgan.test_executor import build, toy_config, toy_data
 
 
 def linear(n_in: int, n_out: int) -> int:

@@ -24,7 +24,7 @@ from ganfleet.packing.plan import PackPlan, candidate_plans, choose_plan, plan_e
 from ganfleet.packing import plan as pack_plan
 from ganfleet.rundir import RunDir
 from tests.conftest import tiny_config
-from tests.train.test_packing import full_state, make_pairs, tiny_points
+from tests.packing.test_pack import full_state, make_pairs, tiny_points
 
 MEMBERS = ["class-0000", "class-0001", "class-0002"]
 

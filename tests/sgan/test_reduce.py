@@ -20,7 +20,7 @@ from ganfleet.sgan.global_step import LocalView, accumulate_global_gradients
 from ganfleet.sgan.reduce import GlobalReduction
 from ganfleet.train.plan import plan_run
 from tests.conftest import tiny_config
-from tests.strategies.test_sgan import build
+from tests.sgan.test_executor import build
 
 MESSENGER_STEPS = 1
 
