@@ -4,10 +4,20 @@
     python benchmarks/reproduce.py --data digits               # scikit-learn's digits, 20 epochs, seeds 0 1 2 (about 15 min)
     python benchmarks/reproduce.py --quick                     # digits, one seed, 2 epochs: a smoke run in a minute
     python benchmarks/reproduce.py --data fashion-mnist --epochs 2 --seeds 0 1
+    python benchmarks/reproduce.py --data fashion-mnist --steps 300 --systems cp-dccgan cp-wcgan cp-wcgan-bn sgan-global sgan-global-id5
 
-Five systems (SPEC 2a-2c), each trained for the same number of epochs over the
-same training images with the same DC-GAN family (`--arch`, `--width`), batch
-size and Adam settings:
+Five systems (the distributed DC-CGAN paper's three, its W-CGAN sequel's, and
+SGAN's global generator), each trained with the same DC-GAN family (`--arch`,
+`--width`), batch size and Adam settings, for one of two budgets:
+
+- equal epochs (the default, `--epochs E`): every system passes over the
+  training images E times, the same compute; a class pair then takes 1/K of a
+  single network's generator steps (and a W-CGAN generator 1/5 of that);
+- equal generator steps (`--steps S`): every network's generator takes S steps
+  (SGAN's iterations), what K workers give in the same wall-clock; the W-CGAN
+  critics then see 5x the images.
+
+The systems:
 
 - DC-GAN: one unconditional pair on all data;
 - DC-CGAN: one conditional pair;
@@ -17,6 +27,10 @@ size and Adam settings:
 - conditional SGAN global generator: class-parallel locals plus the global
   pair, evaluated on G_0 alone (`evaluate --member global`); its locals see the
   same epochs, the global pair's messengers cost extra time on top.
+
+Two more are available by `--systems` (not in the default set): the W-CGAN
+with the paper's literal BatchNorm critic (`cp-wcgan-bn`, `model.d_norm
+batch`) and the SGAN global generator with 5 messenger steps (`sgan-global-id5`).
 
 Each run is an ordinary run directory under `--out` (`<system>/seed-<s>`),
 trained with `--eval-every` so its FID curve is in metrics.jsonl, then
@@ -47,6 +61,7 @@ from ganfleet.config import RunConfig, apply_values
 from ganfleet.data import load_dataset
 from ganfleet.data.diagnostics import anova_by_class
 from ganfleet.evaluation import EvalOptions, evaluate_real_baseline, evaluate_run
+from ganfleet.losses import get_loss
 from ganfleet.train import plan_run, train
 from ganfleet.rundir import read_metrics
 from ganfleet.rundir import RunDir
@@ -69,6 +84,13 @@ SYSTEMS = (
     System("class-parallel W-CGAN", "cp-wcgan", {"train.strategy": "class-parallel", "loss.name": "wgan-gp"}),
     System("SGAN conditional G_0", "sgan-global", {"train.strategy": "sgan", "sgan.split_by_class": True, "loss.name": "ns"}, "global"),
 )
+EXTRA_SYSTEMS = (
+    System("class-parallel W-CGAN, BatchNorm critic", "cp-wcgan-bn",
+           {"train.strategy": "class-parallel", "loss.name": "wgan-gp", "model.d_norm": "batch"}),
+    System("SGAN conditional G_0, I_D = 5", "sgan-global-id5",
+           {"train.strategy": "sgan", "sgan.split_by_class": True, "loss.name": "ns", "sgan.messenger_steps": 5}, "global"),
+)
+ALL_SYSTEMS = SYSTEMS + EXTRA_SYSTEMS
 
 # (column, metrics.json key, format, direction) of the table
 COLUMNS = (
@@ -87,7 +109,8 @@ class Settings:
     """What every system shares."""
 
     data: str
-    epochs: float
+    epochs: float | None  # equal epochs, or
+    steps: int | None  # equal generator steps per network
     seeds: list[int]
     width: float
     arch: str = "dcgan"
@@ -97,11 +120,15 @@ class Settings:
     curve_n: int = 2_000
     max_per_class: int | None = None
 
+    @property
+    def budget_text(self) -> str:
+        return f"{self.epochs:g} epochs" if self.steps is None else f"{self.steps} generator steps per network"
+
     def run_values(self, system: System, seed: int, out: Path) -> dict:
         return {
             "data.name": self.data, "data.max_per_class": self.max_per_class,
             "model.arch": self.arch, "model.width": self.width,
-            "budget.epochs": self.epochs, "train.batch_size": self.batch_size, "train.seed": seed,
+            "budget.epochs": self.epochs, "budget.steps": self.steps, "train.batch_size": self.batch_size, "train.seed": seed,
             "cadence.log_every": 50, "cadence.grid_every": 0, "cadence.checkpoint_every": 200,
             "eval.n": self.curve_n, "eval.member": system.member,
             **system.values, "out": str(out),
@@ -134,17 +161,25 @@ def train_and_evaluate(settings: Settings, system: System, seed: int, out: Path,
         print(f"== {system.label}, seed {seed}: evaluating {settings.n_eval} samples", file=sys.stderr)
         evaluate_run(run_dir, EvalOptions(n=settings.n_eval, member=system.member, floor=False, progress=False))
     summary = json.loads(eval_path.read_text())
-    images = settings.epochs * len(dataset)  # every system passes over the training images this many times
     return {"system": system.key, "label": system.label, "seed": seed, "run": str(run_dir),
-            "metrics": summary["metrics"], "train_s": timing["train_s"], "img_per_s": images / timing["train_s"],
+            "metrics": summary["metrics"], "train_s": timing["train_s"], "img_per_s": real_images(run) / timing["train_s"],
             "curve": fid_curve(run, settings.epochs)}
 
 
-def fid_curve(run: RunDir, epochs: float) -> list[tuple[float, float]]:
-    """(epoch, FID at `eval.n` samples) of the run's --eval-every records; steps scaled by the longest budget."""
+def real_images(run: RunDir) -> int:
+    """Real images the run's discriminators saw: generator steps x batch x critic steps, summed over its pairs."""
+    config = json.loads(run.config_path.read_text())
+    steps = sum(m["target_steps"] for m in run.read_manifest()["members"])
+    critic = config["loss"]["n_critic"] or get_loss(config["loss"]["name"]).n_critic
+    return steps * config["train"]["batch_size"] * critic
+
+
+def fid_curve(run: RunDir, epochs: float | None) -> list[tuple[float, float]]:
+    """(epoch, or generator step with a step budget; FID at `eval.n` samples) of the run's --eval-every records."""
     records = [r for r in read_metrics(run.metrics_path) if "eval" in r]
     budget = max(m["target_steps"] for m in run.read_manifest()["members"])
-    return [(epochs * r["step"] / budget, r["eval"]["fid"]) for r in records]
+    scale = epochs / budget if epochs is not None else 1.0
+    return [(scale * r["step"], r["eval"]["fid"]) for r in records]
 
 
 def cell(values: list[float], fmt: str) -> str:
@@ -159,7 +194,7 @@ def cell(values: list[float], fmt: str) -> str:
 def results_table(rows: list[dict], floor: dict) -> list[str]:
     head = ["system", *(c[0] for c in COLUMNS), "train s", "img/s"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for system in SYSTEMS:
+    for system in ALL_SYSTEMS:
         mine = [r for r in rows if r["system"] == system.key]
         if not mine:
             continue
@@ -183,14 +218,14 @@ def anova_table(dataset) -> list[str]:
     return lines + [f"| {r.channel} | {r.f:.2f} | {r.p:.3g} |" for r in results]
 
 
-def plot_curves(rows: list[dict], path: Path, curve_n: int) -> None:
+def plot_curves(rows: list[dict], path: Path, curve_n: int, x_label: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for system in SYSTEMS:
+    for system in ALL_SYSTEMS:
         curves = [r["curve"] for r in rows if r["system"] == system.key and r["curve"]]
         if not curves:
             continue
@@ -198,7 +233,7 @@ def plot_curves(rows: list[dict], path: Path, curve_n: int) -> None:
         xs = [curves[0][i][0] for i in range(length)]
         ys = [statistics.mean(c[i][1] for c in curves) for i in range(length)]
         ax.plot(xs, ys, marker="o", label=system.label)
-    ax.set_xlabel("epochs")
+    ax.set_xlabel(x_label)
     ax.set_ylabel(f"FID ({curve_n:,} samples, domain classifier)")
     ax.set_yscale("log")
     ax.grid(True, alpha=0.3)
@@ -215,13 +250,13 @@ def machine() -> str:
 
 def write_results(settings: Settings, rows: list[dict], floor: dict, n_test: int, dataset, out: Path, command: str) -> None:
     (out / "grids").mkdir(exist_ok=True)
-    for system in SYSTEMS:
+    for system in ALL_SYSTEMS:
         first = next((r for r in rows if r["system"] == system.key), None)
         if first is not None:
             shutil.copyfile(Path(first["run"]) / "eval" / "samples.png", out / "grids" / f"{system.key}.png")
-    plot_curves(rows, out / "fid_curve.png", settings.curve_n)
+    plot_curves(rows, out / "fid_curve.png", settings.curve_n, "epochs" if settings.steps is None else "generator steps")
     lines = [
-        f"# {settings.data}: {settings.epochs:g} epochs, seeds {', '.join(map(str, settings.seeds))}, "
+        f"# {settings.data}: {settings.budget_text}, seeds {', '.join(map(str, settings.seeds))}, "
         f"{settings.arch} width {settings.width:g}, batch {settings.batch_size}",
         "",
         f"Command: `{command}`  ",
@@ -229,7 +264,8 @@ def write_results(settings: Settings, rows: list[dict], floor: dict, n_test: int
         "",
         f"Metrics of {settings.n_eval:,} samples (conditional generators: labels in the test split's class "
         f"proportions) against the {n_test:,} test images, domain-classifier features; mean ± sample std over seeds. "
-        "img/s = epochs x training images / wall-clock training seconds (equal work for every system).",
+        "img/s = real images the discriminators saw (generator steps x batch x critic steps, over all pairs) / "
+        "wall-clock training seconds.",
         "",
         *results_table(rows, floor),
         "",
@@ -244,13 +280,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog="\n\n".join(__doc__.split("\n\n")[1:]))
     p.add_argument("--data", help="data set (default: fashion-mnist; digits with --quick)")
-    p.add_argument("--epochs", type=float, help="epochs per system (default: 5; 20 for digits; 2 with --quick)")
+    budget = p.add_mutually_exclusive_group()
+    budget.add_argument("--epochs", type=float, help="equal epochs for every system (default: 5; 20 for digits; 2 with --quick)")
+    budget.add_argument("--steps", type=int, help="equal generator steps for every network instead (SGAN's iterations)")
     p.add_argument("--seeds", type=int, nargs="+", help="seeds (default: 0 1 2; 0 with --quick)")
     p.add_argument("--width", type=float, default=0.25,
                    help="channel multiplier of the conv nets (default: %(default)s, ~6x faster than the paper's 1.0 on CPU)")
     p.add_argument("--n", type=int, help="samples per evaluation (default: 10000; 2000 for digits, whose test split has 360 images)")
     p.add_argument("--max-per-class", type=int, help="train on at most this many images per class")
-    p.add_argument("--systems", nargs="+", choices=[s.key for s in SYSTEMS], help="a subset of the systems")
+    p.add_argument("--systems", nargs="+", choices=[s.key for s in ALL_SYSTEMS],
+                   help=f"the systems (default: {' '.join(s.key for s in SYSTEMS)})")
     p.add_argument("--out", help="results folder (default: runs/reproduce/<data>)")
     p.add_argument("--quick", action="store_true", help="digits unless --data is given, one seed, short: minutes")
     return p.parse_args(argv)
@@ -262,7 +301,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
     default_epochs = 2 if quick else (20 if data == "digits" else 5)
     return Settings(
         data=data,
-        epochs=args.epochs if args.epochs is not None else default_epochs,
+        epochs=None if args.steps is not None else (args.epochs if args.epochs is not None else default_epochs),
+        steps=args.steps,
         seeds=args.seeds if args.seeds is not None else ([0] if quick else [0, 1, 2]),
         width=args.width,
         n_eval=args.n if args.n is not None else (1000 if quick else 2000 if data == "digits" else 10_000),
@@ -277,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = settings_from(args)
     out = Path(args.out or f"runs/reproduce/{settings.data}")
     out.mkdir(parents=True, exist_ok=True)
-    systems = [s for s in SYSTEMS if args.systems is None or s.key in args.systems]
+    systems = list(SYSTEMS) if args.systems is None else [s for s in ALL_SYSTEMS if s.key in args.systems]
     dataset = load_dataset(apply_values(RunConfig(), {"data.name": settings.data,
                                                       "data.max_per_class": settings.max_per_class}).data)
     floor_path = out / "floor" / "metrics.json"

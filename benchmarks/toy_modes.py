@@ -4,17 +4,19 @@
     python benchmarks/toy_modes.py --quick    # the same at a smoke-test size, about 1 min
     python benchmarks/toy_modes.py --mixtures ring8 --loss wgan-gp --locals 10 --iterations 2000
 
-For each mixture, four generators train side by side on the same data, with
-the SGAN paper's MLPs (4 layers of 512, LeakyReLU 0.01, noise 100, Adam
-beta 0.5/0.999):
+For each mixture, ordinary `ganfleet` runs (`ganfleet.train.train`, sampled
+through `ganfleet.Fleet`) train on the same data, with the SGAN paper's MLPs
+(4 layers of 512, LeakyReLU 0.01, noise 100, Adam beta 0.5/0.999), grown in
+stages of `--eval-every` iterations (each stage resumes the run, which is exact):
 
 - `standard`: one pair, one step per iteration;
 - `standard xN`: one pair, N steps per iteration (as many updates as all the locals together);
 - `locals`: the N local pairs of N-S-GAN (`--strategy sgan --locals N`), each
   on all data; reported as the mean over locals and as their ensemble (N/n samples each);
 - `global (I_D=i)`: SGAN's global generator G_0, trained from the locals with
-  messengers trained i steps per iteration; one global pair per value of
-  `--messenger-steps`, all from the same locals (they never change them).
+  messengers trained i steps per iteration; one SGAN run per value of
+  `--messenger-steps` (its locals are the same pairs in every run: the global
+  pair never changes them).
 
 Every `--eval-every` iterations each generator draws `--samples` points from
 fixed noise; `ganfleet.metrics.toy` gives modes covered (of K; 20 % of a fair
@@ -41,19 +43,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-import torch.nn as nn
 
+from ganfleet import Fleet
 from ganfleet.config import DataConfig, RunConfig, apply_values
 from ganfleet.data import load_dataset
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.metrics.toy import cross_validated_bandwidth, kde_log_likelihood, mode_metrics
-from ganfleet.strategies.sgan import SganStrategy
-from ganfleet.pairs import make_pair
-from ganfleet.pairs import step_rule
-from ganfleet.pairs import Member, StepRule, adversarial_step
-from ganfleet.seeds import derive_seed
+from ganfleet.train import train
 
-CPU = torch.device("cpu")
 METRICS = ("modes", "high_quality", "log_likelihood")
 
 
@@ -70,22 +67,21 @@ class Curve:
             self.values[key].append(metrics.get(key, float("nan")))
 
 
-def run_config(args: argparse.Namespace, mixture: str) -> RunConfig:
-    return apply_values(RunConfig(), {
-        "data.name": "toy", "data.mixture": mixture, "model.width": args.width,
-        "train.strategy": "sgan", "sgan.locals": args.locals, "loss.name": args.loss,
-        "optim.lr_g": args.lr, "optim.lr_d": args.lr, "train.batch_size": args.batch_size,
-        "budget.steps": args.iterations, "train.seed": args.seed, "train.device": "cpu",
-    })
-
-
-@torch.no_grad()
-def draw(generator: nn.Module, z: torch.Tensor) -> torch.Tensor:
-    generator.eval()
-    try:
-        return generator(z)
-    finally:
-        generator.train()
+def run_configs(args: argparse.Namespace, mixture: str, iteration: int) -> dict[str, RunConfig]:
+    """The runs of one mixture at `iteration`: the standard pair, the pair updated N times as often, one SGAN run per I_D."""
+    common = {
+        "data.name": "toy", "data.mixture": mixture, "model.width": args.width, "loss.name": args.loss,
+        "optim.lr_g": args.lr, "optim.lr_d": args.lr, "train.batch_size": args.batch_size, "train.seed": args.seed,
+        "train.device": "cpu", "cadence.log_every": args.eval_every, "cadence.grid_every": 0, "cadence.checkpoint_every": 0,
+    }
+    root = Path(args.out) / mixture
+    runs = {"standard": {"train.strategy": "gan", "budget.steps": iteration},
+            f"standard x{args.locals}": {"train.strategy": "gan", "budget.steps": args.locals * iteration}}
+    for i_d in args.messenger_steps:
+        runs[global_name(i_d)] = {"train.strategy": "sgan", "sgan.locals": args.locals, "sgan.messenger_steps": i_d,
+                                  "budget.steps": iteration}
+    return {name: apply_values(RunConfig(), {**common, **values, "out": str(root / name.replace(" ", "_"))})
+            for name, values in runs.items()}
 
 
 def score(samples: torch.Tensor, data: ClassPartitionedDataset, test: torch.Tensor) -> dict[str, float]:
@@ -104,51 +100,52 @@ def global_name(messenger_steps: int) -> str:
     return f"global (I_D={messenger_steps})"
 
 
-def train_mixture(args: argparse.Namespace, mixture: str) -> tuple[dict[str, Curve], dict[str, torch.Tensor], ClassPartitionedDataset, float]:
-    """Train the four systems on `mixture`; returns their curves, final samples, the data and seconds."""
-    config = run_config(args, mixture)
-    data = load_dataset(config.data)
-    test = load_dataset(DataConfig(name="toy", mixture=mixture, split="test", toy_per_class=max(1, 2000 // data.n_classes))).samples
-    rule: StepRule = step_rule(config)
-    everything = tuple(range(data.n_classes))
-    n = args.locals
-    standard = make_pair(config, data, Member("standard", None, False, everything), CPU)
-    frequent = make_pair(config, data, Member(f"standard-x{n}", None, False, everything), CPU)
-    # One set of local pairs, one global pair per I_D: the global pairs never
-    # change the locals, so they can share them (same initialisation and seeds).
-    strategies = {i_d: SganStrategy(n_locals=n, messenger_steps=i_d) for i_d in args.messenger_steps}
-    members = [strategy.members(data) for strategy in strategies.values()][0]  # each strategy counts its members
-    local_pairs = [make_pair(config, data, m, CPU) for m in members[1:]]
-    globals_ = {i_d: make_pair(config, data, members[0], CPU) for i_d in strategies}
-    for i_d, strategy in strategies.items():
-        strategy.prepare([globals_[i_d]] + local_pairs, rule)
+def samples_of(configs: dict[str, RunConfig], n_locals: int, n: int, seed: int) -> dict[str, torch.Tensor]:
+    """Every generator's samples of the same noise (the same seed), read from the runs' fleets."""
+    samples = {}
+    for name, config in configs.items():
+        fleet = Fleet.load(config.out)
+        samples[name] = fleet.sample(n, seed=seed)  # the gan pair, or SGAN's G_0 (the fleet's default member)
+    sgan = Fleet.load(next(c for name, c in configs.items() if name.startswith("global")).out)
+    samples["locals"] = torch.stack([sgan.sample(n, seed=seed, member=f"local-{k:02d}") for k in range(n_locals)])
+    return samples
 
-    z = torch.randn(args.samples, config.model.latent_dim, generator=torch.Generator().manual_seed(derive_seed(args.seed, "eval")))
-    names = ["standard", f"standard x{n}", "locals (mean)", "locals (ensemble)"] + [global_name(i) for i in strategies]
+
+def train_mixture(args: argparse.Namespace, mixture: str) -> tuple[dict[str, Curve], dict[str, torch.Tensor], ClassPartitionedDataset, float]:
+    """Train every run of `mixture` in stages of `eval_every` iterations (each stage resumes the last, exactly).
+
+    Returns the curves, the final samples, the data and the training seconds.
+    """
+    first = run_configs(args, mixture, args.eval_every)
+    data = load_dataset(next(iter(first.values())).data)
+    test = load_dataset(DataConfig(name="toy", mixture=mixture, split="test", toy_per_class=max(1, 2000 // data.n_classes))).samples
+    n = args.locals
+    names = ["standard", f"standard x{n}", "locals (mean)", "locals (ensemble)"] + [global_name(i) for i in args.messenger_steps]
     curves = {name: Curve() for name in names}
     final: dict[str, torch.Tensor] = {}
-    start = time.perf_counter()
-    for iteration in range(1, args.iterations + 1):
-        adversarial_step(standard, rule)
-        for _ in range(n):
-            adversarial_step(frequent, rule)
-        for pair in local_pairs:
-            adversarial_step(pair, rule)
-        for strategy in strategies.values():
-            strategy.global_step(rule)
-        if iteration % args.eval_every and iteration != args.iterations:
-            continue
-        local_samples = [draw(p.generator, z) for p in local_pairs]
-        ensemble = torch.cat([s[i::n] for i, s in enumerate(local_samples)])  # n/N samples from each local
-        samples = {"standard": draw(standard.generator, z), f"standard x{n}": draw(frequent.generator, z),
-                   "locals (ensemble)": ensemble}
-        samples.update({global_name(i): draw(g.generator, z) for i, g in globals_.items()})
-        for name, x in samples.items():
-            curves[name].add(iteration, score(x, data, test))
+    seconds = 0.0
+    stages = sorted({*range(args.eval_every, args.iterations + 1, args.eval_every), args.iterations})
+    for iteration in stages:
+        configs = run_configs(args, mixture, iteration)
+        start = time.perf_counter()
+        for config in configs.values():
+            train(config, resume=Path(config.out, "manifest.json").is_file(), progress=False, dataset=data)
+        seconds += time.perf_counter() - start
+        samples = samples_of(configs, n, args.samples, derive_eval_seed(args.seed))
+        local_samples = list(samples["locals"])
+        samples["locals (ensemble)"] = torch.cat([x[i::n] for i, x in enumerate(local_samples)])  # n/N samples from each local
+        for name in names:
+            if name != "locals (mean)":
+                curves[name].add(iteration, score(samples[name], data, test))
         curves["locals (mean)"].add(iteration, mean_scores([score(x, data, test) for x in local_samples]))
-        final = {**samples, "locals": torch.stack(local_samples)}
-        print(f"  {mixture} {iteration}/{args.iterations}  {time.perf_counter() - start:.0f} s", flush=True)
-    return curves, final, data, time.perf_counter() - start
+        final = samples
+        print(f"  {mixture} {iteration}/{args.iterations}  {seconds:.0f} s", flush=True)
+    return curves, final, data, seconds
+
+
+def derive_eval_seed(seed: int) -> int:
+    """The sampling seed of every evaluation (fixed noise across iterations and generators)."""
+    return 1_000_003 * (seed + 1)
 
 
 def format_table(mixture: str, curves: dict[str, Curve], data: ClassPartitionedDataset, checkpoints: list[int]) -> str:
@@ -214,7 +211,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--mixtures", default="ring8,grid25,swissroll", help="comma-separated toy mixtures")
     p.add_argument("--locals", type=int, default=5, help="N, local pairs of N-S-GAN (the paper uses 5 and 10)")
     p.add_argument("--loss", default="ns", help="the GAN variant: ns (vanilla GAN, paper figure 2), wgan-gp (figure 3), dragan")
-    p.add_argument("--messenger-steps", default="1,5", help="I_D values, one global pair each (trained from the same locals)")
+    p.add_argument("--messenger-steps", default="1,5", help="I_D values, one SGAN run each (their locals are the same pairs)")
     p.add_argument("--iterations", type=int, default=1000)
     p.add_argument("--eval-every", type=int, default=100)
     p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (the paper's is 1e-5)")
@@ -237,6 +234,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     out = Path(args.out)
+    if out.exists() and any(out.iterdir()):
+        raise SystemExit(f"{out}: not empty; the runs are trained there in stages (choose a new --out)")
     out.mkdir(parents=True, exist_ok=True)
     checkpoints = sorted({args.iterations // 4, args.iterations // 2, args.iterations} - {0})
     report: dict = {"settings": vars(args), "mixtures": {}}
