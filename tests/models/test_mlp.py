@@ -1,4 +1,4 @@
-"""The toy-data MLPs (SPEC 2c): four fully connected layers of 512, LeakyReLU(0.01)."""
+"""The toy-data MLPs (SGAN, appendix A): four fully connected layers of 512, LeakyReLU(0.01)."""
 
 from __future__ import annotations
 

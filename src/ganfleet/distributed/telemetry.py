@@ -1,4 +1,4 @@
-"""Where each rank's wall-clock goes, what it produced and how much memory it took (SPEC 2d).
+"""Where each rank's wall-clock goes, what it produced and how much memory it took (the measurements Hopkins's dissertation asks for).
 
 Per rank: seconds in setup (data, networks, restore), compute (training
 steps), checkpoint (writing pair checkpoints), grid (sample grids), eval
