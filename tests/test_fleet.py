@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ import torch
 
 from ganfleet import Fleet
 from ganfleet.errors import CheckpointError
+from ganfleet.rundir import load_latest
 from ganfleet.train import train
 from tests.conftest import make_tiny_images, tiny_config
 
@@ -82,3 +85,28 @@ def test_bad_requests(runs, tmp_path: Path) -> None:
         fleet.sample(3, labels=[0, 1])
     with pytest.raises(CheckpointError, match="manifest.json: missing"):
         Fleet.load(tmp_path)
+
+
+def test_fleets_sample_the_generator_ema_and_older_runs_load_without_one(runs, tmp_path: Path) -> None:
+    path = tmp_path / "ema"
+    train(tiny_config(path, budget__steps=3, ema__kimg=0.05, model__spectral_norm="both"), progress=False, dataset=make_tiny_images())
+    averaged, raw = Fleet.load(path), Fleet.load(path, ema=False)
+    assert all(averaged.averaged.values()) and not any(raw.averaged.values())
+    state = load_latest(path / "pairs" / "class-0001")
+    assert state is not None and state.ema is not None
+    for key, value in state.ema.items():
+        assert torch.equal(averaged.generators["class-0001"].state_dict()[key], value)
+    assert not torch.equal(averaged.sample(6, labels=[1] * 6, seed=0), raw.sample(6, labels=[1] * 6, seed=0))
+    old = Fleet.load(runs["class-parallel"])  # no EMA in its checkpoints: the raw generators
+    assert not any(old.averaged.values())
+
+
+def test_a_manifest_from_before_the_recipe_fields_loads(runs, tmp_path: Path) -> None:
+    run = Path(shutil.copytree(runs["class-parallel"], tmp_path / "old"))
+    manifest = json.loads((run / "manifest.json").read_text())
+    for key in ("spectral_norm", "d_dropout", "d_norm"):
+        del manifest["model"][key]
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    fleet = Fleet.load(run)
+    assert fleet.spec.spectral_norm == "none" and fleet.spec.d_dropout == 0.25
+    torch.testing.assert_close(fleet.sample(4, seed=3), Fleet.load(runs["class-parallel"]).sample(4, seed=3), rtol=0, atol=0)

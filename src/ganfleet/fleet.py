@@ -25,17 +25,23 @@ class Fleet:
     class frequencies, or uniform) and calls the generator of each label.
     """
 
-    def __init__(self, manifest: dict, generators: dict[str, nn.Module], steps: dict[str, int], device: torch.device) -> None:
+    def __init__(self, manifest: dict, generators: dict[str, nn.Module], steps: dict[str, int], device: torch.device,
+                 averaged: dict[str, bool] | None = None) -> None:
         self.manifest = manifest
         self.generators = generators
         self.steps = steps
         self.device = device
+        self.averaged = averaged or dict.fromkeys(generators, False)  # member -> whether its generator is the EMA
         self.members = [Member(m["name"], m["label"], m["conditional"], tuple(m["classes"])) for m in manifest["members"] if m["name"] in generators]
         self.spec = ModelSpec.from_dict(manifest["model"])
 
     @classmethod
-    def load(cls, path: str | Path, device: str | torch.device = "cpu") -> Fleet:
-        """Rebuild every generator from `path`'s manifest and newest valid checkpoints (no code is unpickled)."""
+    def load(cls, path: str | Path, device: str | torch.device = "cpu", ema: bool = True) -> Fleet:
+        """Rebuild every generator from `path`'s manifest and newest valid checkpoints (no code is unpickled).
+
+        `ema`: each generator's moving average where its run kept one (the
+        default; runs from before EMA have none), else its raw weights.
+        """
         run = RunDir(path)
         manifest = run.read_manifest()
         spec = ModelSpec.from_dict(manifest["model"])
@@ -43,15 +49,17 @@ class Fleet:
         device = torch.device(device)
         generators: dict[str, nn.Module] = {}
         steps: dict[str, int] = {}
+        averaged: dict[str, bool] = {}
         for m in manifest["members"]:
-            g = build_generator(spec.conditional(n_classes) if m["conditional"] else spec)
-            weights, steps[m["name"]] = load_generator_weights(run.pair_dir(m["name"]))
+            with torch.random.fork_rng(devices=[]):  # building draws initial weights: leave the caller's RNG alone
+                g = build_generator(spec.conditional(n_classes) if m["conditional"] else spec)
+            weights, steps[m["name"]], averaged[m["name"]] = load_generator_weights(run.pair_dir(m["name"]), ema)
             try:
                 g.load_state_dict(weights)
             except RuntimeError as exc:
                 raise CheckpointError(f"{run.pair_dir(m['name'])}: generator weights do not match the manifest's model ({exc})") from None
             generators[m["name"]] = g.to(device).eval()
-        return cls(manifest, generators, steps, device)
+        return cls(manifest, generators, steps, device, averaged)
 
     # ------------------------------------------------------------------ description
 

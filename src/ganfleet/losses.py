@@ -71,6 +71,16 @@ def gradient_norm_penalty(critic: Critic, points: torch.Tensor, sample_dims: int
     return (grad.flatten(sample_dims).norm(2, dim=-1) - 1.0).pow(2).mean(-1)
 
 
+def lecam_penalty(real: torch.Tensor, fake: torch.Tensor, anchors: torch.Tensor) -> torch.Tensor:
+    """LeCam regularisation (Tseng et al., 2021): E relu(D(x) - a_fake)^2 + E relu(a_real - D(G(z)))^2.
+
+    `anchors` = (a_real, a_fake), running averages of the discriminator's mean
+    scores (`models.anchors.ScoreAnchors`); as the authors' code, only scores
+    on the far side of the other kind's average are pulled back.
+    """
+    return F.relu(real - anchors[1]).pow(2).mean() + F.relu(anchors[0] - fake).pow(2).mean()
+
+
 def _per_sample_uniform(real: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
     shape = (real.shape[0],) + (1,) * (real.ndim - 1)
     return torch.rand(shape, device=real.device, dtype=real.dtype, generator=generator)

@@ -1,4 +1,4 @@
-"""Saved classifiers: round trip, refusal of other data, the cache, and errors that say what to run."""
+"""Saved classifiers: round trip, refusal of other data, canonical recipes (shipped, cached), errors that say what to run."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganfleet.classifier import classifier_for, load_classifier, train_and_save
-from ganfleet.classifier.store import MANIFEST, WEIGHTS, cache_dir, copy_to_cache, domain_config, train_command
+import ganfleet.classifier.store as store
+from ganfleet.classifier import CANONICAL, classifier_for, load_classifier, train_and_save
+from ganfleet.classifier.store import MANIFEST, SHIPPED, WEIGHTS, cache_dir, copy_to_cache, domain_config, shipped_for, train_command
 from ganfleet.classifier.training import ClassifierTraining, accuracy
 from ganfleet.config import DataConfig
 from ganfleet.data import load_dataset
@@ -48,21 +49,38 @@ def test_round_trip_and_cache_copy(saved: Path, tmp_path: Path, cache: Path) -> 
     x = torch.rand(4, 1, 32, 32) * 2 - 1
     with torch.no_grad():
         torch.testing.assert_close(again.model(x), stored.model(x), rtol=0, atol=0)
-    assert not cache_dir(fingerprint).exists()
-    assert copy_to_cache(saved, fingerprint) == cache_dir(fingerprint)  # what train_and_save does after saving
-    assert (cache_dir(fingerprint) / WEIGHTS).is_file() and cache_dir(fingerprint).parent == cache / "classifiers"
-    assert copy_to_cache(saved, fingerprint) is None  # the cache keeps the one it has
+    assert manifest["recipe"] == {"id": SMALL.recipe_id, "settings": {**SMALL.__dict__}} and not stored.canonical
+    slot = cache_dir(fingerprint, SMALL.recipe_id)
+    assert slot.name == f"{fingerprint[:16]}-{SMALL.recipe_id}" and slot != cache_dir(fingerprint)
+    assert copy_to_cache(saved, fingerprint, SMALL.recipe_id) == slot
+    assert (slot / WEIGHTS).is_file() and slot.parent == cache / "classifiers"
+    assert copy_to_cache(saved, fingerprint, SMALL.recipe_id) is None  # the cache keeps the one it has
 
 
-def test_classifier_for_finds_the_cached_one_and_refuses_other_data(saved: Path, cache: Path) -> None:
-    with pytest.raises(EvaluationError, match=r"no classifier for digits .* train one with: ganfleet classifier train --data digits --classes 0,1"):
+def test_only_the_canonical_recipe_is_found_without_being_named(saved: Path, cache: Path) -> None:
+    with pytest.raises(EvaluationError, match=r"no canonical classifier for digits .* train one with: ganfleet classifier train --data digits --classes 0,1"):
         classifier_for(DIGITS_01, train_missing=False)
-    shutil.copytree(saved, cache_dir(load_classifier(saved).fingerprint))
-    found = classifier_for(DIGITS_01, train_missing=False)
-    assert found.path == cache_dir(found.fingerprint)
+    with pytest.raises(EvaluationError, match="non-canonical recipe is only used when named"):
+        train_and_save(DIGITS_01, None, SMALL, progress=False)  # never into the canonical slot
+    named = classifier_for(DIGITS_01, folder=saved)
+    assert named.path == saved and not named.canonical
     other = DataConfig(name="digits", classes=[0, 1, 2])
     with pytest.raises(EvaluationError, match=r"trained on other data \(digits:train, fingerprint [0-9a-f]{16}\).*--classes 0,1,2"):
-        classifier_for(other, folder=found.path)
+        classifier_for(other, folder=saved)
+
+
+def test_the_canonical_classifiers_ship_with_the_package(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    digits = DataConfig(name="digits")
+    fingerprint = load_dataset(domain_config(digits)).fingerprint()
+    shipped = classifier_for(digits, train_missing=False)  # nothing is trained: it comes with ganfleet
+    assert shipped.path == shipped_for(fingerprint) == SHIPPED / "digits" and shipped.canonical
+    assert shipped.recipe_id == CANONICAL.recipe_id and shipped.test_accuracy > 0.98
+    assert len(shipped.weights_sha256) == 64 and (SHIPPED / "fashion-mnist" / MANIFEST).is_file()
+    # without the shipped copy, the canonical classifier is looked up in the cache, by fingerprint and recipe
+    monkeypatch.setattr(store, "SHIPPED", cache / "nothing-ships")
+    shutil.copytree(SHIPPED / "digits", cache_dir(fingerprint))
+    found = classifier_for(digits, train_missing=False)
+    assert found.path == cache_dir(fingerprint) and found.weights_sha256 == shipped.weights_sha256
 
 
 def test_missing_or_broken_folders(saved: Path, tmp_path: Path) -> None:

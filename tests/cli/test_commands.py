@@ -78,7 +78,7 @@ def test_paper_config_with_overrides(tmp_path: Path) -> None:
     assert main(["train", "--config", str(REPO / "configs/paper-dccgan-mnist.yaml"), "--set", "budget.epochs=2",
                  "--set", f"data.path={tmp_path}", "--set", f"out={out}", "--quiet"]) == 0
     config = json.loads((out / "config.json").read_text())
-    assert config["model"] == {"arch": "paper", "width": 1.0, "latent_dim": 100, "d_norm": "auto"}
+    assert config["model"] == {"arch": "paper", "width": 1.0, "latent_dim": 100, "d_norm": "auto", "spectral_norm": "none", "d_dropout": None}
     assert config["budget"]["epochs"] == 2.0 and config["optim"]["lr_g"] == 0.0002
     fleet = Fleet.load(out)
     assert fleet.steps == {f"class-{k:04d}": 1 for k in range(10)}  # ceil(2 epochs * 3 images / 64)

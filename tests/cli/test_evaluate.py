@@ -10,6 +10,7 @@ from ganfleet.cli import main
 
 def test_evaluate_prints_the_report(env, cache, capsys, tmp_path: Path) -> None:
     assert main(["evaluate", str(env["class-parallel"]), "--n", "40", "--no-floor", "--quiet", "--metrics", "fid,is",
+                 "--classifier", str(env["classifier"]),
                  "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "| FID |" in out and "| IS (10 splits) |" in out and f"wrote {tmp_path / 'metrics.json'}" in out

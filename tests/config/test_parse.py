@@ -68,7 +68,7 @@ def test_bad_config_files_name_the_file_and_key(tmp_path: Path, text: str, messa
 
 
 @pytest.mark.parametrize(("assignment", "message"), [
-    ("epochs=2", "epochs: unknown key; valid keys are data, model, train, loss, optim, budget, cadence, sgan, eval, out"),
+    ("epochs=2", "epochs: unknown key; valid keys are data, model, train, loss, augment, ema, optim, budget, cadence, sgan, eval, out"),
     ("train.epochs=2", "train.epochs: moved to budget.epochs"),
     ("train=2", "train: is a section; set one of its keys, e.g. train.strategy"),
     ("nope.epochs=2", "nope.epochs: unknown section 'nope'"),

@@ -29,10 +29,15 @@ def test_digits_classifier_training_evaluation(tmp_path: Path) -> None:
     done = run_cli("train", "--data", "digits", "--steps", "30", "--width", "0.125", "--batch-size", "16", "--log-every", "15",
                    "--grid-every", "0", "--eval-every", "15", "--set", "eval.n=200", "--quiet", "--out", str(run), cache=cache)
     assert done.returncode == 0, done.stderr
-    assert "training one now" not in done.stdout  # found in the cache by fingerprint
+    assert "training one now" not in done.stdout  # digits' canonical classifier ships with ganfleet
     done = run_cli("evaluate", str(run), "--n", "500", "--quiet", cache=cache)
     assert done.returncode == 0, done.stderr
     summary = json.loads((run / "eval" / "metrics.json").read_text())
+    assert summary["classifier"]["canonical"] and summary["classifier"]["test_accuracy"] > 0.98
+    done = run_cli("evaluate", str(run), "--n", "500", "--quiet", "--no-floor", "--classifier", str(tmp_path / "clf"),
+                   "--out", str(tmp_path / "named"), cache=cache)  # another recipe, used because it is named
+    assert done.returncode == 0, done.stderr
+    assert not json.loads((tmp_path / "named" / "metrics.json").read_text())["classifier"]["canonical"]
     model, floor = summary["metrics"], summary["real_floor"]
     assert floor["conditional_accuracy"] >= 0.95 and floor["is_mean"] > 8.0  # real digits: confident, all 10 classes
     assert model["fid"] > floor["fid"] and model["precision"] <= 1.0

@@ -17,12 +17,13 @@ from ganfleet.evaluation.measure import stratified_labels
 from ganfleet.rundir import read_metrics
 from tests.conftest import SMALL
 
-def quick(**kwargs) -> EvalOptions:
-    return EvalOptions(**{"n": 60, "progress": False, "train_classifier": False, **kwargs})
+def quick(env, **kwargs) -> EvalOptions:
+    """A small evaluation with the session's small classifier (named: it is not the canonical recipe)."""
+    return EvalOptions(**{"n": 60, "progress": False, "train_classifier": False, "classifier": str(env["classifier"]), **kwargs})
 
 
 def test_class_parallel_run(env, cache) -> None:
-    path = evaluate_run(env["class-parallel"], quick())
+    path = evaluate_run(env["class-parallel"], quick(env))
     summary = json.loads(path.read_text())
     m, floor = summary["metrics"], summary["real_floor"]
     for key in ("fid", "kid_mean", "kid_std", "is_mean", "is_std", "precision", "recall", "density", "coverage",
@@ -47,26 +48,26 @@ def test_eval_every_records(env) -> None:
 
 
 def test_same_seed_same_figures(env, cache, tmp_path: Path) -> None:
-    a = json.loads(evaluate_run(env["class-parallel"], quick(floor=False, metrics=["fid", "kid", "is"]), tmp_path / "a").read_text())
-    b = json.loads(evaluate_run(env["class-parallel"], quick(floor=False, metrics=["fid", "kid", "is"]), tmp_path / "b").read_text())
+    a = json.loads(evaluate_run(env["class-parallel"], quick(env, floor=False, metrics=["fid", "kid", "is"]), tmp_path / "a").read_text())
+    b = json.loads(evaluate_run(env["class-parallel"], quick(env, floor=False, metrics=["fid", "kid", "is"]), tmp_path / "b").read_text())
     assert a["metrics"] == b["metrics"] and set(a["metrics"]) == {"fid", "kid_mean", "kid_std", "is_mean", "is_std"}
-    c = json.loads(evaluate_run(env["class-parallel"], quick(floor=False, metrics=["fid"], seed=1), tmp_path / "c").read_text())
+    c = json.loads(evaluate_run(env["class-parallel"], quick(env, floor=False, metrics=["fid"], seed=1), tmp_path / "c").read_text())
     assert c["metrics"]["fid"] != a["metrics"]["fid"]
 
 
 def test_one_member_of_an_sgan_fleet(env, cache, tmp_path: Path) -> None:
-    glob = json.loads(evaluate_run(env["sgan"], quick(floor=False, member="global"), tmp_path / "g").read_text())
-    locals_ = json.loads(evaluate_run(env["sgan"], quick(floor=False), tmp_path / "l").read_text())
+    glob = json.loads(evaluate_run(env["sgan"], quick(env, floor=False, member="global"), tmp_path / "g").read_text())
+    locals_ = json.loads(evaluate_run(env["sgan"], quick(env, floor=False), tmp_path / "l").read_text())
     assert glob["conditional"] and glob["run"]["member"] == "global" and locals_["run"]["member"] is None
     assert glob["metrics"]["fid"] != locals_["metrics"]["fid"]  # different generators, same noise and labels
     curve = [r for r in read_metrics(env["sgan"] / "metrics.jsonl") if "eval" in r]
     assert [r["step"] for r in curve] == [2, 4] and "conditional_accuracy" in curve[0]["eval"]
     with pytest.raises(CheckpointError, match="no member 'nope'"):
-        evaluate_run(env["sgan"], quick(member="nope"), tmp_path / "n")
+        evaluate_run(env["sgan"], quick(env, member="nope"), tmp_path / "n")
 
 
 def test_unconditional_run_has_class_distribution_but_no_conditional_accuracy(env, cache, tmp_path: Path) -> None:
-    summary = json.loads(evaluate_run(env["gan"], quick(floor=False), tmp_path).read_text())
+    summary = json.loads(evaluate_run(env["gan"], quick(env, floor=False), tmp_path).read_text())
     assert not summary["conditional"]
     assert "class_entropy" in summary["metrics"] and "class_tv" in summary["metrics"]
     assert "conditional_accuracy" not in summary["metrics"] and "fid_class/0" not in summary["metrics"]
@@ -74,7 +75,7 @@ def test_unconditional_run_has_class_distribution_but_no_conditional_accuracy(en
 
 
 def test_toy_run(env, tmp_path: Path) -> None:
-    summary = json.loads(evaluate_run(env["toy"], quick(), tmp_path).read_text())
+    summary = json.loads(evaluate_run(env["toy"], quick(env), tmp_path).read_text())
     m = summary["metrics"]
     assert summary["features"] == "points" and summary["classifier"] is None
     assert {"fid", "precision", "modes_covered", "high_quality_share", "kde_log_likelihood"} <= set(m)
@@ -83,8 +84,8 @@ def test_toy_run(env, tmp_path: Path) -> None:
     assert (tmp_path / "samples.png").stat().st_size > 0
 
 
-def test_real_baseline(cache, tmp_path: Path) -> None:
-    summary = json.loads(evaluate_real_baseline(DataConfig(name="digits", classes=[0, 1, 2]), quick(n=None), tmp_path).read_text())
+def test_real_baseline(env, cache, tmp_path: Path) -> None:
+    summary = json.loads(evaluate_real_baseline(DataConfig(name="digits", classes=[0, 1, 2]), quick(env, n=None), tmp_path).read_text())
     assert "metrics" not in summary and summary["real_floor_n"] == summary["data"]["n_real"] == 96  # every 5th digit of 0-2
     assert summary["real_floor"]["conditional_accuracy"] > 0.5
     assert "| FID | - |" in (tmp_path / "report.md").read_text()
@@ -92,14 +93,14 @@ def test_real_baseline(cache, tmp_path: Path) -> None:
 
 def test_errors(env, cache, tmp_path: Path) -> None:
     with pytest.raises(EvaluationError, match="unknown metric 'fidd'; expected one of fid, kid"):
-        evaluate_run(env["class-parallel"], quick(metrics=["fidd"]), tmp_path)
+        evaluate_run(env["class-parallel"], quick(env, metrics=["fidd"]), tmp_path)
     with pytest.raises(EvaluationError, match="metric 'is' does not apply"):
-        evaluate_run(env["toy"], quick(metrics=["is"]), tmp_path)
+        evaluate_run(env["toy"], quick(env, metrics=["is"]), tmp_path)
     train_and_save(DataConfig(name="digits", classes=[0, 1]), tmp_path / "other", SMALL, progress=False)
     with pytest.raises(EvaluationError, match="trained on other data"):
-        evaluate_run(env["class-parallel"], quick(classifier=str(tmp_path / "other")), tmp_path)
+        evaluate_run(env["class-parallel"], quick(env, classifier=str(tmp_path / "other")), tmp_path)
     with pytest.raises(EvaluationError, match="Inception weights file not found"):
-        evaluate_run(env["class-parallel"], quick(features="inception", inception_weights=str(tmp_path / "none.pth")), tmp_path)
+        evaluate_run(env["class-parallel"], quick(env, features="inception", inception_weights=str(tmp_path / "none.pth")), tmp_path)
 
 
 def test_stratified_labels() -> None:

@@ -47,21 +47,26 @@ def narrow_mlps(pair: Pair, hidden: int = 32) -> Pair:
     return pair
 
 
-def make_pairs(dataset: ClassPartitionedDataset, dtype: torch.dtype = torch.float32, **values: object) -> list[Pair]:
+def make_pairs(dataset: ClassPartitionedDataset, dtype: torch.dtype = torch.float32, narrow: bool = True,
+               **values: object) -> list[Pair]:
     config = tiny_config("unused", **values)
-    pairs = [make_pair(config, dataset, m, CPU) for m in get_strategy("class-parallel").members(dataset)]
-    if config.resolved_arch == "mlp":
+    pairs = [make_pair(config, dataset, m, CPU) for m in get_strategy(config.train.strategy).members(dataset)]
+    if config.resolved_arch == "mlp" and narrow:
         pairs = [narrow_mlps(p) for p in pairs]
     for p in pairs:  # the optimisers keep their parameters: .to() converts them in place
         p.generator.to(dtype), p.discriminator.to(dtype)
+        if p.ema is not None:
+            p.ema.to(dtype)
         p.stream.dtype = dtype
     return pairs
 
 
 def full_state(pair: Pair) -> dict[str, torch.Tensor]:
-    """Weights, buffers and both Adam states of a pair, flattened to names."""
+    """Weights, buffers (LeCam's anchors among them), the generator EMA and both Adam states of a pair, flattened to names."""
     out = {f"g.{k}": v for k, v in pair.generator.state_dict().items()}
     out.update({f"d.{k}": v for k, v in pair.discriminator.state_dict().items()})
+    if pair.ema is not None:
+        out.update({f"ema.{k}": v for k, v in pair.ema.state_dict().items()})
     for side in ("opt_g", "opt_d"):
         for i, state in getattr(pair, side).state_dict()["state"].items():
             out.update({f"{side}.{i}.{k}": v for k, v in state.items()})
@@ -94,6 +99,48 @@ def test_packed_steps_equal_separate_steps(loss: str, steps: int) -> None:
     assert len(run.packs) == 1 and len(run.packs[0].pairs) == 3
     run.sync()
     assert not torch.allclose(full_state(looped[0])["g.project.weight"], initial)  # training did move the weights
+    assert_same_pairs(packed, looped)
+
+
+MODERN = {"model__spectral_norm": "discriminator", "augment__policy": "color,translation,cutout", "loss__lecam_weight": 0.3,
+          "ema__kimg": 0.05, "ema__rampup": 0.5}
+
+
+@pytest.mark.parametrize(("loss", "extra"), [("hinge", {}), ("ns", {"model__spectral_norm": "both", "model__d_dropout": 0.25}),
+                                             ("wgan-gp", {})])
+def test_packed_steps_equal_separate_steps_with_every_recipe_feature(loss: str, extra: dict) -> None:
+    """Spectral norm, DiffAugment, LeCam and the generator EMA, conv nets in float64, conditional pairs too."""
+    kwargs = {"loss__name": loss, "model__width": 0.0625, **MODERN, **extra}
+    for strategy in ("class-parallel", "cgan"):
+        data = make_tiny_images()
+        config = tiny_config("unused", train__strategy=strategy, **kwargs)
+        looped, packed = (make_pairs(data, torch.float64, train__strategy=strategy, **kwargs) for _ in range(2))
+        assert looped[0].ema is not None and hasattr(looped[0].discriminator, "lecam_anchors")
+        rule = step_rule(config, data.sample_shape)
+        run = PackedPairs(3, channels_last=strategy == "class-parallel")
+        for _ in range(3):
+            expected = {p.name: adversarial_step(p, rule)[p.name] for p in looped}
+            actual = run.step(packed, rule)
+            for name, values in expected.items():
+                for key, value in values.items():
+                    torch.testing.assert_close(actual[name][key], value, **TOL)
+        run.sync()
+        assert not torch.equal(full_state(looped[0])["ema.blocks.0.weight"], full_state(looped[0])["g.blocks.0.weight"])
+        assert_same_pairs(packed, looped)
+
+
+def test_packed_mlp_pairs_equal_separate_pairs_with_the_recipe_features_in_float32() -> None:
+    """Spectral norm on both networks, LeCam, the generator EMA (points take no augmentation)."""
+    kwargs = {"loss__name": "hinge", "model__arch": "mlp", "data__name": "toy", "model__width": 1 / 16,
+              "model__spectral_norm": "both", "loss__lecam_weight": 0.3, "ema__kimg": 0.05}
+    looped, packed = make_pairs(tiny_points(), narrow=False, **kwargs), make_pairs(tiny_points(), narrow=False, **kwargs)
+    rule = step_rule(tiny_config("unused", **kwargs))
+    run = PackedPairs(3, channels_last=False)
+    for _ in range(3):
+        for p in looped:
+            adversarial_step(p, rule)
+        run.step(packed, rule)
+    run.sync()
     assert_same_pairs(packed, looped)
 
 

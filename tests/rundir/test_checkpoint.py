@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import os
 from pathlib import Path
 
@@ -81,8 +83,8 @@ def test_generator_only_read_and_empty_folder(tmp_path: Path) -> None:
     with pytest.raises(CheckpointError, match="no valid checkpoint"):
         load_generator_weights(tmp_path)
     save_pair(tmp_path, "p", 3, g, d, opt_g, opt_d)
-    weights, step = load_generator_weights(tmp_path)
-    assert step == 3 and set(weights) == set(g.state_dict())
+    weights, step, averaged = load_generator_weights(tmp_path)
+    assert step == 3 and set(weights) == set(g.state_dict()) and not averaged
     found = newest_valid(tmp_path, ("generator",))
     assert found is not None and all(k.startswith("generator.") for k in found[1])
 
@@ -112,3 +114,22 @@ def test_remove_temporaries_deletes_only_what_a_killed_write_left(tmp_path: Path
     assert sorted(remove_temporaries(tmp_path)) == sorted(stale)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.tmp-1", kept.name]
     assert remove_temporaries(tmp_path / "missing") == []
+
+
+def test_the_generator_ema_is_one_more_section_and_older_checkpoints_load_without_it(tmp_path: Path) -> None:
+    g, d, opt_g, opt_d = trained_pair(1)
+    save_pair(tmp_path / "old", "p", 1, g, d, opt_g, opt_d)  # as written before EMA existed
+    ema = copy.deepcopy(g)
+    with torch.no_grad():
+        for p in ema.parameters():
+            p.mul_(0.5)
+    save_pair(tmp_path / "new", "p", 1, g, d, opt_g, opt_d, ema=ema)
+    old, new = load_latest(tmp_path / "old"), load_latest(tmp_path / "new")
+    assert old is not None and old.ema is None
+    assert new is not None and all(torch.equal(new.ema[k], v) for k, v in ema.state_dict().items())
+    weights, _, averaged = load_generator_weights(tmp_path / "new")
+    assert averaged and all(torch.equal(weights[k], v) for k, v in ema.state_dict().items())
+    raw, _, averaged = load_generator_weights(tmp_path / "new", ema=False)
+    assert not averaged and all(torch.equal(raw[k], v) for k, v in g.state_dict().items())
+    weights, _, averaged = load_generator_weights(tmp_path / "old")
+    assert not averaged and all(torch.equal(weights[k], v) for k, v in g.state_dict().items())

@@ -25,7 +25,8 @@ def final_state(run: Path, member: str) -> dict[str, torch.Tensor]:
     state = load_latest(RunDir(run).pair_dir(member))
     assert state is not None
     return {**{f"g.{k}": v for k, v in state.generator.items()}, **{f"d.{k}": v for k, v in state.discriminator.items()},
-            **{f"opt_g.{i}.{k}": v for i, s in state.opt_g["state"].items() for k, v in s.items()}}
+            **{f"opt_g.{i}.{k}": v for i, s in state.opt_g["state"].items() for k, v in s.items()},
+            **{f"ema.{k}": v for k, v in (state.ema or {}).items()}}
 
 
 def assert_same_states(a: Path, b: Path, members: list[str]) -> None:
@@ -89,13 +90,18 @@ def test_n_critic_divides_the_epoch_budget(tiny_images, tmp_path: Path) -> None:
     assert target_steps(config, 10) == 1  # 20 images / (4 per batch * 5 batches per step)
 
 
-@pytest.mark.parametrize("strategy", ["gan", "cgan", "class-parallel"])
-def test_resume_equals_uninterrupted(tiny_images, tmp_path: Path, strategy: str) -> None:
-    straight = tiny_config(tmp_path / "straight", train__strategy=strategy)
+RECIPE = {"model__spectral_norm": "discriminator", "augment__policy": "color,translation,cutout", "loss__lecam_weight": 0.3,
+          "ema__kimg": 0.05, "loss__name": "hinge"}
+
+
+@pytest.mark.parametrize(("strategy", "extra"), [("gan", {}), ("cgan", {}), ("class-parallel", {}), ("class-parallel", RECIPE),
+                                                 ("cgan", RECIPE)])
+def test_resume_equals_uninterrupted(tiny_images, tmp_path: Path, strategy: str, extra: dict) -> None:
+    straight = tiny_config(tmp_path / "straight", train__strategy=strategy, **extra)
     train(straight, progress=False, dataset=tiny_images)
-    first = tiny_config(tmp_path / "resumed", train__strategy=strategy, budget__steps=2)
+    first = tiny_config(tmp_path / "resumed", train__strategy=strategy, budget__steps=2, **extra)
     train(first, progress=False, dataset=tiny_images)
-    train(tiny_config(tmp_path / "resumed", train__strategy=strategy), resume=True, progress=False, dataset=tiny_images)
+    train(tiny_config(tmp_path / "resumed", train__strategy=strategy, **extra), resume=True, progress=False, dataset=tiny_images)
     members = [m["name"] for m in RunDir(straight.out).read_manifest()["members"]]
     assert_same_states(tmp_path / "straight", tmp_path / "resumed", members)
 

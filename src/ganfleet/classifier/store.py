@@ -6,8 +6,14 @@
 A classifier is tied to the data by the fingerprint of the train split it saw
 (`ClassPartitionedDataset.fingerprint()`: source bytes after class subset and
 fit, so the same source at another image size is other data). Loading it for
-other data is refused. The cache keeps one classifier per fingerprint under
-`$GANFLEET_CACHE/classifiers/<fingerprint[:16]>` (default `~/.cache/ganfleet`).
+other data is refused. Its manifest names its training *recipe*
+(`ClassifierTraining`, with `recipe_id`): only classifiers of the canonical
+recipe are found without being named. They live
+
+- in the package (`ganfleet/classifier/canonical/<name>/`) for Fashion-MNIST
+  and digits, so every user's figures on those data sets are the same numbers;
+- in the cache, one per (fingerprint, recipe), under
+  `$GANFLEET_CACHE/classifiers/<fingerprint[:16]>-<recipe_id>` (default `~/.cache/ganfleet`).
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from safetensors.torch import load_file, save_file
 
 import ganfleet
 from ganfleet.classifier.model import ClassifierSpec, DomainClassifier
-from ganfleet.classifier.training import ClassifierResult
+from ganfleet.classifier.training import CANONICAL, ClassifierResult
 from ganfleet.config import DataConfig
 from ganfleet.errors import EvaluationError
 from ganfleet.rundir import atomic_write, atomic_write_text, tensor_digest
@@ -40,9 +46,12 @@ def cache_root() -> Path:
     return Path(os.environ.get("GANFLEET_CACHE") or "~/.cache/ganfleet").expanduser()
 
 
-def cache_dir(fingerprint: str) -> Path:
-    """Where the cache keeps the classifier of the data with this fingerprint."""
-    return cache_root() / "classifiers" / fingerprint[:16]
+SHIPPED = Path(__file__).parent / "canonical"  # the canonical classifiers that come with the package
+
+
+def cache_dir(fingerprint: str, recipe_id: str = CANONICAL.recipe_id) -> Path:
+    """Where the cache keeps the classifier of the data with this fingerprint, trained by this recipe."""
+    return cache_root() / "classifiers" / f"{fingerprint[:16]}-{recipe_id}"
 
 
 def domain_config(data: DataConfig, split: str = "train") -> DataConfig:
@@ -91,6 +100,20 @@ class StoredClassifier:
         """SHA-256 of the weights (names and bytes): the identity of this classifier."""
         return tensor_digest({k: v.detach().cpu() for k, v in self.model.state_dict().items()})
 
+    @property
+    def recipe_id(self) -> str | None:
+        return self.manifest.get("recipe", {}).get("id")
+
+    @property
+    def canonical(self) -> bool:
+        return self.recipe_id == CANONICAL.recipe_id
+
+    def describe(self) -> dict:
+        """What metrics.json and reports say of this classifier."""
+        return {"path": str(self.path), "fingerprint": self.fingerprint, "test_accuracy": self.test_accuracy,
+                "source": self.manifest["data"]["source"], "weights_sha256": self.weights_sha256,
+                "recipe_id": self.recipe_id, "canonical": self.canonical}
+
 
 def save_classifier(folder: str | Path, result: ClassifierResult, data: DataConfig, fingerprint: str, source: str,
                     class_names: list[str]) -> Path:
@@ -104,6 +127,7 @@ def save_classifier(folder: str | Path, result: ClassifierResult, data: DataConf
         "torch_version": torch.__version__,
         "data": {"fingerprint": fingerprint, "source": source, "class_names": class_names, "config": dataclasses.asdict(data)},
         "spec": result.model.spec.to_dict(),
+        "recipe": {"id": result.recipe.recipe_id, "settings": dataclasses.asdict(result.recipe)},
         "train_accuracy": result.train_accuracy,
         "test_accuracy": result.test_accuracy,
         "steps": result.steps,
@@ -138,12 +162,24 @@ def load_classifier(folder: str | Path, fingerprint: str | None = None, data: Da
     return StoredClassifier(model.eval(), manifest, folder)
 
 
-def copy_to_cache(folder: str | Path, fingerprint: str) -> Path | None:
-    """Copy a saved classifier into the cache unless the cache already has one for this data; returns the copy."""
-    target = cache_dir(fingerprint)
+def copy_to_cache(folder: str | Path, fingerprint: str, recipe_id: str) -> Path | None:
+    """Copy a saved classifier into the cache unless the cache already has one for this data and recipe; returns the copy."""
+    target = cache_dir(fingerprint, recipe_id)
     if (target / MANIFEST).is_file() or Path(folder).resolve() == target.resolve():
         return None
     target.mkdir(parents=True, exist_ok=True)
     for name in (WEIGHTS, MANIFEST):  # the manifest last: a folder with one is complete
         shutil.copy2(Path(folder) / name, target / name)
     return target
+
+
+def shipped_for(fingerprint: str) -> Path | None:
+    """The canonical classifier in the package for the data with this fingerprint, if one ships."""
+    for manifest in sorted(SHIPPED.glob(f"*/{MANIFEST}")):
+        try:
+            entry = json.loads(manifest.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+        if entry.get("data", {}).get("fingerprint") == fingerprint and entry.get("recipe", {}).get("id") == CANONICAL.recipe_id:
+            return manifest.parent
+    return None

@@ -22,26 +22,35 @@ def _data_config(args: argparse.Namespace) -> DataConfig:
 
 
 def cmd_classifier_train(args: argparse.Namespace) -> int:
-    from ganfleet.classifier import ClassifierTraining, load_classifier, train_and_save
-    from ganfleet.classifier.store import MANIFEST, cache_dir, copy_to_cache, domain_config
+    from ganfleet.classifier import ClassifierTraining, load_classifier, shipped_for, train_and_save
+    from ganfleet.classifier.store import MANIFEST, cache_dir, domain_config
     from ganfleet.data import load_dataset
 
     data = _data_config(args)
     if data.name == "toy":
         raise EvaluationError("--data toy: toy points need no classifier (evaluate uses the mode centres)")
+    settings = ClassifierTraining(epochs=args.epochs, fixed_steps=args.steps, width=args.width, seed=args.seed)
+    if not settings.canonical and not args.out:
+        raise EvaluationError("classifier train: these settings are not the canonical recipe, so the classifier is only "
+                              "used when named (evaluate --classifier DIR); give --out DIR")
     fingerprint = load_dataset(domain_config(data)).fingerprint()
+    shipped = shipped_for(fingerprint)
+    if shipped is not None and not args.out:
+        print(f"{shipped}: the canonical classifier of this data ships with ganfleet; nothing to train "
+              "(give --out DIR to train one of your own)")
+        return 0
     out = Path(args.out) if args.out else cache_dir(fingerprint)
     if (out / MANIFEST).is_file() and not args.force:
         stored = load_classifier(out, fingerprint, data)
-        copy_to_cache(out, fingerprint)
-        print(f"{out}: already holds the classifier of this data (test accuracy {100 * stored.test_accuracy:.2f} %); --force retrains")
+        print(f"{out}: already holds a classifier of this data (recipe {stored.recipe_id}, test accuracy "
+              f"{100 * stored.test_accuracy:.2f} %); --force retrains")
         return 0
-    settings = ClassifierTraining(epochs=args.epochs, fixed_steps=args.steps, width=args.width, seed=args.seed)
     stored = train_and_save(data, out, settings, progress=not args.quiet)
     m = stored.manifest
+    kind = "canonical recipe" if settings.canonical else "recipe"
     print(f"classifier for {m['data']['source']}: train accuracy {100 * m['train_accuracy']:.2f} %, "
-          f"test accuracy {100 * m['test_accuracy']:.2f} % ({m['steps']} steps, {m['seconds']:.0f} s) -> {out}"
-          f" (cache: {cache_dir(fingerprint)})")
+          f"test accuracy {100 * m['test_accuracy']:.2f} % ({m['steps']} steps, {m['seconds']:.0f} s, {kind} "
+          f"{settings.recipe_id}, weights {stored.weights_sha256[:16]}) -> {out}")
     return 0
 
 
@@ -51,7 +60,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     options = EvalOptions(
         n=args.n, member=args.member, seed=args.seed, features=args.features, inception_weights=args.inception_weights,
         classifier=args.classifier, train_classifier=not args.no_train_classifier,
-        metrics=[m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None,
+        metrics=[m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None, cas_n=args.cas_n,
         floor=not args.no_floor, batch_size=args.batch_size, device=args.device, progress=not args.quiet,
     )
     if args.real_baseline:
@@ -77,10 +86,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("classifier", help="train the domain classifier the metrics use",
                        description="The domain classifier gives FID/KID/PR features, IS logits and the class metrics.")
     csub = p.add_subparsers(dest="classifier_command", required=True, metavar="ACTION")
-    t = csub.add_parser("train", help="train on the whole train split, test on the test split, save + cache",
+    t = csub.add_parser("train", help="train on the whole train split, test on the test split, save",
                         description="Train a small CNN on the data's whole train split; saved as safetensors + manifest "
-                                    "(with the data fingerprint) in --out and in the cache ($GANFLEET_CACHE, default ~/.cache/ganfleet).")
-    t.add_argument("--out", help="folder to save it in (default: the cache entry of this data)")
+                                    "(data fingerprint, recipe). With the default settings (the canonical recipe) it goes "
+                                    "into the cache ($GANFLEET_CACHE, default ~/.cache/ganfleet), where evaluate finds it; "
+                                    "other settings need --out and are used only by evaluate --classifier DIR. "
+                                    "Fashion-MNIST's and digits' canonical classifiers ship with ganfleet.")
+    t.add_argument("--out", help="folder to save it in (default: the cache entry of this data and the canonical recipe)")
     t.add_argument("--epochs", type=float, default=ClassifierTraining.epochs,
                    help=f"passes over the train split, at least {ClassifierTraining.min_steps} steps (default: %(default)s)")
     t.add_argument("--steps", type=int, help="train exactly this many steps instead (overrides --epochs)")
@@ -92,7 +104,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.set_defaults(func=cmd_classifier_train)
 
     p = sub.add_parser("evaluate", help="metrics of a fleet against the held-out test split",
-                       description="IS, FID, KID, precision/recall, density/coverage, class metrics (toy: modes, KDE) "
+                       description="IS, FID, KID, precision/recall, density/coverage, class metrics, CAS (toy: modes, KDE) "
                                    "of a run's samples against its data's test split, next to the real-data floor. "
                                    "Writes metrics.json, report.md, samples.png (and curve.png after --eval-every).")
     p.add_argument("run", nargs="?", help="run directory (written by train)")
@@ -103,9 +115,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--features", choices=tuple(EXTRACTORS), default="classifier",
                    help="features for FID/KID/PR and logits for IS: the domain classifier, or the FID Inception-v3 (needs its weights file)")
     p.add_argument("--inception-weights", help="pt_inception-2015-12-05-6726825d.pth (default: $GANFLEET_INCEPTION_WEIGHTS); never downloaded")
-    p.add_argument("--classifier", help="domain classifier folder (default: the cache entry of the run's data)")
-    p.add_argument("--no-train-classifier", action="store_true", help="fail (with the command to run) instead of training a missing classifier")
-    p.add_argument("--metrics", help=f"comma-separated subset of {','.join(METRICS)} (default: all that apply)")
+    p.add_argument("--classifier", help="domain classifier folder, of any recipe (default: the canonical classifier of the run's "
+                                        "data: shipped with ganfleet for fashion-mnist and digits, else from the cache)")
+    p.add_argument("--no-train-classifier", action="store_true",
+                   help="fail (with the command to run) instead of training a missing canonical classifier")
+    p.add_argument("--metrics", help=f"comma-separated subset of {','.join(METRICS)},cas (default: all that apply)")
+    p.add_argument("--cas-n", type=int, metavar="N",
+                   help="CAS (classification accuracy score): train the classifier's recipe on N generated images, test on "
+                        "the real test split (default: as many as the train split has; 0: skip; conditional image fleets only)")
     p.add_argument("--no-floor", action="store_true", help="skip the real-data floor (train images vs test)")
     p.add_argument("--real-baseline", action="store_true", help="evaluate the data itself: train split vs test split (needs --data)")
     p.add_argument("--out", help="report folder (default: <run>/eval, or runs/real-baseline-<data>)")

@@ -3,7 +3,9 @@
     data      which images (or toy points), which split, how they are fitted
     model     architecture, width, noise size, discriminator normalisation
     train     strategy, batch size, seed, device, packing
-    loss      adversarial loss, critic steps, penalty, clipping
+    loss      adversarial loss, critic steps, penalty, clipping, LeCam
+    augment   DiffAugment of what the discriminator sees
+    ema       the generator's moving average
     optim     Adam learning rates and betas of G and D
     budget    how long each pair trains: epochs over its own images, or steps
     cadence   ticks (log lines), sample grids, checkpoints
@@ -24,10 +26,11 @@ from typing import Any, Literal
 
 from ganfleet.config.fields import check_fields, check_positive, names, option
 from ganfleet.data import MIXTURES, SOURCES
+from ganfleet.data.augment import parse_policy
 from ganfleet.errors import ConfigError
 from ganfleet.losses import LOSSES
 from ganfleet.models import ARCHITECTURES, default_architecture, get_architecture
-from ganfleet.models.dcgan import DISCRIMINATOR_NORMS
+from ganfleet.models.dcgan import DISCRIMINATOR_NORMS, PAPER_DROPOUT
 from ganfleet.strategies import STRATEGIES
 
 SourceName = names(SOURCES)
@@ -71,12 +74,16 @@ class ModelConfig:
     arch: ArchName = option("auto", "paper (the paper's tables, BatchNorm eps 0.8), dcgan (same, standard BatchNorm), mlp (toy data); auto: mlp for toy data, dcgan otherwise")
     width: float = option(1.0, "channel multiplier for the conv nets (0.25 trains ~6x faster on CPU), hidden-unit multiplier for the mlp (of 512); 1.0 is the papers' width")
     latent_dim: int = option(100, "noise dimension (the paper's 100)")
-    d_norm: NormName = option("auto", "conv discriminator normalisation after blocks 2-4: batch (the paper's BatchNorm), layer (per sample over C,H,W), none; auto: layer for wgan and wgan-gp (train-mode BatchNorm fixes each channel's batch mean, so the batch-mean score E C(fake) - E C(real) compares moves only through the last feature map's spatial pattern, and the gradient penalty stops being per sample), batch otherwise; the mlp has none")
+    d_norm: NormName = option("auto", "conv discriminator normalisation after blocks 2-4: batch (the paper's BatchNorm), layer (per sample over C,H,W), none; auto: none with a spectral-norm discriminator, layer for wgan and wgan-gp (train-mode BatchNorm fixes each channel's batch mean, so the batch-mean score E C(fake) - E C(real) compares moves only through the last feature map's spatial pattern, and the gradient penalty stops being per sample), batch otherwise; the mlp has none")
+    spectral_norm: Literal["none", "discriminator", "both"] = option("none", "spectral normalisation (Miyato et al. 2018) of every conv, linear and embedding weight of the discriminator, or of both networks; none is the paper's")
+    d_dropout: float | None = option(None, "channel dropout after each discriminator block (the paper's 0.25); default 0.25, or 0 with a spectral-norm discriminator; the mlp has none")
 
     def __post_init__(self) -> None:
         check_fields(self, "model")
         check_positive("model.width", self.width)
         check_positive("model.latent_dim", self.latent_dim)
+        if self.d_dropout is not None and not 0.0 <= self.d_dropout < 1.0:
+            raise ConfigError(f"model.d_dropout: expected a value in [0, 1), got {self.d_dropout}")
 
 
 @dataclass
@@ -107,12 +114,15 @@ class LossConfig:
     n_critic: int | None = option(None, "discriminator steps per generator step; default 5 for wgan and wgan-gp, 1 otherwise")
     penalty_weight: float = option(10.0, "gradient-penalty weight lambda for wgan-gp and dragan")
     clip_value: float = option(0.01, "weight-clipping bound for wgan")
+    lecam_weight: float = option(0.0, "LeCam regularisation weight (Tseng et al. 2021; 0: off, 0.3 as their BigGAN runs): pulls the discriminator's scores towards running averages (decay 0.99) of its scores on the other kind of image, against overfitting small data")
 
     def __post_init__(self) -> None:
         check_fields(self, "loss")
         check_positive("loss.n_critic", self.n_critic, allow_none=True)
         check_positive("loss.penalty_weight", self.penalty_weight)
         check_positive("loss.clip_value", self.clip_value)
+        if self.lecam_weight < 0:
+            raise ConfigError(f"loss.lecam_weight: expected >= 0, got {self.lecam_weight}")
 
     @property
     def critic_steps(self) -> int:
@@ -136,6 +146,34 @@ class OptimConfig:
         for key in ("beta1", "beta2"):
             if not 0.0 <= getattr(self, key) < 1.0:
                 raise ConfigError(f"optim.{key}: expected a value in [0, 1), got {getattr(self, key)}")
+
+
+@dataclass
+class AugmentConfig:
+    """DiffAugment (Zhao et al. 2020): random differentiable transformations of every image the discriminator sees."""
+
+    policy: str = option("none", "comma-separated operations: color (brightness, contrast; saturation for RGB), translation (up to 1/8 of the side), cutout (a square of half the side); none: no augmentation")
+
+    def __post_init__(self) -> None:
+        check_fields(self, "augment")
+        try:
+            parse_policy(self.policy)
+        except ValueError as exc:
+            raise ConfigError(f"augment.policy: {exc}") from None
+
+
+@dataclass
+class EmaConfig:
+    """The generator's exponential moving average (as StyleGAN2-ADA's), which fleets sample from."""
+
+    kimg: float = option(0.0, "half-life of the average in thousands of images (0: no EMA); StyleGAN2-ADA's ema_kimg")
+    rampup: float | None = option(0.05, "the half-life is at most this share of the images seen so far (StyleGAN2-ADA's ema_rampup; null: none)")
+
+    def __post_init__(self) -> None:
+        check_fields(self, "ema")
+        if self.kimg < 0:
+            raise ConfigError(f"ema.kimg: expected >= 0, got {self.kimg}")
+        check_positive("ema.rampup", self.rampup, allow_none=True)
 
 
 @dataclass
@@ -215,6 +253,8 @@ class RunConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     loss: LossConfig = field(default_factory=LossConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    ema: EmaConfig = field(default_factory=EmaConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     cadence: CadenceConfig = field(default_factory=CadenceConfig)
@@ -241,7 +281,18 @@ class RunConfig:
         if self.model.d_norm != "auto":
             return self.model.d_norm
         own = get_architecture(self.resolved_arch).d_norms
+        if self.model.spectral_norm != "none" and "none" in own:
+            return "none"
         return "layer" if LOSSES[self.loss.name].wasserstein and "layer" in own else own[0]
+
+    @property
+    def resolved_d_dropout(self) -> float:
+        """The discriminator's channel dropout actually built (resolves None)."""
+        if get_architecture(self.resolved_arch).points:
+            return 0.0  # the mlp has no dropout
+        if self.model.d_dropout is not None:
+            return self.model.d_dropout
+        return 0.0 if self.model.spectral_norm != "none" else PAPER_DROPOUT
 
     def check(self) -> None:
         """Cross-section checks (each section checks itself in __post_init__)."""
@@ -255,6 +306,8 @@ class RunConfig:
         if self.sgan.share_weights and self.train.pack != "off":
             raise ConfigError(f"train.pack: sgan.share_weights ties the local pairs' layers, which packs would copy apart; "
                               f"expected off, got {self.train.pack!r}")
+        if self.augment.policy not in ("none", "") and arch.points:
+            raise ConfigError(f"augment.policy: augmentation is for images; the {arch.name} trains on points (expected none)")
         if self.train.strategy != "sgan" and not self.sgan.is_default():
             changed = [f.name for f in dataclasses.fields(SganConfig) if getattr(self.sgan, f.name) != getattr(SganConfig(), f.name)]
             raise ConfigError(f"sgan.{changed[0]}: only used by strategy sgan (strategy is {self.train.strategy!r})")

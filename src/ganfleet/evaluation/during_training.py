@@ -54,9 +54,10 @@ class TrainingEvaluator:
     def record(self, pairs: Sequence[Pair], step: int) -> dict:
         """The metrics.jsonl record of the fleet at `step`."""
         device = next(pairs[0].generator.parameters()).device
-        fleet = Fleet(self.manifest, {p.name: p.generator for p in pairs}, {p.name: p.step for p in pairs}, device)
+        fleet = Fleet(self.manifest, {p.name: p.sampler for p in pairs}, {p.name: p.step for p in pairs}, device,
+                      {p.name: p.ema is not None for p in pairs})
         labels = stratified_labels(self.n, self.test.prior) if fleet.is_conditional(self.member) else None
         x = fleet.sample(self.n, labels=labels, seed=self.seed, member=self.member)
         fake = self.extractors.sample_set(to_uint8(x) if x.ndim == 4 else x, labels)
         metrics = measure(self.real, fake, self.test, self.prior, self.seed, DURING_TRAINING, KID_SUBSETS, skip_inapplicable=True)
-        return {"step": step, "eval": metrics}
+        return {"step": step, "extractors": self.extractors.identity, "eval": metrics}

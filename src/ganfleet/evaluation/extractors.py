@@ -64,6 +64,7 @@ class Extractors:
     classifier_info: dict | None = None
     batch_size: int = 500
     device: str = "cpu"
+    stored: StoredClassifier | None = None  # the domain classifier behind `classifier`
 
     @property
     def identity(self) -> str:
@@ -129,10 +130,13 @@ def build_extractors(data: DataConfig, is_image: bool, features: str = "classifi
         raise EvaluationError(f"--features: unknown extractor {features!r}; expected one of {', '.join(EXTRACTORS)}")
     if not is_image:
         return Extractors(None, None, batch_size=batch_size, device=device)
+    if features == "inception":  # a missing weights file is found out before any classifier is trained
+        from ganfleet.metrics.inception import weights_path
+
+        weights_path(inception_weights)
     stored = classifier_for(data, classifier_dir, train_missing=train_classifier, progress=progress)
     stored.model.to(device)
     classifier = classifier_extractor(stored, None)
-    info = {"path": str(stored.path), "fingerprint": stored.fingerprint, "test_accuracy": stored.test_accuracy,
-            "source": stored.manifest["data"]["source"], "weights_sha256": stored.weights_sha256}
+    info = stored.describe()
     main = classifier if features == "classifier" else EXTRACTORS[features](stored, inception_weights).to(device)
-    return Extractors(main, classifier, info, batch_size, device)
+    return Extractors(main, classifier, info, batch_size, device, stored)

@@ -37,6 +37,7 @@ ROWS = [
     ("class_entropy", "class entropy (nats)", "= floor", None),
     ("class_tv", "class TV to the prior", "lower", None),
     ("fid_class_mean", "per-class FID, mean", "lower", None),
+    ("cas", "CAS: trained on generated, tested on real", "higher", None),
     ("high_quality_share", "high-quality share (3 sigma)", "higher", None),
     ("modes_covered", "modes covered", "higher", None),
     ("kde_log_likelihood", "KDE log-likelihood (nats)", "higher", None),
@@ -67,7 +68,11 @@ def markdown(summary: dict) -> str:
                  f"{summary.get('real_floor_n', '-')} train-split images against them. Features: `{summary['features']}`.")
     if summary.get("classifier"):
         c = summary["classifier"]
-        lines.append(f"Domain classifier `{c['path']}` (test accuracy {100 * c['test_accuracy']:.2f} %, data {c['fingerprint'][:16]}).")
+        kind = "canonical" if c.get("canonical") else "non-canonical, named"
+        lines.append(f"Domain classifier `{c['path']}` ({kind}, recipe {c.get('recipe_id')}, weights "
+                     f"{c.get('weights_sha256', '')[:16]}; test accuracy {100 * c['test_accuracy']:.2f} %, data {c['fingerprint'][:16]}).")
+    if summary.get("curve_note"):
+        lines.append(f"Curve: {summary['curve_note']}.")
     lines += ["", "| metric | model | real floor | better |", "|---|---|---|---|"]
     for key, label, better, std_key in ROWS:
         if (model and key in model) or (floor and key in floor):
@@ -100,6 +105,11 @@ def save_samples(path: Path, samples: torch.Tensor, fake: SampleSet, test: Class
     rows = fake.labels if fake.labels is not None else fake.class_logits.argmax(dim=1)
     grid, ncol = class_rows(samples, rows, test.n_classes)
     return save_png(make_grid(grid, ncol), path, scale=display_scale(samples.shape[-1]))
+
+
+def comparable_records(records: list[dict], extractors: str | None) -> list[dict]:
+    """The --eval-every records measured with `extractors` (records of other classifiers are never mixed in)."""
+    return [r for r in records if "eval" in r and (extractors is None or r.get("extractors") == extractors)]
 
 
 def save_curve(path: Path, records: list[dict]) -> Path | None:
@@ -143,8 +153,14 @@ def write_reports(out: Path, summary: dict, samples: torch.Tensor | None, fake: 
     files = {"metrics": "metrics.json", "report": "report.md"}
     if samples is not None and fake is not None:
         files["samples"] = save_samples(out / "samples.png", samples, fake, test).name
-    if metrics_log is not None and save_curve(out / "curve.png", read_metrics(metrics_log)) is not None:
-        files["curve"] = "curve.png"
+    if metrics_log is not None:
+        logged = [r for r in read_metrics(metrics_log) if "eval" in r]
+        records = comparable_records(logged, summary.get("extractors"))
+        if len(records) < len(logged):
+            summary = {**summary, "curve_note": f"{len(logged) - len(records)} of {len(logged)} --eval-every records were "
+                                                "measured with other extractors (another classifier) and are left out"}
+        if save_curve(out / "curve.png", records) is not None:
+            files["curve"] = "curve.png"
     summary = {**summary, "files": files}
     atomic_write_text(out / "metrics.json", json.dumps(_finite(summary), indent=2) + "\n")
     atomic_write_text(out / "report.md", markdown(summary))

@@ -25,6 +25,7 @@ from ganfleet.config import DataConfig
 from ganfleet.data import load_dataset
 from ganfleet.data.dataset import ClassPartitionedDataset, to_uint8
 from ganfleet.errors import EvaluationError
+from ganfleet.evaluation.cas import classification_accuracy_score, recipe_of
 from ganfleet.evaluation.extractors import Extractors, build_extractors
 from ganfleet.evaluation.measure import data_config_of, measure, stratified_labels
 from ganfleet.evaluation.report import write_reports
@@ -47,7 +48,8 @@ class EvalOptions:
     inception_weights: str | None = None
     classifier: str | None = None
     train_classifier: bool = True
-    metrics: list[str] | None = None
+    metrics: list[str] | None = None  # a subset of ganfleet.metrics.METRICS and "cas"
+    cas_n: int | None = None  # generated images CAS trains on; None: as many as the train split has; 0: no CAS
     floor: bool = True
     batch_size: int = 500
     device: str = "cpu"
@@ -75,9 +77,24 @@ def real_floor(data: DataConfig, extractors: Extractors, real: SampleSet, test: 
     start = time.perf_counter()
     fake = extractors.sample_set(train.samples[index], train.labels[index])
     start = _timed(timing, "floor_features", start)
-    metrics = measure(real, fake, test, train.prior, options.seed, options.metrics)
+    metrics = measure(real, fake, test, train.prior, options.seed, feature_metrics(options))
     _timed(timing, "floor_metrics", start)
+    if wants_cas(options, test, True) and extractors.stored is not None:
+        metrics["cas"] = extractors.stored.test_accuracy  # the same recipe trained on the real train split
     return metrics, len(index)
+
+
+def feature_metrics(options: EvalOptions) -> list[str] | None:
+    """The metrics of `options` that come from features (all but CAS), None for all."""
+    return None if options.metrics is None else [m for m in options.metrics if m != "cas"]
+
+
+def wants_cas(options: EvalOptions, test: ClassPartitionedDataset, conditional: bool) -> bool:
+    """CAS is measured for conditional image fleets unless --cas-n 0 or --metrics leaves it out."""
+    chosen = options.metrics is None or "cas" in options.metrics
+    if options.metrics is not None and "cas" in options.metrics and not (test.is_image and conditional):
+        raise EvaluationError("metric 'cas' does not apply to this evaluation (it needs images asked for by label)")
+    return chosen and options.cas_n != 0 and test.is_image and conditional
 
 
 def _setup(data: DataConfig, options: EvalOptions, timing: dict[str, float]) -> tuple[ClassPartitionedDataset, Extractors, SampleSet]:
@@ -119,8 +136,15 @@ def evaluate_run(run_dir: str | Path, options: EvalOptions | None = None, out: s
     start = _timed(timing, "generate", start)
     fake = extractors.sample_set(x, labels)
     start = _timed(timing, "features", start)
-    metrics = measure(real, fake, test, fleet.prior, options.seed, options.metrics)
-    _timed(timing, "metrics", start)
+    metrics = measure(real, fake, test, fleet.prior, options.seed, feature_metrics(options))
+    start = _timed(timing, "metrics", start)
+    if wants_cas(options, test, labels is not None):
+        assert extractors.stored is not None
+        cas_n = options.cas_n or len(load_dataset(domain_config(data, "train")))
+        metrics.update(classification_accuracy_score(fleet, options.member, cas_n, fleet.prior, test,
+                                                     recipe_of(extractors.stored), options.seed, options.progress))
+        metrics["cas_n"] = cas_n
+        _timed(timing, "cas", start)
     summary = _summary("model", data, test, extractors, options)
     summary["run"] = {"path": str(run.path), "strategy": fleet.strategy, "steps": fleet.steps, "member": options.member}
     summary["n_generated"] = n

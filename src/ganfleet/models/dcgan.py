@@ -101,6 +101,7 @@ class PackedGenerator(PackedModule):
 
 
 DISCRIMINATOR_NORMS = ("batch", "layer", "none")
+PAPER_DROPOUT = 0.25  # Table 2: Dropout(0.25) after every discriminator block
 
 
 def critic_norm(kind: str, channels: int, bn_eps: float) -> nn.Module:
@@ -131,18 +132,16 @@ class Discriminator(nn.Module):
     convolutional: ClassVar[bool] = True
 
     def __init__(self, image_size: int, channels: int, width: float = 1.0, bn_eps: float = 1e-5,
-                 n_classes: int = 0, dropout: float = 0.25, norm: str = "batch") -> None:
+                 n_classes: int = 0, dropout: float = PAPER_DROPOUT, norm: str = "batch") -> None:
         super().__init__()
         if image_size % 16:
             raise ValueError(f"image_size must be a multiple of 16, got {image_size}")
         widths = [channels] + [scaled(c, width) for c in (16, 32, 64, 128)]
         layers: list[nn.Module] = []
         for i in range(4):
-            layers += [
-                nn.Conv2d(widths[i], widths[i + 1], 3, stride=2, padding=1),
-                nn.LeakyReLU(0.2, inplace=True),
-                ChannelDropout(dropout),
-            ]
+            layers += [nn.Conv2d(widths[i], widths[i + 1], 3, stride=2, padding=1), nn.LeakyReLU(0.2, inplace=True)]
+            if dropout:
+                layers.append(ChannelDropout(dropout))
             if i > 0:
                 layers.append(critic_norm(norm, widths[i + 1], bn_eps))
         self.blocks = nn.Sequential(*layers)

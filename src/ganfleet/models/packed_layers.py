@@ -30,8 +30,12 @@ from typing import Callable, Sequence
 
 import torch
 import torch.nn as nn
+from torch.nn.utils import parametrize
+from torch.nn.utils.parametrizations import _SpectralNorm  # torch's spectral-norm parametrization (it has no public name)
 
+from ganfleet.models.anchors import ScoreAnchors
 from ganfleet.models.dropout import ChannelDropout, channel_dropout_mask
+from ganfleet.models.spectral import pack_spectral_norms
 
 
 def to_channels(x: torch.Tensor, channels_last: bool) -> torch.Tensor:
@@ -53,7 +57,7 @@ class PackedLinear(nn.Module):
 
     def __init__(self, n_pairs: int, in_features: int, out_features: int, bias: bool = True) -> None:
         super().__init__()
-        self.in_features, self.out_features = in_features, out_features
+        self.n_pairs, self.in_features, self.out_features = n_pairs, in_features, out_features
         self.weight = nn.Parameter(torch.empty(n_pairs, out_features, in_features))
         self.bias = nn.Parameter(torch.empty(n_pairs, out_features)) if bias else None
 
@@ -63,7 +67,7 @@ class PackedLinear(nn.Module):
         return torch.baddbmm(self.bias.unsqueeze(1), x, self.weight.transpose(1, 2))
 
     def extra_repr(self) -> str:
-        return f"pairs={self.weight.shape[0]}, in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        return f"pairs={self.n_pairs}, in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
 class PackedEmbedding(nn.Module):
@@ -74,8 +78,9 @@ class PackedEmbedding(nn.Module):
         self.weight = nn.Parameter(torch.empty(n_pairs, num_embeddings, embedding_dim))
 
     def forward(self, labels: torch.Tensor) -> torch.Tensor:
-        pairs = torch.arange(self.weight.shape[0], device=labels.device).unsqueeze(1)
-        return self.weight[pairs, labels]
+        weight = self.weight  # read once: a parametrized weight (spectral norm) steps its power iteration per read
+        pairs = torch.arange(weight.shape[0], device=labels.device).unsqueeze(1)
+        return weight[pairs, labels]
 
 
 class PackedChannelDropout(nn.Module):
@@ -136,6 +141,10 @@ def _channel_dropout(layers: Sequence[nn.Module]) -> nn.Module:
     return PackedChannelDropout(len(layers), layers[0].p)
 
 
+def _score_anchors(layers: Sequence[nn.Module]) -> nn.Module:
+    return ScoreAnchors(len(layers))
+
+
 def _stateless(layers: Sequence[nn.Module]) -> nn.Module:
     """Activations and resampling act elementwise or per channel: one copy serves every pair."""
     return copy.deepcopy(layers[0])
@@ -152,6 +161,7 @@ PACKED_LAYERS: dict[type[nn.Module], Packer] = {
     nn.GroupNorm: _groupnorm,
     nn.Embedding: _embedding,
     ChannelDropout: _channel_dropout,
+    ScoreAnchors: _score_anchors,
     nn.LeakyReLU: _stateless,
     nn.ReLU: _stateless,
     nn.Tanh: _stateless,
@@ -164,6 +174,8 @@ PACKED_LAYERS: dict[type[nn.Module], Packer] = {
 def pack_layer(layers: Sequence[nn.Module]) -> nn.Module:
     """The packed counterpart (uninitialised) of K layers of one type and configuration."""
     first = layers[0]
+    if parametrize.is_parametrized(first):
+        return _pack_parametrized(layers)
     packer = PACKED_LAYERS.get(type(first))
     if packer is None:
         names = ", ".join(t.__name__ for t in PACKED_LAYERS)
@@ -172,3 +184,19 @@ def pack_layer(layers: Sequence[nn.Module]) -> nn.Module:
            for m in layers):
         raise ValueError(f"cannot pack differing layers: {[repr(m) for m in layers[:2]]}")
     return packer(layers)
+
+
+def _pack_parametrized(layers: Sequence[nn.Module]) -> nn.Module:
+    """K layers under spectral norm: the packed layer, with a packed spectral norm on each parametrized tensor."""
+    first = layers[0]
+    base = type(first).__mro__[1]  # torch's parametrized class subclasses the layer's own
+    packer = PACKED_LAYERS.get(base)
+    if packer is None or any(type(m).__mro__[1] is not base for m in layers):
+        raise ValueError(f"cannot pack parametrized {base.__name__} layers")
+    packed = packer(layers)
+    for name, chain in first.parametrizations.items():
+        if len(chain) != 1 or not isinstance(chain[0], _SpectralNorm):
+            raise ValueError(f"cannot pack the parametrization of {base.__name__}.{name}: only spectral norm packs")
+        norm = pack_spectral_norms([m.parametrizations[name][0] for m in layers], chain.original.shape)
+        parametrize.register_parametrization(packed, name, norm, unsafe=True)
+    return packed

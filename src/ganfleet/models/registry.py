@@ -17,10 +17,12 @@ import torch
 import torch.nn as nn
 
 from ganfleet.errors import ConfigError
-from ganfleet.models.dcgan import DISCRIMINATOR_NORMS, Discriminator, Generator, init_reference_weights, scaled
+from ganfleet.models.dcgan import DISCRIMINATOR_NORMS, PAPER_DROPOUT, Discriminator, Generator, init_reference_weights, scaled
 from ganfleet.models.mlp import MLPDiscriminator, MLPGenerator
+from ganfleet.models.spectral import apply_spectral_norm
 
 MLP_HIDDEN = 512  # the SGAN paper's toy MLPs (appendix A.1)
+SPECTRAL_NORM_CHOICES = ("none", "discriminator", "both")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class ModelSpec:
     `width` scales the conv nets' channels and the MLPs' 512 hidden units.
     `d_norm` is the discriminator's normalisation (one of the architecture's
     `d_norms`, see `dcgan.critic_norm`); None means the architecture's own.
+    `spectral_norm` is none, discriminator or both (`models/spectral.py`);
+    `d_dropout` the conv discriminator's channel dropout (the paper's 0.25).
     """
 
     arch: str
@@ -39,6 +43,8 @@ class ModelSpec:
     width: float = 1.0
     n_classes: int = 0
     d_norm: str | None = None
+    spectral_norm: str = "none"
+    d_dropout: float = PAPER_DROPOUT
 
     def __post_init__(self) -> None:
         architecture = get_architecture(self.arch)
@@ -47,6 +53,8 @@ class ModelSpec:
         if self.d_norm not in architecture.d_norms:
             raise ConfigError(f"model.d_norm: {self.d_norm!r} does not fit arch {self.arch}; expected one of {', '.join(architecture.d_norms)}")
         architecture.check_shape(self.sample_shape)
+        if self.spectral_norm not in SPECTRAL_NORM_CHOICES:
+            raise ConfigError(f"model.spectral_norm: unknown value {self.spectral_norm!r}; expected one of {', '.join(SPECTRAL_NORM_CHOICES)}")
 
     def conditional(self, n_classes: int) -> ModelSpec:
         """The same architecture conditioned on `n_classes` labels."""
@@ -59,8 +67,9 @@ class ModelSpec:
 
     @classmethod
     def from_dict(cls, d: dict) -> ModelSpec:
-        # Manifests written before d_norm existed get the architecture's own (None).
-        return cls(d["arch"], tuple(d["sample_shape"]), d["latent_dim"], d["width"], d["n_classes"], d.get("d_norm"))
+        # Manifests written before d_norm, spectral_norm or d_dropout existed get what was built then.
+        return cls(d["arch"], tuple(d["sample_shape"]), d["latent_dim"], d["width"], d["n_classes"], d.get("d_norm"),
+                   d.get("spectral_norm", "none"), d.get("d_dropout", PAPER_DROPOUT))
 
 
 def _check_points(shape: tuple[int, ...]) -> None:
@@ -91,7 +100,7 @@ def _conv_generator(bn_eps: float) -> Callable[[ModelSpec], nn.Module]:
 def _conv_discriminator(bn_eps: float) -> Callable[[ModelSpec], nn.Module]:
     def build(spec: ModelSpec) -> nn.Module:
         c, size, _ = spec.sample_shape
-        d = Discriminator(size, c, spec.width, bn_eps, spec.n_classes, norm=spec.d_norm or "batch")
+        d = Discriminator(size, c, spec.width, bn_eps, spec.n_classes, dropout=spec.d_dropout, norm=spec.d_norm or "batch")
         init_reference_weights(d)
         return d
     return build
@@ -141,11 +150,13 @@ def default_architecture(points: bool) -> str:
 
 
 def build_generator(spec: ModelSpec) -> nn.Module:
-    return get_architecture(spec.arch).build_generator(spec)
+    g = get_architecture(spec.arch).build_generator(spec)
+    return apply_spectral_norm(g) if spec.spectral_norm == "both" else g
 
 
 def build_discriminator(spec: ModelSpec) -> nn.Module:
-    return get_architecture(spec.arch).build_discriminator(spec)
+    d = get_architecture(spec.arch).build_discriminator(spec)
+    return apply_spectral_norm(d) if spec.spectral_norm != "none" else d
 
 
 def build_pair(spec: ModelSpec, seed: int) -> tuple[nn.Module, nn.Module]:

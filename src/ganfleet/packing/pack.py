@@ -33,6 +33,8 @@ from ganfleet.losses import PointSampler
 from ganfleet.models import pack_networks
 from ganfleet.packing.optim import pack_optimizer, unpack_optimizer
 from ganfleet.pairs import Pair, StepRule, adversarial_step
+from ganfleet.data.augment import AugmentDraws, DiffAugment
+from ganfleet.pairs.ema import update_ema
 from ganfleet.seeds import step_generator
 
 
@@ -50,6 +52,10 @@ class PairPack:
         self.discriminator = pack_networks(discs, channels_last)
         self.opt_g = pack_optimizer([p.opt_g for p in self.pairs], gens, self.generator)
         self.opt_d = pack_optimizer([p.opt_d for p in self.pairs], discs, self.discriminator)
+        emas = [p.ema for p in self.pairs]
+        if any(e is not None for e in emas) and not all(e is not None for e in emas):
+            raise ValueError("a pack holds pairs that all keep a generator EMA, or none")
+        self.ema = pack_networks(emas, channels_last).requires_grad_(False) if emas[0] is not None else None
         self._rngs: list[torch.Generator] | None = None
 
     @property
@@ -61,6 +67,8 @@ class PairPack:
         gens, discs = [p.generator for p in self.pairs], [p.discriminator for p in self.pairs]
         self.generator.write_back(gens)
         self.discriminator.write_back(discs)
+        if self.ema is not None:
+            self.ema.write_back([p.ema for p in self.pairs])
         unpack_optimizer(self.opt_g, self.generator, [p.opt_g for p in self.pairs], gens)
         unpack_optimizer(self.opt_d, self.discriminator, [p.opt_d for p in self.pairs], discs)
 
@@ -94,6 +102,18 @@ class PairPack:
         return torch.stack([torch.randn(like.shape[1], self.generator.latent_dim, device=like.device, dtype=like.dtype,
                                         generator=r) for r in self._generators()])
 
+    def augment(self, policy: DiffAugment, images: torch.Tensor) -> torch.Tensor:
+        """(K, N, C, H, W) images, pair k's augmentations drawn from its own generator, applied as one batch."""
+        n = images.shape[1]
+        draws = AugmentDraws.cat([policy.draw(n, images.device, images.dtype, r) for r in self._generators()])
+        return policy.apply(images.flatten(0, 1), draws).reshape(images.shape)
+
+    def after_generator_step(self, rule: StepRule) -> None:
+        """Every pair's generator EMA, elementwise on the packed tensors (the pairs share step and batch size)."""
+        if self.ema is not None and rule.ema is not None:
+            batch = self.pairs[0].stream.batch_size
+            update_ema(self.ema, self.generator, rule.ema.beta(self.step * batch, batch))
+
     def per_pair(self, fn: Callable[..., torch.Tensor], *scores: torch.Tensor) -> torch.Tensor:
         """`fn` (a loss of one pair's scores) of each pair: (K,)."""
         return vmap(fn)(*scores)
@@ -115,7 +135,7 @@ def pack_key(pair: Pair) -> tuple:
     """Pairs with equal keys can share a pack: same networks, optimiser settings, batch size and step."""
     hyper = [{k: v for k, v in o.param_groups[0].items() if k != "params"} for o in (pair.opt_g, pair.opt_d)]
     return (repr(pair.generator), repr(pair.discriminator), repr(hyper), pair.stream.batch_size, pair.step,
-            next(pair.generator.parameters()).device, pair.stream.labels is not None)
+            next(pair.generator.parameters()).device, pair.stream.labels is not None, pair.ema is not None)
 
 
 def group_pairs(pairs: Sequence[Pair], size: int) -> list[list[Pair]]:

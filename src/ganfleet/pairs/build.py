@@ -8,9 +8,12 @@ import torch
 
 from ganfleet.config import RunConfig
 from ganfleet.data.dataset import ClassPartitionedDataset
+from ganfleet.data.augment import DiffAugment, parse_policy
 from ganfleet.data.stream import BatchStream
 from ganfleet.losses import get_loss
 from ganfleet.models import ModelSpec, build_pair
+from ganfleet.models.anchors import ScoreAnchors
+from ganfleet.pairs.ema import EmaRule, ema_copy
 from ganfleet.pairs.pair import Pair
 from ganfleet.pairs.step import StepRule
 from ganfleet.seeds import derive_seed
@@ -22,7 +25,8 @@ DEFAULT_EPOCHS = 5.0
 def base_spec(config: RunConfig, dataset: ClassPartitionedDataset) -> ModelSpec:
     """The unconditional architecture for this config and data (members add conditioning)."""
     return ModelSpec(config.resolved_arch, dataset.sample_shape, config.model.latent_dim, config.model.width,
-                     d_norm=config.resolved_d_norm)
+                     d_norm=config.resolved_d_norm, spectral_norm=config.model.spectral_norm,
+                     d_dropout=config.resolved_d_dropout)
 
 
 def member_spec(spec: ModelSpec, member: Member, n_classes: int) -> ModelSpec:
@@ -43,10 +47,18 @@ def pair_seed(base_seed: int, member: Member) -> int:
     return derive_seed(base_seed, member.name)
 
 
-def step_rule(config: RunConfig) -> StepRule:
-    """The adversarial step the config's loss section asks for."""
+def step_rule(config: RunConfig, sample_shape: tuple[int, ...] | None = None) -> StepRule:
+    """The adversarial step the config asks for (loss, augmentation, LeCam, EMA); `sample_shape` sizes the augmentation."""
     loss = config.loss
-    return StepRule(get_loss(loss.name), loss.critic_steps, loss.penalty_weight, loss.clip_value)
+    operations = parse_policy(config.augment.policy)
+    augment = None
+    if operations:
+        if sample_shape is None or len(sample_shape) != 3:
+            raise ValueError(f"augment.policy {config.augment.policy!r} needs the images' (C, H, W), got {sample_shape}")
+        augment = DiffAugment(operations, sample_shape[0], sample_shape[-1])
+    ema = EmaRule(config.ema.kimg, config.ema.rampup) if config.ema.kimg > 0 else None
+    return StepRule(get_loss(loss.name), loss.critic_steps, loss.penalty_weight, loss.clip_value, augment=augment,
+                    lecam_weight=loss.lecam_weight, ema=ema)
 
 
 def make_pair(config: RunConfig, dataset: ClassPartitionedDataset, member: Member, device: torch.device) -> Pair:
@@ -54,6 +66,8 @@ def make_pair(config: RunConfig, dataset: ClassPartitionedDataset, member: Membe
     seed = pair_seed(config.train.seed, member)
     spec = member_spec(base_spec(config, dataset), member, dataset.n_classes)
     generator, discriminator = build_pair(spec, seed)
+    if config.loss.lecam_weight:
+        discriminator.add_module("lecam_anchors", ScoreAnchors())
     generator.to(device)
     discriminator.to(device)
     index = torch.cat([dataset.class_index[c] for c in member.classes]).sort().values
@@ -69,4 +83,5 @@ def make_pair(config: RunConfig, dataset: ClassPartitionedDataset, member: Membe
         stream=BatchStream(samples, labels, config.train.batch_size, derive_seed(seed, "data")),
         seed=seed,
         target_steps=target_steps(config, len(samples)),
+        ema=ema_copy(generator) if config.ema.kimg > 0 else None,
     )

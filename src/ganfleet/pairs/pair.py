@@ -17,6 +17,8 @@ import torch.nn as nn
 
 from ganfleet.data.stream import BatchStream
 from ganfleet.losses import PointSampler
+from ganfleet.data.augment import DiffAugment
+from ganfleet.pairs.ema import EmaRule, update_ema
 from ganfleet.seeds import seed_step
 from ganfleet.strategies import Member
 
@@ -47,6 +49,12 @@ class Networks:
         """Noise for a batch like `like` (N, ...): (N, latent) in its dtype, on its device."""
         return torch.randn(like.shape[0], self.generator.latent_dim, device=like.device, dtype=like.dtype)
 
+    def augment(self, policy: DiffAugment, images: torch.Tensor) -> torch.Tensor:
+        return policy(images)
+
+    def after_generator_step(self, rule: object) -> None:
+        """Bare networks keep no generator average."""
+
 
 @dataclass(eq=False)
 class Pair(Networks):
@@ -57,6 +65,7 @@ class Pair(Networks):
     seed: int = field(kw_only=True)
     target_steps: int = field(kw_only=True)
     step: int = field(default=0, kw_only=True)
+    ema: nn.Module | None = field(default=None, kw_only=True)  # the generator's moving average (pairs/ema.py)
     latent_dim: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -69,6 +78,18 @@ class Pair(Networks):
     @property
     def done(self) -> bool:
         return self.step >= self.target_steps
+
+    @property
+    def sampler(self) -> nn.Module:
+        """The generator samples come from: the EMA when the pair keeps one."""
+        return self.ema if self.ema is not None else self.generator
+
+    def after_generator_step(self, rule: object) -> None:
+        """Move the generator's EMA (this step's images not counted yet, as StyleGAN2-ADA)."""
+        ema_rule: EmaRule | None = getattr(rule, "ema", None)
+        if self.ema is not None and ema_rule is not None:
+            batch = self.stream.batch_size
+            update_ema(self.ema, self.generator, ema_rule.beta(self.step * batch, batch))
 
     @contextmanager
     def draws(self) -> Iterator[None]:

@@ -7,14 +7,16 @@ no parameter, so each gets its own gradient). The pieces below use only what
 both provide, so the looped, packed and SGAN paths (messengers, the global
 pair) share them:
 
-- `discriminator_loss`: real and fake scoring, the loss, the gradient penalty;
+- `discriminator_loss`: real and fake scoring (each image augmented first,
+  DiffAugment), the loss, the gradient penalty, LeCam regularisation;
 - `discriminator_update`: one optimiser step on it, then weight clipping;
 - `generator_loss` / `generator_update`: the generator's loss against a
-  frozen discriminator, one optimiser step;
+  frozen discriminator (on augmented images), one optimiser step, then the
+  generator EMA's update;
 - `adversarial_step`: n_critic discriminator updates, then one generator update.
 
 Randomness: real batch i of step s is batch s*n_critic + i of each pair's
-stream; every other draw (noise, dropout masks, penalty points) comes from
+stream; every other draw (noise, augmentations, dropout masks, penalty points) comes from
 each pair's own RNG seeded by (pair seed, s), in the same order whichever the
 group, so a pair trains the same in a pack or alone.
 """
@@ -28,17 +30,23 @@ from typing import Callable, ContextManager, Iterator, Protocol
 import torch
 import torch.nn as nn
 
-from ganfleet.losses import AdversarialLoss, PointSampler, gradient_norm_penalty
+from ganfleet.losses import AdversarialLoss, PointSampler, gradient_norm_penalty, lecam_penalty
+from ganfleet.data.augment import DiffAugment
+from ganfleet.pairs.ema import EmaRule
 
 
 @dataclass(frozen=True)
 class StepRule:
-    """How one adversarial step is taken: the loss and its hyper-parameters."""
+    """How one adversarial step is taken: the loss and its hyper-parameters, augmentation, LeCam, generator EMA."""
 
     loss: AdversarialLoss
     n_critic: int = 1
     penalty_weight: float = 10.0
     clip_value: float = 0.01
+    augment: DiffAugment | None = None  # DiffAugment of every image the discriminator sees
+    lecam_weight: float = 0.0  # LeCam regularisation (0: off); needs the discriminator's ScoreAnchors
+    lecam_decay: float = 0.99
+    ema: EmaRule | None = None  # the generator's EMA (None: none)
 
 
 class StepGroup(Protocol):
@@ -55,6 +63,10 @@ class StepGroup(Protocol):
     def penalty_points(self, sampler: PointSampler, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor: ...
 
     def noise(self, like: torch.Tensor) -> torch.Tensor: ...
+
+    def augment(self, policy: DiffAugment, images: torch.Tensor) -> torch.Tensor: ...
+
+    def after_generator_step(self, rule: StepRule) -> None: ...
 
 
 class TrainingGroup(StepGroup, Protocol):
@@ -81,13 +93,23 @@ def frozen(module: nn.Module) -> Iterator[None]:
 
 def discriminator_loss(group: StepGroup, rule: StepRule, real: torch.Tensor, fake: torch.Tensor,
                        labels: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(loss per pair with the rule's penalty, scores of real, scores of fake); `fake` should come detached."""
+    """(loss per pair with the rule's regularisers, scores of real, scores of fake); `fake` should come detached.
+
+    With augmentation the scores, the penalty points and LeCam's anchors are
+    all of the augmented images: those are what the discriminator sees.
+    """
     d = group.discriminator
+    if rule.augment is not None:
+        real, fake = group.augment(rule.augment, real), group.augment(rule.augment, fake)
     d_real, d_fake = d(real, labels), d(fake, labels)
     loss = group.per_pair(rule.loss.discriminator, d_real, d_fake)
     if rule.loss.penalty is not None:
         points = group.penalty_points(rule.loss.penalty.points, real, fake)
         loss = loss + rule.penalty_weight * gradient_norm_penalty(lambda x: d(x, labels), points, group.sample_dims)
+    if rule.lecam_weight:
+        anchors = d.lecam_anchors
+        anchors.update(group.per_pair(torch.mean, d_real.detach()), group.per_pair(torch.mean, d_fake.detach()), rule.lecam_decay)
+        loss = loss + rule.lecam_weight * group.per_pair(lecam_penalty, d_real, d_fake, anchors.ema)
     return loss, d_real, d_fake
 
 
@@ -112,18 +134,21 @@ def discriminator_update(group: StepGroup, rule: StepRule, real: torch.Tensor, f
 
 
 def generator_loss(group: StepGroup, rule: StepRule, fake: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
-    """The generator's loss per pair against the (frozen) discriminator."""
+    """The generator's loss per pair against the (frozen) discriminator, which sees the images augmented."""
+    if rule.augment is not None:
+        fake = group.augment(rule.augment, fake)
     with frozen(group.discriminator):
         return group.per_pair(rule.loss.generator, group.discriminator(fake, labels))
 
 
 def generator_update(group: StepGroup, rule: StepRule, fake: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
-    """One optimiser step of the generator(s); returns the loss per pair."""
+    """One optimiser step of the generator(s), then their EMA's; returns the loss per pair."""
     loss = generator_loss(group, rule, fake, labels)
     assert group.opt_g is not None
     group.opt_g.zero_grad(set_to_none=True)
     loss.sum().backward()
     group.opt_g.step()
+    group.after_generator_step(rule)
     return loss
 
 

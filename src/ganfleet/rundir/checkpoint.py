@@ -1,7 +1,8 @@
 """Per-pair checkpoints: safetensors files written atomically, verified on load.
 
 A checkpoint holds the generator and discriminator (parameters and buffers),
-both Adam states and the step. Files are written to a temporary name in the
+both Adam states, the step, and the generator's EMA when the pair keeps one
+(checkpoints from before EMA have no such section and load as they are). Files are written to a temporary name in the
 same folder, flushed to disk, then renamed over, so a crash or kill leaves
 either the old file or the new one, never half of one. A SHA-256 of the tensor
 bytes is kept in the header and checked on load, so a truncated or corrupt
@@ -28,7 +29,8 @@ from ganfleet.rundir.atomic import atomic_write
 
 FORMAT = "ganfleet-pair-1"
 _NAME = re.compile(r"^step-(\d{8})\.safetensors$")
-PREFIXES = ("generator", "discriminator", "opt_g", "opt_d")  # the sections of a pair checkpoint
+PREFIXES = ("generator", "discriminator", "opt_g", "opt_d")  # the sections every pair checkpoint has
+OPTIONAL = ("ema",)  # sections only some have: the generator's moving average
 
 
 @dataclass
@@ -40,6 +42,7 @@ class PairState:
     discriminator: dict[str, torch.Tensor]
     opt_g: dict
     opt_d: dict
+    ema: dict[str, torch.Tensor] | None = None
 
 
 def checkpoint_name(step: int) -> str:
@@ -85,11 +88,15 @@ def _module_tensors(module: nn.Module, prefix: str, tensors: dict[str, torch.Ten
 
 
 def save_pair(folder: Path, name: str, step: int, generator: nn.Module, discriminator: nn.Module,
-              opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer, keep: int = 2) -> Path:
+              opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer, keep: int = 2, ema: nn.Module | None = None) -> Path:
     """Write `folder/step-XXXXXXXX.safetensors` atomically and delete all but the newest `keep`."""
     tensors: dict[str, torch.Tensor] = {}
     _module_tensors(generator, "generator", tensors)
     _module_tensors(discriminator, "discriminator", tensors)
+    sections = PREFIXES
+    if ema is not None:
+        _module_tensors(ema, "ema", tensors)
+        sections = PREFIXES + ("ema",)
     groups_g = _optimizer_to_tensors(opt_g.state_dict(), "opt_g", tensors)
     groups_d = _optimizer_to_tensors(opt_d.state_dict(), "opt_d", tensors)
     metadata = {
@@ -98,7 +105,7 @@ def save_pair(folder: Path, name: str, step: int, generator: nn.Module, discrimi
         "step": str(step),
         "opt_g_groups": groups_g,
         "opt_d_groups": groups_d,
-        "sha256": json.dumps({p: tensor_digest(_split(tensors, p)) for p in PREFIXES}),
+        "sha256": json.dumps({p: tensor_digest(_split(tensors, p)) for p in sections}),
     }
     path = folder / checkpoint_name(step)
     atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata=metadata))
@@ -117,8 +124,9 @@ def list_checkpoints(folder: Path) -> list[Path]:
 def read_checkpoint(path: Path, prefixes: tuple[str, ...] = PREFIXES) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     """The tensors under `prefixes` and the header of one checkpoint, verified against their checksums.
 
-    Raises CheckpointError if the file is unreadable, truncated, not a pair
-    checkpoint, or its bytes do not match the recorded SHA-256.
+    An optional section (`OPTIONAL`) the file does not have is left out. Raises
+    CheckpointError if the file is unreadable, truncated, not a pair
+    checkpoint, lacks a section, or its bytes do not match the recorded SHA-256.
     """
     try:
         with safe_open(str(path), framework="pt") as f:
@@ -131,6 +139,8 @@ def read_checkpoint(path: Path, prefixes: tuple[str, ...] = PREFIXES) -> tuple[d
         raise CheckpointError(f"{path}: not a ganfleet pair checkpoint (format {metadata.get('format')!r}, expected {FORMAT!r})")
     digests = json.loads(metadata.get("sha256", "{}"))
     for prefix in prefixes:
+        if prefix not in digests and prefix in OPTIONAL:
+            continue
         if tensor_digest(_split(tensors, prefix)) != digests.get(prefix):
             raise CheckpointError(f"{path}: checksum mismatch in {prefix}; the file is corrupt")
     return tensors, metadata
@@ -150,7 +160,7 @@ def newest_valid(folder: Path, prefixes: tuple[str, ...] = PREFIXES) -> tuple[Pa
 
 def load_latest(folder: Path) -> PairState | None:
     """The newest valid checkpoint's full state, or None when the folder holds none."""
-    found = newest_valid(folder)
+    found = newest_valid(folder, PREFIXES + OPTIONAL)
     if found is None:
         return None
     _, tensors, metadata = found
@@ -160,13 +170,19 @@ def load_latest(folder: Path) -> PairState | None:
         discriminator=_split(tensors, "discriminator"),
         opt_g=_optimizer_from_tensors(tensors, "opt_g", metadata["opt_g_groups"]),
         opt_d=_optimizer_from_tensors(tensors, "opt_d", metadata["opt_d_groups"]),
+        ema=_split(tensors, "ema") or None,
     )
 
 
-def load_generator_weights(folder: Path) -> tuple[dict[str, torch.Tensor], int]:
-    """Generator state_dict and step of the newest valid checkpoint in `folder` (only those bytes are read)."""
-    found = newest_valid(folder, ("generator",))
+def load_generator_weights(folder: Path, ema: bool = True) -> tuple[dict[str, torch.Tensor], int, bool]:
+    """(generator state_dict, step, whether it is the EMA) of the newest valid checkpoint in `folder`.
+
+    The generator's EMA when `ema` and the checkpoint has one, else its raw
+    weights; only those bytes are read.
+    """
+    found = newest_valid(folder, ("generator", "ema") if ema else ("generator",))
     if found is None:
         raise CheckpointError(f"{folder}: no valid checkpoint")
     _, tensors, metadata = found
-    return _split(tensors, "generator"), int(metadata["step"])
+    averaged = _split(tensors, "ema")
+    return (averaged or _split(tensors, "generator")), int(metadata["step"]), bool(averaged)

@@ -143,8 +143,9 @@ def accumulate_global_gradients(global_pair: Pair, views: Sequence[LocalView], r
 
 
 def apply_global_step(global_pair: Pair, rule: StepRule) -> None:
-    """One optimiser step of G_0 and of D_0 on their (summed, possibly all-reduced) gradients."""
+    """One optimiser step of G_0 (then its EMA's) and of D_0 on their (summed, possibly all-reduced) gradients."""
     global_pair.opt_g.step()
+    global_pair.after_generator_step(rule)
     global_pair.opt_d.step()
     clip_weights(global_pair.discriminator, rule)
     global_pair.step += 1

@@ -115,7 +115,7 @@ class TrainingLoop:
                  dataset: ClassPartitionedDataset, run: RunDir, manifest: dict, progress: bool) -> None:
         self.cluster, self.config, self.pairs, self.dataset, self.run_dir, self.manifest = cluster, config, pairs, dataset, run, manifest
         self.cadence = config.cadence
-        self.rule = step_rule(config)
+        self.rule = step_rule(config, dataset.sample_shape)
         self.replicated = plan.strategy.replicated
         self.labels = grid_labels(plan.members)
         sum_over_ranks = cluster.sum_over_ranks if cluster.world_size > 1 else None

@@ -103,11 +103,17 @@ def restore(pair: Pair, run: RunDir) -> None:
     pair.discriminator.load_state_dict(state.discriminator)
     pair.opt_g.load_state_dict(state.opt_g)
     pair.opt_d.load_state_dict(state.opt_d)
+    if pair.ema is not None:
+        if state.ema is None:
+            raise CheckpointError(f"{run.pair_dir(pair.name)}: the checkpoint of step {state.step} keeps no generator EMA "
+                                  "but this run does (ema.kimg > 0)")
+        pair.ema.load_state_dict(state.ema)
     pair.step = state.step
 
 
 def checkpoint(pair: Pair, run: RunDir, keep: int) -> None:
-    save_pair(run.pair_dir(pair.name), pair.name, pair.step, pair.generator, pair.discriminator, pair.opt_g, pair.opt_d, keep)
+    save_pair(run.pair_dir(pair.name), pair.name, pair.step, pair.generator, pair.discriminator, pair.opt_g, pair.opt_d, keep,
+              ema=pair.ema)
 
 
 def build_pairs(config: RunConfig, plan: RunPlan, dataset: ClassPartitionedDataset, names: Sequence[str],

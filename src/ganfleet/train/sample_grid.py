@@ -49,7 +49,7 @@ def grid_blocks(pairs: Sequence[Pair], all_labels: Sequence[int], dataset: Class
     position = {label: i for i, label in enumerate(all_labels)}
     rows = torch.cat([torch.arange(GRID_COLUMNS) + position[label] * GRID_COLUMNS for label in labels])
     y = torch.tensor(labels).repeat_interleave(GRID_COLUMNS)
-    x = generate({p.name: p.generator for p in pairs}, [p.member for p in pairs], z[rows].to(device), y.to(device)).cpu()
+    x = generate({p.name: p.sampler for p in pairs}, [p.member for p in pairs], z[rows].to(device), y.to(device)).cpu()
     return {
         label: (x[i * GRID_COLUMNS : (i + 1) * GRID_COLUMNS], None if dataset.is_image else real_points(dataset, label, seed))
         for i, label in enumerate(labels)

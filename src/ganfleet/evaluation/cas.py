@@ -1,0 +1,44 @@
+"""CAS, the classification accuracy score (Ravuri & Vinyals, "Classification Accuracy Score for Conditional
+Generative Models", 2019): can a classifier learn the classes from generated images alone?
+
+A classifier of the domain classifier's architecture and recipe is trained on
+`n` generated images only (labels as asked of the generator, in the training
+data's class proportions) and tested on the real test split. The same recipe
+trained on the real training images is the canonical classifier itself, so
+its test accuracy is CAS's ceiling, reported beside it.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ganfleet.classifier import CANONICAL, ClassifierTraining, StoredClassifier
+from ganfleet.classifier.training import train_classifier
+from ganfleet.data.dataset import ClassPartitionedDataset, to_uint8
+from ganfleet.evaluation.measure import stratified_labels
+from ganfleet.fleet import Fleet
+from ganfleet.seeds import derive_seed
+
+
+def recipe_of(classifier: StoredClassifier) -> ClassifierTraining:
+    """The recipe `classifier` was trained with (the canonical one for manifests that do not say)."""
+    settings = classifier.manifest.get("recipe", {}).get("settings")
+    return ClassifierTraining(**settings) if settings else CANONICAL
+
+
+def cas_of_images(images: torch.Tensor, labels: torch.Tensor, test: ClassPartitionedDataset, recipe: ClassifierTraining,
+                  progress: bool = False) -> dict[str, float]:
+    """CAS of uint8 `images` with their `labels`: `recipe` trained on them alone, its accuracy on `test`
+    (and on its own training images)."""
+    generated = ClassPartitionedDataset(images, labels, list(test.class_names), "generated")
+    result = train_classifier(generated, test, recipe, progress)
+    return {"cas": result.test_accuracy, "cas_train_accuracy": result.train_accuracy}
+
+
+def classification_accuracy_score(fleet: Fleet, member: str | None, n: int, prior: list[float],
+                                  test: ClassPartitionedDataset, recipe: ClassifierTraining, seed: int,
+                                  progress: bool = False) -> dict[str, float]:
+    """CAS of `n` samples of the fleet, labels in the proportions `prior`."""
+    labels = stratified_labels(n, prior)
+    images = to_uint8(fleet.sample(n, labels=labels, seed=derive_seed(seed, "cas"), member=member))
+    return cas_of_images(images, labels, test, recipe, progress)

@@ -1,0 +1,43 @@
+"""CAS: a classifier trained on generated images only, tested on real ones; real images score the classifier's own accuracy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ganfleet.classifier import CANONICAL, load_classifier
+from ganfleet.classifier.store import domain_config
+from ganfleet.classifier.training import train_classifier
+from ganfleet.config import DataConfig
+from ganfleet.data import load_dataset
+from ganfleet.evaluation import EvalOptions, evaluate_run
+from ganfleet.evaluation.cas import cas_of_images, recipe_of
+from tests.conftest import SMALL
+
+DATA = DataConfig(name="digits", classes=[0, 1, 2])
+
+
+def test_cas_of_real_images_is_the_classifiers_own_test_accuracy() -> None:
+    train, test = load_dataset(domain_config(DATA, "train")), load_dataset(domain_config(DATA, "test"))
+    cas = cas_of_images(train.samples, train.labels, test, SMALL)
+    assert cas["cas"] == train_classifier(train, test, SMALL, progress=False).test_accuracy > 0.6  # chance: 1/3
+
+
+def test_cas_uses_the_recipe_of_the_evaluation_classifier(env, cache, tmp_path: Path) -> None:
+    stored = load_classifier(env["classifier"])
+    assert recipe_of(stored) == SMALL and recipe_of(load_classifier(Path(CANONICAL_DIR()))) == CANONICAL
+    summary = json.loads(evaluate_run(env["class-parallel"], EvalOptions(n=60, cas_n=90, metrics=["fid", "cas"], progress=False,
+                                                                       classifier=str(env["classifier"])), tmp_path).read_text())
+    model, floor = summary["metrics"], summary["real_floor"]
+    assert 0.0 <= model["cas"] <= 1.0 and model["cas_n"] == 90
+    assert floor["cas"] == stored.test_accuracy  # the recipe trained on the real train split: CAS's ceiling
+    assert "| CAS: trained on generated, tested on real |" in (tmp_path / "report.md").read_text()
+    unconditional = json.loads(evaluate_run(env["gan"], EvalOptions(n=60, progress=False, classifier=str(env["classifier"])),
+                                            tmp_path / "gan").read_text())
+    assert "cas" not in unconditional["metrics"]  # CAS needs images asked for by label
+
+
+def CANONICAL_DIR() -> str:
+    from ganfleet.classifier.store import SHIPPED
+
+    return str(SHIPPED / "digits")
