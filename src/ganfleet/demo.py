@@ -43,7 +43,7 @@ def _report(config: dict, fleet: Fleet, result: TrainResult, samples: Path) -> s
 
 A class-parallel fleet (one independent generator/discriminator pair per class) trained on
 **{fleet.manifest['data']['source']}** ({sum(fleet.manifest['data']['counts'])} images, {fleet.n_classes} classes),
-architecture `{config['model']['arch']}` at width {config['model']['width']}, loss `{config['train']['loss']}`.
+architecture `{config['model']['arch']}` at width {config['model']['width']}, loss `{config['loss']['name']}`.
 
 This session: {result.seconds:.0f} s of training at {result.images_per_second:.0f} img/s
 (run `{run}` again with `ganfleet demo` to reuse it; it resumes, it does not retrain).

@@ -54,7 +54,7 @@ def test_yaml_then_overrides(tmp_path: Path) -> None:
     ("train:\n  loss: ns\n", "c.yaml: train.loss: moved to loss.name"),
     ("train:\n  batch_size: 0\n", "c.yaml: train.batch_size: expected a positive number, got 0"),
     ("train:\n  batch_size: 2.5\n", "c.yaml: train.batch_size: expected int, got 2.5"),
-    ("model:\n  arch: resnet\n", "c.yaml: model.arch: unknown value 'resnet'; expected one of auto, paper, dcgan, mlp"),
+    ("model:\n  arch: resnet\n", "c.yaml: model.arch: unknown value 'resnet'; expected one of auto, paper, dcgan, sngan, mlp"),
     ("data:\n  name: toy\nmodel:\n  arch: paper\n", "c.yaml: model.arch: 'paper' does not fit data 'toy'"),
     ("data: [1, 2]\n", "c.yaml: data: expected a mapping"),
     ("budget: {epochs: [\n", "c.yaml: not valid YAML"),

@@ -14,12 +14,14 @@ K, N = 3, 6
 SPECS = {
     "paper": ModelSpec("paper", (1, 32, 32), 16, 0.125),
     "dcgan-conditional": ModelSpec("dcgan", (3, 32, 32), 16, 0.125, n_classes=4),
+    "sngan-conditional": ModelSpec("sngan", (1, 32, 32), 16, 0.0625, n_classes=4, spectral_norm="both"),
     "mlp": ModelSpec("mlp", (2,), 16),
     "mlp-conditional": ModelSpec("mlp", (2,), 16, n_classes=5),
 }
 LAYOUTS = [False, True]  # channels_last
 # (spec, channels_last): both layouts for the conv nets; the MLPs have no channels
-CASES = [("paper", False), ("paper", True), ("dcgan-conditional", True), ("mlp", False), ("mlp-conditional", False)]
+CASES = [("paper", False), ("paper", True), ("dcgan-conditional", True), ("sngan-conditional", False), ("sngan-conditional", True),
+         ("mlp", False), ("mlp-conditional", False)]
 
 
 def pairs_of(spec: ModelSpec, dtype: torch.dtype = torch.float32) -> tuple[list[nn.Module], list[nn.Module]]:

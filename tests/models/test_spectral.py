@@ -11,14 +11,16 @@ from ganfleet.models.spectral import apply_spectral_norm, spectral_sigma
 
 def test_sigma_is_the_largest_singular_value_once_the_power_iteration_converged() -> None:
     torch.manual_seed(0)
-    for layer in (nn.Conv2d(3, 8, 3), nn.Linear(20, 7), nn.Embedding(5, 6)):
+    for layer in (nn.Conv2d(3, 8, 3), nn.ConvTranspose2d(6, 4, 4), nn.Linear(20, 7), nn.Embedding(5, 6)):
         layer = apply_spectral_norm(layer.double())
         for _ in range(100):  # a forward in train mode runs one power iteration
             layer.weight
         weight = layer.parametrizations.weight.original
-        sigma = torch.linalg.matrix_norm(weight.flatten(1), 2)
+        matrix = weight.transpose(0, 1) if isinstance(layer, nn.ConvTranspose2d) else weight  # rows: the output channels
+        sigma = torch.linalg.matrix_norm(matrix.flatten(1), 2)
         torch.testing.assert_close(spectral_sigma(layer), sigma, rtol=1e-8, atol=0)
-        torch.testing.assert_close(torch.linalg.matrix_norm(layer.weight.flatten(1), 2), torch.ones((), dtype=torch.float64),
+        normalised = layer.weight.transpose(0, 1) if isinstance(layer, nn.ConvTranspose2d) else layer.weight
+        torch.testing.assert_close(torch.linalg.matrix_norm(normalised.flatten(1), 2), torch.ones((), dtype=torch.float64),
                                    rtol=1e-8, atol=0)  # the normalised weight has spectral norm 1
 
 

@@ -108,7 +108,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     """Add train, sample, inspect-data and demo to the ganfleet parser."""
     p = sub.add_parser("train", help="train a fleet (or resume one)", description="Train every pair of a strategy; the run directory becomes the fleet artifact.")
-    add_config_flags(p)
+    add_config_flags(p, recipes=True)
     p.add_argument("--resume", action="store_true", help="continue the run in --out from each pair's newest valid checkpoint")
     p.add_argument("--dry-run", action="store_true", help="print the resolved config as JSON and exit")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

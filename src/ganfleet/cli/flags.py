@@ -76,8 +76,13 @@ def add_flags(parser: argparse.ArgumentParser, flags: list[Flag], title: str) ->
                            help=f"{help_for(key)} [{key}]")
 
 
-def add_config_flags(parser: argparse.ArgumentParser) -> None:
-    """--config FILE and repeatable --set KEY=VALUE."""
+def add_config_flags(parser: argparse.ArgumentParser, recipes: bool = False) -> None:
+    """--config FILE, repeatable --set KEY=VALUE (and --recipe NAME)."""
+    if recipes:
+        from ganfleet.recipes import RECIPES
+
+        parser.add_argument("--recipe", choices=tuple(RECIPES), help="a named recipe, under the config file, the flags and --set: "
+                            + "; ".join(f"{name}: {recipe.description}" for name, recipe in RECIPES.items()))
     parser.add_argument("--config", help="YAML config file (see configs/); flags and --set override it")
     parser.add_argument("--set", action="append", metavar="KEY=VALUE",
                         help="override any config key, e.g. --set budget.epochs=2 (repeatable)")
@@ -88,8 +93,14 @@ def flag_values(args: argparse.Namespace, flags: list[Flag]) -> dict[str, Any]:
 
 
 def config_from_args(args: argparse.Namespace, flags: list[Flag]) -> RunConfig:
-    """defaults < --config file < flags < --set overrides."""
-    config = load_config(args.config) if getattr(args, "config", None) else RunConfig()
+    """defaults < --recipe < --config file < flags < --set overrides."""
+    config, recipe = RunConfig(), getattr(args, "recipe", None)
+    if recipe:
+        from ganfleet.recipes import recipe_config
+
+        config = recipe_config(recipe)
+    if getattr(args, "config", None):
+        config = load_config(args.config, config if recipe else None)
     config = apply_values(config, flag_values(args, flags))
     for assignment in getattr(args, "set", None) or []:
         config = apply_override(config, assignment)

@@ -87,8 +87,8 @@ def apply_override(config: RunConfig, assignment: str) -> RunConfig:
     return apply_values(config, {key.strip(): value})
 
 
-def load_config(path: str | Path) -> RunConfig:
-    """Read a YAML (or JSON) config file; errors name the file and the key."""
+def load_config(path: str | Path, base: RunConfig | None = None) -> RunConfig:
+    """Read a YAML (or JSON) config file, over `base` (default: the defaults); errors name the file and the key."""
     path = Path(path)
     try:
         text = path.read_text()
@@ -99,7 +99,11 @@ def load_config(path: str | Path) -> RunConfig:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({exc})") from None
     try:
-        return build_config(tree)
+        if base is None:
+            return build_config(tree)
+        if not isinstance(tree, dict):
+            raise ConfigError(f"expected a mapping of sections, got {tree!r}")
+        return apply_values(base, flatten(tree))
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
 

@@ -71,7 +71,7 @@ class DataConfig:
 class ModelConfig:
     """Generator and discriminator architecture."""
 
-    arch: ArchName = option("auto", "paper (the paper's tables, BatchNorm eps 0.8), dcgan (same, standard BatchNorm), mlp (toy data); auto: mlp for toy data, dcgan otherwise")
+    arch: ArchName = option("auto", "paper (the paper's tables, BatchNorm eps 0.8), dcgan (same, standard BatchNorm), sngan (SNGAN's standard CNN: transposed convolutions, a discriminator of comparable size without normalisation layers), mlp (toy data); auto: mlp for toy data, dcgan otherwise")
     width: float = option(1.0, "channel multiplier for the conv nets (0.25 trains ~6x faster on CPU), hidden-unit multiplier for the mlp (of 512); 1.0 is the papers' width")
     latent_dim: int = option(100, "noise dimension (the paper's 100)")
     d_norm: NormName = option("auto", "conv discriminator normalisation after blocks 2-4: batch (the paper's BatchNorm), layer (per sample over C,H,W), none; auto: none with a spectral-norm discriminator, layer for wgan and wgan-gp (train-mode BatchNorm fixes each channel's batch mean, so the batch-mean score E C(fake) - E C(real) compares moves only through the last feature map's spatial pattern, and the gradient penalty stops being per sample), batch otherwise; the mlp has none")
@@ -298,7 +298,7 @@ class RunConfig:
         """Cross-section checks (each section checks itself in __post_init__)."""
         arch = get_architecture(self.resolved_arch)
         if (self.data.name == "toy") != arch.points:
-            raise ConfigError(f"model.arch: {arch.name!r} does not fit data {self.data.name!r}: toy data needs mlp, images need paper or dcgan")
+            raise ConfigError(f"model.arch: {arch.name!r} does not fit data {self.data.name!r}: toy data needs mlp, images a conv architecture")
         if self.model.d_norm not in ("auto", *arch.d_norms):
             offers = "has no normalisation" if arch.d_norms == ("none",) else "offers " + ", ".join(arch.d_norms)
             raise ConfigError(f"model.d_norm: the {arch.name} discriminator {offers}; expected auto or "

@@ -20,12 +20,13 @@ from pathlib import Path
 
 import torch
 
+from ganfleet.classifier import StoredClassifier
 from ganfleet.classifier.store import domain_config
 from ganfleet.config import DataConfig
 from ganfleet.data import load_dataset
 from ganfleet.data.dataset import ClassPartitionedDataset, to_uint8
 from ganfleet.errors import EvaluationError
-from ganfleet.evaluation.cas import classification_accuracy_score, recipe_of
+from ganfleet.evaluation.cas import cas_of_images, classification_accuracy_score, recipe_of
 from ganfleet.evaluation.extractors import Extractors, build_extractors
 from ganfleet.evaluation.measure import data_config_of, measure, stratified_labels
 from ganfleet.evaluation.report import write_reports
@@ -78,10 +79,25 @@ def real_floor(data: DataConfig, extractors: Extractors, real: SampleSet, test: 
     fake = extractors.sample_set(train.samples[index], train.labels[index])
     start = _timed(timing, "floor_features", start)
     metrics = measure(real, fake, test, train.prior, options.seed, feature_metrics(options))
-    _timed(timing, "floor_metrics", start)
+    start = _timed(timing, "floor_metrics", start)
     if wants_cas(options, test, True) and extractors.stored is not None:
-        metrics["cas"] = extractors.stored.test_accuracy  # the same recipe trained on the real train split
+        metrics.update(real_cas(train, test, extractors.stored, options))
+        _timed(timing, "floor_cas", start)
     return metrics, len(index)
+
+
+def real_cas(train: ClassPartitionedDataset, test: ClassPartitionedDataset, classifier: StoredClassifier,
+             options: EvalOptions) -> dict[str, float]:
+    """CAS's ceiling: the classifier's recipe trained on as many real train images as CAS trains on generated ones.
+
+    That is the evaluation classifier itself when CAS uses the whole train split's size (no training here).
+    """
+    cas_n = options.cas_n or len(train)
+    if cas_n >= len(train):
+        return {"cas": classifier.test_accuracy, "cas_n": len(train)}
+    g = torch.Generator().manual_seed(derive_seed(options.seed, "floor-cas"))
+    index = torch.randperm(len(train), generator=g)[:cas_n].sort().values
+    return {**cas_of_images(train.samples[index], train.labels[index], test, recipe_of(classifier)), "cas_n": cas_n}
 
 
 def feature_metrics(options: EvalOptions) -> list[str] | None:

@@ -61,6 +61,7 @@ class Generator(nn.Module):
         self.init_size = image_size // 4
         c1, c2 = scaled(128, width), scaled(64, width)
         self.c1 = c1
+        self.first_map = (c1, self.init_size, self.init_size)  # what the Linear's output is viewed as
         self.project = nn.Linear(latent_dim + n_classes, c1 * self.init_size**2)
         self.blocks = nn.Sequential(
             nn.BatchNorm2d(c1),  # eps 1e-5 here in both presets, as Table 1
@@ -81,18 +82,17 @@ class Generator(nn.Module):
         return self.blocks(h)
 
     @classmethod
-    def pack(cls, generators: Sequence[Generator], channels_last: bool) -> PackedGenerator:
-        return PackedGenerator(generators, channels_last)
+    def pack(cls, generators: Sequence[Generator], channels_last: bool) -> PackedConvGenerator:
+        return PackedConvGenerator(generators, channels_last)
 
 
-class PackedGenerator(PackedModule):
-    """K `Generator`s as one module: z (K, N, latent) [, labels (K, N)] -> images (K, N, C, H, W)."""
+class PackedConvGenerator(PackedModule):
+    """K conv generators (a Linear `project` viewed as `first_map`, then `blocks`) as one module:
+    z (K, N, latent) [, labels (K, N)] -> images (K, N, C, H, W). The DC-GAN and SNGAN generators pack as this."""
 
-    def __init__(self, generators: Sequence[Generator], channels_last: bool = False) -> None:
+    def __init__(self, generators: Sequence[nn.Module], channels_last: bool = False) -> None:
         super().__init__(generators, channels_last)
-        first = generators[0]
-        self.latent_dim = first.latent_dim
-        self.first_map = (first.c1, first.init_size, first.init_size)
+        self.latent_dim, self.first_map = generators[0].latent_dim, generators[0].first_map
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         k, n = z.shape[:2]
@@ -154,12 +154,13 @@ class Discriminator(nn.Module):
         return projection_logit(self.blocks(x).flatten(1), self.head, self.embed, labels)
 
     @classmethod
-    def pack(cls, discriminators: Sequence[Discriminator], channels_last: bool) -> PackedDiscriminator:
-        return PackedDiscriminator(discriminators, channels_last)
+    def pack(cls, discriminators: Sequence[Discriminator], channels_last: bool) -> PackedConvDiscriminator:
+        return PackedConvDiscriminator(discriminators, channels_last)
 
 
-class PackedDiscriminator(PackedModule):
-    """K `Discriminator`s as one module: images (K, N, C, H, W) [, labels (K, N)] -> logits (K, N)."""
+class PackedConvDiscriminator(PackedModule):
+    """K conv discriminators (`blocks`, then a linear `head` and the projection `embed`) as one module:
+    images (K, N, C, H, W) [, labels (K, N)] -> logits (K, N). The DC-GAN and SNGAN discriminators pack as this."""
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         h = from_channels(self.blocks(to_channels(x, self.channels_last)), self.n_pairs).flatten(2)

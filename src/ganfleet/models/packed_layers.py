@@ -121,6 +121,13 @@ def _conv2d(layers: Sequence[nn.Module]) -> nn.Module:
                      groups=k * m.groups, bias=m.bias is not None, padding_mode=m.padding_mode)
 
 
+def _conv_transpose2d(layers: Sequence[nn.Module]) -> nn.Module:
+    """Weights (in, out/groups, kh, kw) stack on the input axis, which the groups split: group k is pair k."""
+    m, k = layers[0], len(layers)
+    return nn.ConvTranspose2d(k * m.in_channels, k * m.out_channels, m.kernel_size, m.stride, m.padding, m.output_padding,
+                              groups=k * m.groups, bias=m.bias is not None, dilation=m.dilation, padding_mode=m.padding_mode)
+
+
 def _batchnorm2d(layers: Sequence[nn.Module]) -> nn.Module:
     m = layers[0]
     return nn.BatchNorm2d(len(layers) * m.num_features, m.eps, m.momentum, m.affine, m.track_running_stats)
@@ -157,6 +164,7 @@ def _sequential(layers: Sequence[nn.Module]) -> nn.Module:
 PACKED_LAYERS: dict[type[nn.Module], Packer] = {
     nn.Linear: _linear,
     nn.Conv2d: _conv2d,
+    nn.ConvTranspose2d: _conv_transpose2d,
     nn.BatchNorm2d: _batchnorm2d,
     nn.GroupNorm: _groupnorm,
     nn.Embedding: _embedding,

@@ -19,6 +19,7 @@ import torch.nn as nn
 from ganfleet.errors import ConfigError
 from ganfleet.models.dcgan import DISCRIMINATOR_NORMS, PAPER_DROPOUT, Discriminator, Generator, init_reference_weights, scaled
 from ganfleet.models.mlp import MLPDiscriminator, MLPGenerator
+from ganfleet.models.sngan import SNGANDiscriminator, SNGANGenerator
 from ganfleet.models.spectral import apply_spectral_norm
 
 MLP_HIDDEN = 512  # the SGAN paper's toy MLPs (appendix A.1)
@@ -106,6 +107,16 @@ def _conv_discriminator(bn_eps: float) -> Callable[[ModelSpec], nn.Module]:
     return build
 
 
+def _sngan_generator(spec: ModelSpec) -> nn.Module:
+    c, size, _ = spec.sample_shape
+    return SNGANGenerator(size, c, spec.latent_dim, spec.width, spec.n_classes)
+
+
+def _sngan_discriminator(spec: ModelSpec) -> nn.Module:
+    c, size, _ = spec.sample_shape
+    return SNGANDiscriminator(size, c, spec.width, spec.n_classes)
+
+
 def _mlp_generator(spec: ModelSpec) -> nn.Module:
     return MLPGenerator(spec.sample_shape[0], spec.latent_dim, scaled(MLP_HIDDEN, spec.width), spec.n_classes)
 
@@ -132,6 +143,9 @@ ARCHITECTURES: dict[str, Architecture] = {a.name: a for a in [
                  _conv_generator(0.8), _conv_discriminator(0.8), _check_square_images, DISCRIMINATOR_NORMS),
     Architecture("dcgan", "the paper's tables with standard BatchNorm (eps 1e-5)",
                  _conv_generator(1e-5), _conv_discriminator(1e-5), _check_square_images, DISCRIMINATOR_NORMS),
+    Architecture("sngan", "SNGAN's standard CNN (Miyato et al. 2018): transposed-convolution generator, 7-convolution "
+                          "discriminator without normalisation layers (for spectral norm)",
+                 _sngan_generator, _sngan_discriminator, _check_square_images, ("none",)),
     Architecture("mlp", "4-layer MLPs for 2-D toy points (SGAN)", _mlp_generator, _mlp_discriminator, _check_points,
                  ("none",), points=True),
 ]}

@@ -22,11 +22,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils import parametrizations, parametrize
 
-SPECTRAL_LAYERS = (nn.Conv2d, nn.Linear, nn.Embedding)
+SPECTRAL_LAYERS = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.Embedding)
 
 
 def apply_spectral_norm(module: nn.Module) -> nn.Module:
-    """Spectral normalisation on every Conv2d, Linear and Embedding weight of `module` (in place); returns it."""
+    """Spectral normalisation on every convolution, Linear and Embedding weight of `module` (in place); returns it."""
     for layer in list(module.modules()):
         if isinstance(layer, SPECTRAL_LAYERS) and not parametrize.is_parametrized(layer, "weight"):
             parametrizations.spectral_norm(layer)
@@ -37,22 +37,33 @@ def spectral_sigma(layer: nn.Module) -> torch.Tensor:
     """The sigma the layer's spectral norm divides by now: sigma = u^T W v with its current vectors."""
     sn = layer.parametrizations.weight[0]
     weight = layer.parametrizations.weight.original
-    matrix = weight.flatten(1) if weight.ndim > 1 else weight.view(1, -1)
+    matrix = weight.transpose(0, 1).flatten(1) if sn.dim == 1 else weight.flatten(1)
     return torch.dot(sn._u, matrix @ sn._v)
 
 
 class PackedSpectralNorm(nn.Module):
-    """Spectral norms of K stacked weights of one shape: one power iteration per pair per forward (train mode)."""
+    """Spectral norms of K stacked weights of one shape: one power iteration per pair per forward (train mode).
 
-    def __init__(self, n_pairs: int, rows: int, cols: int, n_power_iterations: int, eps: float) -> None:
+    `dim` is the weight axis torch's spectral norm takes as the matrix's rows:
+    0, or 1 for transposed convolutions (weights (in, out, kh, kw)).
+    """
+
+    def __init__(self, n_pairs: int, rows: int, cols: int, n_power_iterations: int, eps: float, dim: int = 0) -> None:
         super().__init__()
-        self.n_pairs, self.rows, self.cols = n_pairs, rows, cols
+        self.n_pairs, self.rows, self.cols, self.dim = n_pairs, rows, cols, dim
         self.n_power_iterations, self.eps = n_power_iterations, eps
         self.register_buffer("_u", torch.empty(n_pairs, rows))
         self.register_buffer("_v", torch.empty(n_pairs, cols))
 
+    def matrices(self, weight: torch.Tensor) -> torch.Tensor:
+        """The K weights as (K, rows, cols) matrices, as torch reshapes one weight for its power iteration."""
+        pairs = weight.reshape((self.n_pairs, -1) + tuple(weight.shape[1:]))  # pair k's block is the k-th of axis 0
+        if self.dim == 1:
+            pairs = pairs.transpose(1, 2)
+        return pairs.reshape(self.n_pairs, self.rows, self.cols)
+
     def forward(self, weight: torch.Tensor) -> torch.Tensor:
-        matrix = weight.reshape(self.n_pairs, self.rows, self.cols)
+        matrix = self.matrices(weight)
         if self.training:
             with torch.no_grad():
                 for _ in range(self.n_power_iterations):
@@ -61,7 +72,7 @@ class PackedSpectralNorm(nn.Module):
                                               dim=-1, eps=self.eps))
         u, v = self._u.clone(), self._v.clone()
         sigma = torch.einsum("kr,krc,kc->k", u, matrix, v)
-        out = (matrix / sigma.view(-1, 1, 1)).reshape(weight.shape)
+        out = (weight.reshape(self.n_pairs, -1) / sigma.view(-1, 1)).reshape(weight.shape)
         if weight.ndim == 4 and weight.is_contiguous(memory_format=torch.channels_last):
             out = out.contiguous(memory_format=torch.channels_last)  # as the packed conv's own weight
         return out
@@ -73,10 +84,10 @@ class PackedSpectralNorm(nn.Module):
 def pack_spectral_norms(norms: Sequence[nn.Module], weight_shape: torch.Size) -> PackedSpectralNorm:
     """The packed counterpart of K layers' spectral norms (torch's `_SpectralNorm`) for weights of `weight_shape`."""
     first = norms[0]
-    if first.dim != 0:
-        raise ValueError("cannot pack a spectral norm taken over a weight dimension other than 0")
-    if any((n.n_power_iterations, n.eps) != (first.n_power_iterations, first.eps) for n in norms):
+    if first.dim not in (0, 1):
+        raise ValueError(f"cannot pack a spectral norm over weight dimension {first.dim}")
+    if any((n.n_power_iterations, n.eps, n.dim) != (first.n_power_iterations, first.eps, first.dim) for n in norms):
         raise ValueError("cannot pack spectral norms with different settings")
-    rows = weight_shape[0]
-    cols = int(torch.Size(weight_shape[1:]).numel()) if len(weight_shape) > 1 else 1
-    return PackedSpectralNorm(len(norms), rows, cols, first.n_power_iterations, first.eps)
+    rows = weight_shape[first.dim]
+    cols = int(torch.Size(weight_shape).numel()) // rows
+    return PackedSpectralNorm(len(norms), rows, cols, first.n_power_iterations, first.eps, first.dim)
