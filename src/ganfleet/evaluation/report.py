@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 from ganfleet.data.dataset import ClassPartitionedDataset
-from ganfleet.grids import display_scale, make_grid, save_png, save_scatter
+from ganfleet.grids import class_rows, display_scale, make_grid, save_png, save_scatter
 from ganfleet.metrics import SampleSet
 from ganfleet.rundir.atomic import atomic_write_text
 from ganfleet.rundir import read_metrics
@@ -88,23 +88,13 @@ def markdown(summary: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def class_rows(samples: torch.Tensor, rows: torch.Tensor, n_classes: int) -> tuple[torch.Tensor, int]:
-    """Up to SAMPLES_PER_CLASS samples per class, one row each (blank where a class has fewer)."""
-    blank = torch.full_like(samples[:1], 255)
-    picked = []
-    for k in range(n_classes):
-        mine = samples[rows == k][:SAMPLES_PER_CLASS]
-        picked.append(torch.cat([mine, blank.expand(SAMPLES_PER_CLASS - len(mine), *samples.shape[1:])]))
-    return torch.cat(picked), SAMPLES_PER_CLASS
-
-
 def save_samples(path: Path, samples: torch.Tensor, fake: SampleSet, test: ClassPartitionedDataset) -> Path:
     if samples.dtype != torch.uint8:
         return save_scatter(samples[:5000], fake.labels[:5000] if fake.labels is not None else None, path,
                             real=test.samples[:2000], centers=test.mode_centers)
     rows = fake.labels if fake.labels is not None else fake.class_logits.argmax(dim=1)
-    grid, ncol = class_rows(samples, rows, test.n_classes)
-    return save_png(make_grid(grid, ncol), path, scale=display_scale(samples.shape[-1]))
+    grid, names = class_rows(samples, rows, test.class_names, SAMPLES_PER_CLASS, SAMPLES_PER_CLASS, every_class=True)
+    return save_png(make_grid(grid, SAMPLES_PER_CLASS), path, scale=display_scale(samples.shape[-1]), row_names=names)
 
 
 def comparable_records(records: list[dict], extractors: str | None) -> list[dict]:

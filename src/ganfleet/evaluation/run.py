@@ -146,7 +146,7 @@ def evaluate_run(run_dir: str | Path, options: EvalOptions | None = None, out: s
         raise EvaluationError(f"{run.path}: the fleet makes samples of shape {fleet.sample_shape} but the test split of "
                               f"{data.name} has {test.sample_shape}")
     n = options.n or DEFAULT_N
-    labels = stratified_labels(n, test.prior) if fleet.is_conditional(options.member) else None
+    labels = stratified_labels(n, test.prior) if fleet.member_is_conditional(options.member) else None
     start = time.perf_counter()
     x = _as_samples(fleet.sample(n, labels=labels, seed=options.seed, member=options.member))
     start = _timed(timing, "generate", start)
