@@ -19,6 +19,7 @@ from ganfleet.classifier.model import ClassifierSpec, DomainClassifier
 from ganfleet.data.dataset import ClassPartitionedDataset, to_model_space
 from ganfleet.seeds import derive_seed
 from ganfleet.data.stream import BatchStream
+from ganfleet import smoke
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def _train(train: ClassPartitionedDataset, test: ClassPartitionedDataset | None,
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(derive_seed(settings.seed, "classifier-init"))
         model = DomainClassifier(spec)
-    steps = settings.steps(len(train))
+    steps = smoke.cap(settings.steps(len(train)), smoke.STEPS * 20, "classifier training steps")
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=settings.lr, total_steps=steps, pct_start=0.15)
     stream = BatchStream(train.samples, train.labels, settings.batch_size, derive_seed(settings.seed, "classifier-data"))

@@ -50,7 +50,7 @@ def class_folder_names(class_names: list[str]) -> list[str]:
 
 
 def write_image_folder(out: Path, x: torch.Tensor, labels: list[int], fleet: Fleet, provenance: dict) -> None:
-    """One subfolder of PNGs per class (`00000.png`, ...) and a manifest.json saying where they came from."""
+    """One subfolder of PNGs per class (`00000.png`, ...) and samples.json saying where they came from."""
     if x.ndim != 4:
         raise GanfleetError(f"--out {out}/: an image folder needs images; this fleet makes {x.shape[1]}-D points (use .npz)")
     images = to_uint8(x).permute(0, 2, 3, 1).numpy()
@@ -64,7 +64,7 @@ def write_image_folder(out: Path, x: torch.Tensor, labels: list[int], fleet: Fle
         counts[label] = index + 1
     manifest = {**provenance, "class_names": fleet.class_names, "folders": folders,
                 "counts": {folders[k]: v for k, v in sorted(counts.items())}}
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    (out / "samples.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
 
 def pil_image(image: np.ndarray) -> Image.Image:
