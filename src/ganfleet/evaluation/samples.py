@@ -18,12 +18,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ganfleet import smoke
 from ganfleet.data.dataset import ClassPartitionedDataset, to_uint8
 from ganfleet.data.imagefolder import IMAGE_SUFFIXES, class_folders, image_files, read_image
 from ganfleet.data.transforms import fit_images
 from ganfleet.errors import EvaluationError
 from ganfleet.evaluation.measure import stratified_labels
 from ganfleet.fleet import Fleet
+
+
+MIN_IMAGES = 10
 
 
 @dataclass
@@ -61,12 +65,14 @@ def read_npz(path: Path) -> tuple[torch.Tensor, torch.Tensor | None]:
     return images, labels
 
 
-def read_folder(path: Path) -> tuple[torch.Tensor, torch.Tensor | None, list[str]]:
+def read_folder(path: Path, test: ClassPartitionedDataset) -> tuple[torch.Tensor, torch.Tensor | None, list[str]]:
     """A folder of class subfolders (labels by sorted order) or of images directly (no labels); the folder names."""
     loose = [p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
     if loose:
         return _stack([read_image(p, None) for p in sorted(loose)], path), None, []
     folders = class_folders(path)
+    if len(folders) != test.n_classes:
+        raise EvaluationError(f"{path}: {len(folders)} class folders, but {test.source} has {test.n_classes} classes")
     arrays, labels = [], []
     for k, folder in enumerate(folders):
         files = image_files(folder)
@@ -93,7 +99,7 @@ def load_samples(path: str | Path, test: ClassPartitionedDataset, fit: str, n: i
     path = Path(path)
     if (path / "manifest.json").is_file():
         fleet = Fleet.load(path)
-        count = n or 10_000
+        count = smoke.cap(n or 10_000, smoke.SAMPLES, "evaluation samples")
         labels = stratified_labels(count, test.prior) if fleet.is_conditional else None
         images = to_uint8(fleet.sample(count, labels=labels, seed=seed))
         return Samples(fit_to(images, test, fit, path), labels, {"path": str(path), "kind": "run", "n": count})
@@ -101,15 +107,15 @@ def load_samples(path: str | Path, test: ClassPartitionedDataset, fit: str, n: i
         images, labels = read_npz(path)
         kind, folders = "npz", []
     elif path.is_dir():
-        images, labels, folders = read_folder(path)
+        images, labels, folders = read_folder(path, test)
         kind = "image folder"
     else:
         raise EvaluationError(f"{path}: expected an .npz file, an image folder or a ganfleet run directory")
-    if folders and len(folders) != test.n_classes:
-        raise EvaluationError(f"{path}: {len(folders)} class folders, but {test.source} has {test.n_classes} classes")
     if labels is not None and (len(labels) != len(images) or int(labels.min()) < 0 or int(labels.max()) >= test.n_classes):
         raise EvaluationError(f"{path}: y must hold one label per image in 0..{test.n_classes - 1} ({test.source} has "
                               f"{test.n_classes} classes)")
+    if len(images) < MIN_IMAGES:
+        raise EvaluationError(f"{path}: {len(images)} images; the metrics need at least {MIN_IMAGES} (IS uses 10 splits)")
     description = {"path": str(path), "kind": kind, "n": len(images), "native_size": list(images.shape[1:])}
     if folders:
         description["folders"] = dict(zip(folders, test.class_names))

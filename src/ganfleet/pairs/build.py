@@ -52,7 +52,7 @@ def target_steps(config: RunConfig, n_samples: int) -> int:
     else:
         epochs = budget.epochs if budget.epochs is not None else DEFAULT_EPOCHS
         steps = max(1, math.ceil(epochs * n_samples / images_per_step(config)))
-    return smoke.cap(steps, smoke.STEPS)
+    return smoke.cap(steps, smoke.STEPS, "steps per pair")
 
 
 def pair_seed(base_seed: int, member: Member) -> int:

@@ -14,6 +14,7 @@ from ganfleet.devices import resolve_device
 from ganfleet.pairs.build import DEFAULT_EPOCHS, images_per_step
 from ganfleet.strategies.sgan import DEFAULT_LOCALS
 from ganfleet.train.plan import RunPlan
+from ganfleet.train.progress import format_kimg
 
 CPU_PRESET_HINT_WIDTH = 0.5  # at or above this width on a CPU, point at --preset cpu
 
@@ -26,7 +27,7 @@ def plan_summary(config: RunConfig, plan: RunPlan, device: str) -> str:
     each = f"{steps[0]}" if steps[0] == steps[-1] else f"{steps[0]}..{steps[-1]}"
     arch = plan.manifest["model"]["arch"]
     line = (f"plan: {len(steps)} pair(s) ({plan.strategy.name}, {arch} at width {config.model.width:g}, on {device}), "
-            f"{each} steps each: {pair_steps:,} pair-steps, {pair_steps * per_step / 1000:,.1f} kimg "
+            f"{each} steps each: {pair_steps:,} pair-steps, {format_kimg(pair_steps * per_step / 1000)} kimg "
             f"({per_step} real images per step)")
     if device == "cpu" and arch != "mlp" and config.model.width >= CPU_PRESET_HINT_WIDTH:
         line += f"; width {config.model.width:g} is slow on a CPU: --preset cpu trains at width 0.25, several times faster"

@@ -31,6 +31,11 @@ def format_duration(seconds: float) -> str:
     return f"{seconds:.0f}s"
 
 
+def format_kimg(kimg: float) -> str:
+    """Thousands of images, with the digits that matter: 0.128, 6.40, 96.0, 1234."""
+    return f"{kimg:.3f}" if kimg < 1 else f"{kimg:.2f}" if kimg < 10 else f"{kimg:.1f}" if kimg < 1000 else f"{kimg:,.0f}"
+
+
 def loss_summary(pairs: dict[str, dict[str, float]], key: str) -> str:
     """'1.234 [1.010..1.501]': the mean of `key` over pairs, then the lowest and highest (the mean alone for one pair)."""
     values = [p[key] for p in pairs.values() if key in p]
@@ -81,7 +86,7 @@ class Progress:
         eta = self.eta_seconds()
         eta_text = format_duration(eta) if eta is not None else "-"
         if self.plain:
-            self.note(f"tick {self.ticks:<3d} step {step}/{last_step}   kimg {kimg:.1f}   img/s {record['img_per_s']:.0f}   "
+            self.note(f"tick {self.ticks:<3d} step {step}/{last_step}   kimg {format_kimg(kimg)}   img/s {record['img_per_s']:.0f}   "
                       f"d {loss_summary(record['pairs'], 'd_loss')}   g {loss_summary(record['pairs'], 'g_loss')}   eta {eta_text}")
         else:
             self.bar.set_postfix(d=f"{record['mean'].get('d_loss', float('nan')):.3f}",
