@@ -56,7 +56,7 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in [
 PRESETS: dict[str, Recipe] = {r.name: r for r in [
     Recipe("cpu", "a quarter of the paper's width (the demo's), several times faster on a CPU; budgets stay yours",
            {"model.width": 0.25}),
-    Recipe("paper", "the papers' width 1.0 (about 4 h for 5 epochs of Fashion-MNIST on 2 CPU cores; meant for a GPU)",
+    Recipe("paper", "the papers' width 1.0 (1-4 h for 5 epochs of Fashion-MNIST on 2 CPU cores; meant for a GPU)",
            {"model.width": 1.0}),
 ]}
 

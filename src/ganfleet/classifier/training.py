@@ -118,7 +118,8 @@ def _train(train: ClassPartitionedDataset, test: ClassPartitionedDataset | None,
     stream = BatchStream(train.samples, train.labels, settings.batch_size, derive_seed(settings.seed, "classifier-data"))
     shifts = torch.Generator().manual_seed(derive_seed(settings.seed, "classifier-shift"))
     model.train()
-    bar = tqdm(range(steps), desc=f"classifier {train.source}", unit="step", disable=not progress, file=sys.stderr, dynamic_ncols=True)
+    shown = progress and sys.stderr.isatty()  # a bar on a terminal; no carriage returns in a batch job's log
+    bar = tqdm(range(steps), desc=f"classifier {train.source}", unit="step", disable=not shown, file=sys.stderr, dynamic_ncols=True)
     for step in bar:
         x, y = stream.batch(step)
         x = random_shift(x, 2, shifts)

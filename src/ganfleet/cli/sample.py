@@ -44,7 +44,7 @@ def parse_labels(text: str, fleet_classes: list[str]) -> list[int]:
 
 
 def class_folder_names(class_names: list[str]) -> list[str]:
-    """'03-Dress': the class index first, so sorted folder names (ImageFolder's class order) are the class order."""
+    """'3-Dress' (of 10 classes; '03-Dress' of 11 to 100): the index first, so sorted names (ImageFolder's order) are the class order."""
     width = len(str(len(class_names) - 1))
     return [f"{k:0{width}d}-{re.sub(r'[^A-Za-z0-9._-]+', '-', name).strip('-') or 'class'}" for k, name in enumerate(class_names)]
 
@@ -160,7 +160,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sample", help="draw samples from a trained fleet: a grid, arrays or an image folder",
                        description="Draw samples; labels come from the class prior unless given. --out picks the format: "
                                    "NAME.png a grid (each class starting a row named by the class), NAME.npz arrays x "
-                                   "(uint8 N,H,W[,C]) and y, DIR/ one subfolder of PNGs per class ('00-T-shirt-top', ...: "
+                                   "(uint8 N,H,W[,C]) and y, DIR/ one subfolder of PNGs per class ('0-T-shirt-top', ...: "
                                    "sorted names are the class order, as torchvision's ImageFolder reads them).")
     p.add_argument("run", help="run directory (written by train)")
     p.add_argument("--n", type=int, default=64, help="number of samples (ignored with --labels, --per-class, --interpolate)")
