@@ -1,14 +1,21 @@
 # ganfleet: `make demo` trains a small class-parallel fleet, `make test` runs the suite.
-# Both create .venv and install everything first; nothing else is needed.
+# Both create .venv and install everything first; nothing else is needed. Afterwards
+# `./ganfleet ...` runs the command from .venv without activating it.
 
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-# torch is installed first, pinned, from the CPU build (PyTorch's CPU index by
-# default; on machines with a local wheel mirror pip finds it there). Override
-# TORCH_INDEX to use a CUDA index on a GPU machine.
+# torch is installed first, pinned, and the CPU build unless you ask for CUDA:
+#   - a torch==$(TORCH_VERSION) wheel pip finds without an index (its find-links, e.g. a
+#     local wheel folder) is used as it is, offline;
+#   - otherwise the CPU build from PyTorch's CPU index (no CUDA wheels, no nvidia-* packages);
+#   - TORCH=cu128 (or any PyTorch index name), or TORCH_INDEX=URL, installs from that index instead.
 TORCH_VERSION ?= 2.13.0
-TORCH_INDEX ?=
+TORCH ?= cpu
+TORCH_INDEX ?= $(if $(filter cpu,$(TORCH)),,https://download.pytorch.org/whl/$(TORCH))
+TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
+# optional parts: dev (pytest), tb (TensorBoard logs): make install EXTRAS=dev,tb
+EXTRAS ?= dev
 FM_DIR := /usr/share/datasets/fashion-mnist
 
 .PHONY: install data test test-fast demo bench clean
@@ -17,8 +24,16 @@ install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q torch==$(TORCH_VERSION) $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
-	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
+	@if [ -n "$(TORCH_INDEX)" ]; then \
+	  echo "torch $(TORCH_VERSION) from $(TORCH_INDEX)"; \
+	  $(PY) -m pip install -q torch==$(TORCH_VERSION) --index-url $(TORCH_INDEX); \
+	elif $(PY) -m pip install -q --no-deps --no-index torch==$(TORCH_VERSION) 2>/dev/null; then \
+	  echo "torch $(TORCH_VERSION): a local wheel, no download"; \
+	else \
+	  echo "torch $(TORCH_VERSION), CPU build, from $(TORCH_CPU_INDEX)"; \
+	  $(PY) -m pip install -q torch==$(TORCH_VERSION) --index-url $(TORCH_CPU_INDEX); \
+	fi
+	$(PY) -m pip install -q -c constraints.txt -e ".[$(EXTRAS)]"
 	touch $@
 
 # Fashion-MNIST from Debian's dataset-fashion-mnist when apt can install it;
@@ -41,6 +56,7 @@ test-fast: install
 
 demo: install data
 	$(PY) -m ganfleet demo --out runs/demo
+	@echo "next: ./ganfleet --help (runs ganfleet from $(VENV); no need to activate it)"
 
 bench: install data
 	$(PY) benchmarks/throughput.py

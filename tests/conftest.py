@@ -13,6 +13,9 @@ from ganfleet.config import DataConfig, RunConfig, apply_values
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.train import train
 
+# Subprocess timeouts only stop a job that hangs (a deadlocked process group), never one a loaded machine makes slow.
+HANG_S = 1800
+
 
 def make_tiny_images() -> ClassPartitionedDataset:
     """3 classes of 32x32 grey images, different sizes (10, 7, 5) and each class a distinct brightness."""

@@ -110,3 +110,22 @@ def test_a_manifest_from_before_the_recipe_fields_loads(runs, tmp_path: Path) ->
     fleet = Fleet.load(run)
     assert fleet.spec.spectral_norm == "none" and fleet.spec.d_dropout == 0.25
     torch.testing.assert_close(fleet.sample(4, seed=3), Fleet.load(runs["class-parallel"]).sample(4, seed=3), rtol=0, atol=0)
+
+
+def test_is_conditional_is_an_attribute_like_n_classes(runs) -> None:
+    cp, gan = Fleet.load(runs["class-parallel"]), Fleet.load(runs["gan"])
+    assert cp.is_conditional == True and gan.is_conditional == False  # noqa: E712 - compares as the bool it is
+    assert bool(cp.is_conditional) and not gan.is_conditional and repr(gan.is_conditional) == "False"
+    assert cp.is_conditional() is True and cp.is_conditional("class-0001") is False  # the old call still works (a one-class
+    assert cp.member_is_conditional("class-0001") is False  # pair is unconditional; routing by label is not)
+
+
+def test_truncation_and_given_noise(runs) -> None:
+    fleet = Fleet.load(runs["class-parallel"])
+    x = fleet.sample(6, labels=[0, 1, 2, 0, 1, 2], seed=3)
+    z = torch.randn(6, fleet.spec.latent_dim, generator=torch.Generator().manual_seed(3))
+    assert torch.equal(fleet.generate(z, [0, 1, 2, 0, 1, 2]), x)  # sample() is generate() of its seeded noise
+    truncated = fleet.sample(6, labels=[0, 1, 2, 0, 1, 2], seed=3, truncation=0.5)
+    assert truncated.shape == x.shape and not torch.equal(truncated, x)
+    with pytest.raises(ValueError, match="give one label per noise vector"):
+        fleet.generate(z)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Callable, Literal
 
 import torch
 import torch.nn as nn
 
 from ganfleet.errors import CheckpointError
+from ganfleet.latent import draw_noise
 from ganfleet.models import ModelSpec, build_generator
 from ganfleet.sampling import default_member, generate
 from ganfleet.rundir import RunDir, load_generator_weights
@@ -16,6 +17,23 @@ from ganfleet.seeds import derive_seed
 from ganfleet.strategies import Member
 
 Prior = Literal["empirical", "uniform"]
+
+
+class ConditionalFlag(int):
+    """`Fleet.is_conditional`: a bool in comparisons and `if` (use `bool(...)` for JSON) that older code may still call with a member."""
+
+    def __new__(cls, value: bool, of_member: Callable[[str | None], bool]) -> ConditionalFlag:
+        flag = super().__new__(cls, bool(value))
+        flag._of_member = of_member
+        return flag
+
+    def __call__(self, member: str | None = None) -> bool:
+        return self._of_member(member)
+
+    def __repr__(self) -> str:
+        return repr(bool(self))
+
+    __str__ = __repr__
 
 
 class Fleet:
@@ -83,7 +101,16 @@ class Fleet:
     def sample_shape(self) -> tuple[int, ...]:
         return self.spec.sample_shape
 
-    def is_conditional(self, member: str | None = None) -> bool:
+    @property
+    def is_conditional(self) -> ConditionalFlag:
+        """Whether the fleet's samples (its default routing) can be asked for by label, like `n_classes` an attribute.
+
+        Still callable as before, `fleet.is_conditional("global")`, which is
+        `fleet.member_is_conditional("global")`.
+        """
+        return ConditionalFlag(self.member_is_conditional(None), self.member_is_conditional)
+
+    def member_is_conditional(self, member: str | None = None) -> bool:
         """Whether samples of `member` (default routing if None) can be asked for by label."""
         name = member if member is not None else default_member(self.members)
         if name is None:
@@ -107,15 +134,28 @@ class Fleet:
         return torch.multinomial(weights, n, replacement=True, generator=g)
 
     def sample(self, n: int, labels: torch.Tensor | list[int] | None = None, seed: int | None = None,
-               member: str | None = None, prior: Prior = "empirical", batch_size: int = 1024) -> torch.Tensor:
+               member: str | None = None, prior: Prior = "empirical", batch_size: int = 1024,
+               truncation: float | None = None) -> torch.Tensor:
         """n samples (N, C, H, W) in [-1, 1] (points (N, D) for toy data), on the CPU.
 
         labels: one per sample, or None to draw them from `prior`. member: a
         generator to use for every sample (e.g. "global"); None routes by label.
         The same seed gives the same samples whatever the batch size; given
-        labels, sample i depends only on (seed, i, labels[i]).
+        labels, sample i depends only on (seed, i, labels[i]). truncation: the
+        truncation trick, noise redrawn until every value is within [-t, t]
+        (`ganfleet.latent.draw_noise`).
         """
-        conditional = self.is_conditional(member)
+        seed = seed if seed is not None else torch.seed()
+        z = draw_noise(n, self.spec.latent_dim, seed, truncation)
+        if labels is None and self.member_is_conditional(member):
+            labels = self.draw_labels(n, seed=derive_seed(seed, "labels"), prior=prior)
+        return self.generate(z, labels, member, batch_size)
+
+    def generate(self, z: torch.Tensor, labels: torch.Tensor | list[int] | None = None, member: str | None = None,
+                 batch_size: int = 1024) -> torch.Tensor:
+        """The samples of given noise `z` (N, latent_dim) and labels (one per row; None for an unconditional fleet), on the CPU."""
+        n = len(z)
+        conditional = self.member_is_conditional(member)
         if labels is not None:
             if not conditional:
                 raise ValueError("this fleet's generator is unconditional: it cannot sample by label (pass labels=None)")
@@ -124,10 +164,8 @@ class Fleet:
                 raise ValueError(f"got {len(labels)} labels for n={n} samples")
             if len(labels) and (int(labels.min()) < 0 or int(labels.max()) >= self.n_classes):
                 raise ValueError(f"labels must be in 0..{self.n_classes - 1}")
-        seed = seed if seed is not None else torch.seed()
-        z = torch.randn(n, self.spec.latent_dim, generator=torch.Generator().manual_seed(seed))
-        if labels is None and conditional:
-            labels = self.draw_labels(n, seed=derive_seed(seed, "labels"), prior=prior)
+        elif conditional:
+            raise ValueError("this fleet's generators are asked by label: give one label per noise vector")
         out = []
         for start in range(0, n, batch_size):
             zb = z[start : start + batch_size].to(self.device)

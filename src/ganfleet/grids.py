@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from ganfleet.data.dataset import to_uint8
+
+LABEL_FONT_SIZE = 12  # pixels, of the class names beside the rows of a grid
+LABEL_GAP = 6
 
 
 def make_grid(images: torch.Tensor, ncol: int, pad: int = 2) -> np.ndarray:
@@ -27,15 +31,56 @@ def make_grid(images: torch.Tensor, ncol: int, pad: int = 2) -> np.ndarray:
     return grid
 
 
-def save_png(grid: np.ndarray, path: str | Path, scale: int = 1) -> Path:
-    """Write an (H, W, C) uint8 array as PNG, optionally upscaled (nearest) for small images."""
+def save_png(grid: np.ndarray, path: str | Path, scale: int = 1, row_names: Sequence[str] | None = None, pad: int = 2) -> Path:
+    """Write an (H, W, C) uint8 array as PNG, optionally upscaled (nearest) for small images.
+
+    `row_names`: one text per row of a `make_grid` grid (padding `pad`), written
+    in a margin on the left ("" leaves a row unnamed).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     image = Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid)
     if scale > 1:
         image = image.resize((image.width * scale, image.height * scale), Image.NEAREST)
+    if row_names and any(row_names):
+        image = with_row_names(image, list(row_names), pad * scale)
     image.save(path)
     return path
+
+
+def with_row_names(image: Image.Image, names: list[str], pad: int) -> Image.Image:
+    """`image` (a grid of len(names) equal rows with `pad` pixels around them) with each row's name to its left."""
+    font = ImageFont.load_default(size=LABEL_FONT_SIZE)
+    draw = ImageDraw.Draw(image)
+    margin = int(max(draw.textlength(name, font=font) for name in names)) + 2 * LABEL_GAP
+    canvas = Image.new(image.mode, (image.width + margin, image.height), 255 if image.mode == "L" else (255, 255, 255))
+    canvas.paste(image, (margin, 0))
+    draw = ImageDraw.Draw(canvas)
+    row = (image.height - pad) / len(names)
+    for i, name in enumerate(names):
+        if name:
+            draw.text((margin - LABEL_GAP, pad + i * row + (row - pad) / 2), name, fill=0 if image.mode == "L" else (0, 0, 0),
+                      font=font, anchor="rm")
+    return canvas
+
+
+def class_rows(images: torch.Tensor, labels: Sequence[int], class_names: Sequence[str], ncol: int,
+               per_class: int | None = None, every_class: bool = False) -> tuple[torch.Tensor, list[str]]:
+    """Images grouped by label, each class starting a row (blank cells fill its last row), and each row's name.
+
+    At most `per_class` images of a class; `every_class` gives a class without
+    images a blank row instead of none. The name is on the first row of each
+    class, so `save_png(make_grid(x, ncol), ..., row_names=names)` draws the grid labelled by class.
+    """
+    labels = torch.as_tensor(labels, dtype=torch.int64)
+    blank = torch.full_like(images[:1], 255 if images.dtype == torch.uint8 else 1)
+    cells, names = [], []
+    for label in (range(len(class_names)) if every_class else labels.unique().tolist()):
+        mine = images[labels == label][:per_class]
+        rows = max(1, math.ceil(len(mine) / ncol))
+        cells += [mine, blank.expand(rows * ncol - len(mine), *images.shape[1:])]
+        names += [class_names[label]] + [""] * (rows - 1)
+    return torch.cat(cells), names
 
 
 def display_scale(side: int) -> int:

@@ -21,7 +21,7 @@ FAST = ["--width", "0.125", "--batch-size", "8", "--log-every", "1", "--grid-eve
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ganfleet", *args], capture_output=True, text=True, cwd=REPO, timeout=120)
+    return subprocess.run([sys.executable, "-m", "ganfleet", *args], capture_output=True, text=True, cwd=REPO)
 
 
 def test_train_then_sample_on_digits(tmp_path: Path, capsys) -> None:
@@ -85,6 +85,10 @@ def test_paper_config_with_overrides(tmp_path: Path) -> None:
 
 
 def test_dry_run_prints_the_resolved_config(capsys, tmp_path: Path) -> None:
+    from ganfleet.recipes import fashion_mnist_available
+
+    if not fashion_mnist_available():
+        pytest.skip("a dry run loads the data: Fashion-MNIST is not installed (make data)")
     assert main(["train", "--config", str(REPO / "configs/paper-dccgan-fashion-mnist.yaml"), "--epochs", "3",
                  "--set", "train.seed=9", "--out", str(tmp_path / "x"), "--dry-run"]) == 0
     config = json.loads(capsys.readouterr().out)

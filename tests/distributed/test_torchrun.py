@@ -20,7 +20,7 @@ from ganfleet import Fleet
 from ganfleet.cli import main
 from ganfleet.rundir.checkpoint import list_checkpoints, read_checkpoint
 from ganfleet.rundir import RunDir
-from tests.conftest import make_tiny_images
+from tests.conftest import HANG_S, make_tiny_images
 from tests.train.test_loop import assert_same_states
 
 pytestmark = pytest.mark.slow
@@ -53,7 +53,7 @@ def torchrun(args: list[str], nproc: int = 2, max_restarts: int = 0, script: Pat
             f"--max-restarts={max_restarts}", *entry, *args]
 
 
-def run(command: list[str], timeout: float = 120) -> subprocess.CompletedProcess:
+def run(command: list[str], timeout: float = HANG_S) -> subprocess.CompletedProcess:
     return subprocess.run(command, capture_output=True, text=True, cwd=REPO, env=worker_env(), timeout=timeout)
 
 
@@ -82,7 +82,7 @@ def open_mpi_launch(args: list[str], ranks: int = 2) -> list[subprocess.Complete
                              env={**worker_env(), "OMPI_COMM_WORLD_RANK": str(r), "OMPI_COMM_WORLD_SIZE": str(ranks),
                                   "OMPI_COMM_WORLD_LOCAL_RANK": str(r), "OMPI_COMM_WORLD_LOCAL_SIZE": str(ranks), "MASTER_PORT": str(port)})
             for r in range(ranks)]
-    outputs = [job.communicate(timeout=120) for job in jobs]
+    outputs = [job.communicate(timeout=HANG_S) for job in jobs]
     return [subprocess.CompletedProcess(job.args, job.returncode, out, err) for job, (out, err) in zip(jobs, outputs)]
 
 
@@ -136,7 +136,7 @@ def test_a_killed_worker_is_restarted_and_every_pair_resumes(tiny_npz: Path, tmp
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         rundir, seen = RunDir(out), {}
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + HANG_S
         while time.monotonic() < deadline:  # wait until every pair has a checkpoint and rank 1's pair is unfinished
             seen = {m: list_checkpoints(rundir.pair_dir(m)) for m in MEMBERS}
             progress = out / "ranks" / "rank-0001" / "progress.json"
@@ -146,7 +146,7 @@ def test_a_killed_worker_is_restarted_and_every_pair_resumes(tiny_npz: Path, tmp
             time.sleep(0.01)
         else:
             pytest.fail("never saw a checkpoint of every pair before rank 1 finished")
-        stdout, stderr = job.communicate(timeout=120)
+        stdout, stderr = job.communicate(timeout=HANG_S)
     finally:
         stop(job)
     assert job.returncode == 0, stderr[-3000:]
@@ -168,7 +168,7 @@ def test_a_killed_worker_is_restarted_and_every_pair_resumes(tiny_npz: Path, tmp
 def test_a_failing_rank_stops_every_rank_and_leaves_nothing_half_written(tiny_npz: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
     job = run(torchrun(train_args(tiny_npz, out, "--steps", "2000", "--checkpoint-every", "5"),
-                       script=REPO / "tests" / "distributed" / "failing_worker.py"), timeout=180)
+                       script=REPO / "tests" / "distributed" / "failing_worker.py"))
     assert job.returncode != 0
     assert "ganfleet: error: corrupt image in batch 3" in job.stderr  # rank 1, its own error
     assert "ganfleet: error: rank 1 failed: DataError: corrupt image in batch 3" in job.stderr  # rank 0, told by rank 1
@@ -188,11 +188,11 @@ def sigterm_rank_one(args: list[str], out: Path, member: str) -> str:
     job = subprocess.Popen(torchrun(args), cwd=REPO, env=worker_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         progress = out / "ranks" / "rank-0001" / "progress.json"
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + HANG_S
         while not (progress.is_file() and list_checkpoints(RunDir(out).pair_dir(member))) and time.monotonic() < deadline:
             time.sleep(0.01)
         os.kill(json.loads(progress.read_text())["pid"], signal.SIGTERM)
-        return job.communicate(timeout=120)[1]
+        return job.communicate(timeout=HANG_S)[1]
     finally:
         stop(job)
 

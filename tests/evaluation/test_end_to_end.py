@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def run_cli(*args: str, cache: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "GANFLEET_CACHE": str(cache), "PYTHONPATH": str(REPO / "src")}
-    return subprocess.run([sys.executable, "-m", "ganfleet", *args], capture_output=True, text=True, cwd=REPO, timeout=300, env=env)
+    return subprocess.run([sys.executable, "-m", "ganfleet", *args], capture_output=True, text=True, cwd=REPO, env=env)  # no timeout: a loaded machine is slow, not wrong
 
 
 @pytest.mark.slow

@@ -36,7 +36,7 @@ def test_class_parallel_run(env, cache) -> None:
     report = (path.parent / "report.md").read_text()
     assert "| FID |" in report and "| conditional accuracy |" in report and "Per-class FID" in report
     with Image.open(path.parent / "samples.png") as grid:  # 3 rows (classes) x 10 samples of 32 px, 2x upscaled
-        assert grid.size == ((10 * 34 + 2) * 2, (3 * 34 + 2) * 2)
+        assert grid.size[1] == (3 * 34 + 2) * 2 and grid.size[0] > (10 * 34 + 2) * 2  # and a margin naming the classes
     assert summary["files"]["curve"] == "curve.png" and (path.parent / "curve.png").stat().st_size > 0
 
 

@@ -161,3 +161,7 @@ def test_the_run_says_how_it_packs(tiny_images, tmp_path: Path, capsys: pytest.C
     err = capsys.readouterr().err
     assert "pack auto: chose " in err and "(ms per pair-step: off " in err
     assert RunDir(tmp_path / "auto").read_manifest()["status"] == "complete"
+    # what it times, while it times, and the time in telemetry
+    assert err.index("pack auto: timing 4 ways to step 3 pairs") < err.index("pack auto: timed 1/4, pack off: ") < err.index("chose")
+    telemetry = json.loads((tmp_path / "auto" / "telemetry.json").read_text())
+    assert telemetry["ranks"][0]["seconds"]["pack"] > 0

@@ -19,6 +19,7 @@ from ganfleet.classifier.model import ClassifierSpec, DomainClassifier
 from ganfleet.data.dataset import ClassPartitionedDataset, to_model_space
 from ganfleet.seeds import derive_seed
 from ganfleet.data.stream import BatchStream
+from ganfleet import smoke
 
 
 @dataclass(frozen=True)
@@ -86,13 +87,14 @@ class ClassifierResult:
 
 @torch.no_grad()
 def accuracy(model: DomainClassifier, dataset: ClassPartitionedDataset, batch_size: int = 1000) -> float:
-    """Share of `dataset` the model (in eval mode) labels correctly."""
+    """Share of `dataset` the model (in eval mode) labels correctly (of its first 2,000 images under GANFLEET_SMOKE)."""
     model.eval()
-    correct = 0
-    for start in range(0, len(dataset), batch_size):
-        x = to_model_space(dataset.samples[start : start + batch_size])
-        correct += int((model(x).argmax(dim=1) == dataset.labels[start : start + batch_size]).sum())
-    return correct / len(dataset)
+    correct, n = 0, smoke.cap(len(dataset), smoke.SAMPLES * 10, "images an accuracy is measured on")
+    for start in range(0, n, batch_size):
+        end = min(start + batch_size, n)
+        x = to_model_space(dataset.samples[start:end])
+        correct += int((model(x).argmax(dim=1) == dataset.labels[start:end]).sum())
+    return correct / n
 
 
 def train_classifier(train: ClassPartitionedDataset, test: ClassPartitionedDataset | None,
@@ -110,13 +112,14 @@ def _train(train: ClassPartitionedDataset, test: ClassPartitionedDataset | None,
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(derive_seed(settings.seed, "classifier-init"))
         model = DomainClassifier(spec)
-    steps = settings.steps(len(train))
+    steps = smoke.cap(settings.steps(len(train)), smoke.STEPS * 20, "classifier training steps")
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=settings.lr, total_steps=steps, pct_start=0.15)
     stream = BatchStream(train.samples, train.labels, settings.batch_size, derive_seed(settings.seed, "classifier-data"))
     shifts = torch.Generator().manual_seed(derive_seed(settings.seed, "classifier-shift"))
     model.train()
-    bar = tqdm(range(steps), desc=f"classifier {train.source}", unit="step", disable=not progress, file=sys.stderr, dynamic_ncols=True)
+    shown = progress and sys.stderr.isatty()  # a bar on a terminal; no carriage returns in a batch job's log
+    bar = tqdm(range(steps), desc=f"classifier {train.source}", unit="step", disable=not shown, file=sys.stderr, dynamic_ncols=True)
     for step in bar:
         x, y = stream.batch(step)
         x = random_shift(x, 2, shifts)

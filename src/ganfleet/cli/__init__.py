@@ -8,6 +8,8 @@
     ganfleet train ... --nproc 2                     # or: torchrun --nproc-per-node 2 -m ganfleet train ...
     ganfleet sample runs/fm --n 100 --out grid.png
     ganfleet sample runs/fm --labels 3,3,7 --out samples.npz
+    ganfleet sample runs/fm --per-class 1000 --out export/
+    ganfleet report runs/fm
     ganfleet demo
     ganfleet classifier train --data fashion-mnist --out classifiers/fm
     ganfleet evaluate runs/fm --n 10000
@@ -15,7 +17,8 @@
 Errors in the input (data, config, run directory) print one line and exit 2.
 
     flags.py     flags generated from the config fields, shared by every subcommand
-    commands.py  train, sample, inspect-data, demo
+    commands.py  train, inspect-data, demo
+    sample.py    sample (grids, arrays, image folders, latent walks), report
     evaluate.py  classifier train, evaluate
 """
 
@@ -26,7 +29,7 @@ import sys
 from typing import Sequence
 
 from ganfleet import __version__
-from ganfleet.cli import commands, evaluate
+from ganfleet.cli import commands, evaluate, sample
 from ganfleet.errors import GanfleetError
 
 
@@ -35,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ganfleet {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.register(sub)
+    sample.register(sub)
     evaluate.register(sub)
     return parser
 
@@ -49,9 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GanfleetError as exc:
         print(f"ganfleet: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt as exc:
+    except KeyboardInterrupt as exc:  # SIGINT exits 130, SIGTERM 143, as a process killed by the signal would
+        from ganfleet.train.interrupt import exit_status
+
         print(f"ganfleet: interrupted{': ' + str(exc) if str(exc) else ''}; continue with --resume", file=sys.stderr)
-        return 130
+        return exit_status(exc)
 
 
 __all__ = ["build_parser", "main"]

@@ -1,24 +1,44 @@
-"""The `train`, `sample`, `inspect-data` and `demo` subcommands."""
+"""The `train`, `inspect-data` and `demo` subcommands."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-import numpy as np
-import torch
-
 from ganfleet.cli.flags import DATA_FLAGS, TRAIN_FLAGS, add_config_flags, add_flags, config_from_args
-from ganfleet.errors import GanfleetError
+from ganfleet.config import RunConfig
+from ganfleet.rundir import RunDir
+
+
+def train_config(args: argparse.Namespace) -> RunConfig:
+    """The run's config; with --resume, the run directory's own saved config under the recipe, file, flags and --set."""
+    config = config_from_args(args, DATA_FLAGS + TRAIN_FLAGS)
+    if args.resume and RunDir(config.out).exists():
+        from ganfleet.rundir.resume import saved_config
+
+        config = config_from_args(args, DATA_FLAGS + TRAIN_FLAGS, base=saved_config(RunDir(config.out)))
+    return config
+
+
+def dry_run(config: RunConfig) -> int:
+    """Load the data and plan the run (so bad classes or shapes fail here), print the resolved config and the plan line."""
+    from ganfleet.devices import resolve_device
+    from ganfleet.train.estimate import plan_summary, resolved_config
+    from ganfleet.train.plan import plan_run
+
+    plan = plan_run(config)
+    print(resolved_config(config, plan).to_json())
+    print(plan_summary(config, plan, str(resolve_device(config.train.device))), file=sys.stderr)
+    return 0
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     from ganfleet.train.loop import train
 
-    config = config_from_args(args, DATA_FLAGS + TRAIN_FLAGS)
+    config = train_config(args)
     if args.dry_run:
-        print(config.to_json())
-        return 0
+        return dry_run(config)
     if args.nproc > 1 or args.max_restarts:
         from ganfleet.distributed.launch import relaunch
 
@@ -33,59 +53,6 @@ def cmd_train(args: argparse.Namespace) -> int:
         from ganfleet.distributed import format_table
 
         print(format_table(result.telemetry))
-    return 0
-
-
-def _parse_labels(text: str, fleet_classes: list[str]) -> list[int]:
-    labels = []
-    for part in text.split(","):
-        part = part.strip()
-        if part.lstrip("-").isdigit():
-            labels.append(int(part))
-        elif part in fleet_classes:
-            labels.append(fleet_classes.index(part))
-        else:
-            raise GanfleetError(f"--labels: {part!r} is neither a class index nor a class name ({', '.join(fleet_classes)})")
-    return labels
-
-
-def cmd_sample(args: argparse.Namespace) -> int:
-    from ganfleet.data.dataset import to_uint8
-    from ganfleet.fleet import Fleet
-    from ganfleet.grids import display_scale, make_grid, save_png, save_scatter
-
-    fleet = Fleet.load(args.run, device=args.device)
-    labels = None
-    if args.labels:
-        labels = _parse_labels(args.labels, fleet.class_names)
-        n = len(labels)
-    else:
-        n = args.n
-    if labels is None and fleet.is_conditional(args.member):
-        labels = fleet.draw_labels(n, seed=args.seed, prior=args.prior).sort().values.tolist()  # grouped by class
-    try:
-        x = fleet.sample(n, labels=labels, seed=args.seed, member=args.member, prior=args.prior)
-    except (ValueError, KeyError) as exc:
-        raise GanfleetError(f"sample: {exc}") from None
-    y = np.asarray(labels if labels is not None else [-1] * n, dtype=np.int64)
-    out = Path(args.out)
-    if out.suffix == ".npz":
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if x.ndim == 4:
-            images = to_uint8(x).permute(0, 2, 3, 1).numpy()
-            images = images[..., 0] if images.shape[-1] == 1 else images
-            np.savez_compressed(out, x=images, y=y, class_names=np.array(fleet.class_names))
-        else:
-            np.savez_compressed(out, x=x.numpy(), y=y, class_names=np.array(fleet.class_names))
-    elif out.suffix == ".png":
-        if x.ndim == 4:
-            ncol = args.columns or max(1, int(round(n**0.5)))
-            save_png(make_grid(x, ncol), out, scale=display_scale(x.shape[-1]))
-        else:
-            save_scatter(x, torch.as_tensor(y) if labels is not None else None, out)
-    else:
-        raise GanfleetError(f"--out {out}: expected a .png (grid) or .npz (arrays x, y) file")
-    print(f"wrote {n} samples -> {out}")
     return 0
 
 
@@ -106,12 +73,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add train, sample, inspect-data and demo to the ganfleet parser."""
+    """Add train, inspect-data and demo to the ganfleet parser."""
     p = sub.add_parser("train", help="train a fleet (or resume one)", description="Train every pair of a strategy; the run directory becomes the fleet artifact.")
     add_config_flags(p, recipes=True)
-    p.add_argument("--resume", action="store_true", help="continue the run in --out from each pair's newest valid checkpoint")
-    p.add_argument("--dry-run", action="store_true", help="print the resolved config as JSON and exit")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from each pair's newest valid checkpoint, "
+                   "with the run's own saved config: give only what changes (e.g. --epochs 10 to train longer)")
+    p.add_argument("--dry-run", action="store_true", help="load the data, print the config with every auto/null resolved (JSON, "
+                   "stdout) and the plan (pairs, steps, images; stderr), and exit without training")
+    p.add_argument("--quiet", action="store_true", help="no progress (a bar on a terminal, one plain line per tick otherwise)")
     p.add_argument("--nproc", type=int, default=1, metavar="N", help="train on N local processes: re-launches this command under torchrun "
                    "(or start it with torchrun, mpirun or srun yourself; see docs/distributed.md)")
     p.add_argument("--max-restarts", type=int, default=0, metavar="K",
@@ -119,18 +88,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_flags(p, DATA_FLAGS, "data")
     add_flags(p, TRAIN_FLAGS, "model and training")
     p.set_defaults(func=cmd_train)
-
-    p = sub.add_parser("sample", help="draw samples from a trained fleet", description="Draw samples; labels come from the class prior unless given.")
-    p.add_argument("run", help="run directory (written by train)")
-    p.add_argument("--n", type=int, default=64, help="number of samples (ignored with --labels)")
-    p.add_argument("--labels", help="comma-separated class indices or names, one per sample")
-    p.add_argument("--out", required=True, help=".png for a grid (grouped by class), .npz for arrays x (uint8 N,H,W[,C]) and y")
-    p.add_argument("--seed", type=int, default=0, help="seed for noise and labels")
-    p.add_argument("--prior", choices=("empirical", "uniform"), default="empirical", help="class prior labels are drawn from")
-    p.add_argument("--member", help="use this member's generator for every sample (e.g. global)")
-    p.add_argument("--columns", type=int, help="grid columns (default: square grid)")
-    p.add_argument("--device", default="cpu", help="device to run the generators on")
-    p.set_defaults(func=cmd_sample)
 
     p = sub.add_parser("inspect-data", help="class counts and the ANOVA F-test per channel",
                        description="Per-class counts and the paper's one-way ANOVA (between- vs within-class variance of per-image channel means).")

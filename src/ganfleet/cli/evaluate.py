@@ -4,6 +4,8 @@
     ganfleet evaluate runs/fm --n 10000
     ganfleet evaluate runs/fm --features inception --inception-weights pt_inception-2015-12-05-6726825d.pth
     ganfleet evaluate --real-baseline --data fashion-mnist
+    ganfleet evaluate --samples export/ --data fashion-mnist          # any generator's npz or image folder
+    ganfleet evaluate --input1 a.npz --input2 b/ --data fashion-mnist  # two sets against each other
 """
 
 from __future__ import annotations
@@ -54,6 +56,23 @@ def cmd_classifier_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def evaluate_external(args: argparse.Namespace, options) -> Path:
+    """--samples PATH, or --input1 A --input2 B: samples of any generator against the data's test split, or each other."""
+    from ganfleet.evaluation import compare_samples, evaluate_samples
+
+    if args.run or args.real_baseline:
+        raise EvaluationError("--samples and --input1/--input2 evaluate files or folders: give no run directory or --real-baseline")
+    if getattr(args, "data.name") is None:
+        raise EvaluationError("give --data NAME: the real data whose test split (and canonical classifier) the samples are measured with")
+    if args.samples:
+        if args.input1 or args.input2:
+            raise EvaluationError("give either --samples PATH or --input1 A --input2 B, not both")
+        return evaluate_samples(args.samples, _data_config(args), options, args.out)
+    if not (args.input1 and args.input2):
+        raise EvaluationError("a comparison needs both --input1 and --input2")
+    return compare_samples(args.input1, args.input2, _data_config(args), options, args.out)
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from ganfleet.evaluation import EvalOptions, evaluate_real_baseline, evaluate_run
 
@@ -63,7 +82,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         metrics=[m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None, cas_n=args.cas_n,
         floor=not args.no_floor, batch_size=args.batch_size, device=args.device, progress=not args.quiet,
     )
-    if args.real_baseline:
+    if args.samples or args.input1 or args.input2:
+        path = evaluate_external(args, options)
+    elif args.real_baseline:
         if args.run:
             raise EvaluationError("--real-baseline evaluates the data alone: give --data, not a run directory")
         path = evaluate_real_baseline(_data_config(args), options, args.out)
@@ -108,6 +129,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "of a run's samples against its data's test split, next to the real-data floor. "
                                    "Writes metrics.json, report.md, samples.png (and curve.png after --eval-every).")
     p.add_argument("run", nargs="?", help="run directory (written by train)")
+    p.add_argument("--samples", metavar="PATH", help="evaluate any generator's samples instead of a run: an .npz (x uint8 N,H,W[,C]; "
+                   "y optional) or an image folder (one subfolder per class in class order, as `sample --per-class` writes), "
+                   "fitted to the test split of --data and measured like a fleet (writes PATH-eval/ unless --out)")
+    p.add_argument("--input1", metavar="PATH", help="compare two sets (as torch-fidelity's --input1/--input2): PATH as generated "
+                   "(.npz, image folder or run directory), through the extractors of --data")
+    p.add_argument("--input2", metavar="PATH", help="the set --input1 is measured against, as real")
     p.add_argument("--n", type=int, help="generated samples (default 10000; with --real-baseline: the test split's size)")
     p.add_argument("--member", help="sample every image from this member's generator (e.g. global, sgan's conditional "
                                     "global generator); default: the fleet's own routing (label k to class k's pair)")

@@ -32,6 +32,7 @@ TRAIN_FLAGS: list[Flag] = [
     ("--n-critic", "loss.n_critic", int),
     ("--epochs", "budget.epochs", float),
     ("--steps", "budget.steps", int),
+    ("--kimg", "budget.kimg", float),
     ("--batch-size", "train.batch_size", int),
     ("--lr-g", "optim.lr_g", float),
     ("--lr-d", "optim.lr_d", float),
@@ -77,12 +78,14 @@ def add_flags(parser: argparse.ArgumentParser, flags: list[Flag], title: str) ->
 
 
 def add_config_flags(parser: argparse.ArgumentParser, recipes: bool = False) -> None:
-    """--config FILE, repeatable --set KEY=VALUE (and --recipe NAME)."""
+    """--config FILE, repeatable --set KEY=VALUE (and --recipe NAME, --preset NAME)."""
     if recipes:
-        from ganfleet.recipes import RECIPES
+        from ganfleet.recipes import PRESETS, RECIPES
 
         parser.add_argument("--recipe", choices=tuple(RECIPES), help="a named recipe, under the config file, the flags and --set: "
                             + "; ".join(f"{name}: {recipe.description}" for name, recipe in RECIPES.items()))
+        parser.add_argument("--preset", choices=tuple(PRESETS), help="a named size, over the recipe and under the config file, "
+                            "the flags and --set: " + "; ".join(f"{name}: {p.description}" for name, p in PRESETS.items()))
     parser.add_argument("--config", help="YAML config file (see configs/); flags and --set override it")
     parser.add_argument("--set", action="append", metavar="KEY=VALUE",
                         help="override any config key, e.g. --set budget.epochs=2 (repeatable)")
@@ -92,15 +95,18 @@ def flag_values(args: argparse.Namespace, flags: list[Flag]) -> dict[str, Any]:
     return {key: getattr(args, key) for _, key, _ in flags if getattr(args, key, None) is not None}
 
 
-def config_from_args(args: argparse.Namespace, flags: list[Flag]) -> RunConfig:
-    """defaults < --recipe < --config file < flags < --set overrides."""
-    config, recipe = RunConfig(), getattr(args, "recipe", None)
-    if recipe:
-        from ganfleet.recipes import recipe_config
+def config_from_args(args: argparse.Namespace, flags: list[Flag], base: RunConfig | None = None) -> RunConfig:
+    """base (the defaults, or a resumed run's saved config) < --recipe < --preset < --config file < flags < --set overrides."""
+    from ganfleet.recipes import PRESETS, RECIPES, recipe_config
 
-        config = recipe_config(recipe)
+    config = base or RunConfig()
+    recipe, preset = getattr(args, "recipe", None), getattr(args, "preset", None)
+    if recipe:
+        config = recipe_config(recipe, config, RECIPES)
+    if preset:
+        config = recipe_config(preset, config, PRESETS)
     if getattr(args, "config", None):
-        config = load_config(args.config, config if recipe else None)
+        config = load_config(args.config, config if (recipe or preset or base) else None)
     config = apply_values(config, flag_values(args, flags))
     for assignment in getattr(args, "set", None) or []:
         config = apply_override(config, assignment)

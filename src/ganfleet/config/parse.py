@@ -62,6 +62,9 @@ def build_config(tree: dict[str, Any]) -> RunConfig:
 def apply_values(config: RunConfig, values: dict[str, Any]) -> RunConfig:
     """Set dotted keys (`budget.epochs`) on a copy of `config`, then re-validate every section."""
     tree = config.to_dict()
+    budgets = [k for k, v in values.items() if k.startswith("budget.") and v is not None]
+    if budgets:  # a budget given here replaces the one below it (a flag's --steps over a file's epochs)
+        tree["budget"] = {k: None for k in tree["budget"]}
     for key, value in values.items():
         parts = key.split(".")
         node: Any = tree
@@ -121,14 +124,21 @@ def flatten(tree: dict[str, Any], sep: str = ".", prefix: str = "") -> dict[str,
 
 
 def upgrade_tree(tree: dict[str, Any]) -> dict[str, Any]:
-    """A saved config tree with every moved key in its new place (a run directory written before the move)."""
-    flat = flatten(tree)
-    if not any(key in MOVED_KEYS for key in flat):
+    """A saved config tree with every moved key in its new place (a run directory written before the move).
+
+    Runs from before budgets were one of epochs, steps or kimg may hold both
+    epochs and steps; steps was the one used then, so epochs is dropped.
+    """
+    flat = {MOVED_KEYS.get(key, key): value for key, value in flatten(tree).items()}
+    both = flat.get("budget.steps") is not None and flat.get("budget.epochs") is not None
+    if not both and not any(key in MOVED_KEYS for key in flatten(tree)):
         return tree
+    if both:
+        flat["budget.epochs"] = None
     out: dict[str, Any] = {}
     for key, value in flat.items():
         node = out
-        *sections, name = MOVED_KEYS.get(key, key).split(".")
+        *sections, name = key.split(".")
         for section in sections:
             node = node.setdefault(section, {})
         node[name] = value

@@ -71,7 +71,7 @@ class DataConfig:
 class ModelConfig:
     """Generator and discriminator architecture."""
 
-    arch: ArchName = option("auto", "paper (the paper's tables, BatchNorm eps 0.8), dcgan (same, standard BatchNorm), sngan (SNGAN's standard CNN: transposed convolutions, a discriminator of comparable size without normalisation layers), mlp (toy data); auto: mlp for toy data, dcgan otherwise")
+    arch: ArchName = option("auto", "paper (the paper's tables, BatchNorm eps 0.8), dcgan (same, standard BatchNorm), sngan (SNGAN's standard CNN: transposed convolutions, a discriminator of comparable size without normalisation layers), mlp (toy data); auto: mlp for toy data, paper otherwise")
     width: float = option(1.0, "channel multiplier for the conv nets (0.25 trains ~6x faster on CPU), hidden-unit multiplier for the mlp (of 512); 1.0 is the papers' width")
     latent_dim: int = option(100, "noise dimension (the paper's 100)")
     d_norm: NormName = option("auto", "conv discriminator normalisation after blocks 2-4: batch (the paper's BatchNorm), layer (per sample over C,H,W), none; auto: none with a spectral-norm discriminator, layer for wgan and wgan-gp (train-mode BatchNorm fixes each channel's batch mean, so the batch-mean score E C(fake) - E C(real) compares moves only through the last feature map's spatial pattern, and the gradient penalty stops being per sample), batch otherwise; the mlp has none")
@@ -178,15 +178,22 @@ class EmaConfig:
 
 @dataclass
 class BudgetConfig:
-    """How long each pair trains."""
+    """How long each pair trains: one of epochs, steps or kimg (setting one, e.g. by a flag over a config file, clears the others)."""
 
-    epochs: float | None = option(None, "budget in passes over each pair's own images (default 5 when steps is not given)")
-    steps: int | None = option(None, "budget in generator steps per pair (overrides epochs)")
+    epochs: float | None = option(None, "budget in passes over each pair's own images (default 5 when neither steps nor kimg is given)")
+    steps: int | None = option(None, "budget in generator steps per pair")
+    kimg: float | None = option(None, "budget in thousands of real images each pair's discriminator sees (steps = ceil(1000 kimg / (batch n_critic)))")
+
+    KEYS = ("epochs", "steps", "kimg")  # the ways to give a budget, of which one is used
 
     def __post_init__(self) -> None:
         check_fields(self, "budget")
         check_positive("budget.epochs", self.epochs, allow_none=True)
         check_positive("budget.steps", self.steps, allow_none=True)
+        check_positive("budget.kimg", self.kimg, allow_none=True)
+        given = [k for k in self.KEYS if getattr(self, k) is not None]
+        if len(given) > 1:
+            raise ConfigError(f"budget: give one of epochs, steps or kimg, got {' and '.join(given)}")
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Where each rank's wall-clock goes, what it produced and how much memory it took (the measurements Hopkins's dissertation asks for).
 
-Per rank: seconds in setup (data, networks, restore), compute (training
+Per rank: seconds in setup (data, networks, restore), pack (`--pack auto` timing its candidates), compute (training
 steps), checkpoint (writing pair checkpoints), grid (sample grids), eval
 (`--eval-every` metrics) and wait
 (blocked on other ranks: the setup and final agreements and the heartbeat once
@@ -23,7 +23,7 @@ from typing import Any, Iterator
 
 import torch
 
-CATEGORIES = ("setup", "compute", "checkpoint", "grid", "eval", "wait")
+CATEGORIES = ("setup", "pack", "compute", "checkpoint", "grid", "eval", "wait")
 
 
 def peak_rss_bytes() -> int:
@@ -112,15 +112,37 @@ def summarize(ranks: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def session_record(summary: dict[str, Any]) -> dict[str, Any]:
+    """One training session of a run, condensed: wall-clock, images, img/s, ranks, when it ended."""
+    return {"wall_s": summary["wall_s"], "images": summary["images"], "img_per_s": summary["img_per_s"],
+            "world_size": summary["world_size"], "ended": summary.get("ended", time.strftime("%Y-%m-%dT%H:%M:%S"))}
+
+
+def with_sessions(summary: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any]:
+    """`summary` with `sessions`: every earlier session of the run (from the previous telemetry.json) and this one.
+
+    The top-level figures stay this session's; `training_totals` sums the sessions.
+    """
+    earlier = [] if previous is None else previous.get("sessions") or [session_record(previous)]
+    return {**summary, "sessions": [*earlier, session_record(summary)]}
+
+
+def training_totals(telemetry: dict[str, Any]) -> dict[str, float]:
+    """Seconds, images and img/s over the sessions of a run that trained (a resume with nothing left to do adds nothing)."""
+    sessions = [s for s in telemetry.get("sessions") or [session_record(telemetry)] if s["images"] > 0]
+    seconds, images = sum(s["wall_s"] for s in sessions), sum(s["images"] for s in sessions)
+    return {"sessions": len(sessions), "wall_s": seconds, "images": images, "img_per_s": images / seconds if seconds else 0.0}
+
+
 def format_table(summary: dict[str, Any]) -> str:
     """A Markdown table, one row per rank, then the totals."""
     cuda = any("cuda_max_allocated_mb" in r for r in summary["ranks"])
-    head = ["rank", "pairs", "wall s", "setup s", "compute s", "ckpt s", "grid s", "eval s", "wait s", "idle %", "img/s", "peak RSS MB"]
+    head = ["rank", "pairs", "wall s", "setup s", "pack s", "compute s", "ckpt s", "grid s", "eval s", "wait s", "idle %", "img/s", "peak RSS MB"]
     head += ["CUDA max MB"] if cuda else []
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in summary["ranks"]:
         s = r["seconds"]
-        row = [r["rank"], len(r["end_steps"]), f"{r['wall_s']:.1f}", f"{s['setup']:.1f}", f"{s['compute']:.1f}",
+        row = [r["rank"], len(r["end_steps"]), f"{r['wall_s']:.1f}", f"{s['setup']:.1f}", f"{s.get('pack', 0.0):.1f}", f"{s['compute']:.1f}",
                f"{s['checkpoint']:.1f}", f"{s['grid']:.1f}", f"{s['eval']:.1f}", f"{s['wait']:.1f}", f"{100 * r['idle_share']:.1f}",
                f"{r['img_per_s']:.0f}", f"{r['peak_rss_mb']:.0f}"]
         row += [f"{r.get('cuda_max_allocated_mb', 0):.0f}"] if cuda else []

@@ -56,7 +56,7 @@ class TrainingEvaluator:
         device = next(pairs[0].generator.parameters()).device
         fleet = Fleet(self.manifest, {p.name: p.sampler for p in pairs}, {p.name: p.step for p in pairs}, device,
                       {p.name: p.ema is not None for p in pairs})
-        labels = stratified_labels(self.n, self.test.prior) if fleet.is_conditional(self.member) else None
+        labels = stratified_labels(self.n, self.test.prior) if fleet.member_is_conditional(self.member) else None
         x = fleet.sample(self.n, labels=labels, seed=self.seed, member=self.member)
         fake = self.extractors.sample_set(to_uint8(x) if x.ndim == 4 else x, labels)
         metrics = measure(self.real, fake, self.test, self.prior, self.seed, DURING_TRAINING, KID_SUBSETS, skip_inapplicable=True)

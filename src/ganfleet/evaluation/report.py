@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 from ganfleet.data.dataset import ClassPartitionedDataset
-from ganfleet.grids import display_scale, make_grid, save_png, save_scatter
+from ganfleet.grids import class_rows, display_scale, make_grid, save_png, save_scatter
 from ganfleet.metrics import SampleSet
 from ganfleet.rundir.atomic import atomic_write_text
 from ganfleet.rundir import read_metrics
@@ -56,16 +56,34 @@ def _cell(metrics: dict | None, key: str, std_key: str | None) -> str:
     return text
 
 
+def heading(summary: dict) -> list[str]:
+    """The report's title and what was measured against what, for each kind of evaluation."""
+    labelled = "labelled" if summary.get("conditional") else "unlabelled"
+    if "input1" in summary:  # compare_samples
+        one, two = summary["input1"], summary["input2"]
+        return [f"# Comparison of `{one['path']}` with `{two['path']}`", "",
+                f"Input 1 ({one['kind']}, {one['n']} {labelled} images) as generated, input 2 ({two['kind']}, {two['n']} images) "
+                f"as real, both fitted to `{summary['data']['source']}`'s test split ({summary['data']['config']}) and "
+                f"measured with its extractors: features `{summary['features']}`, seed {summary['seed']}."]
+    if "run" in summary:
+        title = f"Evaluation of `{summary['run']['path']}`"
+        what = (f"Strategy `{summary['run']['strategy']}`, {summary['n_generated']} generated samples "
+                f"({'labels in the test split proportions' if summary['conditional'] else 'unconditional'}), seed {summary['seed']}.")
+    elif "samples" in summary:
+        title = f"Evaluation of the samples in `{summary['samples']['path']}`"
+        what = (f"{summary['n_generated']} {labelled} images ({summary['samples']['kind']}), fitted to the test split's size; "
+                f"seed {summary['seed']}.")
+    else:
+        title, what = f"Real-data floor of {summary['data']['source']}", ""
+    real = (f"Real: {summary['data']['n_real']} images of `{summary['data']['source']}`; floor: "
+            f"{summary.get('real_floor_n', '-')} train-split images against them. Features: `{summary['features']}`.")
+    return [f"# {title}", "", *([what] if what else []), real]
+
+
 def markdown(summary: dict) -> str:
     """The report: settings, then model vs floor for every metric computed, then per-class FID."""
     model, floor = summary.get("metrics"), summary.get("real_floor")
-    title = f"Evaluation of `{summary['run']['path']}`" if "run" in summary else f"Real-data floor of {summary['data']['source']}"
-    lines = [f"# {title}", ""]
-    if "run" in summary:
-        lines.append(f"Strategy `{summary['run']['strategy']}`, {summary['n_generated']} generated samples "
-                     f"({'labels in the test split proportions' if summary['conditional'] else 'unconditional'}), seed {summary['seed']}.")
-    lines.append(f"Real: {summary['data']['n_real']} images of `{summary['data']['source']}`; floor: "
-                 f"{summary.get('real_floor_n', '-')} train-split images against them. Features: `{summary['features']}`.")
+    lines = heading(summary)
     if summary.get("classifier"):
         c = summary["classifier"]
         kind = "canonical" if c.get("canonical") else "non-canonical, named"
@@ -73,7 +91,8 @@ def markdown(summary: dict) -> str:
                      f"{c.get('weights_sha256', '')[:16]}; test accuracy {100 * c['test_accuracy']:.2f} %, data {c['fingerprint'][:16]}).")
     if summary.get("curve_note"):
         lines.append(f"Curve: {summary['curve_note']}.")
-    lines += ["", "| metric | model | real floor | better |", "|---|---|---|---|"]
+    column, against = ("input 1 vs 2", "input 2's images of the class") if "input1" in summary else ("model", "its real test images")
+    lines += ["", f"| metric | {column} | real floor | better |", "|---|---|---|---|"]
     for key, label, better, std_key in ROWS:
         if (model and key in model) or (floor and key in floor):
             if key == "class_entropy":
@@ -82,20 +101,10 @@ def markdown(summary: dict) -> str:
     per_class = sorted({int(k.split("/")[1]) for m in (model, floor) if m for k in m if k.startswith("fid_class/")})
     if per_class:
         names = summary["data"]["class_names"]
-        lines += ["", "Per-class FID (each class's samples against its real test images):", "",
+        lines += ["", f"Per-class FID (each class's samples against {against}):", "",
                   "| class | name | model | real floor |", "|---|---|---|---|"]
         lines += [f"| {k} | {names[k]} | {_cell(model, f'fid_class/{k}', None)} | {_cell(floor, f'fid_class/{k}', None)} |" for k in per_class]
     return "\n".join(lines) + "\n"
-
-
-def class_rows(samples: torch.Tensor, rows: torch.Tensor, n_classes: int) -> tuple[torch.Tensor, int]:
-    """Up to SAMPLES_PER_CLASS samples per class, one row each (blank where a class has fewer)."""
-    blank = torch.full_like(samples[:1], 255)
-    picked = []
-    for k in range(n_classes):
-        mine = samples[rows == k][:SAMPLES_PER_CLASS]
-        picked.append(torch.cat([mine, blank.expand(SAMPLES_PER_CLASS - len(mine), *samples.shape[1:])]))
-    return torch.cat(picked), SAMPLES_PER_CLASS
 
 
 def save_samples(path: Path, samples: torch.Tensor, fake: SampleSet, test: ClassPartitionedDataset) -> Path:
@@ -103,8 +112,8 @@ def save_samples(path: Path, samples: torch.Tensor, fake: SampleSet, test: Class
         return save_scatter(samples[:5000], fake.labels[:5000] if fake.labels is not None else None, path,
                             real=test.samples[:2000], centers=test.mode_centers)
     rows = fake.labels if fake.labels is not None else fake.class_logits.argmax(dim=1)
-    grid, ncol = class_rows(samples, rows, test.n_classes)
-    return save_png(make_grid(grid, ncol), path, scale=display_scale(samples.shape[-1]))
+    grid, names = class_rows(samples, rows, test.class_names, SAMPLES_PER_CLASS, SAMPLES_PER_CLASS, every_class=True)
+    return save_png(make_grid(grid, SAMPLES_PER_CLASS), path, scale=display_scale(samples.shape[-1]), row_names=names)
 
 
 def comparable_records(records: list[dict], extractors: str | None) -> list[dict]:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 
+from ganfleet import smoke
 from ganfleet.classifier import StoredClassifier
 from ganfleet.classifier.store import domain_config
 from ganfleet.config import DataConfig
@@ -57,14 +58,14 @@ class EvalOptions:
     progress: bool = True
 
 
-def _timed(timing: dict[str, float], stage: str, start: float) -> float:
+def timed_stage(timing: dict[str, float], stage: str, start: float) -> float:
     """Record the seconds since `start` under `stage`; returns now (the next stage's start)."""
     now = time.perf_counter()
     timing[stage] = round(now - start, 3)
     return now
 
 
-def _as_samples(x: torch.Tensor) -> torch.Tensor:
+def as_samples(x: torch.Tensor) -> torch.Tensor:
     """Generated images quantised to uint8 (as saved); toy points unchanged."""
     return to_uint8(x) if x.ndim == 4 else x
 
@@ -77,12 +78,12 @@ def real_floor(data: DataConfig, extractors: Extractors, real: SampleSet, test: 
     index = torch.randperm(len(train), generator=g)[: min(n, len(train))].sort().values
     start = time.perf_counter()
     fake = extractors.sample_set(train.samples[index], train.labels[index])
-    start = _timed(timing, "floor_features", start)
+    start = timed_stage(timing, "floor_features", start)
     metrics = measure(real, fake, test, train.prior, options.seed, feature_metrics(options))
-    start = _timed(timing, "floor_metrics", start)
+    start = timed_stage(timing, "floor_metrics", start)
     if wants_cas(options, test, True) and extractors.stored is not None:
         metrics.update(real_cas(train, test, extractors.stored, options))
-        _timed(timing, "floor_cas", start)
+        timed_stage(timing, "floor_cas", start)
     return metrics, len(index)
 
 
@@ -92,7 +93,7 @@ def real_cas(train: ClassPartitionedDataset, test: ClassPartitionedDataset, clas
 
     That is the evaluation classifier itself when CAS uses the whole train split's size (no training here).
     """
-    cas_n = options.cas_n or len(train)
+    cas_n = smoke.cap(options.cas_n or len(train), smoke.SAMPLES, "CAS images")
     if cas_n >= len(train):
         return {"cas": classifier.test_accuracy, "cas_n": len(train)}
     g = torch.Generator().manual_seed(derive_seed(options.seed, "floor-cas"))
@@ -113,17 +114,17 @@ def wants_cas(options: EvalOptions, test: ClassPartitionedDataset, conditional: 
     return chosen and options.cas_n != 0 and test.is_image and conditional
 
 
-def _setup(data: DataConfig, options: EvalOptions, timing: dict[str, float]) -> tuple[ClassPartitionedDataset, Extractors, SampleSet]:
+def setup_real(data: DataConfig, options: EvalOptions, timing: dict[str, float]) -> tuple[ClassPartitionedDataset, Extractors, SampleSet]:
     test = load_dataset(domain_config(data, "test"))
     extractors = build_extractors(data, test.is_image, options.features, options.classifier, options.inception_weights,
                                   options.train_classifier, options.batch_size, options.device, options.progress)
     start = time.perf_counter()
     real, cached = extractors.real_set(test)
-    _timed(timing, "real_features_cached" if cached else "real_features", start)
+    timed_stage(timing, "real_features_cached" if cached else "real_features", start)
     return test, extractors, real
 
 
-def _summary(kind: str, data: DataConfig, test: ClassPartitionedDataset, extractors: Extractors, options: EvalOptions) -> dict:
+def base_summary(kind: str, data: DataConfig, test: ClassPartitionedDataset, extractors: Extractors, options: EvalOptions) -> dict:
     return {
         "kind": kind,
         "data": {"source": test.source, "config": data.name, "n_real": len(test), "class_names": test.class_names},
@@ -141,27 +142,27 @@ def evaluate_run(run_dir: str | Path, options: EvalOptions | None = None, out: s
     run = RunDir(run_dir)
     fleet = Fleet.load(run.path, device=options.device)
     data = data_config_of(run.read_json(run.config_path))
-    test, extractors, real = _setup(data, options, timing)
+    test, extractors, real = setup_real(data, options, timing)
     if tuple(test.sample_shape) != tuple(fleet.sample_shape):
         raise EvaluationError(f"{run.path}: the fleet makes samples of shape {fleet.sample_shape} but the test split of "
                               f"{data.name} has {test.sample_shape}")
-    n = options.n or DEFAULT_N
-    labels = stratified_labels(n, test.prior) if fleet.is_conditional(options.member) else None
+    n = smoke.cap(options.n or DEFAULT_N, smoke.SAMPLES, "evaluation samples")
+    labels = stratified_labels(n, test.prior) if fleet.member_is_conditional(options.member) else None
     start = time.perf_counter()
-    x = _as_samples(fleet.sample(n, labels=labels, seed=options.seed, member=options.member))
-    start = _timed(timing, "generate", start)
+    x = as_samples(fleet.sample(n, labels=labels, seed=options.seed, member=options.member))
+    start = timed_stage(timing, "generate", start)
     fake = extractors.sample_set(x, labels)
-    start = _timed(timing, "features", start)
+    start = timed_stage(timing, "features", start)
     metrics = measure(real, fake, test, fleet.prior, options.seed, feature_metrics(options))
-    start = _timed(timing, "metrics", start)
+    start = timed_stage(timing, "metrics", start)
     if wants_cas(options, test, labels is not None):
         assert extractors.stored is not None
-        cas_n = options.cas_n or len(load_dataset(domain_config(data, "train")))
+        cas_n = smoke.cap(options.cas_n or len(load_dataset(domain_config(data, "train"))), smoke.SAMPLES, "CAS images")
         metrics.update(classification_accuracy_score(fleet, options.member, cas_n, fleet.prior, test,
                                                      recipe_of(extractors.stored), options.seed, options.progress))
         metrics["cas_n"] = cas_n
-        _timed(timing, "cas", start)
-    summary = _summary("model", data, test, extractors, options)
+        timed_stage(timing, "cas", start)
+    summary = base_summary("model", data, test, extractors, options)
     summary["run"] = {"path": str(run.path), "strategy": fleet.strategy, "steps": fleet.steps, "member": options.member}
     summary["n_generated"] = n
     summary["conditional"] = labels is not None
@@ -177,9 +178,9 @@ def evaluate_real_baseline(data: DataConfig, options: EvalOptions | None = None,
     """The floor alone: train-split images against the test split, N = the test split's size unless --n is given."""
     options = options or EvalOptions()
     timing: dict[str, float] = {}
-    test, extractors, real = _setup(data, options, timing)
-    n = options.n or len(test)
-    summary = _summary("real-baseline", data, test, extractors, options)
+    test, extractors, real = setup_real(data, options, timing)
+    n = smoke.cap(options.n or len(test), smoke.SAMPLES, "evaluation samples")
+    summary = base_summary("real-baseline", data, test, extractors, options)
     summary["real_floor"], summary["real_floor_n"] = real_floor(data, extractors, real, test, n, options, timing)
     summary["timing_s"] = timing
     out = Path(out) if out is not None else Path("runs") / f"real-baseline-{data.name}"

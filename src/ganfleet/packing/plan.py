@@ -18,7 +18,7 @@ import copy
 import dataclasses
 import time
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
 
@@ -111,19 +111,29 @@ def time_plan(plan: PackPlan, pairs: Sequence[Pair], rule: StepRule, steps: int 
             size //= 2
 
 
-def choose_plan(pairs: Sequence[Pair], rule: StepRule, steps: int = AUTO_STEPS) -> tuple[PackPlan, dict[str, float]]:
-    """The fastest candidate plan for `pairs` and every candidate's seconds per pair-step."""
+def choose_plan(pairs: Sequence[Pair], rule: StepRule, steps: int = AUTO_STEPS,
+                say: Callable[[str], None] | None = None) -> tuple[PackPlan, dict[str, float]]:
+    """The fastest candidate plan for `pairs` and every candidate's seconds per pair-step; `say` hears each one's timing."""
     convolutional = is_convolutional(pairs[0].generator)
     timings: dict[PackPlan, float] = {}
-    for plan in candidate_plans(len(pairs), convolutional):
+    candidates = candidate_plans(len(pairs), convolutional)
+    for i, plan in enumerate(candidates, 1):
+        started = time.perf_counter()
         fitted, seconds = time_plan(plan, pairs, rule, steps)
         timings[fitted] = seconds
+        if say is not None:
+            say(f"pack auto: timed {i}/{len(candidates)}, pack {fitted}: {seconds * 1e3:.1f} ms per pair-step "
+                f"({time.perf_counter() - started:.1f} s)")
     best = min(timings, key=timings.__getitem__)
     return best, {str(p): s for p, s in timings.items()}
 
 
-def plan_execution(setting: str, pairs: Sequence[Pair], rule: StepRule) -> tuple[Executor, str]:
-    """The executor for `train.pack` = `setting` on the run's pairs, and a line saying what was chosen."""
+def plan_execution(setting: str, pairs: Sequence[Pair], rule: StepRule,
+                   say: Callable[[str], None] | None = None) -> tuple[Executor, str]:
+    """The executor for `train.pack` = `setting` on the run's pairs, and a line saying what was chosen.
+
+    `auto` times its candidates first, telling `say` what it is timing as it goes.
+    """
     due = [p for p in pairs if not p.done]
     if not due:
         return LoopedPairs(), "pack: nothing left to train"
@@ -131,6 +141,9 @@ def plan_execution(setting: str, pairs: Sequence[Pair], rule: StepRule) -> tuple
     plan = parse_pack(setting, convolutional)
     if plan is not None:
         return executor(plan), f"pack: {plan}"
-    plan, timings = choose_plan(due, rule)
+    if say is not None:
+        say(f"pack auto: timing {len(candidate_plans(len(due), convolutional))} ways to step {len(due)} pairs "
+            f"({AUTO_STEPS + 1} steps each, on scratch copies)")
+    plan, timings = choose_plan(due, rule, say=say)
     measured = ", ".join(f"{name} {seconds * 1e3:.1f}" for name, seconds in timings.items())
     return executor(plan), f"pack auto: chose {plan} (ms per pair-step: {measured})"

@@ -16,6 +16,7 @@ from ganfleet.models.anchors import ScoreAnchors
 from ganfleet.pairs.ema import EmaRule, ema_copy
 from ganfleet.pairs.pair import Pair
 from ganfleet.pairs.step import StepRule
+from ganfleet import smoke
 from ganfleet.seeds import derive_seed
 from ganfleet.strategies import Member
 
@@ -33,13 +34,25 @@ def member_spec(spec: ModelSpec, member: Member, n_classes: int) -> ModelSpec:
     return spec.conditional(n_classes) if member.conditional else spec
 
 
+def images_per_step(config: RunConfig) -> int:
+    """Real images a pair's discriminator sees per generator step."""
+    return config.train.batch_size * config.loss.critic_steps
+
+
 def target_steps(config: RunConfig, n_samples: int) -> int:
-    """Generator steps for a pair with `n_samples` images: budget.steps, or epochs over its own images."""
+    """Generator steps for a pair with `n_samples` images: budget.steps, kimg, or epochs over its own images.
+
+    Capped at a few steps under GANFLEET_SMOKE (`ganfleet.smoke`).
+    """
     budget = config.budget
     if budget.steps is not None:
-        return budget.steps
-    epochs = budget.epochs if budget.epochs is not None else DEFAULT_EPOCHS
-    return max(1, math.ceil(epochs * n_samples / (config.train.batch_size * config.loss.critic_steps)))
+        steps = budget.steps
+    elif budget.kimg is not None:
+        steps = max(1, math.ceil(1000 * budget.kimg / images_per_step(config)))
+    else:
+        epochs = budget.epochs if budget.epochs is not None else DEFAULT_EPOCHS
+        steps = max(1, math.ceil(epochs * n_samples / images_per_step(config)))
+    return smoke.cap(steps, smoke.STEPS, "steps per pair")
 
 
 def pair_seed(base_seed: int, member: Member) -> int:

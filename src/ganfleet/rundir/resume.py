@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ganfleet.config import RunConfig, flatten, upgrade_tree
+from ganfleet.config import RunConfig, build_config, flatten, upgrade_tree
 from ganfleet.errors import ConfigError
 from ganfleet.rundir.rundir import RunDir
 
@@ -10,7 +10,7 @@ from ganfleet.rundir.rundir import RunDir
 # longer), bookkeeping cadences and where and how it runs (device, packing). Anything else would make the
 # resumed run a different experiment from the one its checkpoints belong to.
 RESUMABLE_KEYS = frozenset({
-    "out", "budget.epochs", "budget.steps", "cadence.log_every", "cadence.grid_every",
+    "out", "budget.epochs", "budget.steps", "budget.kimg", "cadence.log_every", "cadence.grid_every",
     "cadence.checkpoint_every", "cadence.keep_checkpoints", "train.device", "train.pack",
     "eval.every", "eval.n", "eval.classifier", "eval.member",
 })
@@ -24,3 +24,11 @@ def check_resumable(run: RunDir, config: RunConfig) -> None:
     if changed:
         details = "; ".join(f"{k}: {saved.get(k)!r} -> {now.get(k)!r}" for k in changed)
         raise ConfigError(f"{run.config_path}: --resume needs the same settings as the saved run, but {details}")
+
+
+def saved_config(run: RunDir) -> RunConfig:
+    """The config a run directory was trained with (its config.json, upgraded if it predates a key's move)."""
+    try:
+        return build_config(upgrade_tree(run.read_json(run.config_path)))
+    except ConfigError as exc:
+        raise ConfigError(f"{run.config_path}: {exc}") from None

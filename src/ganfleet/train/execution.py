@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 from ganfleet.config import RunConfig
 from ganfleet.packing import plan_execution
@@ -18,18 +18,18 @@ from ganfleet.strategies import Strategy
 
 
 def build_executor(config: RunConfig, strategy: Strategy, n_members: int, pairs: Sequence[Pair], rule: StepRule,
-                   sum_over_ranks: SumOverRanks | None) -> tuple[Executor, str]:
+                   sum_over_ranks: SumOverRanks | None, say: Callable[[str], None] | None = None) -> tuple[Executor, str]:
     """The executor of this rank's `pairs` and a line saying how they are stepped.
 
     `n_members` counts the members of every rank; `sum_over_ranks` is None for a
-    process that trains alone.
+    process that trains alone; `say` hears what `--pack auto` is timing while it times.
     """
     if strategy.global_member is None:
-        return plan_execution(config.train.pack, pairs, rule)
+        return plan_execution(config.train.pack, pairs, rule, say)
     lines: list[str] = []
 
     def plan_locals(local_pairs: list[Pair]) -> Executor:
-        executor, line = plan_execution(config.train.pack, local_pairs, rule)
+        executor, line = plan_execution(config.train.pack, local_pairs, rule, say)
         lines.append(line)
         return executor
 

@@ -38,4 +38,14 @@ class StopRequest:
 
 
 class TrainingInterrupted(KeyboardInterrupt):
-    """Raised after a requested stop, once every pair is checkpointed."""
+    """Raised after a requested stop, once every pair is checkpointed; `signal_name` is the signal that asked (or None)."""
+
+    def __init__(self, message: str = "", signal_name: str | None = None) -> None:
+        super().__init__(message)
+        self.signal_name = signal_name
+
+
+def exit_status(exc: KeyboardInterrupt) -> int:
+    """The shell's convention for a process stopped by a signal: 128 + its number (SIGINT 130, SIGTERM 143)."""
+    name = getattr(exc, "signal_name", None) or "SIGINT"
+    return 128 + int(signal.Signals[name])

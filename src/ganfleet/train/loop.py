@@ -17,23 +17,23 @@ Cluster of one, with no process group and no collectives.
 from __future__ import annotations
 
 import json
-import sys
 import warnings
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from tqdm import tqdm
-
 from ganfleet.config import RunConfig
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.devices import resolve_device
 from ganfleet.distributed import Cluster, RankFailed, Telemetry, join, summarize
+from ganfleet.distributed.telemetry import with_sessions
 from ganfleet.evaluation.during_training import TrainingEvaluator
 from ganfleet.pairs import Pair, step_rule
 from ganfleet.rundir import MetricsLog, RunDir, atomic_write_text, remove_temporaries
+from ganfleet.train.estimate import plan_summary
 from ganfleet.train.execution import build_executor
 from ganfleet.train.interrupt import StopRequest, TrainingInterrupted
+from ganfleet.train.progress import Progress
 from ganfleet.train.plan import RunPlan, build_pairs, check_out_dir, checkpoint, plan_run, start_run
 from ganfleet.train.sample_grid import GridBlocks, grid_blocks, grid_labels, save_grid
 from ganfleet.train.ticks import TickStats
@@ -118,25 +118,33 @@ class TrainingLoop:
         self.rule = step_rule(config, dataset.sample_shape)
         self.replicated = plan.strategy.replicated
         self.labels = grid_labels(plan.members)
+        self.progress = progress and cluster.is_writer
+        desc = f"{self.manifest['strategy']} x{len(pairs)}"
+        if cluster.world_size > 1:
+            desc = f"rank 0's {desc} of {len(plan.members)}"
+        self.bar = Progress(sum(max(0, p.target_steps - p.step) for p in pairs), desc, self.progress)
+        self.bar.note(plan_summary(config, plan, str(cluster.device)))
+        if cluster.world_size > 1:
+            self.bar.note(f"progress: rank 0's {len(pairs)} of {len(plan.members)} pairs (every rank logs its own to "
+                          "ranks/rank-NNNN/metrics.jsonl; telemetry.json sums them at the end)")
         sum_over_ranks = cluster.sum_over_ranks if cluster.world_size > 1 else None
-        self.executor, self.execution = build_executor(config, plan.strategy, len(plan.members), pairs, self.rule, sum_over_ranks)
+        with cluster.telemetry.timed("pack"):  # --pack auto times its candidates here
+            self.executor, self.execution = build_executor(config, plan.strategy, len(plan.members), pairs, self.rule,
+                                                           sum_over_ranks, self.bar.note)
         self.evaluator = TrainingEvaluator.for_run(config, manifest, dataset)
         self.own = [p for p in pairs if cluster.is_writer or p.name not in self.replicated]  # rank 0 checkpoints replicated pairs
         self.records = cluster.records_dir(run.path)
         self.ticks = TickStats(images_per_step=config.train.batch_size * self.rule.n_critic)
         self.clock = max(p.step for p in pairs)  # iterations: the step of the most advanced pair
-        self.progress = progress and cluster.is_writer
 
     def run(self, stop: StopRequest) -> None:
         telemetry = self.cluster.telemetry
-        if self.progress and self.config.train.pack != "off":
-            tqdm.write(self.execution, file=sys.stderr)
+        if self.config.train.pack != "off":
+            self.bar.note(self.execution)
         remove_temporaries(self.records)  # this rank's records, if it was killed mid-write in an earlier attempt
         self.log = MetricsLog(self.records / "metrics.jsonl", self.records / "tensorboard")
         write_progress(self.records, telemetry)
-        self.bar = tqdm(total=sum(max(0, p.target_steps - p.step) for p in self.pairs), unit="pair-step",
-                        disable=not self.progress, file=sys.stderr, dynamic_ncols=True,
-                        desc=f"{self.manifest['strategy']} x{len(self.pairs)}")
+        self.bar.begin()
         try:
             with self.cluster.heartbeat(lockstep=bool(self.replicated)) as beat:
                 while (due := [p for p in self.pairs if not p.done]) and not beat.should_stop(stop.requested is not None):
@@ -157,7 +165,7 @@ class TrainingLoop:
             self.checkpoint_all()
             self.cluster.on_writer(partial(self.run_dir.write_manifest, self.manifest, status="interrupted"))
             raise TrainingInterrupted(f"stopped by {stop.requested or 'another rank'} at step {max(p.step for p in self.pairs)}; "
-                                      "every pair is checkpointed")
+                                      "every pair is checkpointed", stop.requested)
 
     def due(self, every: int) -> bool:
         """Whether a cadence of `every` iterations (0: never) falls on this iteration."""
@@ -178,7 +186,7 @@ class TrainingLoop:
         if grid:
             with telemetry.timed("grid"):
                 save_grid(grid_blocks(self.pairs, self.labels, self.dataset, self.config.train.seed),
-                          self.records / "grids" / f"step-{self.clock:08d}.png", self.dataset.mode_centers)
+                          self.records / "grids" / f"step-{self.clock:08d}.png", self.dataset.mode_centers, self.dataset.class_names)
         if evaluate:
             with telemetry.timed("eval"):
                 self.log.write(self.evaluator.record(self.pairs, self.clock))
@@ -191,8 +199,8 @@ class TrainingLoop:
         self.log.write(record)
         self.cluster.telemetry.tick(record, self.ticks.images, {p.name: p.step for p in self.pairs})
         write_progress(self.records, self.cluster.telemetry)
-        self.bar.set_postfix(d=f"{record['mean']['d_loss']:.3f}", g=f"{record['mean']['g_loss']:.3f}",
-                             img_s=f"{record['img_per_s']:.0f}")
+        kimg = sum(p.step for p in self.pairs) * self.ticks.images_per_step / 1000
+        self.bar.tick(record, self.clock, max(p.target_steps for p in self.pairs), kimg)
 
     def checkpoint_all(self) -> None:
         self.executor.sync()
@@ -208,8 +216,10 @@ def write_progress(records: Path, telemetry: Telemetry) -> None:
 
 def finish_run(run: RunDir, manifest: dict, blocks: list[GridBlocks], reports: list[dict], mode_centers) -> dict:
     """Rank 0, once every pair is done: the final grid from every rank's rows, telemetry.json, the complete manifest."""
-    save_grid({label: rows for b in blocks for label, rows in b.items()}, run.grids_dir / "final.png", mode_centers)
-    summary = summarize(reports)
+    save_grid({label: rows for b in blocks for label, rows in b.items()}, run.grids_dir / "final.png", mode_centers,
+              manifest["data"]["class_names"])
+    previous = run.read_json(run.telemetry_path) if run.telemetry_path.is_file() else None
+    summary = with_sessions(summarize(reports), previous)
     run.write_json(run.telemetry_path, summary)
     run.write_manifest(manifest, status="complete")
     return summary

@@ -18,6 +18,7 @@ from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.distributed import Cluster
 from ganfleet.errors import CheckpointError
 from ganfleet.pairs import Pair, base_spec, make_pair, target_steps
+from ganfleet.pairs.build import images_per_step
 from ganfleet.rundir import MANIFEST_FORMAT, RunDir, check_resumable, load_latest, remove_temporaries, save_pair
 from ganfleet.strategies import Member, Strategy, get_strategy
 from ganfleet.strategies.sgan import DEFAULT_LOCALS
@@ -56,8 +57,11 @@ def manifest_for(config: RunConfig, dataset: ClassPartitionedDataset, strategy: 
             "counts": dataset.counts,
             "prior": dataset.prior,
         },
+        "budget": {**{key: getattr(config.budget, key) for key in config.budget.KEYS},
+                   "images_per_step": images_per_step(config), "target_images": images_per_step(config) * sum(targets.values())},
         "members": [
-            {"name": m.name, "label": m.label, "conditional": m.conditional, "classes": list(m.classes), "target_steps": targets[m.name]}
+            {"name": m.name, "label": m.label, "conditional": m.conditional, "classes": list(m.classes), "target_steps": targets[m.name],
+             "target_images": images_per_step(config) * targets[m.name]}
             for m in members
         ],
     }

@@ -63,12 +63,14 @@ def real_points(dataset: ClassPartitionedDataset, label: int, seed: int) -> torc
     return dataset.samples[index[torch.randperm(len(index), generator=g)[:REAL_POINTS_PER_CLASS]]]
 
 
-def save_grid(blocks: GridBlocks, path: Path, mode_centers: torch.Tensor | None = None) -> Path:
-    """Images: a PNG with one row per label, in label order. Toy points: a scatter plot over the real points."""
+def save_grid(blocks: GridBlocks, path: Path, mode_centers: torch.Tensor | None = None,
+              class_names: Sequence[str] | None = None) -> Path:
+    """Images: a PNG with one row per label, in label order, each named by its class. Toy points: a scatter plot over the real points."""
     labels = sorted(blocks)
     x = torch.cat([blocks[label][0] for label in labels])
     real = [blocks[label][1] for label in labels]
     if x.ndim == 2:
         y = torch.tensor(labels).repeat_interleave(GRID_COLUMNS)
         return save_scatter(x, y, path, real=torch.cat([r for r in real if r is not None]), centers=mode_centers)
-    return save_png(make_grid(x, GRID_COLUMNS), path, scale=display_scale(x.shape[-1]))
+    names = [class_names[label] for label in labels] if class_names is not None else None
+    return save_png(make_grid(x, GRID_COLUMNS), path, scale=display_scale(x.shape[-1]), row_names=names)

@@ -1,0 +1,57 @@
+"""What a run is and will cost, said before it trains: its config with every `auto`/`null` resolved, pairs, steps, images.
+
+`train` prints the plan line; `train --dry-run` prints the resolved config
+(after loading the data, so that e.g. a class index the data does not have is
+an error there and then) and the plan line, and trains nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ganfleet.config import RunConfig, apply_values
+from ganfleet.devices import resolve_device
+from ganfleet.pairs.build import DEFAULT_EPOCHS, images_per_step
+from ganfleet.strategies.sgan import DEFAULT_LOCALS
+from ganfleet.train.plan import RunPlan
+from ganfleet.train.progress import format_kimg
+
+CPU_PRESET_HINT_WIDTH = 0.5  # at or above this width on a CPU, point at --preset cpu
+
+
+def plan_summary(config: RunConfig, plan: RunPlan, device: str) -> str:
+    """One line: pairs, architecture and width, steps per pair, pair-steps and images of the whole job."""
+    steps = sorted(plan.budgets.values())
+    per_step = images_per_step(config)
+    pair_steps = sum(steps)
+    each = f"{steps[0]}" if steps[0] == steps[-1] else f"{steps[0]}..{steps[-1]}"
+    arch = plan.manifest["model"]["arch"]
+    line = (f"plan: {len(steps)} pair(s) ({plan.strategy.name}, {arch} at width {config.model.width:g}, on {device}), "
+            f"{each} steps each: {pair_steps:,} pair-steps, {format_kimg(pair_steps * per_step / 1000)} kimg "
+            f"({per_step} real images per step)")
+    if device == "cpu" and arch != "mlp" and config.model.width >= CPU_PRESET_HINT_WIDTH:
+        line += f"; width {config.model.width:g} is slow on a CPU: --preset cpu trains at width 0.25, several times faster"
+    return line
+
+
+def resolved_values(config: RunConfig, plan: RunPlan) -> dict[str, Any]:
+    """The value each `auto` or `null` key of `config` takes in this run (keys that stay open, e.g. pack auto, are left out)."""
+    values: dict[str, Any] = {
+        "model.arch": config.resolved_arch, "model.d_norm": config.resolved_d_norm,
+        "model.d_dropout": config.resolved_d_dropout, "loss.n_critic": config.loss.critic_steps,
+        "train.device": str(resolve_device(config.train.device)),
+    }
+    if plan.dataset.is_image:
+        values["data.image_size"] = plan.dataset.sample_shape[-1]
+    if all(getattr(config.budget, key) is None for key in config.budget.KEYS):
+        values["budget.epochs"] = DEFAULT_EPOCHS
+    if config.train.strategy == "sgan":
+        values["sgan.messenger_steps"] = config.sgan.messenger_steps or config.loss.critic_steps
+        if not config.sgan.split_by_class:
+            values["sgan.locals"] = config.sgan.locals or DEFAULT_LOCALS
+    return values
+
+
+def resolved_config(config: RunConfig, plan: RunPlan) -> RunConfig:
+    """`config` as this run builds it: every `auto`/`null` that the plan decides, filled in (and validated again)."""
+    return apply_values(config, resolved_values(config, plan))

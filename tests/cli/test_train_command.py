@@ -1,0 +1,93 @@
+"""`ganfleet train` as a user drives it: resume by folder, a dry run that resolves and validates, presets, budgets, signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ganfleet import Fleet
+from ganfleet.cli import main
+from ganfleet.config import RunConfig, apply_values, load_config
+from ganfleet.errors import ConfigError
+from ganfleet.pairs import target_steps
+from tests.conftest import HANG_S
+
+REPO = Path(__file__).resolve().parents[2]
+FAST = ["--width", "0.125", "--batch-size", "8", "--log-every", "1", "--grid-every", "0", "--quiet"]
+DIGITS = ["--data", "digits", "--classes", "0,1", "--max-per-class", "8"]
+
+
+def test_resume_needs_only_the_folder_and_what_changes(tmp_path: Path, capsys) -> None:
+    out = str(tmp_path / "r")
+    assert main(["train", *DIGITS, "--steps", "2", "--out", out, *FAST, "--lr-d", "1e-3"]) == 0
+    assert main(["train", "--resume", "--out", out, "--steps", "4", "--quiet"]) == 0  # the saved lr, width, data, ...
+    assert Fleet.load(out).steps == {"class-0000": 4, "class-0001": 4}
+    saved = json.loads((Path(out) / "config.json").read_text())
+    assert saved["optim"]["lr_d"] == 1e-3 and saved["model"]["width"] == 0.125 and saved["budget"]["steps"] == 4
+    capsys.readouterr()
+    assert main(["train", "--resume", "--out", out, "--steps", "5", "--lr-d", "2e-4", "--quiet"]) == 2
+    assert "optim.lr_d: 0.001 -> 0.0002" in capsys.readouterr().err  # outside RESUMABLE_KEYS: still refused
+
+
+def test_resume_with_another_kind_of_budget_replaces_the_saved_one(tmp_path: Path) -> None:
+    out = str(tmp_path / "r")
+    assert main(["train", *DIGITS, "--steps", "2", "--out", out, *FAST]) == 0
+    assert main(["train", "--resume", "--out", out, "--kimg", "0.04", "--quiet"]) == 0  # 40 images / 8 per step = 5 steps
+    assert Fleet.load(out).steps == {"class-0000": 5, "class-0001": 5}
+    manifest = json.loads((Path(out) / "manifest.json").read_text())
+    assert manifest["budget"]["kimg"] == 0.04 and manifest["budget"]["steps"] is None
+    assert manifest["budget"]["target_images"] == 80 and manifest["members"][0]["target_images"] == 40
+
+
+def test_dry_run_resolves_auto_and_null_and_validates(capsys) -> None:
+    assert main(["train", "--data", "digits", "--dry-run"]) == 0
+    captured = capsys.readouterr()
+    config = json.loads(captured.out)
+    assert (config["model"]["arch"], config["model"]["d_norm"], config["model"]["d_dropout"]) == ("paper", "batch", 0.25)
+    assert (config["loss"]["n_critic"], config["train"]["device"], config["budget"]["epochs"]) == (1, "cpu", 5.0)
+    assert config["data"]["image_size"] == 32
+    assert captured.err.startswith("plan: 10 pair(s) (class-parallel, paper at width 1, on cpu)")
+    assert main(["train", "--data", "digits", "--classes", "0,99", "--dry-run"]) == 2  # fails here, not at training
+    assert "class 99 out of range" in capsys.readouterr().err
+
+
+def test_preset_sits_over_the_recipe_and_under_flags(capsys) -> None:
+    assert main(["train", "--recipe", "recommended", "--preset", "cpu", "--dry-run"]) == 0
+    config = json.loads(capsys.readouterr().out)
+    assert config["model"]["width"] == 0.25 and config["model"]["spectral_norm"] == "discriminator"
+    assert main(["train", "--preset", "cpu", "--width", "0.5", "--dry-run"]) == 0
+    assert json.loads(capsys.readouterr().out)["model"]["width"] == 0.5
+
+
+def test_a_budget_is_one_of_epochs_steps_kimg(tmp_path: Path) -> None:
+    config = apply_values(RunConfig(), {"budget.kimg": 6.4, "train.batch_size": 32})
+    assert target_steps(config, 1000) == 200 and config.budget.epochs is None
+    assert target_steps(apply_values(config, {"loss.name": "wgan-gp"}), 1000) == 40  # 5 critic steps see 5 batches
+    with pytest.raises(ConfigError, match="budget: give one of epochs, steps or kimg, got epochs and steps"):
+        apply_values(RunConfig(), {"budget.epochs": 2.0, "budget.steps": 3})
+    path = tmp_path / "c.yaml"
+    path.write_text("budget:\n  epochs: 3\n")
+    layered = apply_values(load_config(path), {"budget.steps": 7})  # a flag over the file: its budget replaces the file's
+    assert (layered.budget.epochs, layered.budget.steps) == (None, 7)
+
+
+@pytest.mark.parametrize(("sig", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_stops_with_the_shells_status(tmp_path: Path, sig: signal.Signals, status: int) -> None:
+    out = tmp_path / "run"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO / "src")}
+    job = subprocess.Popen([sys.executable, "-m", "ganfleet", "train", *DIGITS, "--steps", "100000", "--out", str(out), *FAST],
+                           cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + HANG_S
+    while not (out / "progress.json").is_file() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    job.send_signal(sig)
+    _, stderr = job.communicate(timeout=HANG_S)
+    assert job.returncode == status, stderr
+    assert f"stopped by {sig.name}" in stderr and json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
