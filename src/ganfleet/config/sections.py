@@ -27,6 +27,7 @@ from typing import Any, Literal
 from ganfleet.config.fields import check_fields, check_positive, names, option
 from ganfleet.data import MIXTURES, SOURCES
 from ganfleet.data.augment import parse_policy
+from ganfleet.devices import parse_device
 from ganfleet.errors import ConfigError
 from ganfleet.losses import LOSSES
 from ganfleet.models import ARCHITECTURES, default_architecture, get_architecture
@@ -99,6 +100,7 @@ class TrainConfig:
     def __post_init__(self) -> None:
         check_fields(self, "train")
         check_positive("train.batch_size", self.batch_size)
+        parse_device(self.device)
         self.pack = str(self.pack).lower()
         if self.pack == "false":  # YAML 1.1 reads a bare `off` as false
             self.pack = "off"
@@ -296,6 +298,8 @@ class RunConfig:
 
     def check(self) -> None:
         """Cross-section checks (each section checks itself in __post_init__)."""
+        if not str(self.out).strip():
+            raise ConfigError("out: the run directory is empty; name a folder for the run (--out DIR)")
         arch = get_architecture(self.resolved_arch)
         if (self.data.name == "toy") != arch.points:
             raise ConfigError(f"model.arch: {arch.name!r} does not fit data {self.data.name!r}: toy data needs mlp, images a conv architecture")
