@@ -36,6 +36,11 @@ FLAG_CASES: list[tuple[str, list[str], str]] = [
     ("seed-beyond-int64", ["--seed", str(2**70)], "train.seed"),
     ("width-zero", ["--width", "0"], "model.width"),
     ("image-size-not-power-of-two", ["--image-size", "48"], "data.image_size"),
+    ("image-size-huge", ["--image-size", str(2**20)], "data.image_size"),  # asked for 24 TB
+    ("width-huge", ["--width", "1000"], "model.width"),  # asked for 590 GB
+    ("latent-huge", ["--set", "model.latent_dim=1000000000"], "model.latent_dim"),
+    ("batch-size-huge", ["--batch-size", str(10**12)], "train.batch_size"),
+    ("toy-points-huge", ["--set", "data.toy_per_class=100000000000"], "data.toy_per_class"),
     ("device-bogus", ["--device", "bogus"], "train.device"),
     ("device-cuda-index-bogus", ["--device", "cuda:x"], "train.device"),
     ("strategy-unknown", ["--strategy", "bogus"], "train.strategy"),

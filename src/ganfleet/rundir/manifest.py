@@ -4,8 +4,8 @@
 accepts: the keys every reader needs, member names that are plain file names
 (`^[A-Za-z0-9._-]+$`, not `.` or `..`), so a member's checkpoints are always
 inside the run's `pairs/` folder, a class prior of non-negative finite numbers,
-and a model spec whose sizes are bounded (a manifest cannot make the reader
-build a network of a trillion units).
+and a model spec whose sizes are bounded (`models.check_sizes`: a manifest
+cannot make the reader build a network of a trillion units).
 """
 
 from __future__ import annotations
@@ -19,9 +19,6 @@ from ganfleet.errors import CheckpointError, ConfigError
 from ganfleet.models import ModelSpec
 
 MEMBER_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
-MAX_LATENT = 65_536
-MAX_WIDTH = 64.0
-MAX_SIDE = 4096
 
 
 def check_member_name(name: Any, where: str) -> str:
@@ -45,14 +42,14 @@ def _require(mapping: dict, key: str, kind: type | tuple[type, ...], where: str)
 
 
 def check_model_spec(model: dict, where: str) -> ModelSpec:
-    """The manifest's model as a ModelSpec, with every size bounded."""
+    """The manifest's model as a ModelSpec, its sizes bounded (`ModelSpec` checks them)."""
     shape = _require(model, "sample_shape", list, f"{where}: model")
-    latent, n_classes = _require(model, "latent_dim", int, f"{where}: model"), _require(model, "n_classes", int, f"{where}: model")
-    width = _require(model, "width", (int, float), f"{where}: model")
-    if not (shape and all(isinstance(s, int) and not isinstance(s, bool) and 0 < s <= MAX_SIDE for s in shape)):
-        raise CheckpointError(f"{where}: model.sample_shape must be positive sizes up to {MAX_SIDE}, got {shape!r}")
-    if not (0 < latent <= MAX_LATENT and 0 <= n_classes <= MAX_CLASSES and math.isfinite(width) and 0 < width <= MAX_WIDTH):
-        raise CheckpointError(f"{where}: model sizes out of range (latent_dim {latent!r}, n_classes {n_classes!r}, width {width!r})")
+    _require(model, "latent_dim", int, f"{where}: model")
+    _require(model, "width", (int, float), f"{where}: model")
+    if not 0 <= _require(model, "n_classes", int, f"{where}: model") <= MAX_CLASSES:
+        raise CheckpointError(f"{where}: model.n_classes must be 0..{MAX_CLASSES}, got {model['n_classes']!r}")
+    if not (shape and all(isinstance(s, int) and not isinstance(s, bool) for s in shape)):
+        raise CheckpointError(f"{where}: model.sample_shape must be a list of sizes, got {shape!r}")
     try:
         return ModelSpec.from_dict(model)
     except KeyError as exc:
