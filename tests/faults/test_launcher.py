@@ -16,7 +16,7 @@ import pytest
 from ganfleet.distributed.env import usable_cores
 from ganfleet.rundir import LOCK_NAME, RunDir, list_checkpoints, read_checkpoint
 from tests.faults.conftest import MEMBERS, REPO, FaultEnv, ganfleet, snapshot, subprocess_env, tiny_train_args
-from tests.faults.test_kills import progress_pid, wait_for
+from tests.faults.test_kills import STEPS, assert_clean_and_equal, progress_pid, straight, wait_for  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(usable_cores() < 2, reason="--nproc 2 needs two cores")]
 LONG = ["--steps", "100000", "--checkpoint-every", "5", "--nproc", "2"]
@@ -113,3 +113,20 @@ def test_a_worker_killed_without_a_word_is_named(fault_env: FaultEnv, tmp_path: 
     assert job.returncode == 2 and one_line(stderr) == f"ganfleet: error: rank 1 (pid {pids[1]}) was killed by SIGKILL"
     # rank 0 stops on the lost contact (failed) or on torchrun's SIGTERM to the group (interrupted): either way
     assert RunDir(out).read_manifest()["status"] in ("failed", "interrupted") and not (out / LOCK_NAME).exists()
+
+
+def test_a_killed_worker_under_max_restarts_is_restarted_and_the_run_equals_an_uninterrupted_one(
+        fault_env: FaultEnv, straight: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    job = launcher(tiny_train_args(fault_env.npz, out, *STEPS, "--nproc", "2", "--max-restarts", "2"))
+    pids = rank_pids(out)
+    try:
+        os.kill(pids[1], signal.SIGKILL)
+    except ProcessLookupError:
+        job.communicate(timeout=300)
+        pytest.skip("rank 1 finished before it could be killed (an unusually fast machine)")
+    _, stderr = job.communicate(timeout=300)
+    assert job.returncode == 0, stderr[-3000:]
+    manifest = RunDir(out).read_manifest()
+    assert manifest["status"] == "complete" and manifest["launch"]["restart_count"] == 1
+    assert_clean_and_equal(out, straight)
