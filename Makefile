@@ -18,7 +18,7 @@ TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
 EXTRAS ?= dev
 FM_DIR := /usr/share/datasets/fashion-mnist
 
-.PHONY: install data test test-fast demo bench clean
+.PHONY: install data mpi test test-fast demo bench clean
 
 install: $(VENV)/.installed
 
@@ -48,7 +48,18 @@ data:
 	  echo "Fashion-MNIST not installed (needs root + apt: apt-get install dataset-fashion-mnist); continuing without it"; \
 	fi
 
-test: install data
+# Open MPI (and MPICH) from Debian for the real mpirun tests, when apt can install them; else those tests skip.
+mpi:
+	@if command -v mpirun.openmpi >/dev/null && command -v mpiexec.mpich >/dev/null; then \
+	  echo "Open MPI and MPICH present"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openmpi-bin mpich) \
+	    || echo "could not install openmpi-bin and mpich; the MPI tests skip"; \
+	else \
+	  echo "Open MPI not installed (needs root + apt: apt-get install openmpi-bin mpich); the MPI tests skip"; \
+	fi
+
+test: install data mpi
 	$(PY) -m pytest -q
 
 test-fast: install

@@ -17,6 +17,17 @@ from ganfleet.train import train
 HANG_S = 1800
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--stress", action="store_true",
+                     help="the fault suite's kill/resume cases many times over (random SIGKILLs, kills mid-write)")
+
+
+@pytest.fixture(scope="session")
+def stress(request: pytest.FixtureRequest) -> bool:
+    """Whether to run the fault suite's kill cases many times (pytest --stress) instead of a few (CI)."""
+    return bool(request.config.getoption("--stress"))
+
+
 def make_tiny_images() -> ClassPartitionedDataset:
     """3 classes of 32x32 grey images, different sizes (10, 7, 5) and each class a distinct brightness."""
     g = torch.Generator().manual_seed(0)

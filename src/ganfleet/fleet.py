@@ -8,6 +8,7 @@ from typing import Callable, Literal
 import torch
 import torch.nn as nn
 
+from ganfleet.devices import resolve_device
 from ganfleet.errors import CheckpointError
 from ganfleet.latent import draw_noise
 from ganfleet.models import ModelSpec, build_generator
@@ -64,7 +65,7 @@ class Fleet:
         manifest = run.read_manifest()
         spec = ModelSpec.from_dict(manifest["model"])
         n_classes = len(manifest["data"]["class_names"])
-        device = torch.device(device)
+        device = resolve_device(str(device), "device")
         generators: dict[str, nn.Module] = {}
         steps: dict[str, int] = {}
         averaged: dict[str, bool] = {}

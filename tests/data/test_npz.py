@@ -53,9 +53,10 @@ def test_missing_file(tmp_path: Path) -> None:
         load_raw(cfg(tmp_path / "no.npz"))
 
 
-def test_not_an_archive(tmp_path: Path) -> None:
+@pytest.mark.parametrize("content", [b"PK\x03\x04 not really a zip", b""], ids=["not-a-zip", "zero-bytes"])
+def test_not_an_archive(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "bad.npz"
-    path.write_bytes(b"PK\x03\x04 not really a zip")
+    path.write_bytes(content)
     with pytest.raises(DataError, match=re.escape(f"{path}: not a readable .npz archive")):
         load_raw(cfg(path))
 
@@ -81,7 +82,9 @@ def test_object_arrays_are_refused(tmp_path: Path) -> None:
         ({"x": np.zeros((1, 4, 4, 2), np.uint8), "y": np.array([0])}, "x must have 1 or 3 channels last, got shape (1, 4, 4, 2)"),
         ({"x": np.zeros((1, 4, 4), np.uint8), "y": np.array([0.0])}, "y must be a 1-D integer array, got float64 (1,)"),
         ({"x": np.zeros((1, 4, 6), np.uint8), "y": np.array([0])}, "images must be square, got 4x6"),
-        ({"x": np.zeros((2, 4, 4), np.uint8), "y": np.array([0, -1])}, "label -1 out of range; expected labels >= 0"),
+        ({"x": np.zeros((2, 4, 4), np.uint8), "y": np.array([0, -1])}, "label -1 out of range; expected labels 0..99999"),
+        ({"x": np.zeros((2, 4, 4), np.uint8), "y": np.array([0, 2**40])}, "label 1099511627776 out of range"),  # no 2^40 names
+        ({"x": np.zeros((0, 4, 4), np.uint8), "y": np.zeros(0, np.int64)}, "x and y hold no samples"),
     ],
 )
 def test_bad_arrays(tmp_path: Path, arrays: dict, message: str) -> None:

@@ -19,7 +19,7 @@ import pytest
 from ganfleet import Fleet
 from ganfleet.cli import main
 from ganfleet.rundir.checkpoint import list_checkpoints, read_checkpoint
-from ganfleet.rundir import RunDir
+from ganfleet.rundir import LOCK_NAME, RunDir, is_temporary
 from tests.conftest import HANG_S, make_tiny_images
 from tests.train.test_loop import assert_same_states
 
@@ -69,8 +69,8 @@ def stop(job: subprocess.Popen) -> None:
 
 
 def leftovers(run_dir: Path) -> list[Path]:
-    """Temporary files of interrupted atomic writes."""
-    return [p for p in run_dir.rglob("*") if ".tmp-" in p.name]
+    """Temporary files of interrupted atomic writes, and a lock left behind."""
+    return [p for p in run_dir.rglob("*") if is_temporary(p.name) or p.name == LOCK_NAME]
 
 
 def open_mpi_launch(args: list[str], ranks: int = 2) -> list[subprocess.CompletedProcess]:

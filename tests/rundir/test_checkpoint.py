@@ -13,7 +13,8 @@ import torch
 from ganfleet.errors import CheckpointError
 from ganfleet.models import ModelSpec, build_pair
 from ganfleet.rundir import (
-    list_checkpoints, load_generator_weights, load_latest, newest_valid, read_checkpoint, remove_temporaries, save_pair,
+    NonFiniteState, list_checkpoints, load_generator_weights, load_latest, newest_valid, read_checkpoint, remove_temporaries,
+    save_pair,
 )
 
 
@@ -104,15 +105,27 @@ def test_a_failed_write_leaves_the_previous_file(tmp_path: Path, monkeypatch: py
     assert [p.name for p in tmp_path.iterdir()] == ["step-00000002.safetensors"]  # no temp file left behind
 
 
+def test_a_non_finite_state_is_not_written(tmp_path: Path) -> None:
+    g, d, opt_g, opt_d = trained_pair(steps=1)
+    save_pair(tmp_path, "p", 1, g, d, opt_g, opt_d)
+    with torch.no_grad():
+        next(d.parameters())[0] = float("inf")
+    with pytest.raises(NonFiniteState, match=r"p: non-finite discriminator\..* at step 2; not written"):
+        save_pair(tmp_path, "p", 2, g, d, opt_g, opt_d)
+    assert [p.name for p in tmp_path.iterdir()] == ["step-00000001.safetensors"]
+
+
 def test_remove_temporaries_deletes_only_what_a_killed_write_left(tmp_path: Path) -> None:
     g, d, opt_g, opt_d = trained_pair(steps=1)
     kept = save_pair(tmp_path, "class-0000", 5, g, d, opt_g, opt_d)
-    stale = [tmp_path / ".step-00000010.safetensors.tmp-4242", tmp_path / ".progress.json.tmp-7"]
+    stale = [tmp_path / ".ganfleet-tmp.4242.step-00000010.safetensors", tmp_path / ".ganfleet-tmp.7.progress.json",
+             tmp_path / ".step-00000010.safetensors.tmp-4242", tmp_path / ".progress.json.tmp-7"]  # the older names too
     for path in stale:
         path.write_bytes(b"half")
     (tmp_path / "notes.tmp-1").write_text("not ours")  # not a hidden atomic_write temporary
+    (tmp_path / ".draft.tmp-42").write_text("not ours either")  # the old pattern, but not a name ganfleet writes
     assert sorted(remove_temporaries(tmp_path)) == sorted(stale)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.tmp-1", kept.name]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".draft.tmp-42", "notes.tmp-1", kept.name]
     assert remove_temporaries(tmp_path / "missing") == []
 
 

@@ -14,7 +14,9 @@
     ganfleet classifier train --data fashion-mnist --out classifiers/fm
     ganfleet evaluate runs/fm --n 10000
 
-Errors in the input (data, config, run directory) print one line and exit 2.
+Errors in the input (data, config, run directory, flags, the file system)
+print one line and exit 2; warnings are one line each. Workers of
+`train --nproc` leave their line to the launcher, which prints one for the job.
 
     flags.py     flags generated from the config fields, shared by every subcommand
     commands.py  train, inspect-data, demo
@@ -26,15 +28,26 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+import warnings
+from contextlib import contextmanager
+from typing import Iterator, NoReturn, Sequence
 
 from ganfleet import __version__
 from ganfleet.cli import commands, evaluate, sample
+from ganfleet.distributed import RankFailed
+from ganfleet.distributed.launch import FAILED, record_worker_line
 from ganfleet.errors import GanfleetError
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse with its usage errors as one line (`ganfleet: error: ...`), exit 2, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(FAILED, f"ganfleet: error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ganfleet", description="Class-parallel conditional GANs: one generator/discriminator pair per class.")
+    parser = OneLineParser(prog="ganfleet", description="Class-parallel conditional GANs: one generator/discriminator pair per class.")
     parser.add_argument("--version", action="version", version=f"ganfleet {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.register(sub)
@@ -43,21 +56,55 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def os_error_line(exc: OSError) -> str:
+    """A file-system error as one line naming the file: `<file>: <reason>`."""
+    reason = exc.strerror or str(exc)
+    return f"{exc.filename}: {reason}" if exc.filename else reason
+
+
+def report(kind: str, line: str, relayed: bool = False, status: int = FAILED) -> int:
+    """Print `ganfleet: <kind>: <line>` (one line), or leave it to the `--nproc` launcher; the exit status."""
+    line = " ".join(line.split("\n"))
+    if not record_worker_line(kind, line, relayed):
+        print(f"ganfleet: {kind}: {line}", file=sys.stderr)
+    return status
+
+
+@contextmanager
+def one_line_warnings() -> Iterator[None]:
+    """ganfleet's warnings as `ganfleet: warning: ...`, one line each (others as Python prints them)."""
+    previous = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:  # type: ignore[no-untyped-def]
+        if category is UserWarning and "ganfleet" in str(filename):
+            print(f"ganfleet: warning: {' '.join(str(message).splitlines())}", file=file or sys.stderr)
+        else:
+            previous(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     args.argv = argv  # `train --nproc` re-launches the same command
-    try:
-        return args.func(args)
-    except GanfleetError as exc:
-        print(f"ganfleet: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt as exc:  # SIGINT exits 130, SIGTERM 143, as a process killed by the signal would
-        from ganfleet.train.interrupt import exit_status
+    with one_line_warnings():
+        try:
+            return args.func(args)
+        except GanfleetError as exc:
+            return report("error", str(exc), relayed=isinstance(exc, RankFailed))
+        except OSError as exc:  # the file system: a read-only or full disk, a path that is a file, ...
+            return report("error", os_error_line(exc))
+        except KeyboardInterrupt as exc:  # SIGINT exits 130, SIGTERM 143, as a process killed by the signal would
+            from ganfleet.train.interrupt import exit_status
 
-        print(f"ganfleet: interrupted{': ' + str(exc) if str(exc) else ''}; continue with --resume", file=sys.stderr)
-        return exit_status(exc)
+            line = f"{str(exc) + '; ' if str(exc) else ''}continue with --resume"
+            return report("interrupted", line, status=exit_status(exc))
 
 
 __all__ = ["build_parser", "main"]

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ganfleet.cli.flags import DATA_FLAGS, TRAIN_FLAGS, add_config_flags, add_flags, config_from_args
+from ganfleet.cli.flags import DATA_FLAGS, TRAIN_FLAGS, add_config_flags, add_flags, config_from_args, count
 from ganfleet.config import RunConfig
 from ganfleet.rundir import RunDir
 
@@ -34,16 +34,21 @@ def dry_run(config: RunConfig) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from ganfleet.distributed.launch import check_launch
     from ganfleet.train.loop import train
 
     config = train_config(args)
+    check_launch(args.nproc, args.max_restarts)
     if args.dry_run:
         return dry_run(config)
     if args.nproc > 1 or args.max_restarts:
-        from ganfleet.distributed.launch import relaunch
+        from ganfleet.distributed.launch import launch
 
-        relaunch(args.nproc, args.argv, args.max_restarts)
-    result = train(config, resume=args.resume, progress=not args.quiet)
+        status, line = launch(args.nproc, args.argv, args.max_restarts)
+        if line:
+            print(f"ganfleet: {line}", file=sys.stderr)
+        return status
+    result = train(config, resume=args.resume, progress=not args.quiet, force=args.force)
     if result.rank != 0:  # rank 0 speaks for the job
         return 0
     steps = sorted(set(result.steps.values()))
@@ -81,9 +86,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dry-run", action="store_true", help="load the data, print the config with every auto/null resolved (JSON, "
                    "stdout) and the plan (pairs, steps, images; stderr), and exit without training")
     p.add_argument("--quiet", action="store_true", help="no progress (a bar on a terminal, one plain line per tick otherwise)")
-    p.add_argument("--nproc", type=int, default=1, metavar="N", help="train on N local processes: re-launches this command under torchrun "
-                   "(or start it with torchrun, mpirun or srun yourself; see docs/distributed.md)")
-    p.add_argument("--max-restarts", type=int, default=0, metavar="K",
+    p.add_argument("--force", action="store_true", help="train in --out even though it holds files that are not a ganfleet run "
+                   "(none of them is touched; refused if one has a name ganfleet writes)")
+    p.add_argument("--nproc", type=count(1), default=1, metavar="N", help="train on N local processes (at most the cores), "
+                   "under torchrun's agent in this process (or start it with torchrun, mpirun or srun yourself; see docs/distributed.md)")
+    p.add_argument("--max-restarts", type=count(0), default=0, metavar="K",
                    help="run under torchrun and restart the processes up to K times after a failure; each pair resumes from its last checkpoint")
     add_flags(p, DATA_FLAGS, "data")
     add_flags(p, TRAIN_FLAGS, "model and training")

@@ -14,7 +14,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ganfleet.cli.flags import DOMAIN_FLAGS, add_flags, config_from_args
+from ganfleet.cli.flags import DOMAIN_FLAGS, MAX_SAMPLES, add_flags, config_from_args, count, positive_number
 from ganfleet.config import DataConfig
 from ganfleet.errors import EvaluationError
 
@@ -74,8 +74,10 @@ def evaluate_external(args: argparse.Namespace, options) -> Path:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from ganfleet.devices import resolve_device
     from ganfleet.evaluation import EvalOptions, evaluate_real_baseline, evaluate_run
 
+    resolve_device(args.device, "--device")
     options = EvalOptions(
         n=args.n, member=args.member, seed=args.seed, features=args.features, inception_weights=args.inception_weights,
         classifier=args.classifier, train_classifier=not args.no_train_classifier,
@@ -114,10 +116,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                                     "other settings need --out and are used only by evaluate --classifier DIR. "
                                     "Fashion-MNIST's and digits' canonical classifiers ship with ganfleet.")
     t.add_argument("--out", help="folder to save it in (default: the cache entry of this data and the canonical recipe)")
-    t.add_argument("--epochs", type=float, default=ClassifierTraining.epochs,
+    t.add_argument("--epochs", type=positive_number, default=ClassifierTraining.epochs,
                    help=f"passes over the train split, at least {ClassifierTraining.min_steps} steps (default: %(default)s)")
-    t.add_argument("--steps", type=int, help="train exactly this many steps instead (overrides --epochs)")
-    t.add_argument("--width", type=int, default=ClassifierTraining.width, help="channels of the first conv block (default: %(default)s)")
+    t.add_argument("--steps", type=count(1), help="train exactly this many steps instead (overrides --epochs)")
+    t.add_argument("--width", type=count(1, 1024), default=ClassifierTraining.width, help="channels of the first conv block (default: %(default)s)")
     t.add_argument("--seed", type=int, default=0, help="seed of the initial weights, batch order and shifts (default: %(default)s)")
     t.add_argument("--force", action="store_true", help="retrain even if --out already holds this data's classifier")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -135,7 +137,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--input1", metavar="PATH", help="compare two sets (as torch-fidelity's --input1/--input2): PATH as generated "
                    "(.npz, image folder or run directory), through the extractors of --data")
     p.add_argument("--input2", metavar="PATH", help="the set --input1 is measured against, as real")
-    p.add_argument("--n", type=int, help="generated samples (default 10000; with --real-baseline: the test split's size)")
+    p.add_argument("--n", type=count(1, MAX_SAMPLES), help="generated samples (default 10000; with --real-baseline: the test split's size)")
     p.add_argument("--member", help="sample every image from this member's generator (e.g. global, sgan's conditional "
                                     "global generator); default: the fleet's own routing (label k to class k's pair)")
     p.add_argument("--seed", type=int, default=0, help="seed of the samples, the floor's train images, KID subsets and IS splits")
@@ -147,13 +149,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-train-classifier", action="store_true",
                    help="fail (with the command to run) instead of training a missing canonical classifier")
     p.add_argument("--metrics", help=f"comma-separated subset of {','.join(METRICS)},cas (default: all that apply)")
-    p.add_argument("--cas-n", type=int, metavar="N",
+    p.add_argument("--cas-n", type=count(0, MAX_SAMPLES), metavar="N",
                    help="CAS (classification accuracy score): train the classifier's recipe on N generated images, test on "
                         "the real test split (default: as many as the train split has; 0: skip; conditional image fleets only)")
     p.add_argument("--no-floor", action="store_true", help="skip the real-data floor (train images vs test)")
     p.add_argument("--real-baseline", action="store_true", help="evaluate the data itself: train split vs test split (needs --data)")
     p.add_argument("--out", help="report folder (default: <run>/eval, or runs/real-baseline-<data>)")
-    p.add_argument("--batch-size", type=int, default=500, help="images per feature-extraction batch")
+    p.add_argument("--batch-size", type=count(1), default=500, help="images per feature-extraction batch")
     p.add_argument("--device", default="cpu", help="device for generators and feature extractors")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_flags(p, DOMAIN_FLAGS, "data (with --real-baseline)")

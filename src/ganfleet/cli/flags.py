@@ -9,12 +9,42 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from typing import Any
+import math
+from typing import Any, Callable
 
 from ganfleet.config import (BudgetConfig, CadenceConfig, DataConfig, EvalConfig, LossConfig, ModelConfig, OptimConfig,
                              RunConfig, SganConfig, TrainConfig, apply_override, apply_values, field_help, load_config)
 
 Flag = tuple[str, str, type]
+MAX_SAMPLES = 1_000_000  # samples one sample or evaluate call generates at most (all are held in memory)
+
+
+def count(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    """An argparse type: an integer in [minimum, maximum]; a bad value is argparse's one-line usage error."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            bound = f">= {minimum}" if maximum is None else f"in {minimum}..{maximum}"
+            raise argparse.ArgumentTypeError(f"expected an integer {bound}, got {value}")
+        return value
+
+    parse.__name__ = "count"
+    return parse
+
+
+def positive_number(text: str) -> float:
+    """An argparse type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text}")
+    return value
 
 DATA_FLAGS: list[Flag] = [
     ("--data", "data.name", str),

@@ -20,7 +20,9 @@ import torch
 from PIL import Image
 
 from ganfleet import smoke
+from ganfleet.cli.flags import MAX_SAMPLES, count, positive_number
 from ganfleet.data.dataset import to_uint8
+from ganfleet.devices import resolve_device
 from ganfleet.errors import GanfleetError
 from ganfleet.fleet import Fleet
 from ganfleet.grids import class_rows, display_scale, make_grid, save_png, save_scatter
@@ -119,7 +121,7 @@ def walks(args: argparse.Namespace, fleet: Fleet) -> tuple[torch.Tensor, list[in
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    fleet = Fleet.load(args.run, device=args.device)
+    fleet = Fleet.load(args.run, device=resolve_device(args.device, "--device"))
     out = Path(args.out)
     folder = args.out.endswith("/") or out.suffix == "" or out.is_dir()
     try:
@@ -163,18 +165,18 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "(uint8 N,H,W[,C]) and y, DIR/ one subfolder of PNGs per class ('0-T-shirt-top', ...: "
                                    "sorted names are the class order, as torchvision's ImageFolder reads them).")
     p.add_argument("run", help="run directory (written by train)")
-    p.add_argument("--n", type=int, default=64, help="number of samples (ignored with --labels, --per-class, --interpolate)")
+    p.add_argument("--n", type=count(1, MAX_SAMPLES), default=64, help="number of samples (ignored with --labels, --per-class, --interpolate)")
     p.add_argument("--labels", help="comma-separated class indices or names, one per sample")
-    p.add_argument("--per-class", type=int, metavar="N", help="N samples of every class (e.g. a training set to export)")
-    p.add_argument("--interpolate", type=int, metavar="STEPS",
+    p.add_argument("--per-class", type=count(1, MAX_SAMPLES), metavar="N", help="N samples of every class (e.g. a training set to export)")
+    p.add_argument("--interpolate", type=count(2, 1000), metavar="STEPS",
                    help="latent walks instead: per class, STEPS samples along the great circle between two noise vectors")
-    p.add_argument("--truncation", type=float, metavar="T",
+    p.add_argument("--truncation", type=positive_number, metavar="T",
                    help="truncation trick: redraw noise values outside [-T, T] (smaller T: more typical, less varied samples)")
     p.add_argument("--out", required=True, help="NAME.png (grid), NAME.npz (arrays x, y) or DIR/ (image folder, one subfolder per class)")
     p.add_argument("--seed", type=int, default=0, help="seed for noise and labels")
     p.add_argument("--prior", choices=("empirical", "uniform"), default="empirical", help="class prior labels are drawn from")
     p.add_argument("--member", help="use this member's generator for every sample (e.g. global)")
-    p.add_argument("--columns", type=int, help="grid columns (default: square grid; --per-class N: N; --interpolate: STEPS)")
+    p.add_argument("--columns", type=count(1), help="grid columns (default: square grid; --per-class N: N; --interpolate: STEPS)")
     p.add_argument("--device", default="cpu", help="device to run the generators on")
     p.set_defaults(func=cmd_sample)
 

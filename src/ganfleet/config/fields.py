@@ -1,6 +1,7 @@
 """The pieces every config section is made of: fields with help texts, typed values, and their checks.
 
-A field's type says what it accepts: `int`, `float` (finite), `bool`, `str`,
+A field's type says what it accepts: `int` (64-bit), `float` (finite, within
+float32's range: the networks train in float32), `bool`, `str`,
 `list[int]`, optional (`X | None`), or a `Literal` of names. A section's
 Literal of names is built from the registry that owns the concept (data
 sources, architectures, losses, strategies), so the valid names are listed in
@@ -17,6 +18,9 @@ from dataclasses import field
 from typing import Any
 
 from ganfleet.errors import ConfigError
+
+FLOAT32_MAX = 3.4028234663852886e38
+INT64_MAX = 2**63 - 1
 
 
 def option(default: Any, help: str, **kwargs: Any) -> Any:
@@ -89,16 +93,26 @@ def coerce(where: str, tp: Any, value: Any) -> Any:
         raise ConfigError(f"{where}: expected {getattr(base, '__name__', base)}, got {value!r}") from None
 
 
+def check_number(where: str, value: Any) -> None:
+    """Floats finite and within float32's range, integers within int64's; ConfigError naming `where` otherwise."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{where}: expected a finite number, got {value!r}")
+    if isinstance(value, float) and abs(value) > FLOAT32_MAX:
+        raise ConfigError(f"{where}: expected a number of magnitude at most {FLOAT32_MAX:.4g} (float32), got {value!r}")
+    if isinstance(value, int) and not isinstance(value, bool) and not -INT64_MAX <= value <= INT64_MAX:
+        raise ConfigError(f"{where}: expected an integer of magnitude below 2**63, got {value!r}")
+
+
 def check_fields(section: Any, prefix: str) -> None:
-    """Names in their Literal, floats finite: the checks every field of a section shares."""
+    """Names in their Literal, numbers finite and in range: the checks every field of a section shares."""
     hints = typing.get_type_hints(type(section))
     for f in dataclasses.fields(section):
         value = getattr(section, f.name)
         valid = choices(hints[f.name])
         if valid is not None and value is not None and value not in valid:
             raise ConfigError(f"{prefix}.{f.name}: unknown value {value!r}; expected one of {', '.join(valid)}")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ConfigError(f"{prefix}.{f.name}: expected a finite number, got {value!r}")
+        for item in value if isinstance(value, list) else [value]:
+            check_number(f"{prefix}.{f.name}", item)
 
 
 def check_positive(where: str, value: float | int | None, allow_none: bool = False) -> None:

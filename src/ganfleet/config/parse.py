@@ -12,10 +12,9 @@ import typing
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ganfleet.config.fields import coerce
 from ganfleet.config.sections import RunConfig
+from ganfleet.config.yaml_text import parse_yaml, read_yaml_file
 from ganfleet.errors import ConfigError
 
 # old dotted key -> new dotted key (the sections before the config was split)
@@ -86,21 +85,14 @@ def apply_override(config: RunConfig, assignment: str) -> RunConfig:
     if "=" not in assignment:
         raise ConfigError(f"--set {assignment!r}: expected section.key=value, e.g. budget.epochs=2")
     key, raw = assignment.split("=", 1)
-    value = yaml.safe_load(raw) if raw.strip() else None
+    value = parse_yaml(raw, f"--set {key.strip()}") if raw.strip() else None
     return apply_values(config, {key.strip(): value})
 
 
 def load_config(path: str | Path, base: RunConfig | None = None) -> RunConfig:
     """Read a YAML (or JSON) config file, over `base` (default: the defaults); errors name the file and the key."""
     path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config file ({exc.strerror})") from None
-    try:
-        tree = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    tree = read_yaml_file(path) or {}
     try:
         if base is None:
             return build_config(tree)

@@ -27,9 +27,10 @@ from typing import Any, Literal
 from ganfleet.config.fields import check_fields, check_positive, names, option
 from ganfleet.data import MIXTURES, SOURCES
 from ganfleet.data.augment import parse_policy
+from ganfleet.devices import parse_device
 from ganfleet.errors import ConfigError
 from ganfleet.losses import LOSSES
-from ganfleet.models import ARCHITECTURES, default_architecture, get_architecture
+from ganfleet.models import ARCHITECTURES, MAX_SIDE, check_sizes, default_architecture, get_architecture
 from ganfleet.models.dcgan import DISCRIMINATOR_NORMS, PAPER_DROPOUT
 from ganfleet.strategies import STRATEGIES
 
@@ -39,6 +40,8 @@ ArchName = names(ARCHITECTURES, "auto")
 NormName = names(DISCRIMINATOR_NORMS, "auto")
 LossName = names(LOSSES)
 StrategyName = names(STRATEGIES)
+MAX_BATCH = 65_536  # images per batch per pair; more is a typo that would try to allocate it
+MAX_TOY_PER_CLASS = 1_000_000
 
 
 @dataclass
@@ -61,8 +64,10 @@ class DataConfig:
         check_fields(self, "data")
         check_positive("data.max_per_class", self.max_per_class, allow_none=True)
         check_positive("data.toy_per_class", self.toy_per_class)
-        if self.image_size is not None and (self.image_size < 32 or self.image_size & (self.image_size - 1)):
-            raise ConfigError(f"data.image_size: expected a power of two >= 32, got {self.image_size}")
+        if self.image_size is not None and (not 32 <= self.image_size <= MAX_SIDE or self.image_size & (self.image_size - 1)):
+            raise ConfigError(f"data.image_size: expected a power of two from 32 to {MAX_SIDE}, got {self.image_size}")
+        if self.toy_per_class > MAX_TOY_PER_CLASS:
+            raise ConfigError(f"data.toy_per_class: expected at most {MAX_TOY_PER_CLASS} points, got {self.toy_per_class}")
         if self.classes is not None and len(set(self.classes)) != len(self.classes):
             raise ConfigError(f"data.classes: duplicate class indices in {self.classes}")
 
@@ -80,8 +85,7 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         check_fields(self, "model")
-        check_positive("model.width", self.width)
-        check_positive("model.latent_dim", self.latent_dim)
+        check_sizes(self.width, self.latent_dim)
         if self.d_dropout is not None and not 0.0 <= self.d_dropout < 1.0:
             raise ConfigError(f"model.d_dropout: expected a value in [0, 1), got {self.d_dropout}")
 
@@ -99,6 +103,9 @@ class TrainConfig:
     def __post_init__(self) -> None:
         check_fields(self, "train")
         check_positive("train.batch_size", self.batch_size)
+        if self.batch_size > MAX_BATCH:
+            raise ConfigError(f"train.batch_size: expected at most {MAX_BATCH} images per batch, got {self.batch_size}")
+        parse_device(self.device)
         self.pack = str(self.pack).lower()
         if self.pack == "false":  # YAML 1.1 reads a bare `off` as false
             self.pack = "off"
@@ -303,6 +310,8 @@ class RunConfig:
 
     def check(self) -> None:
         """Cross-section checks (each section checks itself in __post_init__)."""
+        if not str(self.out).strip():
+            raise ConfigError("out: the run directory is empty; name a folder for the run (--out DIR)")
         arch = get_architecture(self.resolved_arch)
         if (self.data.name == "toy") != arch.points:
             raise ConfigError(f"model.arch: {arch.name!r} does not fit data {self.data.name!r}: toy data needs mlp, images a conv architecture")

@@ -10,6 +10,8 @@ import torch
 
 from ganfleet.errors import DataError
 
+MAX_CLASSES = 100_000  # more classes than any data set has; a label above it is refused before its names are built
+
 
 @dataclass
 class ClassPartitionedDataset:
@@ -149,5 +151,5 @@ def to_model_space(samples: torch.Tensor) -> torch.Tensor:
 
 
 def to_uint8(images: torch.Tensor) -> torch.Tensor:
-    """Float images in [-1, 1] -> uint8 in [0, 255] (clamped, rounded)."""
-    return images.add(1.0).mul(127.5).round().clamp(0, 255).to(torch.uint8)
+    """Float images in [-1, 1] -> uint8 in [0, 255] (clamped, rounded; NaN, from a diverged generator, -> 0)."""
+    return images.nan_to_num(-1.0).add(1.0).mul(127.5).round().clamp(0, 255).to(torch.uint8)

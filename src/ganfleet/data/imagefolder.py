@@ -4,6 +4,12 @@ If the folder has both `train/` and `test/` subfolders, the one named by
 `data.split` is used. Grey images give one channel, colour images three; if a
 class folder mixes them, grey images are repeated to three channels so that
 every image has the same shape.
+
+Each file is opened only as the format its name claims (`.png` as PNG,
+`.jpg`/`.jpeg` as JPEG: Pillow's `formats=`), so a BMP, TIFF or EPS file named
+`.png` is refused rather than handed to another decoder (EPS would reach
+Ghostscript), and a PNG is verified (chunk checksums, the closing IEND chunk)
+before it is decoded: a truncated one is refused, not half read.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.errors import DataError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}  # the one Pillow format each suffix may be read as
 GREY_MODES = ("1", "L", "LA")
 WIDE_GREY_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N")  # 16-bit PNGs open as one of these
 
@@ -63,8 +70,12 @@ def image_files(folder: Path) -> list[Path]:
 
 def read_image(path: Path, size: int | None) -> np.ndarray:
     """One image as uint8 (H, W) for grey or (H, W, 3) for colour, resized to size x size if given."""
+    fmt = FORMATS[path.suffix.lower()]
     try:
-        with Image.open(path) as im:
+        if fmt == "PNG":
+            with Image.open(path, formats=[fmt]) as im:
+                im.verify()  # every chunk's CRC, up to IEND (load() would accept a file cut short after its data)
+        with Image.open(path, formats=[fmt]) as im:
             im.load()
             if im.mode in WIDE_GREY_MODES:
                 # 16-bit grey: keep the top 8 bits (Pillow's convert("L") would clip instead of scale).
@@ -77,7 +88,7 @@ def read_image(path: Path, size: int | None) -> np.ndarray:
                 im = im.resize((size, size), Image.Resampling.BILINEAR)
             return np.asarray(im, dtype=np.uint8)
     except PIL_ERRORS as exc:
-        raise DataError(f"{path}: unreadable image ({exc}); expected a PNG or JPEG file") from None
+        raise DataError(f"{path}: unreadable image ({exc}); expected a {fmt} file, as its name says") from None
 
 
 def _to_chw(images: list[np.ndarray], channels: int) -> np.ndarray:

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from ganfleet.data.options import DataOptions
-from ganfleet.data.dataset import ClassPartitionedDataset
+from ganfleet.data.dataset import MAX_CLASSES, ClassPartitionedDataset
 from ganfleet.errors import DataError
 
 
@@ -28,8 +28,8 @@ def load_npz(cfg: DataOptions) -> ClassPartitionedDataset:
                 raise DataError(f"{path}: a single .npy array, not an .npz archive; expected arrays x and y saved with np.savez")
             with archive:
                 arrays = {k: archive[k] for k in archive.files}
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        raise DataError(f"{path}: not a readable .npz archive ({exc})") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:  # EOFError: an empty file
+        raise DataError(f"{path}: not a readable .npz archive ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
     for key in ("x", "y"):
         if key not in arrays:
             raise DataError(f"{path}: missing array {key!r}; expected x (N,H,W[,C]) uint8 and y (N,) labels, found {sorted(arrays)}")
@@ -42,9 +42,12 @@ def load_npz(cfg: DataOptions) -> ClassPartitionedDataset:
         raise DataError(f"{path}: y must be a 1-D integer array, got {y.dtype} {y.shape}")
     if x.shape[1] != x.shape[2]:
         raise DataError(f"{path}: images must be square, got {x.shape[1]}x{x.shape[2]}")
-    if len(y) and y.min() < 0:
-        raise DataError(f"{path}: label {int(y.min())} out of range; expected labels >= 0")
-    n_classes = int(y.max()) + 1 if len(y) else 0
+    if not len(y):
+        raise DataError(f"{path}: x and y hold no samples; expected at least one image per class")
+    if y.min() < 0 or y.max() >= MAX_CLASSES:
+        bad = int(y.min()) if y.min() < 0 else int(y.max())
+        raise DataError(f"{path}: label {bad} out of range; expected labels 0..{MAX_CLASSES - 1} (one class per label value)")
+    n_classes = int(y.max()) + 1
     names = [str(c) for c in range(n_classes)]
     if "class_names" in arrays:
         names = [str(s) for s in arrays["class_names"].tolist()]

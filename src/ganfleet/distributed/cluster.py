@@ -32,7 +32,7 @@ import torch
 import torch.distributed as dist
 
 from ganfleet.distributed.assign import assign_classes
-from ganfleet.distributed.env import LaunchEnv, detect_launch
+from ganfleet.distributed.env import LaunchEnv, detect_launch, usable_cores
 from ganfleet.distributed.heartbeat import Heartbeat, RankFailed, describe
 from ganfleet.distributed.telemetry import Telemetry
 from ganfleet.errors import ClusterError
@@ -243,8 +243,7 @@ def default_threads(env: LaunchEnv, environ: Mapping[str, str]) -> int | None:
     """CPU threads per rank when the launcher did not set OMP_NUM_THREADS: the node's cores over its ranks."""
     if "OMP_NUM_THREADS" in environ or not env.local_world_size:
         return None
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, cores // env.local_world_size)
+    return max(1, usable_cores() // env.local_world_size)
 
 
 def attempt_store(env: LaunchEnv) -> dist.Store:

@@ -13,17 +13,23 @@ srun, not by sbatch), so a batch script that runs one process is not mistaken
 for rank 0 of a job whose other ranks never start. MPI and Slurm ranks meet at
 tcp://MASTER_ADDR:MASTER_PORT (default port 29500); MASTER_ADDR may be left out
 only when every rank is on one node (it is then 127.0.0.1). Nothing here
-touches torch.distributed: this module only reads the environment.
+touches torch.distributed: this module only reads the environment (and the cores it may use).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Mapping, NamedTuple
 
 from ganfleet.errors import ClusterError
 
 DEFAULT_PORT = 29500
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity mask where the OS has one)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from ganfleet.evaluation.measure import data_config_of, measure, stratified_labe
 from ganfleet.evaluation.report import write_reports
 from ganfleet.fleet import Fleet
 from ganfleet.metrics import SampleSet
+from ganfleet.metrics.registry import check_metric_names
 from ganfleet.rundir import RunDir
 from ganfleet.seeds import derive_seed
 
@@ -56,6 +57,13 @@ class EvalOptions:
     batch_size: int = 500
     device: str = "cpu"
     progress: bool = True
+
+    def __post_init__(self) -> None:
+        """The cheap checks, before any data is read or any classifier trained."""
+        for flag, value, least in (("--n", self.n, 1), ("--cas-n", self.cas_n, 0), ("--batch-size", self.batch_size, 1)):
+            if value is not None and (not isinstance(value, int) or value < least):
+                raise EvaluationError(f"{flag}: expected an integer >= {least}, got {value!r}")
+        check_metric_names(self.metrics or [], extra=("cas",))
 
 
 def timed_stage(timing: dict[str, float], stage: str, start: float) -> float:
@@ -146,7 +154,7 @@ def evaluate_run(run_dir: str | Path, options: EvalOptions | None = None, out: s
     if tuple(test.sample_shape) != tuple(fleet.sample_shape):
         raise EvaluationError(f"{run.path}: the fleet makes samples of shape {fleet.sample_shape} but the test split of "
                               f"{data.name} has {test.sample_shape}")
-    n = smoke.cap(options.n or DEFAULT_N, smoke.SAMPLES, "evaluation samples")
+    n = smoke.cap(options.n if options.n is not None else DEFAULT_N, smoke.SAMPLES, "evaluation samples")
     labels = stratified_labels(n, test.prior) if fleet.member_is_conditional(options.member) else None
     start = time.perf_counter()
     x = as_samples(fleet.sample(n, labels=labels, seed=options.seed, member=options.member))
@@ -179,7 +187,7 @@ def evaluate_real_baseline(data: DataConfig, options: EvalOptions | None = None,
     options = options or EvalOptions()
     timing: dict[str, float] = {}
     test, extractors, real = setup_real(data, options, timing)
-    n = smoke.cap(options.n or len(test), smoke.SAMPLES, "evaluation samples")
+    n = smoke.cap(options.n if options.n is not None else len(test), smoke.SAMPLES, "evaluation samples")
     summary = base_summary("real-baseline", data, test, extractors, options)
     summary["real_floor"], summary["real_floor_n"] = real_floor(data, extractors, real, test, n, options, timing)
     summary["timing_s"] = timing

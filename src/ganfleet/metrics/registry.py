@@ -126,14 +126,19 @@ METRICS: dict[str, Metric] = {m.name: m for m in [
 ]}
 
 
+def check_metric_names(names: list[str], extra: tuple[str, ...] = ()) -> None:
+    """EvaluationError naming the first of `names` that is neither a metric nor one of `extra` (e.g. cas)."""
+    for name in names:
+        if name not in METRICS and name not in extra:
+            raise EvaluationError(f"unknown metric {name!r}; expected one of {', '.join((*METRICS, *extra))}")
+
+
 def compute_metrics(context: MetricContext, names: list[str] | None = None, skip_inapplicable: bool = False) -> dict[str, float]:
     """The named metrics (default: every one that applies), flattened into one dict.
 
     A named metric that does not apply is an error, or left out with `skip_inapplicable`.
     """
-    for name in names or []:
-        if name not in METRICS:
-            raise EvaluationError(f"unknown metric {name!r}; expected one of {', '.join(METRICS)}")
+    check_metric_names(names or [])
     chosen = [METRICS[n] for n in names] if names is not None else list(METRICS.values())
     out: dict[str, float] = {}
     for metric in chosen:

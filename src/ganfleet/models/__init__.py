@@ -10,8 +10,9 @@
 """
 
 from ganfleet.models.packed import PackedModule, is_convolutional, pack_networks
-from ganfleet.models.registry import (ARCHITECTURES, Architecture, ModelSpec, build_discriminator, build_generator,
-                                      build_pair, count_parameters, default_architecture, get_architecture)
+from ganfleet.models.registry import (ARCHITECTURES, MAX_SIDE, Architecture, ModelSpec, build_discriminator, build_generator,
+                                      build_pair, check_sizes, count_parameters, default_architecture, get_architecture)
 
-__all__ = ["ARCHITECTURES", "Architecture", "ModelSpec", "PackedModule", "build_discriminator", "build_generator",
-           "build_pair", "count_parameters", "default_architecture", "get_architecture", "is_convolutional", "pack_networks"]
+__all__ = ["ARCHITECTURES", "MAX_SIDE", "Architecture", "ModelSpec", "PackedModule", "build_discriminator", "build_generator",
+           "build_pair", "check_sizes", "count_parameters", "default_architecture", "get_architecture", "is_convolutional",
+           "pack_networks"]

@@ -24,6 +24,21 @@ from ganfleet.models.spectral import apply_spectral_norm
 
 MLP_HIDDEN = 512  # the SGAN paper's toy MLPs (appendix A.1)
 SPECTRAL_NORM_CHOICES = ("none", "discriminator", "both")
+# Sizes no config or manifest may exceed: far above any useful network, low enough that nothing tries to
+# allocate terabytes (a width of 1000 asked for 590 GB, an image side of 2**20 for 24 TB).
+MAX_WIDTH = 64.0
+MAX_LATENT = 65_536
+MAX_SIDE = 4096
+
+
+def check_sizes(width: float, latent_dim: int, sample_shape: tuple[int, ...] = ()) -> None:
+    """ConfigError unless 0 < width <= MAX_WIDTH, 0 < latent_dim <= MAX_LATENT and every side is 1..MAX_SIDE."""
+    if not 0 < width <= MAX_WIDTH:
+        raise ConfigError(f"model.width: expected a multiplier in (0, {MAX_WIDTH:g}], got {width!r}")
+    if not 0 < latent_dim <= MAX_LATENT:
+        raise ConfigError(f"model.latent_dim: expected 1..{MAX_LATENT}, got {latent_dim!r}")
+    if not all(0 < side <= MAX_SIDE for side in sample_shape):
+        raise ConfigError(f"model: sample shape {tuple(sample_shape)} has a side outside 1..{MAX_SIDE}")
 
 
 @dataclass(frozen=True)
@@ -48,6 +63,7 @@ class ModelSpec:
     d_dropout: float = PAPER_DROPOUT
 
     def __post_init__(self) -> None:
+        check_sizes(self.width, self.latent_dim, self.sample_shape)
         architecture = get_architecture(self.arch)
         if self.d_norm is None:
             object.__setattr__(self, "d_norm", architecture.d_norms[0])  # frozen: resolve once, here

@@ -66,6 +66,7 @@ class Pair(Networks):
     target_steps: int = field(kw_only=True)
     step: int = field(default=0, kw_only=True)
     ema: nn.Module | None = field(default=None, kw_only=True)  # the generator's moving average (pairs/ema.py)
+    diverged: dict | None = field(default=None, kw_only=True)  # {step, reason} once stopped on non-finite values
     latent_dim: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -77,7 +78,8 @@ class Pair(Networks):
 
     @property
     def done(self) -> bool:
-        return self.step >= self.target_steps
+        """Reached its budget, or stopped because its values stopped being finite."""
+        return self.step >= self.target_steps or self.diverged is not None
 
     @property
     def sampler(self) -> nn.Module:

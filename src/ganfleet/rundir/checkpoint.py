@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import save_file
+from safetensors.torch import save
 
 from ganfleet.errors import CheckpointError
 from ganfleet.rundir.atomic import atomic_write
@@ -31,6 +31,23 @@ FORMAT = "ganfleet-pair-1"
 _NAME = re.compile(r"^step-(\d{8})\.safetensors$")
 PREFIXES = ("generator", "discriminator", "opt_g", "opt_d")  # the sections every pair checkpoint has
 OPTIONAL = ("ema",)  # sections only some have: the generator's moving average
+
+
+class NonFiniteState(CheckpointError):
+    """A pair's state holds NaN or infinity: it is not written, so its newest checkpoint stays the last finite one."""
+
+    def __init__(self, name: str, tensor: str, step: int) -> None:
+        super().__init__(f"{name}: non-finite {tensor} at step {step}; not written")
+        self.tensor = tensor
+
+
+def first_nonfinite(tensors: dict[str, torch.Tensor]) -> str | None:
+    """The name of the first floating-point tensor (in name order) holding a NaN or an infinity; None when all are finite."""
+    floating = [k for k in sorted(tensors) if tensors[k].is_floating_point()]
+    if not floating:
+        return None
+    finite = torch.stack([torch.isfinite(tensors[k]).all() for k in floating]).tolist()
+    return next((k for k, ok in zip(floating, finite) if not ok), None)
 
 
 @dataclass
@@ -89,7 +106,10 @@ def _module_tensors(module: nn.Module, prefix: str, tensors: dict[str, torch.Ten
 
 def save_pair(folder: Path, name: str, step: int, generator: nn.Module, discriminator: nn.Module,
               opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer, keep: int = 2, ema: nn.Module | None = None) -> Path:
-    """Write `folder/step-XXXXXXXX.safetensors` atomically and delete all but the newest `keep`."""
+    """Write `folder/step-XXXXXXXX.safetensors` atomically and delete all but the newest `keep`.
+
+    NonFiniteState, and nothing written, when a weight, buffer or optimiser state is not finite.
+    """
     tensors: dict[str, torch.Tensor] = {}
     _module_tensors(generator, "generator", tensors)
     _module_tensors(discriminator, "discriminator", tensors)
@@ -99,6 +119,9 @@ def save_pair(folder: Path, name: str, step: int, generator: nn.Module, discrimi
         sections = PREFIXES + ("ema",)
     groups_g = _optimizer_to_tensors(opt_g.state_dict(), "opt_g", tensors)
     groups_d = _optimizer_to_tensors(opt_d.state_dict(), "opt_d", tensors)
+    bad = first_nonfinite(tensors)
+    if bad is not None:
+        raise NonFiniteState(name, bad, step)
     metadata = {
         "format": FORMAT,
         "name": name,
@@ -108,7 +131,8 @@ def save_pair(folder: Path, name: str, step: int, generator: nn.Module, discrimi
         "sha256": json.dumps({p: tensor_digest(_split(tensors, p)) for p in sections}),
     }
     path = folder / checkpoint_name(step)
-    atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata=metadata))
+    data = save(tensors, metadata=metadata)  # bytes, written by atomic_write alone (save_file adds a temporary of its own)
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
     for old in list_checkpoints(folder)[:-keep]:
         old.unlink(missing_ok=True)
     return path

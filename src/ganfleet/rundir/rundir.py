@@ -23,8 +23,10 @@ from typing import Any
 from ganfleet.errors import CheckpointError
 from ganfleet.rundir.atomic import atomic_write_text
 from ganfleet.rundir.checkpoint import list_checkpoints
+from ganfleet.rundir.manifest import check_manifest, check_member_name
 
 MANIFEST_FORMAT = "ganfleet-run-1"
+MAX_JSON_BYTES = 64 * 2**20
 
 
 class RunDir:
@@ -54,7 +56,8 @@ class RunDir:
         return self.path / "grids"
 
     def pair_dir(self, name: str) -> Path:
-        return self.path / "pairs" / name
+        """The checkpoint folder of member `name`, always inside `pairs/` (CheckpointError for any other name)."""
+        return self.path / "pairs" / check_member_name(name, str(self.manifest_path))
 
     def exists(self) -> bool:
         return self.manifest_path.is_file()
@@ -63,18 +66,25 @@ class RunDir:
         atomic_write_text(path, json.dumps(data, indent=2) + "\n")
 
     def read_json(self, path: Path) -> dict[str, Any]:
+        """A JSON object file of the run; CheckpointError naming it when it is missing, unreadable or not an object."""
         try:
-            return json.loads(path.read_text())
+            if path.stat().st_size > MAX_JSON_BYTES:
+                raise CheckpointError(f"{path}: {path.stat().st_size} bytes, more than a run's JSON files ever hold ({MAX_JSON_BYTES})")
+            data = json.loads(path.read_bytes().decode("utf-8"))
         except FileNotFoundError:
             raise CheckpointError(f"{path}: missing; is {self.path} a ganfleet run directory?") from None
-        except (OSError, json.JSONDecodeError) as exc:
-            raise CheckpointError(f"{path}: unreadable ({exc})") from None
+        except (OSError, ValueError, RecursionError) as exc:  # ValueError: not UTF-8, not JSON
+            raise CheckpointError(f"{path}: unreadable ({str(exc).splitlines()[0]})") from None
+        if not isinstance(data, dict):
+            raise CheckpointError(f"{path}: expected a JSON object, got {type(data).__name__}")
+        return data
 
     def read_manifest(self) -> dict[str, Any]:
+        """The manifest, checked (`manifest.py`): every reader may rely on its keys, names and prior."""
         manifest = self.read_json(self.manifest_path)
         if manifest.get("format") != MANIFEST_FORMAT:
             raise CheckpointError(f"{self.manifest_path}: format {manifest.get('format')!r}, expected {MANIFEST_FORMAT!r}")
-        return manifest
+        return check_manifest(manifest, str(self.manifest_path))
 
     def write_manifest(self, manifest: dict[str, Any], status: str) -> None:
         """Write the manifest with each member's step read from its newest checkpoint file name."""

@@ -5,7 +5,8 @@
     execution.py    how this rank's pairs are stepped (looped, packed, SGAN's global pair)
     ticks.py        per-tick records
     sample_grid.py  the loop's sample grids
-    interrupt.py    SIGINT/SIGTERM stop between steps
+    interrupt.py    SIGINT/SIGTERM (or a launcher's death) stop between steps
+    health.py       pairs whose values stop being finite are stopped; the run fails naming them
 """
 
 from ganfleet.train.loop import TrainResult, train

@@ -29,9 +29,10 @@ from ganfleet.distributed import Cluster, RankFailed, Telemetry, join, summarize
 from ganfleet.distributed.telemetry import with_sessions
 from ganfleet.evaluation.during_training import TrainingEvaluator
 from ganfleet.pairs import Pair, step_rule
-from ganfleet.rundir import MetricsLog, RunDir, atomic_write_text, remove_temporaries
+from ganfleet.rundir import MetricsLog, NonFiniteState, RunDir, RunLock, atomic_write_text, remove_temporaries
 from ganfleet.train.estimate import plan_summary
 from ganfleet.train.execution import build_executor
+from ganfleet.train.health import LossWatch, TrainingDiverged, diverged_message, stop_diverged
 from ganfleet.train.interrupt import StopRequest, TrainingInterrupted
 from ganfleet.train.progress import Progress
 from ganfleet.train.plan import RunPlan, build_pairs, check_out_dir, checkpoint, plan_run, start_run
@@ -56,51 +57,68 @@ class TrainResult:
 
 
 def train(config: RunConfig, resume: bool = False, progress: bool = True,
-          dataset: ClassPartitionedDataset | None = None) -> TrainResult:
+          dataset: ClassPartitionedDataset | None = None, force: bool = False) -> TrainResult:
     """Train every pair of `config`'s strategy to its budget, checkpointing into `config.out`.
 
-    SIGINT/SIGTERM stop the run between steps after checkpointing every pair
-    (raises TrainingInterrupted); `--resume` then continues exactly there.
-    Started by torchrun, MPI or Slurm with several ranks, each rank trains its
-    share of the pairs and the run directory is the same (`ganfleet.distributed`).
+    `config.out` must be new, empty or a ganfleet run (`force`: any folder in
+    which no name ganfleet writes is taken); the run's lock keeps out a second
+    writer. SIGINT/SIGTERM stop the run between steps after checkpointing every
+    pair (raises TrainingInterrupted); `--resume` then continues exactly there.
+    A pair whose values stop being finite is stopped and the run raises
+    TrainingDiverged at the end. Started by torchrun, MPI or Slurm with several
+    ranks, each rank trains its share of the pairs and the run directory is the
+    same (`ganfleet.distributed`).
     """
     with join(resolve_device(config.train.device)) as cluster:
-        return train_on(cluster, config, resume, progress, dataset)
+        return train_on(cluster, config, resume, progress, dataset, force)
 
 
 def train_on(cluster: Cluster, config: RunConfig, resume: bool, progress: bool,
-             dataset: ClassPartitionedDataset | None) -> TrainResult:
+             dataset: ClassPartitionedDataset | None, force: bool = False) -> TrainResult:
     """`train` on one rank of `cluster` (the whole job when it is a single process)."""
     run = RunDir(config.out)
-    telemetry = cluster.telemetry
-    # SIGINT/SIGTERM only ask to stop (at the loop's next iteration), so that no
-    # signal, e.g. torchrun stopping the others after a rank failed, cuts a write short.
-    with StopRequest() as stop:
-        with telemetry.timed("setup"):
-            resume = cluster.on_writer(partial(check_out_dir, run, config, resume, cluster))
-            plan = cluster.agree(partial(plan_run, config, dataset))
-            names = cluster.share([m.name for m in plan.members], plan.budgets, plan.manifest["data"]["fingerprint"],
-                                  plan.strategy.replicated)
-            manifest = {**plan.manifest, "launch": cluster.launch_record()}
-            cluster.on_writer(partial(start_run, run, config, manifest))
-        try:  # from here on the run directory is this job's: a failure is recorded in its manifest
-            with telemetry.timed("setup"):
-                mine = plan.dataset.only_classes(c for m in plan.members if m.name in names for c in m.classes)
-                pairs = cluster.agree(partial(build_pairs, config, plan, mine, names, cluster.device, run, resume))
-                telemetry.start_steps = {p.name: p.step for p in pairs}
-            loop = TrainingLoop(cluster, config, plan, pairs, mine, run, manifest, progress)
-            loop.run(stop)
-            telemetry.end_steps = {p.name: p.step for p in pairs}
-            with telemetry.timed("grid"):
-                blocks = cluster.agree(partial(grid_blocks, pairs, loop.labels, mine, config.train.seed))
-            all_blocks, reports = cluster.gather(blocks), cluster.gather(telemetry.snapshot())
-            summary = cluster.on_writer(partial(finish_run, run, manifest, all_blocks, reports, mine.mode_centers))
-        except BaseException as exc:
-            if cluster.is_writer and not isinstance(exc, TrainingInterrupted):
-                mark_stopped(run, manifest, "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
-            raise
+    lock = RunLock(run.path, cluster.env.elastic_run_id, cluster.env.restart_count)  # rank 0 takes it for the job
+    # SIGINT/SIGTERM (and, under a launcher, its death) only ask to stop (at the loop's next iteration), so
+    # that no signal, e.g. torchrun stopping the others after a rank failed, cuts a write short.
+    with StopRequest(watch_parent=cluster.env.launcher != "single") as stop:
+        with cluster.telemetry.timed("setup"):
+            resume = cluster.on_writer(partial(check_out_dir, run, config, resume, force, cluster, lock))
+        try:
+            summary, diverged = train_owned(cluster, config, run, lock, resume, progress, dataset, stop)
+        finally:
+            if cluster.is_writer:
+                lock.release()
+    if diverged:
+        raise TrainingDiverged(diverged)
     steps = {name: step for r in summary["ranks"] for name, step in sorted(r["end_steps"].items())}
     return TrainResult(run.path, dict(sorted(steps.items())), summary["wall_s"], summary["images"], cluster.rank, summary)
+
+
+def train_owned(cluster: Cluster, config: RunConfig, run: RunDir, lock: RunLock, resume: bool, progress: bool,
+                dataset: ClassPartitionedDataset | None, stop: StopRequest) -> tuple[dict, str | None]:
+    """The run in a folder this job may own: plan, the lock and first files, pairs, the loop, the end; `finish_run`'s summary."""
+    telemetry = cluster.telemetry
+    with telemetry.timed("setup"):  # nothing is written until every rank has its pairs (restored when resuming)
+        plan = cluster.agree(partial(plan_run, config, dataset))
+        names = cluster.share([m.name for m in plan.members], plan.budgets, plan.manifest["data"]["fingerprint"],
+                              plan.strategy.replicated)
+        manifest = {**plan.manifest, "launch": cluster.launch_record()}
+        mine = plan.dataset.only_classes(c for m in plan.members if m.name in names for c in m.classes)
+        pairs = cluster.agree(partial(build_pairs, config, plan, mine, names, cluster.device, run, resume))
+        telemetry.start_steps = {p.name: p.step for p in pairs}
+        cluster.on_writer(partial(start_run, run, config, manifest, lock))
+    try:  # from here on the run directory is this job's: a failure is recorded in its manifest
+        loop = TrainingLoop(cluster, config, plan, pairs, mine, run, manifest, progress)
+        loop.run(stop)
+        telemetry.end_steps = {p.name: p.step for p in pairs}
+        with telemetry.timed("grid"):
+            blocks = cluster.agree(partial(grid_blocks, pairs, loop.labels, mine, config.train.seed))
+        all_blocks, reports, diverged = cluster.gather(blocks), cluster.gather(telemetry.snapshot()), cluster.gather(loop.diverged)
+        return cluster.on_writer(partial(finish_run, run, manifest, all_blocks, reports, mine.mode_centers, diverged))
+    except BaseException as exc:
+        if cluster.is_writer and not isinstance(exc, TrainingInterrupted):
+            mark_stopped(run, manifest, "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
+        raise
 
 
 class TrainingLoop:
@@ -136,12 +154,15 @@ class TrainingLoop:
         self.records = cluster.records_dir(run.path)
         self.ticks = TickStats(images_per_step=config.train.batch_size * self.rule.n_critic)
         self.clock = max(p.step for p in pairs)  # iterations: the step of the most advanced pair
+        self.watch = LossWatch()
+        self.diverged: dict[str, dict] = {}  # this rank's pairs stopped on non-finite values
 
     def run(self, stop: StopRequest) -> None:
         telemetry = self.cluster.telemetry
         if self.config.train.pack != "off":
             self.bar.note(self.execution)
-        remove_temporaries(self.records)  # this rank's records, if it was killed mid-write in an earlier attempt
+        for folder in [self.records, *(self.run_dir.pair_dir(p.name) for p in self.own)]:
+            remove_temporaries(folder)  # this rank's records and checkpoints, if it was killed mid-write in an earlier attempt
         self.log = MetricsLog(self.records / "metrics.jsonl", self.records / "tensorboard")
         write_progress(self.records, telemetry)
         self.bar.begin()
@@ -149,7 +170,9 @@ class TrainingLoop:
             with self.cluster.heartbeat(lockstep=bool(self.replicated)) as beat:
                 while (due := [p for p in self.pairs if not p.done]) and not beat.should_stop(stop.requested is not None):
                     with telemetry.timed("compute"):
-                        self.ticks.add(self.executor.step(due, self.rule))
+                        out = self.executor.step(due, self.rule)
+                        self.ticks.add(out)
+                        self.watch.observe(out, {p.name: p.step for p in due})
                     self.clock += 1
                     self.bar.update(len(due))
                     self.maintain(due)
@@ -172,17 +195,24 @@ class TrainingLoop:
         return bool(every) and self.clock % every == 0
 
     def maintain(self, stepped: list[Pair]) -> None:
-        """What this iteration's clock makes due: checkpoints, a grid, an evaluation, a tick; one sync before them."""
-        telemetry, finished = self.cluster.telemetry, all(p.done for p in self.pairs)
+        """What this iteration's clock makes due: checkpoints, a grid, an evaluation, a tick; one sync before them.
+
+        Before a checkpoint or a tick, pairs whose values stopped being finite are stopped (`health.py`).
+        """
+        telemetry = self.cluster.telemetry
+        tick = self.due(self.cadence.log_every)
         mine = [p for p in stepped if p in self.own]
-        to_save = [p for p in mine if p.done or self.due(self.cadence.checkpoint_every)]
+        if tick or any(p.done or self.due(self.cadence.checkpoint_every) for p in mine):
+            self.check_values()
+        finished = all(p.done for p in self.pairs)
+        to_save = [p for p in mine if p.diverged is None and (p.done or self.due(self.cadence.checkpoint_every))]
         grid = self.due(self.cadence.grid_every)
         evaluate = self.evaluator is not None and (finished or self.due(self.evaluator.every))
         if to_save or grid or evaluate:
             self.executor.sync()
         with telemetry.timed("checkpoint"):
             for pair in to_save:
-                checkpoint(pair, self.run_dir, self.cadence.keep_checkpoints)
+                self.save(pair)
         if grid:
             with telemetry.timed("grid"):
                 save_grid(grid_blocks(self.pairs, self.labels, self.dataset, self.config.train.seed),
@@ -190,8 +220,24 @@ class TrainingLoop:
         if evaluate:
             with telemetry.timed("eval"):
                 self.log.write(self.evaluator.record(self.pairs, self.clock))
-        if finished or self.due(self.cadence.log_every):
+        if finished or tick:
             self.tick()
+
+    def check_values(self) -> None:
+        """Stop every pair whose logged values were not finite at some step (one synchronisation)."""
+        for name, step in self.watch.first_bad([p.name for p in self.pairs if p.diverged is None]).items():
+            self.stop_pair(next(p for p in self.pairs if p.name == name), step, "non-finite losses")
+
+    def stop_pair(self, pair: Pair, step: int, reason: str) -> None:
+        self.diverged[pair.name] = stop_diverged(pair, step, reason)
+        self.bar.note(f"{pair.name}: stopped at step {step} ({reason}); the other pairs go on")
+
+    def save(self, pair: Pair) -> None:
+        """Checkpoint `pair`; a state that is not finite is not written, and the pair stops."""
+        try:
+            checkpoint(pair, self.run_dir, self.cadence.keep_checkpoints)
+        except NonFiniteState as exc:
+            self.stop_pair(pair, pair.step, f"non-finite {exc.tensor}")
 
     def tick(self) -> None:
         """A log line: the tick's record in metrics.jsonl, telemetry, progress.json and the bar."""
@@ -203,9 +249,12 @@ class TrainingLoop:
         self.bar.tick(record, self.clock, max(p.target_steps for p in self.pairs), kimg)
 
     def checkpoint_all(self) -> None:
+        """Checkpoint every pair this rank owns, but those stopped on non-finite values (after a stop or another rank's failure)."""
+        self.check_values()
         self.executor.sync()
         for pair in self.own:
-            checkpoint(pair, self.run_dir, self.cadence.keep_checkpoints)
+            if pair.diverged is None:
+                self.save(pair)
 
 
 def write_progress(records: Path, telemetry: Telemetry) -> None:
@@ -214,15 +263,25 @@ def write_progress(records: Path, telemetry: Telemetry) -> None:
     atomic_write_text(records / "progress.json", json.dumps(telemetry.snapshot(with_progress=False), indent=2) + "\n")
 
 
-def finish_run(run: RunDir, manifest: dict, blocks: list[GridBlocks], reports: list[dict], mode_centers) -> dict:
-    """Rank 0, once every pair is done: the final grid from every rank's rows, telemetry.json, the complete manifest."""
+def finish_run(run: RunDir, manifest: dict, blocks: list[GridBlocks], reports: list[dict], mode_centers,
+               diverged: list[dict[str, dict]]) -> tuple[dict, str | None]:
+    """Rank 0, once every pair is done or stopped: the final grid from every rank's rows, telemetry.json and the
+    manifest, `complete`, or `failed` with each member stopped on non-finite values marked `diverged`.
+
+    Returns the telemetry summary and, when some pair was stopped, the line that says so.
+    """
     save_grid({label: rows for b in blocks for label, rows in b.items()}, run.grids_dir / "final.png", mode_centers,
               manifest["data"]["class_names"])
     previous = run.read_json(run.telemetry_path) if run.telemetry_path.is_file() else None
     summary = with_sessions(summarize(reports), previous)
     run.write_json(run.telemetry_path, summary)
-    run.write_manifest(manifest, status="complete")
-    return summary
+    stopped = {name: record for rank in diverged for name, record in rank.items()}
+    members = [{**m, "diverged": stopped[m["name"]]} if m["name"] in stopped else m for m in manifest["members"]]
+    run.write_manifest({**manifest, "members": members}, status="failed" if stopped else "complete")
+    if not stopped:
+        return summary, None
+    kept = {m["name"]: m["step"] for m in run.read_manifest()["members"]}
+    return summary, f"{run.path}: {diverged_message(stopped, kept, len(members))}"
 
 
 def mark_stopped(run: RunDir, manifest: dict, status: str) -> None:

@@ -19,7 +19,8 @@ from ganfleet.distributed import Cluster
 from ganfleet.errors import CheckpointError
 from ganfleet.pairs import Pair, base_spec, make_pair, target_steps
 from ganfleet.pairs.build import images_per_step
-from ganfleet.rundir import MANIFEST_FORMAT, RunDir, check_resumable, load_latest, remove_temporaries, save_pair
+from ganfleet.rundir import (MANIFEST_FORMAT, RunDir, RunLock, check_resumable, claim_out_dir, load_latest, remove_temporaries,
+                             save_pair)
 from ganfleet.strategies import Member, Strategy, get_strategy
 from ganfleet.strategies.sgan import DEFAULT_LOCALS
 
@@ -77,8 +78,15 @@ def plan_run(config: RunConfig, dataset: ClassPartitionedDataset | None = None) 
     return RunPlan(dataset, strategy, members, budgets, manifest_for(config, dataset, strategy, members, budgets))
 
 
-def check_out_dir(run: RunDir, config: RunConfig, resume: bool, cluster: Cluster) -> bool:
-    """Whether the run resumes: --resume, or a torchrun restart of the job that started it; errors if --out does not fit."""
+def check_out_dir(run: RunDir, config: RunConfig, resume: bool, force: bool, cluster: Cluster, lock: RunLock) -> bool:
+    """Whether the run resumes (--resume, or a torchrun restart of the job that started it).
+
+    Nothing is written yet: an error if --out is someone else's folder
+    (`claim_out_dir`; `force` trains there when no ganfleet name is taken), if
+    it holds a run but `resume` is off (or the settings changed), or if another
+    live process holds its lock (`start_run` takes it once the data has loaded).
+    """
+    claim_out_dir(run, force)
     restarted = cluster.is_restart and run.exists() and cluster.continues(run.read_manifest().get("launch"))
     resume = resume or restarted
     if run.exists() and not resume:
@@ -86,13 +94,15 @@ def check_out_dir(run: RunDir, config: RunConfig, resume: bool, cluster: Cluster
     if resume:
         if not run.exists():
             raise CheckpointError(f"{run.path}: nothing to resume (no manifest.json)")
+        run.read_manifest()  # checked: a damaged manifest is reported, not silently rewritten
         check_resumable(run, config)
+    lock.check()
     return resume
 
 
-def start_run(run: RunDir, config: RunConfig, manifest: dict) -> None:
-    """The run's first files: its resolved config and a manifest saying it is running."""
-    run.path.mkdir(parents=True, exist_ok=True)
+def start_run(run: RunDir, config: RunConfig, manifest: dict, lock: RunLock) -> None:
+    """The run's lock (creating its folder), then its first files: the resolved config and a manifest saying it is running."""
+    lock.acquire()
     remove_temporaries(run.path)  # a writer killed mid-write in an earlier attempt
     run.write_json(run.config_path, config.to_dict())
     run.write_manifest(manifest, status="running")
@@ -103,31 +113,38 @@ def restore(pair: Pair, run: RunDir) -> None:
     state = load_latest(run.pair_dir(pair.name))
     if state is None:
         return
-    pair.generator.load_state_dict(state.generator)
-    pair.discriminator.load_state_dict(state.discriminator)
-    pair.opt_g.load_state_dict(state.opt_g)
-    pair.opt_d.load_state_dict(state.opt_d)
-    if pair.ema is not None:
-        if state.ema is None:
-            raise CheckpointError(f"{run.pair_dir(pair.name)}: the checkpoint of step {state.step} keeps no generator EMA "
-                                  "but this run does (ema.kimg > 0)")
-        pair.ema.load_state_dict(state.ema)
+    if pair.ema is not None and state.ema is None:
+        raise CheckpointError(f"{run.pair_dir(pair.name)}: the checkpoint of step {state.step} keeps no generator EMA "
+                              "but this run does (ema.kimg > 0)")
+    try:
+        pair.generator.load_state_dict(state.generator)
+        pair.discriminator.load_state_dict(state.discriminator)
+        pair.opt_g.load_state_dict(state.opt_g)
+        pair.opt_d.load_state_dict(state.opt_d)
+        if pair.ema is not None:
+            pair.ema.load_state_dict(state.ema)
+    except (RuntimeError, ValueError, KeyError) as exc:  # another width, architecture or optimiser
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        detail = (lines[1] if len(lines) > 1 else lines[0] if lines else type(exc).__name__)[:200]
+        raise CheckpointError(f"{run.pair_dir(pair.name)}: the checkpoint of step {state.step} does not fit this run's networks "
+                              f"({detail}); it belongs to a run with other model settings") from None
     pair.step = state.step
 
 
 def checkpoint(pair: Pair, run: RunDir, keep: int) -> None:
+    """Save the pair's state as its newest checkpoint (NonFiniteState, nothing written, if it holds NaN or infinity)."""
     save_pair(run.pair_dir(pair.name), pair.name, pair.step, pair.generator, pair.discriminator, pair.opt_g, pair.opt_d, keep,
               ema=pair.ema)
 
 
 def build_pairs(config: RunConfig, plan: RunPlan, dataset: ClassPartitionedDataset, names: Sequence[str],
                 device: torch.device, run: RunDir, resume: bool) -> list[Pair]:
-    """The pairs of `names` with the strategy's budgets, each restored from its newest valid checkpoint when the run resumes."""
+    """The pairs of `names` with the strategy's budgets, each restored from its newest valid checkpoint when the run
+    resumes (reading only: a checkpoint that does not fit is found before anything is written)."""
     pairs = [make_pair(config, dataset, m, device) for m in plan.members if m.name in names]
     for pair in pairs:
         pair.target_steps = plan.budgets[pair.name]  # the strategy's, which may depend on every rank's pairs
     if resume:
         for pair in pairs:
-            remove_temporaries(run.pair_dir(pair.name))
             restore(pair, run)
     return pairs

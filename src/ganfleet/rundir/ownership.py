@@ -1,0 +1,66 @@
+"""Which folders `ganfleet train` may write into: a new or empty one, or a ganfleet run.
+
+A folder holding anything else is someone's: training there is refused with
+one line naming it. `--force` trains there anyway, but only when none of the
+names ganfleet writes (`RUN_NAMES`) is taken, so no file ganfleet did not
+create is ever overwritten, appended to or deleted.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from ganfleet.errors import CheckpointError
+from ganfleet.rundir.atomic import is_temporary
+from ganfleet.rundir.lock import LOCK_NAME, read_holder
+from ganfleet.rundir.rundir import MANIFEST_FORMAT, RunDir
+
+# everything train writes at the top of a run directory (files and folders)
+RUN_NAMES = ("config.json", "manifest.json", "metrics.jsonl", "progress.json", "telemetry.json", "grids", "pairs", "ranks",
+             "tensorboard", "eval", LOCK_NAME)
+FolderKind = Literal["new", "empty", "run", "foreign"]
+
+
+def _is_run_manifest(path: Path) -> bool:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("format") == MANIFEST_FORMAT
+
+
+def folder_kind(run: RunDir) -> FolderKind:
+    """new (absent), empty, run (a ganfleet manifest, or the lock of an attempt killed before it wrote one) or foreign."""
+    path = run.path
+    if not path.exists():
+        return "new"
+    if not path.is_dir():
+        raise CheckpointError(f"{path}: --out names a file, not a folder; choose a folder for the run")
+    try:
+        entries = [p for p in path.iterdir() if not is_temporary(p.name)]
+    except OSError as exc:
+        raise CheckpointError(f"{path}: cannot list the run folder ({exc.strerror or exc})") from None
+    if not entries:
+        return "empty"
+    if _is_run_manifest(run.manifest_path) or read_holder(path / LOCK_NAME) is not None:
+        return "run"
+    return "foreign"
+
+
+def claim_out_dir(run: RunDir, force: bool = False) -> FolderKind:
+    """The kind of `run.path`; CheckpointError if it is someone else's folder (with `force`: if ganfleet would overwrite a file there)."""
+    kind = folder_kind(run)
+    if kind != "foreign":
+        return kind
+    entries = sorted(p.name for p in run.path.iterdir())
+    if not force:
+        shown = ", ".join(entries[:5]) + (f" and {len(entries) - 5} more" if len(entries) > 5 else "")
+        raise CheckpointError(f"{run.path}: not empty and not a ganfleet run (holds {shown}); choose a new or empty --out, "
+                              "or pass --force to train there without touching those files")
+    taken = [name for name in RUN_NAMES if (run.path / name).exists() or (run.path / name).is_symlink()]
+    if taken:
+        raise CheckpointError(f"{run.path}: --force would overwrite {', '.join(taken)}, which ganfleet did not write; "
+                              "move them away or choose another --out")
+    return kind
