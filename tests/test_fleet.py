@@ -129,3 +129,12 @@ def test_truncation_and_given_noise(runs) -> None:
     assert truncated.shape == x.shape and not torch.equal(truncated, x)
     with pytest.raises(ValueError, match="give one label per noise vector"):
         fleet.generate(z)
+
+
+def test_load_reads_a_generator_only_when_it_is_used(tmp_path: Path, tiny_images) -> None:
+    train(tiny_config(tmp_path / "run"), progress=False, dataset=tiny_images)
+    fleet = Fleet.load(tmp_path / "run")
+    assert fleet.generators.loaded == {} and len(fleet.generators) == 3 and "class-0002" in fleet.generators
+    fleet.sample(4, labels=[1, 1, 1, 1], seed=0)
+    assert list(fleet.generators.loaded) == ["class-0001"]
+    assert fleet.steps == dict.fromkeys(["class-0000", "class-0001", "class-0002"], 4)  # asks every pair

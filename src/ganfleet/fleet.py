@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Callable, Iterator, Literal, Mapping
 
 import torch
 import torch.nn as nn
@@ -37,6 +37,62 @@ class ConditionalFlag(int):
     __str__ = __repr__
 
 
+class CheckpointedGenerators(Mapping[str, nn.Module]):
+    """A run's generators by member name, each built and loaded from its pair's checkpoint on first access."""
+
+    def __init__(self, run: RunDir, manifest: dict, device: torch.device, ema: bool) -> None:
+        self.run, self.device, self.ema = run, device, ema
+        self.spec = ModelSpec.from_dict(manifest["model"])
+        self.n_classes = len(manifest["data"]["class_names"])
+        self.conditional = {m["name"]: bool(m["conditional"]) for m in manifest["members"]}
+        self.loaded: dict[str, tuple[nn.Module, int, bool]] = {}
+        self.steps = _Field(self, 1)
+        self.averaged = _Field(self, 2)
+
+    def __getitem__(self, name: str) -> nn.Module:
+        return self.entry(name)[0]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.conditional)
+
+    def __len__(self) -> int:
+        return len(self.conditional)
+
+    def __contains__(self, name: object) -> bool:  # without reading the checkpoint (Mapping's would)
+        return name in self.conditional
+
+    def entry(self, name: str) -> tuple[nn.Module, int, bool]:
+        """(generator, step, whether it is the EMA) of member `name`, read from its checkpoint the first time."""
+        if name not in self.loaded:
+            if name not in self.conditional:
+                raise KeyError(name)
+            with torch.random.fork_rng(devices=[]):  # building draws initial weights: leave the caller's RNG alone
+                g = build_generator(self.spec.conditional(self.n_classes) if self.conditional[name] else self.spec)
+            weights, step, averaged = load_generator_weights(self.run.pair_dir(name), self.ema)
+            try:
+                g.load_state_dict(weights)
+            except RuntimeError as exc:
+                raise CheckpointError(f"{self.run.pair_dir(name)}: generator weights do not match the manifest's model ({exc})") from None
+            self.loaded[name] = (g.to(self.device).eval(), step, averaged)
+        return self.loaded[name]
+
+
+class _Field(Mapping):
+    """One column (step, or whether EMA) of `CheckpointedGenerators`' entries, as a mapping by member name."""
+
+    def __init__(self, source: CheckpointedGenerators, column: int) -> None:
+        self.source, self.column = source, column
+
+    def __getitem__(self, name: str):  # type: ignore[no-untyped-def]
+        return self.source.entry(name)[self.column]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.source)
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+
 class Fleet:
     """Generators of one run, with the class names and class prior they were trained on.
 
@@ -44,41 +100,40 @@ class Fleet:
     class frequencies, or uniform) and calls the generator of each label.
     """
 
-    def __init__(self, manifest: dict, generators: dict[str, nn.Module], steps: dict[str, int], device: torch.device,
-                 averaged: dict[str, bool] | None = None) -> None:
+    def __init__(self, manifest: dict, generators: Mapping[str, nn.Module], steps: Mapping[str, int], device: torch.device,
+                 averaged: Mapping[str, bool] | None = None) -> None:
         self.manifest = manifest
         self.generators = generators
-        self.steps = steps
         self.device = device
-        self.averaged = averaged or dict.fromkeys(generators, False)  # member -> whether its generator is the EMA
+        self._steps = steps
+        self._averaged = averaged
         self.members = [Member(m["name"], m["label"], m["conditional"], tuple(m["classes"])) for m in manifest["members"] if m["name"] in generators]
         self.spec = ModelSpec.from_dict(manifest["model"])
 
     @classmethod
     def load(cls, path: str | Path, device: str | torch.device = "cpu", ema: bool = True) -> Fleet:
-        """Rebuild every generator from `path`'s manifest and newest valid checkpoints (no code is unpickled).
+        """The generators of `path`'s manifest, each rebuilt from its newest valid checkpoint (no code is unpickled).
 
-        `ema`: each generator's moving average where its run kept one (the
-        default; runs from before EMA have none), else its raw weights.
+        Lazily: a generator is read when it is first used (`sample` of one
+        class reads that class's pair only), so loading a fleet of thousands
+        of pairs costs one manifest read. `ema`: each generator's moving
+        average where its run kept one (the default; runs from before EMA have
+        none), else its raw weights.
         """
         run = RunDir(path)
         manifest = run.read_manifest()
-        spec = ModelSpec.from_dict(manifest["model"])
-        n_classes = len(manifest["data"]["class_names"])
-        device = resolve_device(str(device), "device")
-        generators: dict[str, nn.Module] = {}
-        steps: dict[str, int] = {}
-        averaged: dict[str, bool] = {}
-        for m in manifest["members"]:
-            with torch.random.fork_rng(devices=[]):  # building draws initial weights: leave the caller's RNG alone
-                g = build_generator(spec.conditional(n_classes) if m["conditional"] else spec)
-            weights, steps[m["name"]], averaged[m["name"]] = load_generator_weights(run.pair_dir(m["name"]), ema)
-            try:
-                g.load_state_dict(weights)
-            except RuntimeError as exc:
-                raise CheckpointError(f"{run.pair_dir(m['name'])}: generator weights do not match the manifest's model ({exc})") from None
-            generators[m["name"]] = g.to(device).eval()
-        return cls(manifest, generators, steps, device, averaged)
+        generators = CheckpointedGenerators(run, manifest, resolve_device(str(device), "device"), ema)
+        return cls(manifest, generators, generators.steps, generators.device, generators.averaged)
+
+    @property
+    def steps(self) -> dict[str, int]:
+        """Each member's training step (reads every generator not read yet)."""
+        return dict(self._steps)
+
+    @property
+    def averaged(self) -> dict[str, bool]:
+        """Whether each member's generator is its EMA (reads every generator not read yet)."""
+        return dict(self._averaged) if self._averaged is not None else dict.fromkeys(self.generators, False)
 
     # ------------------------------------------------------------------ description
 
