@@ -106,6 +106,7 @@ class Settings:
     curve_points: int = 6
     curve_n: int = 2_000
     threads: int = 2
+    report_only: bool = False
 
     def generator_steps(self, system: System, budget: str, n_classes: int) -> int:
         """The system's generator steps per network under `budget` (see the module docstring)."""
@@ -118,7 +119,7 @@ class Settings:
 
     def config(self, recipe: str, system: System, steps: int, seed: int, out: Path) -> RunConfig:
         values = {"data.name": self.data, "model.width": self.width, "budget.steps": steps, "train.batch_size": self.batch_size,
-                  "train.seed": seed, "cadence.log_every": 50, "cadence.grid_every": 0, "cadence.checkpoint_every": 200,
+                  "train.seed": seed, "train.threads": self.threads, "cadence.log_every": 50, "cadence.grid_every": 0, "cadence.checkpoint_every": 200,
                   "eval.n": self.curve_n, "eval.member": system.member, "eval.every": max(1, round(steps / self.curve_points)),
                   **system.values, "out": str(out)}
         return apply_values(recipe_config(recipe), values)
@@ -126,7 +127,7 @@ class Settings:
 
 def train_and_evaluate(settings: Settings, recipe: str, system: System, steps: int, seed: int, out: Path, dataset) -> dict:
     """Train (or resume, or skip) one run and evaluate it; returns its results.json row."""
-    run_dir = out / recipe / system.key / f"steps-{steps}" / f"seed-{seed}"
+    run_dir = run_path(out, recipe, system, steps, seed)
     run, timing_path, eval_path = RunDir(run_dir), run_dir / "reproduce-timing.json", run_dir / "eval" / "metrics.json"
     status = run.read_manifest().get("status") if run.manifest_path.is_file() else None
     timing = json.loads(timing_path.read_text()) if timing_path.is_file() else {"train_s": 0.0, "sessions": 0}
@@ -148,6 +149,17 @@ def train_and_evaluate(settings: Settings, recipe: str, system: System, steps: i
     return {"recipe": recipe, "system": system.key, "label": system.label, "steps": steps, "seed": seed, "run": str(run_dir),
             "extractors": summary["extractors"], "metrics": summary["metrics"], "train_s": timing["train_s"],
             "img_per_s": real_images(run) / timing["train_s"], "curve": curve}
+
+
+def run_path(out: Path, recipe: str, system: System, steps: int, seed: int) -> Path:
+    return out / recipe / system.key / f"steps-{steps}" / f"seed-{seed}"
+
+
+def is_finished(out: Path, recipe: str, system: System, steps: int, seed: int) -> bool:
+    """Whether the run is complete and evaluated (what `--report` tabulates)."""
+    run = RunDir(run_path(out, recipe, system, steps, seed))
+    return (run.manifest_path.is_file() and run.read_manifest().get("status") == "complete"
+            and (run.path / "eval" / "metrics.json").is_file())
 
 
 def real_images(run: RunDir) -> int:
@@ -243,6 +255,8 @@ def parse_args(argv: list[str] | None) -> tuple[Settings, list[System], Path]:
     p.add_argument("--threads", type=int, default=2, help="torch CPU threads (default: %(default)s)")
     p.add_argument("--out", help="results folder (default: runs/reproduce/<data>)")
     p.add_argument("--quick", action="store_true", help="digits unless --data is given, one seed, 30 steps: minutes")
+    p.add_argument("--report", action="store_true", help="train and evaluate nothing: tabulate the finished, evaluated runs "
+                   "of the grid found in --out (the grid grown in stages, each cell with the seeds it has)")
     args = p.parse_args(argv)
     data = args.data or ("digits" if args.quick else "fashion-mnist")
     small = args.quick or data == "digits"
@@ -251,6 +265,7 @@ def parse_args(argv: list[str] | None) -> tuple[Settings, list[System], Path]:
                         n_eval=args.n or (2000 if small else 10_000), cas_n=args.cas_n or (1000 if small else 10_000),
                         threads=args.threads)
     systems = list(SYSTEMS) if args.systems is None else [s for s in ALL_SYSTEMS if s.key in args.systems]
+    settings.report_only = args.report
     return settings, systems, Path(args.out or f"runs/reproduce/{data}")
 
 
@@ -267,9 +282,11 @@ def main(argv: list[str] | None = None) -> int:
     floor = {"metrics": floor_summary["real_floor"], "extractors": floor_summary["extractors"]}
     rows_by_budget: dict[str, list[dict]] = {}
     for budget in settings.budgets:
-        rows_by_budget[budget] = [
-            train_and_evaluate(settings, recipe, system, settings.generator_steps(system, budget, dataset.n_classes), seed, out, dataset)
-            for seed in settings.seeds for recipe in settings.recipes for system in systems]
+        cells = [(recipe, system, settings.generator_steps(system, budget, dataset.n_classes), seed)
+                 for seed in settings.seeds for recipe in settings.recipes for system in systems]
+        if settings.report_only:
+            cells = [c for c in cells if is_finished(out, *c)]
+        rows_by_budget[budget] = [train_and_evaluate(settings, *cell, out, dataset) for cell in cells]
     command = "python benchmarks/reproduce.py " + " ".join(sys.argv[1:] if argv is None else argv)
     write_results(settings, rows_by_budget, floor, out, command)
     print((out / "results.md").read_text())

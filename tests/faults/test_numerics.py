@@ -68,12 +68,12 @@ def poison_pair(monkeypatch: pytest.MonkeyPatch, name: str, at_step: int, weight
 @pytest.mark.parametrize("weights", [False, True], ids=["losses", "weights"])
 def test_one_pair_going_non_finite_stops_only_that_pair(tiny_images, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                         weights: bool) -> None:
-    train(tiny_config(tmp_path / "straight", budget__steps=6), progress=False, dataset=tiny_images)
+    train(tiny_config(tmp_path / "straight", budget__steps=6, train__pack="off"), progress=False, dataset=tiny_images)
     # losses: NaN logged at step 3, seen at the next check (step 4); weights: NaN put in after step 4, whose
     # losses were finite, so the checkpoint of step 4 is what refuses them
     at_step = 4 if weights else 3
     poison_pair(monkeypatch, "class-0001", at_step=at_step, weights=weights)
-    config = tiny_config(tmp_path / "run", budget__steps=6)
+    config = tiny_config(tmp_path / "run", budget__steps=6, train__pack="off")  # poisoned in the looped step
     with pytest.raises(TrainingDiverged) as raised:
         train(config, progress=False, dataset=tiny_images)
     reason = "non-finite discriminator." if weights else "non-finite losses"

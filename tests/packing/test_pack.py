@@ -22,6 +22,7 @@ from ganfleet.pairs import make_pair
 from ganfleet.pairs import step_rule
 from ganfleet.packing.pack import PackedPairs, PairPack, group_pairs
 from ganfleet.pairs import Pair, adversarial_step
+from ganfleet.pairs.executor import LoopedPairs
 from tests.conftest import make_tiny_images, tiny_config
 
 CPU = torch.device("cpu")
@@ -201,3 +202,16 @@ def test_only_compatible_pairs_share_a_pack() -> None:
     assert [[p.name for p in g] for g in groups] == [["class-0000", "class-0002"], ["class-0001"]]
     with pytest.raises(ValueError, match="same step"):
         PairPack(pairs, channels_last=False)
+
+
+@pytest.mark.slow
+def test_compiled_networks_step_like_eager_ones() -> None:
+    """train.compile: packs of 1 (the default execution) and the loop, compiled, equal eager steps in float64."""
+    pytest.importorskip("torch._inductor")
+    rule = step_rule(tiny_config("unused", **MODERN), make_tiny_images().sample_shape)
+    for compiled_run, eager_run in ((PackedPairs(1, True, compile=True), PackedPairs(1, True)), (LoopedPairs(compile=True), LoopedPairs())):
+        compiled, eager = (make_pairs(make_tiny_images(), torch.float64, model__width=0.0625, **MODERN) for _ in range(2))
+        for _ in range(2):
+            compiled_run.step(compiled, rule), eager_run.step(eager, rule)
+        compiled_run.sync(), eager_run.sync()
+        assert_same_pairs(compiled, eager)

@@ -20,7 +20,7 @@ from ganfleet.train import train
 from ganfleet.packing import PackedPairs
 from ganfleet.pairs.executor import LoopedPairs
 from ganfleet.train.execution import build_executor
-from ganfleet.packing.plan import PackPlan, candidate_plans, choose_plan, plan_execution
+from ganfleet.packing.plan import PackPlan, candidate_plans, choose_plan, parse_pack, plan_execution
 from ganfleet.packing import plan as pack_plan
 from ganfleet.rundir import RunDir
 from tests.conftest import tiny_config
@@ -67,7 +67,7 @@ def test_packed_run_equals_unpacked_run_with_per_pair_budgets(tmp_path: Path) ->
 
 def test_packed_run_writes_the_same_artifact(tiny_images, tmp_path: Path) -> None:
     """Conv nets, packs of 2 (a pack of 2 and one of 1): same files, checkpoint layout, manifest; the fleet loads."""
-    train(tiny_config(tmp_path / "off", cadence__grid_every=2), progress=False, dataset=tiny_images)
+    train(tiny_config(tmp_path / "off", cadence__grid_every=2, train__pack="off"), progress=False, dataset=tiny_images)
     train(tiny_config(tmp_path / "packed", cadence__grid_every=2, train__pack="2"), progress=False, dataset=tiny_images)
     off, packed = tmp_path / "off", tmp_path / "packed"
     assert run_files(off) == run_files(packed)
@@ -75,8 +75,9 @@ def test_packed_run_writes_the_same_artifact(tiny_images, tmp_path: Path) -> Non
         for a, b in zip(list_checkpoints(RunDir(off).pair_dir(member)), list_checkpoints(RunDir(packed).pair_dir(member)), strict=True):
             assert a.name == b.name and checkpoint_layout(a) == checkpoint_layout(b)
     manifests = [RunDir(r).read_manifest() for r in (off, packed)]
+    assert [m["execution"]["pack"] for m in manifests] == ["pack: off", "pack: 2 channels_last"]  # how, not what
     for m in manifests:
-        del m["updated"]
+        del m["updated"], m["execution"]
     assert manifests[0] == manifests[1]
     fleet = Fleet.load(packed)
     assert fleet.sample(6, labels=[0, 1, 2, 0, 1, 2], seed=0).shape == (6, 1, 32, 32)
@@ -145,7 +146,7 @@ def test_pack_setting_accepts_off_auto_and_pair_counts(value: object, expected: 
 
 @pytest.mark.parametrize("value", ["0", "-2", "yes", "1.5"])
 def test_pack_setting_rejects_anything_else(value: str) -> None:
-    with pytest.raises(ConfigError, match=r"train.pack: expected off, auto or a positive number of pairs per pack"):
+    with pytest.raises(ConfigError, match=r"train.pack: expected fast, off, auto or a positive number of pairs per pack"):
         apply_values(RunConfig(), {"train.pack": value})
 
 
@@ -153,7 +154,7 @@ def test_cli_pack_flag(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["train", "--pack", "auto", "--dry-run"]) == 0
     assert json.loads(capsys.readouterr().out)["train"]["pack"] == "auto"
     assert main(["train", "--pack", "zero", "--dry-run"]) == 2
-    assert "train.pack: expected off, auto or a positive number" in capsys.readouterr().err
+    assert "train.pack: expected fast, off, auto or a positive number" in capsys.readouterr().err
 
 
 def test_the_run_says_how_it_packs(tiny_images, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -165,3 +166,10 @@ def test_the_run_says_how_it_packs(tiny_images, tmp_path: Path, capsys: pytest.C
     assert err.index("pack auto: timing 4 ways to step 3 pairs") < err.index("pack auto: timed 1/4, pack off: ") < err.index("chose")
     telemetry = json.loads((tmp_path / "auto" / "telemetry.json").read_text())
     assert telemetry["ranks"][0]["seconds"]["pack"] > 0
+
+
+def test_fast_is_channels_last_packs_of_one_for_conv_nets_on_cpu_and_timed_on_a_gpu() -> None:
+    cpu, gpu = torch.device("cpu"), torch.device("cuda", 0)
+    assert parse_pack("fast", convolutional=True, device=cpu) == PackPlan(1, channels_last=True)
+    assert parse_pack("fast", convolutional=False, device=cpu) == PackPlan(None)
+    assert parse_pack("fast", convolutional=True, device=gpu) is None  # auto's ladder, timed

@@ -107,7 +107,8 @@ def test_resume_equals_uninterrupted(tiny_images, tmp_path: Path, strategy: str,
 
 
 def test_sigint_checkpoints_every_pair_then_resume_is_exact(tiny_images, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    train(tiny_config(tmp_path / "straight", cadence__checkpoint_every=0), progress=False, dataset=tiny_images)
+    # the fault is injected into the looped step: this run steps its pairs one at a time, NCHW
+    train(tiny_config(tmp_path / "straight", cadence__checkpoint_every=0, train__pack="off"), progress=False, dataset=tiny_images)
     import ganfleet.pairs.executor as base
 
     calls = {"n": 0}
@@ -121,7 +122,7 @@ def test_sigint_checkpoints_every_pair_then_resume_is_exact(tiny_images, tmp_pat
         return out
 
     monkeypatch.setattr(base, "adversarial_step", step_then_interrupt)
-    config = tiny_config(tmp_path / "stopped", cadence__checkpoint_every=0)
+    config = tiny_config(tmp_path / "stopped", cadence__checkpoint_every=0, train__pack="off")
     with pytest.raises(TrainingInterrupted, match="stopped by SIGINT at step 2"):
         train(config, progress=False, dataset=tiny_images)
     run = RunDir(config.out)

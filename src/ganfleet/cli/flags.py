@@ -69,6 +69,8 @@ TRAIN_FLAGS: list[Flag] = [
     ("--seed", "train.seed", int),
     ("--device", "train.device", str),
     ("--pack", "train.pack", str),
+    ("--threads", "train.threads", str),
+    ("--compile", "train.compile", bool),
     ("--log-every", "cadence.log_every", int),
     ("--grid-every", "cadence.grid_every", int),
     ("--checkpoint-every", "cadence.checkpoint_every", int),

@@ -98,7 +98,9 @@ class TrainConfig:
     batch_size: int = option(64, "images per batch per pair")
     seed: int = option(0, "base seed; each pair's seed is derived from it and the pair's class, so results do not depend on scheduling")
     device: str = option("auto", "cpu, cuda, cuda:N or auto (cuda when available)")
-    pack: str = option("off", "train K pairs at once through packed networks (same results up to rounding): off (one pair at a time), K (at most K pairs per pack) or auto (time the options on the run's own pairs at start-up, keep the fastest; see docs/packing.md)")
+    pack: str = option("fast", "how pairs are stepped (same results up to rounding; see docs/packing.md): fast (the fastest path measured for the device: packs of 1 in channels_last for conv nets on a CPU, one pair at a time for the MLPs, timed as auto on a GPU), off (one pair at a time, NCHW), K (packs of at most K pairs) or auto (time the options on the run's own pairs at start-up, keep the fastest)")
+    compile: bool = option(False, "torch.compile the networks being stepped (inductor; needs a C++ compiler on CPU): the first network of an architecture compiles for a minute or so, each further one in seconds; same results up to rounding (benchmarks/compile.py measures the speed-up)")
+    threads: str = option("auto", "CPU threads of each process: auto (the cores not busy with other work when the run starts, shared among this node's ranks; OMP_NUM_THREADS wins when set) or a number")
 
     def __post_init__(self) -> None:
         check_fields(self, "train")
@@ -109,8 +111,11 @@ class TrainConfig:
         self.pack = str(self.pack).lower()
         if self.pack == "false":  # YAML 1.1 reads a bare `off` as false
             self.pack = "off"
-        if self.pack not in ("off", "auto") and not (self.pack.isdigit() and int(self.pack) > 0):
-            raise ConfigError(f"train.pack: expected off, auto or a positive number of pairs per pack, got {self.pack!r}")
+        if self.pack not in ("fast", "off", "auto") and not (self.pack.isdigit() and int(self.pack) > 0):
+            raise ConfigError(f"train.pack: expected fast, off, auto or a positive number of pairs per pack, got {self.pack!r}")
+        self.threads = str(self.threads).lower()
+        if self.threads != "auto" and not (self.threads.isdigit() and 0 < int(self.threads) <= 1024):
+            raise ConfigError(f"train.threads: expected auto or a number of threads from 1 to 1024, got {self.threads!r}")
 
 
 @dataclass
@@ -319,7 +324,7 @@ class RunConfig:
             offers = "has no normalisation" if arch.d_norms == ("none",) else "offers " + ", ".join(arch.d_norms)
             raise ConfigError(f"model.d_norm: the {arch.name} discriminator {offers}; expected auto or "
                               f"{' or '.join(arch.d_norms)}, got {self.model.d_norm!r}")
-        if self.sgan.share_weights and self.train.pack != "off":
+        if self.sgan.share_weights and self.train.pack not in ("off", "fast"):  # fast steps tied pairs one at a time
             raise ConfigError(f"train.pack: sgan.share_weights ties the local pairs' layers, which packs would copy apart; "
                               f"expected off, got {self.train.pack!r}")
         if self.augment.policy not in ("none", "") and arch.points:

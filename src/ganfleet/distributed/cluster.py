@@ -32,7 +32,8 @@ import torch
 import torch.distributed as dist
 
 from ganfleet.distributed.assign import assign_classes
-from ganfleet.distributed.env import LaunchEnv, detect_launch, usable_cores
+from ganfleet.distributed.env import LaunchEnv, detect_launch
+from ganfleet.distributed.threads import ThreadChoice, choose_threads, using_threads
 from ganfleet.distributed.heartbeat import Heartbeat, RankFailed, describe
 from ganfleet.distributed.telemetry import Telemetry
 from ganfleet.errors import ClusterError
@@ -70,6 +71,7 @@ class Cluster:
     def __init__(self, env: LaunchEnv, device: torch.device) -> None:
         self.env = env
         self.device = device
+        self.threads = ThreadChoice(torch.get_num_threads(), "as found")  # `join` sets the run's choice
         self.telemetry = Telemetry(env.rank, env.world_size, device, env.restart_count)
         self.assignment: dict[str, int] = {}
         self.replicated: tuple[str, ...] = ()
@@ -239,13 +241,6 @@ def rank_device(device: torch.device, env: LaunchEnv) -> torch.device:
     return torch.device("cuda", index)
 
 
-def default_threads(env: LaunchEnv, environ: Mapping[str, str]) -> int | None:
-    """CPU threads per rank when the launcher did not set OMP_NUM_THREADS: the node's cores over its ranks."""
-    if "OMP_NUM_THREADS" in environ or not env.local_world_size:
-        return None
-    return max(1, usable_cores() // env.local_world_size)
-
-
 def attempt_store(env: LaunchEnv) -> dist.Store:
     """The rendezvous store, its keys private to this attempt of the job.
 
@@ -258,10 +253,22 @@ def attempt_store(env: LaunchEnv) -> dist.Store:
 
 
 @contextmanager
-def join(device: torch.device, environ: Mapping[str, str] | None = None) -> Iterator[Cluster]:
-    """This process's Cluster for the duration of a run (a process group only when there are several ranks)."""
+def join(device: torch.device, environ: Mapping[str, str] | None = None, threads: str = "auto") -> Iterator[Cluster]:
+    """This process's Cluster for the duration of a run (a process group only when there are several ranks).
+
+    torch's CPU threads follow `threads` (`train.threads`, see `distributed/threads.py`)
+    for the run and are restored after it; `Cluster.threads` says what was chosen and why.
+    """
     environ = os.environ if environ is None else environ
     env = detect_launch(environ)
+    with using_threads(choose_threads(threads, env.local_world_size or 1, environ)) as choice:
+        with _join(device, environ, env) as cluster:
+            cluster.threads = choice
+            yield cluster
+
+
+@contextmanager
+def _join(device: torch.device, environ: Mapping[str, str], env: LaunchEnv) -> Iterator[Cluster]:
     if not env.is_distributed:
         yield Cluster(env, device)
         return
@@ -270,9 +277,6 @@ def join(device: torch.device, environ: Mapping[str, str] | None = None) -> Iter
     device = rank_device(device, env)
     owner = not dist.is_initialized()  # a caller may have set up the group already (library use); then it is theirs
     if owner:
-        threads = default_threads(env, environ)
-        if threads is not None:
-            torch.set_num_threads(threads)
         if device.type == "cuda":
             torch.cuda.set_device(device)
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo", store=attempt_store(env),

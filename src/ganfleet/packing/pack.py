@@ -33,6 +33,7 @@ from ganfleet.losses import PointSampler
 from ganfleet.models import pack_networks
 from ganfleet.packing.optim import pack_optimizer, unpack_optimizer
 from ganfleet.pairs import Pair, StepRule, adversarial_step
+from ganfleet.pairs.executor import compile_networks
 from ganfleet.data.augment import AugmentDraws, DiffAugment
 from ganfleet.pairs.ema import update_ema
 from ganfleet.seeds import step_generator
@@ -149,11 +150,12 @@ def group_pairs(pairs: Sequence[Pair], size: int) -> list[list[Pair]]:
 class PackedPairs:
     """Steps a run's pairs in packs of at most `size`; a pack whose pair is done is written back and rebuilt."""
 
-    def __init__(self, size: int, channels_last: bool) -> None:
+    def __init__(self, size: int, channels_last: bool, compile: bool = False) -> None:
         if size < 1:
             raise ValueError(f"pack size must be >= 1, got {size}")
         self.size = size
         self.channels_last = channels_last
+        self.compile = compile  # torch.compile each pack's networks (in place: names and tensors stay)
         self.packs: list[PairPack] = []
 
     def step(self, due: Sequence[Pair], rule: StepRule) -> dict[str, dict[str, torch.Tensor]]:
@@ -177,4 +179,8 @@ class PackedPairs:
                 pack.write_back()  # its pairs that are still due are repacked below
         packed = {id(p) for pack in kept for p in pack.pairs}
         loose = [p for p in due if id(p) not in packed]
-        self.packs = kept + [PairPack(group, self.channels_last) for group in group_pairs(loose, self.size)]
+        new = [PairPack(group, self.channels_last) for group in group_pairs(loose, self.size)]
+        if self.compile:
+            for pack in new:
+                compile_networks(pack)
+        self.packs = kept + new

@@ -1,4 +1,4 @@
-"""How a run steps its pairs (`train.pack`): one at a time, in packs of K, or whichever `auto` times fastest.
+"""How a run steps its pairs (`train.pack`): `fast` (the default), one at a time, in packs of K, or whichever `auto` times fastest.
 
 `auto` runs a few steps of each candidate on scratch copies of the run's own
 pairs (the pairs themselves are not touched) and keeps the fastest per
@@ -44,8 +44,17 @@ class PackPlan:
         return f"{self.size}" + (" channels_last" if self.channels_last else "")
 
 
-def parse_pack(setting: str, convolutional: bool) -> PackPlan | None:
-    """`off` or `K` as a plan; None for `auto` (the plan is timed, see `choose_plan`)."""
+def parse_pack(setting: str, convolutional: bool, device: torch.device = torch.device("cpu")) -> PackPlan | None:
+    """`off`, `K` or `fast` as a plan; None for `auto` (the plan is timed, see `choose_plan`).
+
+    `fast` is the path measured fastest on a CPU (docs/packing.md): conv nets one
+    pair at a time in channels_last (a pack of 1), 1.2-1.8x the NCHW loop; the
+    MLPs one at a time. On a GPU it is `auto`: the ladder is timed in seconds there.
+    """
+    if setting == "fast":
+        if device.type != "cpu":
+            return None
+        return PackPlan(1, channels_last=True) if convolutional else PackPlan(None)
     if setting == "auto":
         return None
     if setting == "off":
@@ -53,9 +62,9 @@ def parse_pack(setting: str, convolutional: bool) -> PackPlan | None:
     return PackPlan(int(setting), channels_last=convolutional)
 
 
-def executor(plan: PackPlan) -> Executor:
-    """What steps the pairs under `plan`: PackedPairs, or LoopedPairs for one pair at a time."""
-    return LoopedPairs() if plan.size is None else PackedPairs(plan.size, plan.channels_last)
+def executor(plan: PackPlan, compile: bool = False) -> Executor:
+    """What steps the pairs under `plan`: PackedPairs, or LoopedPairs for one pair at a time; `compile`: torch.compile'd networks."""
+    return LoopedPairs(compile) if plan.size is None else PackedPairs(plan.size, plan.channels_last, compile)
 
 
 def candidate_plans(n_pairs: int, convolutional: bool) -> list[PackPlan]:
@@ -129,21 +138,25 @@ def choose_plan(pairs: Sequence[Pair], rule: StepRule, steps: int = AUTO_STEPS,
 
 
 def plan_execution(setting: str, pairs: Sequence[Pair], rule: StepRule,
-                   say: Callable[[str], None] | None = None) -> tuple[Executor, str]:
+                   say: Callable[[str], None] | None = None, compile: bool = False) -> tuple[Executor, str]:
     """The executor for `train.pack` = `setting` on the run's pairs, and a line saying what was chosen.
 
-    `auto` times its candidates first, telling `say` what it is timing as it goes.
+    `auto` times its candidates first (eager), telling `say` what it is timing as it goes; `compile`
+    (`train.compile`) then compiles the chosen executor's networks.
     """
     due = [p for p in pairs if not p.done]
     if not due:
         return LoopedPairs(), "pack: nothing left to train"
     convolutional = is_convolutional(due[0].generator)
-    plan = parse_pack(setting, convolutional)
+    device = next(due[0].generator.parameters()).device
+    plan = parse_pack(setting, convolutional, device)
     if plan is not None:
-        return executor(plan), f"pack: {plan}"
+        why = (" (fast on a CPU: conv nets one pair at a time in channels_last, the MLPs one at a time)"
+               if setting == "fast" else "")
+        return executor(plan, compile), f"pack: {plan}{why}{', compiled' if compile else ''}"
     if say is not None:
         say(f"pack auto: timing {len(candidate_plans(len(due), convolutional))} ways to step {len(due)} pairs "
             f"({AUTO_STEPS + 1} steps each, on scratch copies)")
     plan, timings = choose_plan(due, rule, say=say)
     measured = ", ".join(f"{name} {seconds * 1e3:.1f}" for name, seconds in timings.items())
-    return executor(plan), f"pack auto: chose {plan} (ms per pair-step: {measured})"
+    return executor(plan, compile), f"pack auto: chose {plan}{', compiled' if compile else ''} (ms per pair-step: {measured})"

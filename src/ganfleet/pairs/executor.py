@@ -11,7 +11,7 @@ from typing import Protocol, Sequence
 
 import torch
 
-from ganfleet.pairs.pair import Pair
+from ganfleet.pairs.pair import Networks, Pair
 from ganfleet.pairs.step import StepRule, adversarial_step
 
 
@@ -23,12 +23,28 @@ class Executor(Protocol):
     def sync(self) -> None: ...
 
 
+def compile_networks(group: Networks) -> None:
+    """torch.compile a step group's generator and discriminator in place (`nn.Module.compile`: state_dict names stay).
+
+    Networks of one architecture share the compiled code; each further one costs a few seconds of guards.
+    """
+    group.generator.compile()
+    group.discriminator.compile()
+
+
 class LoopedPairs:
     """`adversarial_step` on each due pair in turn; the pairs' own modules are always current."""
+
+    def __init__(self, compile: bool = False) -> None:
+        self.compile = compile
+        self.compiled: set[int] = set()
 
     def step(self, due: Sequence[Pair], rule: StepRule) -> dict[str, dict[str, torch.Tensor]]:
         out: dict[str, dict[str, torch.Tensor]] = {}
         for pair in due:
+            if self.compile and id(pair) not in self.compiled:
+                compile_networks(pair)
+                self.compiled.add(id(pair))
             out.update(adversarial_step(pair, rule))
         return out
 

@@ -24,12 +24,13 @@ def build_executor(config: RunConfig, strategy: Strategy, n_members: int, pairs:
     `n_members` counts the members of every rank; `sum_over_ranks` is None for a
     process that trains alone; `say` hears what `--pack auto` is timing while it times.
     """
+    setting = "off" if config.sgan.share_weights and config.train.pack == "fast" else config.train.pack  # tied layers: no packs
     if strategy.global_member is None:
-        return plan_execution(config.train.pack, pairs, rule, say)
+        return plan_execution(setting, pairs, rule, say, config.train.compile)
     lines: list[str] = []
 
     def plan_locals(local_pairs: list[Pair]) -> Executor:
-        executor, line = plan_execution(config.train.pack, local_pairs, rule, say)
+        executor, line = plan_execution(setting, local_pairs, rule, say, config.train.compile)
         lines.append(line)
         return executor
 

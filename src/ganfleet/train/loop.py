@@ -69,7 +69,7 @@ def train(config: RunConfig, resume: bool = False, progress: bool = True,
     ranks, each rank trains its share of the pairs and the run directory is the
     same (`ganfleet.distributed`).
     """
-    with join(resolve_device(config.train.device)) as cluster:
+    with join(resolve_device(config.train.device), threads=config.train.threads) as cluster:
         return train_on(cluster, config, resume, progress, dataset, force)
 
 
@@ -109,6 +109,8 @@ def train_owned(cluster: Cluster, config: RunConfig, run: RunDir, lock: RunLock,
         cluster.on_writer(partial(start_run, run, config, manifest, lock))
     try:  # from here on the run directory is this job's: a failure is recorded in its manifest
         loop = TrainingLoop(cluster, config, plan, pairs, mine, run, manifest, progress)
+        manifest["execution"] = {"pack": loop.execution, "threads": cluster.threads.threads,  # rank 0's, this session's
+                                 "threads_reason": cluster.threads.reason}
         loop.run(stop)
         telemetry.end_steps = {p.name: p.step for p in pairs}
         with telemetry.timed("grid"):
@@ -151,6 +153,7 @@ class TrainingLoop:
                                                            sum_over_ranks, self.bar.note)
         self.evaluator = TrainingEvaluator.for_run(config, manifest, dataset)
         self.own = [p for p in pairs if cluster.is_writer or p.name not in self.replicated]  # rank 0 checkpoints replicated pairs
+        self.own_names = {p.name for p in self.own}
         self.records = cluster.records_dir(run.path)
         self.ticks = TickStats(images_per_step=config.train.batch_size * self.rule.n_critic)
         self.clock = max(p.step for p in pairs)  # iterations: the step of the most advanced pair
@@ -159,8 +162,7 @@ class TrainingLoop:
 
     def run(self, stop: StopRequest) -> None:
         telemetry = self.cluster.telemetry
-        if self.config.train.pack != "off":
-            self.bar.note(self.execution)
+        self.bar.note(f"{self.execution}; {self.cluster.threads}")
         for folder in [self.records, *(self.run_dir.pair_dir(p.name) for p in self.own)]:
             remove_temporaries(folder)  # this rank's records and checkpoints, if it was killed mid-write in an earlier attempt
         self.log = MetricsLog(self.records / "metrics.jsonl", self.records / "tensorboard")
@@ -201,7 +203,7 @@ class TrainingLoop:
         """
         telemetry = self.cluster.telemetry
         tick = self.due(self.cadence.log_every)
-        mine = [p for p in stepped if p in self.own]
+        mine = [p for p in stepped if p.name in self.own_names]  # a set: this is per iteration, over every pair
         if tick or any(p.done or self.due(self.cadence.checkpoint_every) for p in mine):
             self.check_values()
         finished = all(p.done for p in self.pairs)
