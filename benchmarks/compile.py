@@ -21,7 +21,7 @@ import time
 
 import torch
 
-from ganfleet.config import RunConfig, apply_values
+from ganfleet.config import apply_values
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.devices import resolve_device
 from ganfleet.packing import PackedPairs
@@ -38,13 +38,7 @@ def synthetic(classes: int = 2, per_class: int = 320) -> ClassPartitionedDataset
 
 
 def pairs_of(config, data: ClassPartitionedDataset, device: torch.device, dtype: torch.dtype) -> list[Pair]:
-    pairs = [make_pair(config, data, m, device) for m in get_strategy("class-parallel").members(data)]
-    for p in pairs:  # the optimisers keep their parameters: .to() converts them in place
-        p.generator.to(dtype), p.discriminator.to(dtype)
-        if p.ema is not None:
-            p.ema.to(dtype)
-        p.stream.dtype = dtype
-    return pairs
+    return [make_pair(config, data, m, device).to_dtype(dtype) for m in get_strategy("class-parallel").members(data)]
 
 
 def timed(executor, pairs: list[Pair], rule, steps: int, device: torch.device) -> float:

@@ -76,7 +76,7 @@ def test_sigterm_to_the_launcher_stops_every_worker(fault_env: FaultEnv, tmp_pat
     pids = rank_pids(out)
     job.send_signal(signal.SIGTERM)
     _, stderr = job.communicate(timeout=180)
-    assert job.returncode == 130 and one_line(stderr).startswith("ganfleet: interrupted: stopped by SIGTERM at step")
+    assert job.returncode == 143 and one_line(stderr).startswith("ganfleet: interrupted: stopped by SIGTERM at step")
     assert all(gone(pid) for pid in pids)
     assert_stopped_cleanly(out)
 

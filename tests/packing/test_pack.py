@@ -54,12 +54,7 @@ def make_pairs(dataset: ClassPartitionedDataset, dtype: torch.dtype = torch.floa
     pairs = [make_pair(config, dataset, m, CPU) for m in get_strategy(config.train.strategy).members(dataset)]
     if config.resolved_arch == "mlp" and narrow:
         pairs = [narrow_mlps(p) for p in pairs]
-    for p in pairs:  # the optimisers keep their parameters: .to() converts them in place
-        p.generator.to(dtype), p.discriminator.to(dtype)
-        if p.ema is not None:
-            p.ema.to(dtype)
-        p.stream.dtype = dtype
-    return pairs
+    return [p.to_dtype(dtype) for p in pairs]
 
 
 def full_state(pair: Pair) -> dict[str, torch.Tensor]:

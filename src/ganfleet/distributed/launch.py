@@ -154,7 +154,8 @@ def launch(nproc: int, argv: Sequence[str], max_restarts: int = 0) -> tuple[int,
         return 0, None
     except SignalException as exc:
         lines = [r for r in worker_lines(folder) if r["kind"] == "interrupted"]
-        return INTERRUPTED, f"interrupted: {lines[0]['line'] if lines else f'stopped by {exc.sigval.name}'}"
+        status = 128 + int(exc.sigval)  # as a process killed by it: SIGINT 130, SIGTERM 143
+        return status, f"interrupted: {lines[0]['line'] if lines else f'stopped by {exc.sigval.name}'}"
     except ChildFailedError as exc:
         return job_line(worker_lines(folder), exc.failures)
     finally:

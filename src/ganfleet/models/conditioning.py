@@ -22,6 +22,25 @@ def with_one_hot(z: torch.Tensor, labels: torch.Tensor | None, n_classes: int) -
     return torch.cat([z, F.one_hot(labels, n_classes).to(z.dtype)], dim=1)
 
 
+class ProjectionCritic(nn.Module):
+    """A conv discriminator's end: its trunk `blocks` (set by the subclass), then `set_head`'s linear `head` and projection `embed`.
+
+    Subclasses build `blocks` and call `set_head`; the packed counterpart
+    (`dcgan.PackedConvDiscriminator`) reads these three names.
+    """
+
+    blocks: nn.Module
+
+    def set_head(self, n_features: int, n_classes: int) -> None:
+        self.n_features = n_features
+        self.head = nn.Linear(n_features, 1)
+        self.n_classes = n_classes
+        self.embed = nn.Embedding(n_classes, n_features) if n_classes else None
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return projection_logit(self.blocks(x).flatten(1), self.head, self.embed, labels)
+
+
 def projection_logit(h: torch.Tensor, head: nn.Linear, embed: nn.Embedding | None, labels: torch.Tensor | None) -> torch.Tensor:
     """linear(h) (+ <embed(y), h> for a conditional discriminator), one logit per row."""
     out = head(h).squeeze(1)

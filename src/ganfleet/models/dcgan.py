@@ -35,7 +35,7 @@ from typing import ClassVar, Sequence
 import torch
 import torch.nn as nn
 
-from ganfleet.models.conditioning import projection_logit, with_one_hot
+from ganfleet.models.conditioning import ProjectionCritic, with_one_hot
 from ganfleet.models.dropout import ChannelDropout
 from ganfleet.models.packed import PackedModule
 from ganfleet.models.packed_layers import from_channels, to_channels
@@ -126,7 +126,7 @@ def critic_norm(kind: str, channels: int, bn_eps: float) -> nn.Module:
     raise ValueError(f"unknown discriminator norm {kind!r}; expected one of {', '.join(DISCRIMINATOR_NORMS)}")
 
 
-class Discriminator(nn.Module):
+class Discriminator(ProjectionCritic):
     """DC-GAN discriminator: image (and optionally a label) -> one logit per image."""
 
     convolutional: ClassVar[bool] = True
@@ -145,13 +145,7 @@ class Discriminator(nn.Module):
             if i > 0:
                 layers.append(critic_norm(norm, widths[i + 1], bn_eps))
         self.blocks = nn.Sequential(*layers)
-        self.n_features = widths[-1] * (image_size // 16) ** 2
-        self.head = nn.Linear(self.n_features, 1)
-        self.n_classes = n_classes
-        self.embed = nn.Embedding(n_classes, self.n_features) if n_classes else None
-
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        return projection_logit(self.blocks(x).flatten(1), self.head, self.embed, labels)
+        self.set_head(widths[-1] * (image_size // 16) ** 2, n_classes)
 
     @classmethod
     def pack(cls, discriminators: Sequence[Discriminator], channels_last: bool) -> PackedConvDiscriminator:

@@ -25,7 +25,7 @@ from typing import ClassVar, Sequence
 import torch
 import torch.nn as nn
 
-from ganfleet.models.conditioning import projection_logit, with_one_hot
+from ganfleet.models.conditioning import ProjectionCritic, with_one_hot
 from ganfleet.models.dcgan import PackedConvDiscriminator, PackedConvGenerator, scaled
 
 
@@ -57,7 +57,7 @@ class SNGANGenerator(nn.Module):
         return PackedConvGenerator(generators, channels_last)
 
 
-class SNGANDiscriminator(nn.Module):
+class SNGANDiscriminator(ProjectionCritic):
     """Image (and optionally a label) -> one score, through seven convolutions and a linear head."""
 
     convolutional: ClassVar[bool] = True
@@ -75,13 +75,7 @@ class SNGANDiscriminator(nn.Module):
                 layers += [nn.Conv2d(c_out, c_out, 4, stride=2, padding=1), nn.LeakyReLU(0.1)]
             c_in = c_out
         self.blocks = nn.Sequential(*layers)
-        self.n_features = c[-1] * (image_size // 8) ** 2
-        self.head = nn.Linear(self.n_features, 1)
-        self.n_classes = n_classes
-        self.embed = nn.Embedding(n_classes, self.n_features) if n_classes else None
-
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        return projection_logit(self.blocks(x).flatten(1), self.head, self.embed, labels)
+        self.set_head(c[-1] * (image_size // 8) ** 2, n_classes)
 
     @classmethod
     def pack(cls, discriminators: Sequence[SNGANDiscriminator], channels_last: bool) -> PackedConvDiscriminator:

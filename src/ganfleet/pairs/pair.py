@@ -81,6 +81,14 @@ class Pair(Networks):
         """Reached its budget, or stopped because its values stopped being finite."""
         return self.step >= self.target_steps or self.diverged is not None
 
+    def to_dtype(self, dtype: torch.dtype) -> Pair:
+        """Networks, EMA and batches in `dtype`, in place (the optimisers keep their parameters); float64 comparisons use it."""
+        self.generator.to(dtype), self.discriminator.to(dtype)
+        if self.ema is not None:
+            self.ema.to(dtype)
+        self.stream.dtype = dtype
+        return self
+
     @property
     def sampler(self) -> nn.Module:
         """The generator samples come from: the EMA when the pair keeps one."""
