@@ -69,3 +69,14 @@ def test_report_of_a_run(env, run: Path, tmp_path: Path) -> None:
     for picture in ("samples.png", "losses.png", "curve.png"):
         assert f"]({picture})" in report and (tmp_path / "r" / picture).stat().st_size > 0
     assert "Training: " in report and "| class-0001 | 1 |" in report and "Not evaluated yet" in report
+
+
+def test_no_ema_samples_the_raw_generators(tiny_images, tmp_path: Path) -> None:
+    from ganfleet.train import train
+    from tests.conftest import tiny_config
+
+    train(tiny_config(tmp_path / "run", ema__kimg=0.05), progress=False, dataset=tiny_images)
+    for name, extra in (("ema", []), ("raw", ["--no-ema"])):
+        assert main(["sample", str(tmp_path / "run"), "--labels", "0,1,2", "--out", str(tmp_path / f"{name}.npz"), *extra]) == 0
+    ema, raw = (np.load(tmp_path / f"{name}.npz")["x"] for name in ("ema", "raw"))
+    assert ema.shape == raw.shape and not np.array_equal(ema, raw)

@@ -82,7 +82,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         n=args.n, member=args.member, seed=args.seed, features=args.features, inception_weights=args.inception_weights,
         classifier=args.classifier, train_classifier=not args.no_train_classifier,
         metrics=[m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None, cas_n=args.cas_n,
-        floor=not args.no_floor, batch_size=args.batch_size, device=args.device, progress=not args.quiet,
+        floor=not args.no_floor, batch_size=args.batch_size, device=args.device, progress=not args.quiet, ema=not args.no_ema,
     )
     if args.samples or args.input1 or args.input2:
         path = evaluate_external(args, options)
@@ -102,9 +102,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `classifier` and `evaluate` to the ganfleet parser."""
+    register_classifier(sub)
+    register_evaluate(sub)
+
+
+def register_classifier(sub: argparse._SubParsersAction) -> None:
     from ganfleet.classifier.training import ClassifierTraining
-    from ganfleet.evaluation.extractors import EXTRACTORS
-    from ganfleet.metrics import METRICS
 
     p = sub.add_parser("classifier", help="train the domain classifier the metrics use",
                        description="The domain classifier gives FID/KID/PR features, IS logits and the class metrics.")
@@ -125,6 +128,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     add_flags(t, DOMAIN_FLAGS, "data")
     t.set_defaults(func=cmd_classifier_train)
+
+
+def register_evaluate(sub: argparse._SubParsersAction) -> None:
+    from ganfleet.evaluation.extractors import EXTRACTORS
+    from ganfleet.metrics import METRICS
 
     p = sub.add_parser("evaluate", help="metrics of a fleet against the held-out test split",
                        description="IS, FID, KID, precision/recall, density/coverage, class metrics, CAS (toy: modes, KDE) "
@@ -157,6 +165,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="report folder (default: <run>/eval, or runs/real-baseline-<data>)")
     p.add_argument("--batch-size", type=count(1), default=500, help="images per feature-extraction batch")
     p.add_argument("--device", default="cpu", help="device for generators and feature extractors")
+    p.add_argument("--no-ema", action="store_true", help="the generators' raw weights instead of their moving averages "
+                   "(runs trained with ema.kimg > 0 keep both; older runs have only the raw ones)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_flags(p, DOMAIN_FLAGS, "data (with --real-baseline)")
     p.set_defaults(func=cmd_evaluate)

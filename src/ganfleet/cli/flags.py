@@ -12,8 +12,9 @@ import dataclasses
 import math
 from typing import Any, Callable
 
-from ganfleet.config import (BudgetConfig, CadenceConfig, DataConfig, EvalConfig, LossConfig, ModelConfig, OptimConfig,
-                             RunConfig, SganConfig, TrainConfig, apply_override, apply_values, field_help, load_config)
+from ganfleet.config import (AugmentConfig, BudgetConfig, CadenceConfig, DataConfig, EmaConfig, EvalConfig, LossConfig,
+                             ModelConfig, OptimConfig, RunConfig, SganConfig, TrainConfig, apply_override, apply_values,
+                             field_help, load_config)
 
 Flag = tuple[str, str, type]
 MAX_SAMPLES = 1_000_000  # samples one sample or evaluate call generates at most (all are held in memory)
@@ -82,11 +83,15 @@ TRAIN_FLAGS: list[Flag] = [
     ("--arch", "model.arch", str),
     ("--width", "model.width", float),
     ("--d-norm", "model.d_norm", str),
+    ("--spectral-norm", "model.spectral_norm", str),
+    ("--augment", "augment.policy", str),
+    ("--ema-kimg", "ema.kimg", float),
+    ("--lecam", "loss.lecam_weight", float),
     ("--out", "out", str),
 ]
 SECTIONS: dict[str, type] = {
     "data": DataConfig, "model": ModelConfig, "train": TrainConfig, "loss": LossConfig, "optim": OptimConfig,
-    "budget": BudgetConfig, "cadence": CadenceConfig, "sgan": SganConfig, "eval": EvalConfig, "": RunConfig,
+    "augment": AugmentConfig, "ema": EmaConfig, "budget": BudgetConfig, "cadence": CadenceConfig, "sgan": SganConfig, "eval": EvalConfig, "": RunConfig,
 }
 
 

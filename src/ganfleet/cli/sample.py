@@ -121,7 +121,7 @@ def walks(args: argparse.Namespace, fleet: Fleet) -> tuple[torch.Tensor, list[in
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    fleet = Fleet.load(args.run, device=resolve_device(args.device, "--device"))
+    fleet = Fleet.load(args.run, device=resolve_device(args.device, "--device"), ema=not args.no_ema)
     out = Path(args.out)
     folder = args.out.endswith("/") or out.suffix == "" or out.is_dir()
     try:
@@ -178,6 +178,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--member", help="use this member's generator for every sample (e.g. global)")
     p.add_argument("--columns", type=count(1), help="grid columns (default: square grid; --per-class N: N; --interpolate: STEPS)")
     p.add_argument("--device", default="cpu", help="device to run the generators on")
+    p.add_argument("--no-ema", action="store_true", help="the generators' raw weights instead of their moving averages (the default where the run kept them)")
     p.set_defaults(func=cmd_sample)
 
     p = sub.add_parser("report", help="a Markdown report of a run: samples, losses per pair, FID curve and per-class FID",

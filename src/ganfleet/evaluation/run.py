@@ -57,6 +57,7 @@ class EvalOptions:
     batch_size: int = 500
     device: str = "cpu"
     progress: bool = True
+    ema: bool = True  # each generator's moving average where the run kept one; False: the raw weights
 
     def __post_init__(self) -> None:
         """The cheap checks, before any data is read or any classifier trained."""
@@ -148,7 +149,7 @@ def evaluate_run(run_dir: str | Path, options: EvalOptions | None = None, out: s
     options = options or EvalOptions()
     timing: dict[str, float] = {}
     run = RunDir(run_dir)
-    fleet = Fleet.load(run.path, device=options.device)
+    fleet = Fleet.load(run.path, device=options.device, ema=options.ema)
     data = data_config_of(run.read_json(run.config_path))
     test, extractors, real = setup_real(data, options, timing)
     if tuple(test.sample_shape) != tuple(fleet.sample_shape):
@@ -171,7 +172,8 @@ def evaluate_run(run_dir: str | Path, options: EvalOptions | None = None, out: s
         metrics["cas_n"] = cas_n
         timed_stage(timing, "cas", start)
     summary = base_summary("model", data, test, extractors, options)
-    summary["run"] = {"path": str(run.path), "strategy": fleet.strategy, "steps": fleet.steps, "member": options.member}
+    summary["run"] = {"path": str(run.path), "strategy": fleet.strategy, "steps": fleet.steps, "member": options.member,
+                      "ema": any(fleet.averaged.values())}
     summary["n_generated"] = n
     summary["conditional"] = labels is not None
     summary["metrics"] = metrics
