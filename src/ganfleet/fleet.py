@@ -222,9 +222,14 @@ class Fleet:
                 raise ValueError(f"labels must be in 0..{self.n_classes - 1}")
         elif conditional:
             raise ValueError("this fleet's generators are asked by label: give one label per noise vector")
-        out = []
+        # batches of samples sorted by label: a fleet of K generators runs each about n / batch_size times, not K times per batch
+        order = torch.argsort(labels, stable=True) if labels is not None else torch.arange(n)
+        out: torch.Tensor | None = None
         for start in range(0, n, batch_size):
-            zb = z[start : start + batch_size].to(self.device)
-            yb = labels[start : start + batch_size].to(self.device) if labels is not None else None
-            out.append(generate(self.generators, self.members, zb, yb, member).cpu())
-        return torch.cat(out) if out else torch.empty((0,) + self.sample_shape)
+            rows = order[start : start + batch_size]
+            yb = labels[rows].to(self.device) if labels is not None else None
+            x = generate(self.generators, self.members, z[rows].to(self.device), yb, member).cpu()
+            if out is None:
+                out = torch.empty((n,) + tuple(x.shape[1:]), dtype=x.dtype)
+            out[rows] = x
+        return out if out is not None else torch.empty((0,) + self.sample_shape)
