@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,10 @@ from ganfleet.classifier.training import ClassifierTraining
 from ganfleet.config import DataConfig, RunConfig, apply_values
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.train import train
+
+# Runs are compared bitwise at one thread per process, in this process and in subprocesses alike; train's
+# auto thread policy (train.threads) would pick 1 or 2 threads depending on how busy the machine is.
+os.environ["OMP_NUM_THREADS"] = "1"
 
 # Subprocess timeouts only stop a job that hangs (a deadlocked process group), never one a loaded machine makes slow.
 HANG_S = 1800

@@ -78,3 +78,19 @@ def test_only_the_holder_releases(tmp_path: Path) -> None:
     write_lock(tmp_path, os.getppid())  # someone took it over meanwhile
     lock.release()
     assert read_holder(tmp_path / LOCK_NAME).pid == os.getppid()
+
+
+def test_a_zombie_holds_no_lock() -> None:
+    import os
+    import time
+
+    from ganfleet.rundir.lock import pid_alive
+
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    time.sleep(0.2)  # exited, not reaped: a zombie
+    try:
+        assert not pid_alive(pid) and pid_alive(os.getpid())
+    finally:
+        os.waitpid(pid, 0)

@@ -44,14 +44,20 @@ class LockHolder:
 
 
 def pid_alive(pid: int) -> bool:
-    """Whether a process with this pid exists on this host (a zombie counts as alive)."""
+    """Whether a process with this pid runs on this host. A zombie (exited, not yet reaped: a killed worker whose
+    launcher died is reaped by init a moment later) writes nothing more, so it counts as gone."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True  # another user's process
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            return f.read().rpartition(")")[2].split()[0] != "Z"  # the state follows the command name in parentheses
+    except (OSError, IndexError):
+        return True  # no /proc: it exists
+
 
 
 def read_holder(path: Path) -> LockHolder | None:
