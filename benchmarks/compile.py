@@ -28,13 +28,7 @@ from ganfleet.packing import PackedPairs
 from ganfleet.pairs import Pair, make_pair, step_rule
 from ganfleet.recipes import recipe_config
 from ganfleet.strategies import get_strategy
-
-
-def synthetic(classes: int = 2, per_class: int = 320) -> ClassPartitionedDataset:
-    g = torch.Generator().manual_seed(0)
-    x = torch.randint(0, 256, (classes * per_class, 1, 32, 32), dtype=torch.uint8, generator=g)
-    y = torch.arange(classes).repeat_interleave(per_class)
-    return ClassPartitionedDataset(x, y, [str(k) for k in range(classes)], "synthetic")
+from throughput import synthetic_dataset  # benchmarks/ is on the path of a script run from it
 
 
 def pairs_of(config, data: ClassPartitionedDataset, device: torch.device, dtype: torch.dtype) -> list[Pair]:
@@ -59,7 +53,7 @@ def drift(a: list[Pair], b: list[Pair]) -> float:
 def measure(width: float, steps: int, repeats: int, device: torch.device) -> dict:
     """Default execution (packs of 1, channels_last) eager vs compiled on 2 pairs, and the float64 drift."""
     config = apply_values(recipe_config("recommended"), {"model.width": width, "train.device": str(device), "out": "unused"})
-    data = synthetic()
+    data = synthetic_dataset(classes=2, per_class=320)
     rule = step_rule(config, data.sample_shape)
     eager, compiled = PackedPairs(1, True), PackedPairs(1, True, compile=True)
     e_pairs, c_pairs = pairs_of(config, data, device, torch.float32), pairs_of(config, data, device, torch.float32)

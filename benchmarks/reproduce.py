@@ -263,9 +263,8 @@ def parse_args(argv: list[str] | None) -> tuple[Settings, list[System], Path]:
     settings = Settings(data=data, steps=args.steps or (30 if args.quick else 600), budgets=args.budgets, recipes=args.recipes,
                         seeds=args.seeds if args.seeds is not None else ([0] if args.quick else [0, 1, 2]), width=args.width,
                         n_eval=args.n or (2000 if small else 10_000), cas_n=args.cas_n or (1000 if small else 10_000),
-                        threads=args.threads)
+                        threads=args.threads, report_only=args.report)
     systems = list(SYSTEMS) if args.systems is None else [s for s in ALL_SYSTEMS if s.key in args.systems]
-    settings.report_only = args.report
     return settings, systems, Path(args.out or f"runs/reproduce/{data}")
 
 

@@ -34,11 +34,12 @@ from ganfleet.train import train
 N_CLASSES, PER_CLASS, BATCH = 10, 640, 64
 
 
-def synthetic_dataset() -> ClassPartitionedDataset:
+def synthetic_dataset(classes: int = N_CLASSES, per_class: int = PER_CLASS) -> ClassPartitionedDataset:
+    """Random 32x32 grey uint8 images, `per_class` of each class (seeded): the cost of a step, not its quality."""
     g = torch.Generator().manual_seed(0)
-    x = torch.randint(0, 256, (N_CLASSES * PER_CLASS, 1, 32, 32), dtype=torch.uint8, generator=g)
-    y = torch.arange(N_CLASSES).repeat_interleave(PER_CLASS)
-    return ClassPartitionedDataset(x, y, [str(k) for k in range(N_CLASSES)], "synthetic")
+    x = torch.randint(0, 256, (classes * per_class, 1, 32, 32), dtype=torch.uint8, generator=g)
+    y = torch.arange(classes).repeat_interleave(per_class)
+    return ClassPartitionedDataset(x, y, [str(k) for k in range(classes)], "synthetic")
 
 
 class ClassImages(Dataset):

@@ -53,7 +53,7 @@ class TrainingEvaluator:
 
     def record(self, pairs: Sequence[Pair], step: int) -> dict:
         """The metrics.jsonl record of the fleet at `step`."""
-        device = next(pairs[0].generator.parameters()).device
+        device = pairs[0].device
         fleet = Fleet(self.manifest, {p.name: p.sampler for p in pairs}, {p.name: p.step for p in pairs}, device,
                       {p.name: p.ema is not None for p in pairs})
         labels = stratified_labels(self.n, self.test.prior) if fleet.member_is_conditional(self.member) else None

@@ -136,7 +136,7 @@ def pack_key(pair: Pair) -> tuple:
     """Pairs with equal keys can share a pack: same networks, optimiser settings, batch size and step."""
     hyper = [{k: v for k, v in o.param_groups[0].items() if k != "params"} for o in (pair.opt_g, pair.opt_d)]
     return (repr(pair.generator), repr(pair.discriminator), repr(hyper), pair.stream.batch_size, pair.step,
-            next(pair.generator.parameters()).device, pair.stream.labels is not None, pair.ema is not None)
+            pair.device, pair.stream.labels is not None, pair.ema is not None)
 
 
 def group_pairs(pairs: Sequence[Pair], size: int) -> list[list[Pair]]:

@@ -93,7 +93,7 @@ def seconds_per_pair_step(plan: PackPlan, pairs: Sequence[Pair], rule: StepRule,
     """
     trial = [scratch_copy(p) for p in pairs]
     run = executor(plan)
-    device = next(trial[0].generator.parameters()).device
+    device = trial[0].device
 
     def step() -> float:
         start = time.perf_counter()
@@ -148,8 +148,7 @@ def plan_execution(setting: str, pairs: Sequence[Pair], rule: StepRule,
     if not due:
         return LoopedPairs(), "pack: nothing left to train"
     convolutional = is_convolutional(due[0].generator)
-    device = next(due[0].generator.parameters()).device
-    plan = parse_pack(setting, convolutional, device)
+    plan = parse_pack(setting, convolutional, due[0].device)
     if plan is not None:
         why = (" (fast on a CPU: conv nets one pair at a time in channels_last, the MLPs one at a time)"
                if setting == "fast" else "")

@@ -38,6 +38,11 @@ class Networks:
 
     sample_dims: ClassVar[int] = 1  # leading dims of a batch before a sample: (N, ...)
 
+    @property
+    def device(self) -> torch.device:
+        """Where the networks are (the generator's first parameter)."""
+        return next(self.generator.parameters()).device
+
     def per_pair(self, fn: Callable[..., torch.Tensor], *scores: torch.Tensor) -> torch.Tensor:
         """`fn` (a loss of one pair's scores) of this pair: a scalar."""
         return fn(*scores)

@@ -59,7 +59,6 @@ def pid_alive(pid: int) -> bool:
         return True  # no /proc: it exists
 
 
-
 def read_holder(path: Path) -> LockHolder | None:
     """The holder recorded in a lock file; None when the file is gone, torn or not a ganfleet lock."""
     try:

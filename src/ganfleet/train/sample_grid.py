@@ -43,7 +43,7 @@ def drawn_labels(members: Sequence[Member]) -> list[int]:
 def grid_blocks(pairs: Sequence[Pair], all_labels: Sequence[int], dataset: ClassPartitionedDataset, seed: int) -> GridBlocks:
     """The rows of `pairs`' labels, with the noise each label has in a grid of `all_labels`."""
     labels = drawn_labels([p.member for p in pairs])
-    device = next(pairs[0].generator.parameters()).device
+    device = pairs[0].device
     g = torch.Generator().manual_seed(derive_seed(seed, "grid"))
     z = torch.randn(len(all_labels) * GRID_COLUMNS, pairs[0].latent_dim, generator=g)
     position = {label: i for i, label in enumerate(all_labels)}
