@@ -46,13 +46,19 @@ def timed(executor, pairs: list[Pair], rule, steps: int, device: torch.device) -
 
 def drift(a: list[Pair], b: list[Pair]) -> float:
     """The largest absolute difference of any weight of the two runs' pairs."""
-    return max((x - y).abs().max().item() for p, q in zip(a, b) for net in ("generator", "discriminator")
-               for x, y in zip(getattr(p, net).state_dict().values(), getattr(q, net).state_dict().values()))
+    return max(
+        (x - y).abs().max().item()
+        for p, q in zip(a, b)
+        for net in ("generator", "discriminator")
+        for x, y in zip(getattr(p, net).state_dict().values(), getattr(q, net).state_dict().values())
+    )
 
 
 def measure(width: float, steps: int, repeats: int, device: torch.device) -> dict:
     """Default execution (packs of 1, channels_last) eager vs compiled on 2 pairs, and the float64 drift."""
-    config = apply_values(recipe_config("recommended"), {"model.width": width, "train.device": str(device), "out": "unused"})
+    config = apply_values(
+        recipe_config("recommended"), {"model.width": width, "train.device": str(device), "out": "unused"}
+    )
     data = synthetic_dataset(classes=2, per_class=320)
     rule = step_rule(config, data.sample_shape)
     eager, compiled = PackedPairs(1, True), PackedPairs(1, True, compile=True)
@@ -73,27 +79,44 @@ def measure(width: float, steps: int, repeats: int, device: torch.device) -> dic
     for _ in range(4):
         runs[0].step(e64, rule), runs[1].step(c64, rule)
     runs[0].sync(), runs[1].sync()
-    return {"width": width, "eager_ms": min(e), "compiled_ms": min(c), "speedup": min(e) / min(c), "compile_s": first_s,
-            "further_s": further_s, "drift64": drift(e64, c64)}
+    return {
+        "width": width,
+        "eager_ms": min(e),
+        "compiled_ms": min(c),
+        "speedup": min(e) / min(c),
+        "compile_s": first_s,
+        "further_s": further_s,
+        "drift64": drift(e64, c64),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+    )
     p.add_argument("--widths", type=float, nargs="+", default=[0.25, 1.0])
     p.add_argument("--steps", type=int, default=20, help="timed steps per repeat")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--device", default="cpu")
     args = p.parse_args(argv)
     device = resolve_device(args.device, "--device")
-    print(f"# torch.compile of G and D vs eager (recommended recipe, batch 64, 32x32x1; torch {torch.__version__}, {device}, "
-          f"{os.cpu_count()} cores, {torch.get_num_threads()} threads, best of {args.repeats} x {args.steps} steps)\n")
-    print("| width | eager ms/pair-step | compiled ms/pair-step | speed-up | first compile s | next pair s | float64 drift, 4 steps |")
+    print(
+        f"# torch.compile of G and D vs eager (recommended recipe, batch 64, 32x32x1; torch {torch.__version__}, {device}, "
+        f"{os.cpu_count()} cores, {torch.get_num_threads()} threads, best of {args.repeats} x {args.steps} steps)\n"
+    )
+    print(
+        "| width | eager ms/pair-step | compiled ms/pair-step | speed-up | first compile s | next pair s | float64 drift, 4 steps |"
+    )
     print("|---|---|---|---|---|---|")
     for width in args.widths:
         r = measure(width, args.steps, args.repeats, device)
-        print(f"| {width:g} | {r['eager_ms']:.1f} | {r['compiled_ms']:.1f} | {r['speedup']:.2f} | {r['compile_s']:.0f} | "
-              f"{r['further_s']:.1f} | {r['drift64']:.1e} |", flush=True)
+        print(
+            f"| {width:g} | {r['eager_ms']:.1f} | {r['compiled_ms']:.1f} | {r['speedup']:.2f} | {r['compile_s']:.0f} | "
+            f"{r['further_s']:.1f} | {r['drift64']:.1e} |",
+            flush=True,
+        )
     return 0
 
 

@@ -18,10 +18,10 @@ import time
 import torch
 
 from ganfleet.classifier import ClassifierSpec, ClassifierTraining, DomainClassifier, load_classifier
-from ganfleet.metrics import METRICS, MetricContext
-from ganfleet.metrics.features import ClassifierExtractor
 from ganfleet.evaluation.extractors import Extractors
 from ganfleet.evaluation.measure import stratified_labels
+from ganfleet.metrics import METRICS, MetricContext
+from ganfleet.metrics.features import ClassifierExtractor
 
 N_CLASSES = 10
 TARGET_S = 30.0
@@ -34,7 +34,9 @@ def images(n: int, seed: int) -> torch.Tensor:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=10_000, help="generated and real images each")
-    parser.add_argument("--classifier", help="a saved classifier folder (default: the default architecture, random weights)")
+    parser.add_argument(
+        "--classifier", help="a saved classifier folder (default: the default architecture, random weights)"
+    )
     parser.add_argument("--repeat", type=int, default=1, help="repeat and report the fastest run of each stage")
     args = parser.parse_args()
 
@@ -57,7 +59,9 @@ def main() -> None:
         start = time.perf_counter()
         fake = extractors.sample_set(fake_images, labels)
         times["features: generated"] = time.perf_counter() - start
-        context = MetricContext(real=real, fake=fake, prior=[1 / N_CLASSES] * N_CLASSES, class_names=[str(k) for k in range(N_CLASSES)])
+        context = MetricContext(
+            real=real, fake=fake, prior=[1 / N_CLASSES] * N_CLASSES, class_names=[str(k) for k in range(N_CLASSES)]
+        )
         for name, metric in METRICS.items():
             if metric.applies(context):
                 start = time.perf_counter()
@@ -66,13 +70,17 @@ def main() -> None:
         best = {k: min(v, best.get(k, v)) for k, v in times.items()}
 
     total = sum(best.values())
-    print(f"# evaluate: all metrics for {args.n} generated vs {args.n} real 32x32x1 images, {N_CLASSES} classes "
-          f"(torch {torch.__version__}, {torch.get_num_threads()} threads, best of {args.repeat})\n")
+    print(
+        f"# evaluate: all metrics for {args.n} generated vs {args.n} real 32x32x1 images, {N_CLASSES} classes "
+        f"(torch {torch.__version__}, {torch.get_num_threads()} threads, best of {args.repeat})\n"
+    )
     print("| stage | seconds |\n|---|---|")
     for name, seconds in best.items():
         print(f"| {name} | {seconds:.2f} |")
     print(f"| **total** | **{total:.2f}** |\n")
-    print(f"target < {TARGET_S:.0f} s: {'met' if total < TARGET_S else 'NOT met'} ({total / TARGET_S:.2f} of the budget)")
+    print(
+        f"target < {TARGET_S:.0f} s: {'met' if total < TARGET_S else 'NOT met'} ({total / TARGET_S:.2f} of the budget)"
+    )
 
 
 if __name__ == "__main__":

@@ -22,14 +22,14 @@ import json
 import platform
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import torch
 
-from packing import BATCH, make_pairs
 from ganfleet.packing import PackPlan
 from ganfleet.packing.plan import executor
+from packing import BATCH, make_pairs
 
 
 @contextlib.contextmanager
@@ -50,6 +50,7 @@ def precision(device: torch.device, mode: str) -> Iterator[None]:
 
 def fastest_step(step: Callable[[], None], device: torch.device, steps: int) -> float:
     """Seconds of the fastest of `steps` calls of `step` after one warm-up call."""
+
     def timed() -> float:
         start = time.perf_counter()
         step()
@@ -74,8 +75,14 @@ def measure(k: int, packed: bool, mode: str, width: float, device: torch.device,
     except torch.OutOfMemoryError:
         return {"k": k, "packed": packed, "mode": mode, "error": "out of memory"}
     peak = (torch.cuda.max_memory_allocated(device) - base) / k if device.type == "cuda" else None
-    return {"k": k, "packed": packed, "mode": mode, "seconds_per_step": seconds, "img_per_s": k * BATCH / seconds,
-            "peak_bytes_per_pair": peak}
+    return {
+        "k": k,
+        "packed": packed,
+        "mode": mode,
+        "seconds_per_step": seconds,
+        "img_per_s": k * BATCH / seconds,
+        "peak_bytes_per_pair": peak,
+    }
 
 
 def ladder(args: argparse.Namespace, device: torch.device) -> list[dict]:
@@ -110,20 +117,29 @@ def markdown(ladder_rows: list[dict], scaling_rows: list[dict], header: str) -> 
             continue
         peak = "-" if r["peak_bytes_per_pair"] is None else f"{r['peak_bytes_per_pair'] / 2**20:.1f}"
         lines.append(f"| {r['k']} | {stepped} | {r['mode']} | {r['img_per_s']:.0f} | {peak} |")
-    lines += ["", "| classes (pairs) | s per iteration (packed) | ms per pair-step | vs the smallest |", "|---|---|---|---|"]
+    lines += [
+        "",
+        "| classes (pairs) | s per iteration (packed) | ms per pair-step | vs the smallest |",
+        "|---|---|---|---|",
+    ]
     first = next((r["seconds_per_step"] for r in scaling_rows if "seconds_per_step" in r), None)
     for r in scaling_rows:
         if "error" in r:
             lines.append(f"| {r['k']} | {r['error']} | | |")
             continue
-        lines.append(f"| {r['k']} | {r['seconds_per_step']:.3f} | {r['seconds_per_pair_step'] * 1e3:.2f} | "
-                     f"{r['seconds_per_step'] / first:.1f}x |")
+        lines.append(
+            f"| {r['k']} | {r['seconds_per_step']:.3f} | {r['seconds_per_pair_step'] * 1e3:.2f} | "
+            f"{r['seconds_per_step'] / first:.1f}x |"
+        )
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+    )
     p.add_argument("--device", default="cuda")
     p.add_argument("--out", required=True, help="folder for gpu.json and gpu.md")
     p.add_argument("--quick", action="store_true", help="tiny sizes and width: a check that the script runs")
@@ -132,16 +148,21 @@ def main(argv: list[str] | None = None) -> int:
     device = torch.device(args.device)
     if device.type == "cuda" and not torch.cuda.is_available():
         raise SystemExit("--device cuda: no CUDA device here (use --device cpu --quick to check the script)")
-    args.sizes, args.classes, args.width, args.loop_limit = (([1, 4], [2, 8], 0.0625, 4) if args.quick else
-                                                             ([1, 10, 100, 1000], [10, 100, 1000], 1.0, 100))
+    args.sizes, args.classes, args.width, args.loop_limit = (
+        ([1, 4], [2, 8], 0.0625, 4) if args.quick else ([1, 10, 100, 1000], [10, 100, 1000], 1.0, 100)
+    )
     args.modes = ["fp32", "bf16"] if device.type != "cuda" else ["fp32", "tf32", "bf16"]
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu"
-    header = (f"# packed pairs on {name} (paper arch, width {args.width}, batch {BATCH}, 32x32x1, ns; "
-              f"torch {torch.__version__}, fastest of {args.steps} steps)")
+    header = (
+        f"# packed pairs on {name} (paper arch, width {args.width}, batch {BATCH}, 32x32x1, ns; "
+        f"torch {torch.__version__}, fastest of {args.steps} steps)"
+    )
     ladder_rows, scaling_rows = ladder(args, device), weak_scaling(args, device)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "gpu.json").write_text(json.dumps({"device": name, "ladder": ladder_rows, "weak_scaling": scaling_rows}, indent=1))
+    (out / "gpu.json").write_text(
+        json.dumps({"device": name, "ladder": ladder_rows, "weak_scaling": scaling_rows}, indent=1)
+    )
     (out / "gpu.md").write_text(markdown(ladder_rows, scaling_rows, header))
     print((out / "gpu.md").read_text())
     return 0

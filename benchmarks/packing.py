@@ -30,8 +30,8 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import torch
 from torch.func import functional_call, stack_module_state, vmap
@@ -56,13 +56,17 @@ def synthetic_dataset(n_classes: int) -> ClassPartitionedDataset:
 
 
 def config_for(width: float, device: str) -> RunConfig:
-    return apply_values(RunConfig(), {"model.arch": "paper", "model.width": width, "train.batch_size": BATCH, "train.device": device})
+    return apply_values(
+        RunConfig(), {"model.arch": "paper", "model.width": width, "train.batch_size": BATCH, "train.device": device}
+    )
 
 
 def make_pairs(n: int, width: float, device: torch.device):
     dataset = synthetic_dataset(n)
     config = config_for(width, str(device))
-    return [make_pair(config, dataset, m, device) for m in get_strategy("class-parallel").members(dataset)], step_rule(config)
+    return [make_pair(config, dataset, m, device) for m in get_strategy("class-parallel").members(dataset)], step_rule(
+        config
+    )
 
 
 def rss_bytes() -> int:
@@ -90,14 +94,27 @@ def measure_one(path: str, n: int, width: float, steps: int, device: torch.devic
 
 
 def measure_in_subprocess(path: str, n: int, args: argparse.Namespace) -> dict:
-    cmd = [sys.executable, __file__, "--one", f"{path},{n}", "--width", str(args.width), "--steps", str(args.steps), "--device", args.device]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--one",
+        f"{path},{n}",
+        "--width",
+        str(args.width),
+        "--steps",
+        str(args.steps),
+        "--device",
+        args.device,
+    ]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
 def packing_table(args: argparse.Namespace) -> None:
-    print("| K pairs | looped img/s | packed (1 pack of K) img/s | speed-up | packs of 1 img/s | speed-up "
-          "| looped peak MiB | packed peak MiB | packs of 1 peak MiB |")
+    print(
+        "| K pairs | looped img/s | packed (1 pack of K) img/s | speed-up | packs of 1 img/s | speed-up "
+        "| looped peak MiB | packed peak MiB | packs of 1 peak MiB |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for n in args.sizes:
         loop, packed, single = (measure_in_subprocess(path, n, args) for path in ("loop", "packed", "single"))
@@ -119,6 +136,7 @@ def layout_variants(n: int, width: float, device: torch.device) -> dict[str, Cal
         def run() -> None:
             for k, (g, d) in enumerate(pairs):
                 d(g(z[k]).contiguous(memory_format=fmt)).sum().backward()
+
         return run
 
     def packed(channels_last: bool) -> Callable[[], None]:
@@ -132,11 +150,17 @@ def layout_variants(n: int, width: float, device: torch.device) -> dict[str, Cal
 
         def one(gp_, gb_, dp_, db_, z_):
             return functional_call(d0, (dp_, db_), (functional_call(g0, (gp_, gb_), (z_,)),))
+
         step = vmap(one, randomness="different")
         return lambda: step(gp, gb, dp, db, z).sum().backward()
 
-    return {"loop NCHW": loop(False), "loop channels_last": loop(True), "grouped NCHW": packed(False),
-            "grouped channels_last": packed(True), "vmap(functional_call)": vmapped()}
+    return {
+        "loop NCHW": loop(False),
+        "loop channels_last": loop(True),
+        "grouped NCHW": packed(False),
+        "grouped channels_last": packed(True),
+        "vmap(functional_call)": vmapped(),
+    }
 
 
 def layouts_table(args: argparse.Namespace, device: torch.device) -> None:
@@ -159,16 +183,28 @@ def layouts_table(args: argparse.Namespace, device: torch.device) -> None:
 
 def memory_table(args: argparse.Namespace, device: torch.device) -> None:
     pairs, rule = make_pairs(4, args.width, device)
-    single = measure_pair_memory((pairs[0].generator, pairs[0].discriminator), (pairs[0].opt_g, pairs[0].opt_d),
-                                 lambda: adversarial_step(pairs[0], rule))
+    single = measure_pair_memory(
+        (pairs[0].generator, pairs[0].discriminator),
+        (pairs[0].opt_g, pairs[0].opt_d),
+        lambda: adversarial_step(pairs[0], rule),
+    )
     pack = PairPack(pairs[1:], channels_last=True)
-    packed = measure_pair_memory((pack.generator, pack.discriminator), (pack.opt_g, pack.opt_d),
-                                 lambda: adversarial_step(pack, rule), n_pairs=3)
-    print("| per pair | weights | gradients | Adam | activations (batch 64) | total | pairs in 16 GiB | pairs in 80 GiB |")
+    packed = measure_pair_memory(
+        (pack.generator, pack.discriminator), (pack.opt_g, pack.opt_d), lambda: adversarial_step(pack, rule), n_pairs=3
+    )
+    print(
+        "| per pair | weights | gradients | Adam | activations (batch 64) | total | pairs in 16 GiB | pairs in 80 GiB |"
+    )
     print("|---|---|---|---|---|---|---|---|")
-    for name, m, total, is_packed in (("looped", single, single.total, False), ("packed (+ own copy)", packed, packed.packed_total, True)):
+    for name, m, total, is_packed in (
+        ("looped", single, single.total, False),
+        ("packed (+ own copy)", packed, packed.packed_total, True),
+    ):
         mib = [f"{v / 2**20:.1f} MiB" for v in (m.weights, m.gradients, m.optimizer, m.activations, total)]
-        print(f"| {name} | {' | '.join(mib)} | {m.pairs_in(16 * GIB, is_packed)} | {m.pairs_in(80 * GIB, is_packed)} |", flush=True)
+        print(
+            f"| {name} | {' | '.join(mib)} | {m.pairs_in(16 * GIB, is_packed)} | {m.pairs_in(80 * GIB, is_packed)} |",
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -188,8 +224,10 @@ def main() -> None:
         return
     args.sizes = [int(s) for s in (args.sizes or ("1,10,100,1000" if device.type == "cuda" else "1,10,100")).split(",")]
     tables = args.tables.split(",")
-    print(f"# packed vs looped pairs (paper arch, width {args.width}, batch {BATCH}, {SIDE}x{SIDE}x1, ns, {device}, "
-          f"torch {torch.__version__}, {torch.get_num_threads()} threads)\n")
+    print(
+        f"# packed vs looped pairs (paper arch, width {args.width}, batch {BATCH}, {SIDE}x{SIDE}x1, ns, {device}, "
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads)\n"
+    )
     if "packing" in tables:
         packing_table(args)
         print()

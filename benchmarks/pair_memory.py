@@ -21,8 +21,9 @@ checkpoints (`PairMemory.packed_total`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import torch
 import torch.nn as nn
@@ -114,8 +115,12 @@ class _Saved:
         self._on_release()
 
 
-def measure_pair_memory(networks: tuple[nn.Module, nn.Module], optimizers: tuple[torch.optim.Optimizer, ...],
-                        step: Callable[[], object], n_pairs: int = 1) -> PairMemory:
+def measure_pair_memory(
+    networks: tuple[nn.Module, nn.Module],
+    optimizers: tuple[torch.optim.Optimizer, ...],
+    step: Callable[[], object],
+    n_pairs: int = 1,
+) -> PairMemory:
     """Bytes per pair for networks trained by `step` (one adversarial step of `n_pairs` pairs).
 
     `networks` and `optimizers` are those `step` updates (a pair's own, or a

@@ -76,18 +76,32 @@ SYSTEMS = (
     System("SGAN conditional G_0", "sgan-global", {"train.strategy": "sgan", "sgan.split_by_class": True}, "global"),
 )
 EXTRA_SYSTEMS = (
-    System("class-parallel W-CGAN, BatchNorm critic", "cp-wcgan-bn",
-           {"train.strategy": "class-parallel", "loss.name": "wgan-gp", "model.d_norm": "batch"}),
-    System("SGAN conditional G_0, I_D = 5", "sgan-global-id5",
-           {"train.strategy": "sgan", "sgan.split_by_class": True, "sgan.messenger_steps": 5}, "global"),
+    System(
+        "class-parallel W-CGAN, BatchNorm critic",
+        "cp-wcgan-bn",
+        {"train.strategy": "class-parallel", "loss.name": "wgan-gp", "model.d_norm": "batch"},
+    ),
+    System(
+        "SGAN conditional G_0, I_D = 5",
+        "sgan-global-id5",
+        {"train.strategy": "sgan", "sgan.split_by_class": True, "sgan.messenger_steps": 5},
+        "global",
+    ),
 )
 ALL_SYSTEMS = SYSTEMS + EXTRA_SYSTEMS
 BUDGETS = {"a": "equal steps per network", "b": "equal total images"}
 
 # (column, metrics.json key, format) of the tables
-COLUMNS = (("FID", "fid", "{:.1f}"), ("KID", "kid_mean", "{:.3g}"), ("IS", "is_mean", "{:.2f}"), ("precision", "precision", "{:.3f}"),
-           ("recall", "recall", "{:.3f}"), ("cond. acc.", "conditional_accuracy", "{:.3f}"),
-           ("per-class FID", "fid_class_mean", "{:.1f}"), ("CAS", "cas", "{:.3f}"))
+COLUMNS = (
+    ("FID", "fid", "{:.1f}"),
+    ("KID", "kid_mean", "{:.3g}"),
+    ("IS", "is_mean", "{:.2f}"),
+    ("precision", "precision", "{:.3f}"),
+    ("recall", "recall", "{:.3f}"),
+    ("cond. acc.", "conditional_accuracy", "{:.3f}"),
+    ("per-class FID", "fid_class_mean", "{:.1f}"),
+    ("CAS", "cas", "{:.3f}"),
+)
 
 
 @dataclass
@@ -118,22 +132,38 @@ class Settings:
         return max(1, math.ceil(self.steps / get_loss(config.loss.name).n_critic))
 
     def config(self, recipe: str, system: System, steps: int, seed: int, out: Path) -> RunConfig:
-        values = {"data.name": self.data, "model.width": self.width, "budget.steps": steps, "train.batch_size": self.batch_size,
-                  "train.seed": seed, "train.threads": self.threads, "cadence.log_every": 50, "cadence.grid_every": 0, "cadence.checkpoint_every": 200,
-                  "eval.n": self.curve_n, "eval.member": system.member, "eval.every": max(1, round(steps / self.curve_points)),
-                  **system.values, "out": str(out)}
+        values = {
+            "data.name": self.data,
+            "model.width": self.width,
+            "budget.steps": steps,
+            "train.batch_size": self.batch_size,
+            "train.seed": seed,
+            "train.threads": self.threads,
+            "cadence.log_every": 50,
+            "cadence.grid_every": 0,
+            "cadence.checkpoint_every": 200,
+            "eval.n": self.curve_n,
+            "eval.member": system.member,
+            "eval.every": max(1, round(steps / self.curve_points)),
+            **system.values,
+            "out": str(out),
+        }
         return apply_values(recipe_config(recipe), values)
 
 
-def train_and_evaluate(settings: Settings, recipe: str, system: System, steps: int, seed: int, out: Path, dataset) -> dict:
+def train_and_evaluate(
+    settings: Settings, recipe: str, system: System, steps: int, seed: int, out: Path, dataset
+) -> dict:
     """Train (or resume, or skip) one run and evaluate it; returns its results.json row."""
     run_dir = run_path(out, recipe, system, steps, seed)
     run, timing_path, eval_path = RunDir(run_dir), run_dir / "reproduce-timing.json", run_dir / "eval" / "metrics.json"
     status = run.read_manifest().get("status") if run.manifest_path.is_file() else None
     timing = json.loads(timing_path.read_text()) if timing_path.is_file() else {"train_s": 0.0, "sessions": 0}
     if status != "complete":
-        print(f"== {recipe} {system.label}, {steps} steps, seed {seed}: {'resuming' if status else 'training'} -> {run_dir}",
-              file=sys.stderr)
+        print(
+            f"== {recipe} {system.label}, {steps} steps, seed {seed}: {'resuming' if status else 'training'} -> {run_dir}",
+            file=sys.stderr,
+        )
         start = time.perf_counter()
         try:
             train(settings.config(recipe, system, steps, seed, run_dir), resume=status is not None, dataset=dataset)
@@ -142,13 +172,25 @@ def train_and_evaluate(settings: Settings, recipe: str, system: System, steps: i
             timing_path.write_text(json.dumps(timing))
     if status != "complete" or not eval_path.is_file():
         print(f"== {recipe} {system.label}, seed {seed}: evaluating", file=sys.stderr)
-        evaluate_run(run_dir, EvalOptions(n=settings.n_eval, cas_n=settings.cas_n, member=system.member, floor=False,
-                                          progress=False))
+        evaluate_run(
+            run_dir,
+            EvalOptions(n=settings.n_eval, cas_n=settings.cas_n, member=system.member, floor=False, progress=False),
+        )
     summary = json.loads(eval_path.read_text())
     curve = [(r["step"], r["eval"]["fid"]) for r in read_metrics(run.metrics_path) if "eval" in r]
-    return {"recipe": recipe, "system": system.key, "label": system.label, "steps": steps, "seed": seed, "run": str(run_dir),
-            "extractors": summary["extractors"], "metrics": summary["metrics"], "train_s": timing["train_s"],
-            "img_per_s": real_images(run) / timing["train_s"], "curve": curve}
+    return {
+        "recipe": recipe,
+        "system": system.key,
+        "label": system.label,
+        "steps": steps,
+        "seed": seed,
+        "run": str(run_dir),
+        "extractors": summary["extractors"],
+        "metrics": summary["metrics"],
+        "train_s": timing["train_s"],
+        "img_per_s": real_images(run) / timing["train_s"],
+        "curve": curve,
+    }
 
 
 def run_path(out: Path, recipe: str, system: System, steps: int, seed: int) -> Path:
@@ -158,8 +200,11 @@ def run_path(out: Path, recipe: str, system: System, steps: int, seed: int) -> P
 def is_finished(out: Path, recipe: str, system: System, steps: int, seed: int) -> bool:
     """Whether the run is complete and evaluated (what `--report` tabulates)."""
     run = RunDir(run_path(out, recipe, system, steps, seed))
-    return (run.manifest_path.is_file() and run.read_manifest().get("status") == "complete"
-            and (run.path / "eval" / "metrics.json").is_file())
+    return (
+        run.manifest_path.is_file()
+        and run.read_manifest().get("status") == "complete"
+        and (run.path / "eval" / "metrics.json").is_file()
+    )
 
 
 def real_images(run: RunDir) -> int:
@@ -203,13 +248,22 @@ def plot_curves(rows: list[dict], path: Path, title: str) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
-    for (recipe, key), mine in sorted({(r["recipe"], r["system"]): [x for x in rows if (x["recipe"], x["system"]) == (r["recipe"], r["system"])]
-                                       for r in rows}.items()):
+    for (recipe, key), mine in sorted(
+        {
+            (r["recipe"], r["system"]): [x for x in rows if (x["recipe"], x["system"]) == (r["recipe"], r["system"])]
+            for r in rows
+        }.items()
+    ):
         curves = [r["curve"] for r in mine if r["curve"]]
         if curves:
             length = min(len(c) for c in curves)
-            ax.plot([curves[0][i][0] for i in range(length)], [statistics.mean(c[i][1] for c in curves) for i in range(length)],
-                    marker="o", ls="-" if recipe == "recommended" else "--", label=f"{key}, {recipe}")
+            ax.plot(
+                [curves[0][i][0] for i in range(length)],
+                [statistics.mean(c[i][1] for c in curves) for i in range(length)],
+                marker="o",
+                ls="-" if recipe == "recommended" else "--",
+                label=f"{key}, {recipe}",
+            )
     ax.set(xlabel="generator steps", ylabel="FID (2,000 samples, canonical classifier)", title=title, yscale="log")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=7)
@@ -218,52 +272,100 @@ def plot_curves(rows: list[dict], path: Path, title: str) -> None:
     plt.close(fig)
 
 
-def write_results(settings: Settings, rows_by_budget: dict[str, list[dict]], floor: dict, out: Path, command: str) -> None:
+def write_results(
+    settings: Settings, rows_by_budget: dict[str, list[dict]], floor: dict, out: Path, command: str
+) -> None:
     identities = {r["extractors"] for rows in rows_by_budget.values() for r in rows} | {floor["extractors"]}
     if len(identities) > 1:  # never one table of figures on different scales
-        raise SystemExit(f"runs were measured with different extractors ({', '.join(sorted(identities))}); re-evaluate them")
+        raise SystemExit(
+            f"runs were measured with different extractors ({', '.join(sorted(identities))}); re-evaluate them"
+        )
     (out / "grids").mkdir(exist_ok=True)
-    lines = [f"# {settings.data}: S = {settings.steps} steps, seeds {', '.join(map(str, settings.seeds))}, width {settings.width:g}, "
-             f"batch {settings.batch_size}", "", f"Command: `{command}`  ",
-             f"Machine: {platform.platform()}, torch {torch.__version__}, {settings.threads} threads  ",
-             f"Extractors: `{identities.pop()}` (the canonical classifier); {settings.n_eval:,} samples against the test split; "
-             f"CAS trains on {settings.cas_n:,} generated images (the floor's on as many real ones).", ""]
+    lines = [
+        f"# {settings.data}: S = {settings.steps} steps, seeds {', '.join(map(str, settings.seeds))}, width {settings.width:g}, "
+        f"batch {settings.batch_size}",
+        "",
+        f"Command: `{command}`  ",
+        f"Machine: {platform.platform()}, torch {torch.__version__}, {settings.threads} threads  ",
+        f"Extractors: `{identities.pop()}` (the canonical classifier); {settings.n_eval:,} samples against the test split; "
+        f"CAS trains on {settings.cas_n:,} generated images (the floor's on as many real ones).",
+        "",
+    ]
     for budget, rows in rows_by_budget.items():
-        lines += [f"## ({budget}) {BUDGETS[budget]}", "", *budget_table(rows, floor["metrics"]), "",
-                  f"![FID over training]({f'fid_curve-{budget}.png'})", ""]
+        lines += [
+            f"## ({budget}) {BUDGETS[budget]}",
+            "",
+            *budget_table(rows, floor["metrics"]),
+            "",
+            f"![FID over training]({f'fid_curve-{budget}.png'})",
+            "",
+        ]
         plot_curves(rows, out / f"fid_curve-{budget}.png", f"({budget}) {BUDGETS[budget]}")
         for r in rows:
             if r["seed"] == settings.seeds[0]:
-                shutil.copyfile(Path(r["run"]) / "eval" / "samples.png", out / "grids" / f"{budget}-{r['recipe']}-{r['system']}.png")
+                shutil.copyfile(
+                    Path(r["run"]) / "eval" / "samples.png", out / "grids" / f"{budget}-{r['recipe']}-{r['system']}.png"
+                )
     (out / "results.md").write_text("\n".join(lines) + "\n")
-    (out / "results.json").write_text(json.dumps({"settings": asdict(settings), "command": command, "floor": floor,
-                                                  "runs": rows_by_budget}, indent=1))
+    (out / "results.json").write_text(
+        json.dumps({"settings": asdict(settings), "command": command, "floor": floor, "runs": rows_by_budget}, indent=1)
+    )
 
 
 def parse_args(argv: list[str] | None) -> tuple[Settings, list[System], Path]:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+    )
     p.add_argument("--data", help="data set (default: fashion-mnist; digits with --quick)")
-    p.add_argument("--steps", type=int, help="S, generator steps per class pair (default: 600, the demo's; 30 with --quick)")
-    p.add_argument("--budgets", nargs="+", choices=tuple(BUDGETS), default=list(BUDGETS), help="(a) equal steps per network, (b) equal total images")
+    p.add_argument(
+        "--steps", type=int, help="S, generator steps per class pair (default: 600, the demo's; 30 with --quick)"
+    )
+    p.add_argument(
+        "--budgets",
+        nargs="+",
+        choices=tuple(BUDGETS),
+        default=list(BUDGETS),
+        help="(a) equal steps per network, (b) equal total images",
+    )
     p.add_argument("--recipes", nargs="+", choices=tuple(RECIPES), default=list(RECIPES))
     p.add_argument("--seeds", type=int, nargs="+", help="seeds (default: 0 1 2; 0 with --quick)")
-    p.add_argument("--systems", nargs="+", choices=[s.key for s in ALL_SYSTEMS], help=f"default: {' '.join(s.key for s in SYSTEMS)}")
-    p.add_argument("--width", type=float, default=0.25, help="channel multiplier of the conv nets (default: %(default)s)")
+    p.add_argument(
+        "--systems",
+        nargs="+",
+        choices=[s.key for s in ALL_SYSTEMS],
+        help=f"default: {' '.join(s.key for s in SYSTEMS)}",
+    )
+    p.add_argument(
+        "--width", type=float, default=0.25, help="channel multiplier of the conv nets (default: %(default)s)"
+    )
     p.add_argument("--n", type=int, help="samples per evaluation (default: 10000; 2000 for digits)")
     p.add_argument("--cas-n", type=int, help="generated images CAS trains on (default: 10000; 1000 for digits)")
     p.add_argument("--threads", type=int, default=2, help="torch CPU threads (default: %(default)s)")
     p.add_argument("--out", help="results folder (default: runs/reproduce/<data>)")
     p.add_argument("--quick", action="store_true", help="digits unless --data is given, one seed, 30 steps: minutes")
-    p.add_argument("--report", action="store_true", help="train and evaluate nothing: tabulate the finished, evaluated runs "
-                   "of the grid found in --out (the grid grown in stages, each cell with the seeds it has)")
+    p.add_argument(
+        "--report",
+        action="store_true",
+        help="train and evaluate nothing: tabulate the finished, evaluated runs "
+        "of the grid found in --out (the grid grown in stages, each cell with the seeds it has)",
+    )
     args = p.parse_args(argv)
     data = args.data or ("digits" if args.quick else "fashion-mnist")
     small = args.quick or data == "digits"
-    settings = Settings(data=data, steps=args.steps or (30 if args.quick else 600), budgets=args.budgets, recipes=args.recipes,
-                        seeds=args.seeds if args.seeds is not None else ([0] if args.quick else [0, 1, 2]), width=args.width,
-                        n_eval=args.n or (2000 if small else 10_000), cas_n=args.cas_n or (1000 if small else 10_000),
-                        threads=args.threads, report_only=args.report)
+    settings = Settings(
+        data=data,
+        steps=args.steps or (30 if args.quick else 600),
+        budgets=args.budgets,
+        recipes=args.recipes,
+        seeds=args.seeds if args.seeds is not None else ([0] if args.quick else [0, 1, 2]),
+        width=args.width,
+        n_eval=args.n or (2000 if small else 10_000),
+        cas_n=args.cas_n or (1000 if small else 10_000),
+        threads=args.threads,
+        report_only=args.report,
+    )
     systems = list(SYSTEMS) if args.systems is None else [s for s in ALL_SYSTEMS if s.key in args.systems]
     return settings, systems, Path(args.out or f"runs/reproduce/{data}")
 
@@ -275,14 +377,21 @@ def main(argv: list[str] | None = None) -> int:
     dataset = load_dataset(dataset_config(settings))
     floor_path = out / f"floor-cas{settings.cas_n}" / "metrics.json"
     if not floor_path.is_file():
-        evaluate_real_baseline(dataset_config(settings), EvalOptions(n=settings.n_eval, cas_n=settings.cas_n, progress=False),
-                               floor_path.parent)
+        evaluate_real_baseline(
+            dataset_config(settings),
+            EvalOptions(n=settings.n_eval, cas_n=settings.cas_n, progress=False),
+            floor_path.parent,
+        )
     floor_summary = json.loads(floor_path.read_text())
     floor = {"metrics": floor_summary["real_floor"], "extractors": floor_summary["extractors"]}
     rows_by_budget: dict[str, list[dict]] = {}
     for budget in settings.budgets:
-        cells = [(recipe, system, settings.generator_steps(system, budget, dataset.n_classes), seed)
-                 for seed in settings.seeds for recipe in settings.recipes for system in systems]
+        cells = [
+            (recipe, system, settings.generator_steps(system, budget, dataset.n_classes), seed)
+            for seed in settings.seeds
+            for recipe in settings.recipes
+            for system in systems
+        ]
         if settings.report_only:
             cells = [c for c in cells if is_finished(out, *c)]
         rows_by_budget[budget] = [train_and_evaluate(settings, *cell, out, dataset) for cell in cells]

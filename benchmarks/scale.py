@@ -67,16 +67,37 @@ def peak_rss_mb() -> float:
 
 def run(args: argparse.Namespace) -> dict:
     out = Path(args.out)
-    report = {"classes": args.classes, "per_class": args.per_class, "steps": args.steps, "width": args.width,
-              "threads": torch.get_num_threads(), **write_data(out / "data", args.classes, args.per_class, args.test_per_class)}
-    config = apply_values(RunConfig(), {
-        "data.name": "imagefolder", "data.path": str(out / "data" / "folder"), "model.width": args.width,
-        "budget.steps": args.steps, "train.batch_size": 64, "cadence.log_every": max(1, args.steps // 2),
-        "cadence.grid_every": 0, "cadence.checkpoint_every": 0, "train.device": args.device, "out": str(out / "run")})
+    report = {
+        "classes": args.classes,
+        "per_class": args.per_class,
+        "steps": args.steps,
+        "width": args.width,
+        "threads": torch.get_num_threads(),
+        **write_data(out / "data", args.classes, args.per_class, args.test_per_class),
+    }
+    config = apply_values(
+        RunConfig(),
+        {
+            "data.name": "imagefolder",
+            "data.path": str(out / "data" / "folder"),
+            "model.width": args.width,
+            "budget.steps": args.steps,
+            "train.batch_size": 64,
+            "cadence.log_every": max(1, args.steps // 2),
+            "cadence.grid_every": 0,
+            "cadence.checkpoint_every": 0,
+            "train.device": args.device,
+            "out": str(out / "run"),
+        },
+    )
     start = time.perf_counter()
     result = train(config, progress=False)
-    report.update(train_s=round(time.perf_counter() - start, 1), train_img_per_s=round(result.images_per_second),
-                  run_files=sum(1 for p in (out / "run").rglob("*") if p.is_file()), peak_rss_mb_after_train=round(peak_rss_mb()))
+    report.update(
+        train_s=round(time.perf_counter() - start, 1),
+        train_img_per_s=round(result.images_per_second),
+        run_files=sum(1 for p in (out / "run").rglob("*") if p.is_file()),
+        peak_rss_mb_after_train=round(peak_rss_mb()),
+    )
     start = time.perf_counter()
     fleet = Fleet.load(out / "run")
     report["fleet_load_s"] = round(time.perf_counter() - start, 3)
@@ -97,35 +118,50 @@ def run(args: argparse.Namespace) -> dict:
 
 def largest(args: argparse.Namespace) -> dict:
     """Bytes per pair at each width and the widest pair of which --classes fit in --budget-gib."""
-    from pair_memory import GIB, measure_pair_memory
-
     from ganfleet.data.dataset import ClassPartitionedDataset
     from ganfleet.pairs import adversarial_step, make_pair, step_rule
     from ganfleet.strategies import get_strategy
+    from pair_memory import GIB, measure_pair_memory
 
     images, labels = synthetic_images(2, 64, 0)
     data = ClassPartitionedDataset(torch.from_numpy(images[:, None]), torch.from_numpy(labels), ["a", "b"], "synthetic")
     budget, rows = args.budget_gib * GIB, []
     for width in args.widths:
-        config = apply_values(RunConfig(), {"model.arch": "paper", "model.width": width, "train.device": "cpu", "out": "unused"})
+        config = apply_values(
+            RunConfig(), {"model.arch": "paper", "model.width": width, "train.device": "cpu", "out": "unused"}
+        )
         pair = make_pair(config, data, get_strategy("class-parallel").members(data)[0], torch.device("cpu"))
         rule = step_rule(config, data.sample_shape)
-        memory = measure_pair_memory((pair.generator, pair.discriminator), (pair.opt_g, pair.opt_d), lambda: adversarial_step(pair, rule))
-        rows.append({"width": width, "bytes_per_pair": memory.total, "pairs_in_budget": memory.pairs_in(budget, packed=False)})
+        memory = measure_pair_memory(
+            (pair.generator, pair.discriminator), (pair.opt_g, pair.opt_d), lambda: adversarial_step(pair, rule)
+        )
+        rows.append(
+            {"width": width, "bytes_per_pair": memory.total, "pairs_in_budget": memory.pairs_in(budget, packed=False)}
+        )
     fitting = [r["width"] for r in rows if r["pairs_in_budget"] >= args.classes]
-    return {"budget_gib": args.budget_gib, "classes": args.classes, "widths": rows, "largest_width": max(fitting, default=None)}
+    return {
+        "budget_gib": args.budget_gib,
+        "classes": args.classes,
+        "widths": rows,
+        "largest_width": max(fitting, default=None),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+    )
     p.add_argument("--classes", type=int, default=1000)
     p.add_argument("--per-class", type=int, default=64, help="train images per class")
     p.add_argument("--test-per-class", type=int, default=16)
     p.add_argument("--steps", type=int, default=20, help="generator steps per pair")
     p.add_argument("--width", type=float, default=0.125)
     p.add_argument("--device", default="auto")
-    p.add_argument("--no-evaluate", action="store_true", help="skip ganfleet evaluate (it trains a classifier of this data)")
+    p.add_argument(
+        "--no-evaluate", action="store_true", help="skip ganfleet evaluate (it trains a classifier of this data)"
+    )
     p.add_argument("--largest", action="store_true", help="report bytes per pair and the widest pair that fits instead")
     p.add_argument("--budget-gib", type=float, default=16.0, help="memory budget of --largest")
     p.add_argument("--widths", type=float, nargs="+", default=[0.125, 0.25, 0.5, 1.0, 2.0, 4.0])

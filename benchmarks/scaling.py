@@ -52,19 +52,50 @@ def cores() -> int:
 def synthetic_npz(path: Path, classes: int) -> Path:
     """`classes` classes of random 32x32 grey images (the model's cost does not depend on the pixels)."""
     rng = np.random.default_rng(0)
-    np.savez(path, x=rng.integers(0, 256, (classes * PER_CLASS, SIDE, SIDE), dtype=np.uint8),
-             y=np.repeat(np.arange(classes), PER_CLASS))
+    np.savez(
+        path,
+        x=rng.integers(0, 256, (classes * PER_CLASS, SIDE, SIDE), dtype=np.uint8),
+        y=np.repeat(np.arange(classes), PER_CLASS),
+    )
     return path
 
 
 def train_command(data: Path, out: Path, args: argparse.Namespace, *extra: str) -> list[str]:
-    return ["-m", "ganfleet", "train", "--data", "npz", "--data-dir", str(data), "--arch", "paper", "--width", str(args.width),
-            "--steps", str(args.steps), "--log-every", str(max(1, args.steps // 4)), "--grid-every", "0",
-            "--checkpoint-every", "0", "--device", "cpu", "--quiet", "--out", str(out), *extra]
+    return [
+        "-m",
+        "ganfleet",
+        "train",
+        "--data",
+        "npz",
+        "--data-dir",
+        str(data),
+        "--arch",
+        "paper",
+        "--width",
+        str(args.width),
+        "--steps",
+        str(args.steps),
+        "--log-every",
+        str(max(1, args.steps // 4)),
+        "--grid-every",
+        "0",
+        "--checkpoint-every",
+        "0",
+        "--device",
+        "cpu",
+        "--quiet",
+        "--out",
+        str(out),
+        *extra,
+    ]
 
 
 def environment(threads: int) -> dict[str, str]:
-    return {**os.environ, "OMP_NUM_THREADS": str(threads), "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
+    return {
+        **os.environ,
+        "OMP_NUM_THREADS": str(threads),
+        "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]),
+    }
 
 
 def train_seconds(out: Path) -> float:
@@ -79,7 +110,14 @@ def run_once(ranks: int, classes: int, args: argparse.Namespace, work: Path) -> 
     out = work / f"run-{ranks}x{classes}"
     shutil.rmtree(out, ignore_errors=True)
     threads = threads_per_rank(ranks, args)
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={ranks}", *train_command(data, out, args)]
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc-per-node={ranks}",
+        *train_command(data, out, args),
+    ]
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env=environment(threads), cwd=REPO)
     launch_s = time.perf_counter() - start
@@ -104,9 +142,18 @@ def run_independent(ranks: int, classes: int, args: argparse.Namespace, work: Pa
     env = environment(threads_per_rank(ranks, args))
     # A session each, as torchrun gives its workers: with the kernel's autogroup scheduling a session is
     # what gets a fair share of a shared CPU, so this keeps the comparison fair.
-    jobs = [subprocess.Popen([sys.executable, *train_command(data, out, args, "--classes", ",".join(map(str, share)))],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO, start_new_session=True)
-            for out, share in zip(outs, shares)]
+    jobs = [
+        subprocess.Popen(
+            [sys.executable, *train_command(data, out, args, "--classes", ",".join(map(str, share)))],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=REPO,
+            start_new_session=True,
+        )
+        for out, share in zip(outs, shares)
+    ]
     for job in jobs:
         _, err = job.communicate()
         if job.returncode != 0:
@@ -127,9 +174,26 @@ def measure(mode: str, ranks: list[int], args: argparse.Namespace, work: Path) -
         classes = args.classes_per_rank * n if mode == "weak" else args.strong_classes
         best = min((run_once(n, classes, args, work) for _ in range(args.repeat)), key=lambda r: r["train_s"])
         alone = min(run_independent(n, classes, args, work) for _ in range(args.repeat))
-        rows.append({"mode": mode, "ranks": n, **{k: best[k] for k in ("classes", "train_s", "wall_s", "launch_s", "img_per_s",
-                                                                       "mean_idle_share", "threads_per_rank")},
-                     "independent_s": alone, "oversubscribed": n * best["threads_per_rank"] > cores()})
+        rows.append(
+            {
+                "mode": mode,
+                "ranks": n,
+                **{
+                    k: best[k]
+                    for k in (
+                        "classes",
+                        "train_s",
+                        "wall_s",
+                        "launch_s",
+                        "img_per_s",
+                        "mean_idle_share",
+                        "threads_per_rank",
+                    )
+                },
+                "independent_s": alone,
+                "oversubscribed": n * best["threads_per_rank"] > cores(),
+            }
+        )
         print(f"  {mode} {n} rank(s), {classes} classes: {best['train_s']:.1f} s", file=sys.stderr, flush=True)
     base = rows[0]["train_s"] * (rows[0]["ranks"] if mode == "strong" else 1)
     for row in rows:
@@ -138,14 +202,18 @@ def measure(mode: str, ranks: list[int], args: argparse.Namespace, work: Path) -
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| scaling | ranks | classes | threads/rank | train s | wall s | launch-to-exit s | img/s | mean idle % | efficiency "
-             "| independent s | train / independent |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| scaling | ranks | classes | threads/rank | train s | wall s | launch-to-exit s | img/s | mean idle % | efficiency "
+        "| independent s | train / independent |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         note = " (oversubscribed)" if r["oversubscribed"] else ""
-        lines.append(f"| {r['mode']} | {r['ranks']}{note} | {r['classes']} | {r['threads_per_rank']} | {r['train_s']:.1f} | "
-                     f"{r['wall_s']:.1f} | {r['launch_s']:.1f} | {r['img_per_s']:.0f} | {100 * r['mean_idle_share']:.1f} | "
-                     f"{r['efficiency']:.2f} | {r['independent_s']:.1f} | {r['train_s'] / r['independent_s']:.2f} |")
+        lines.append(
+            f"| {r['mode']} | {r['ranks']}{note} | {r['classes']} | {r['threads_per_rank']} | {r['train_s']:.1f} | "
+            f"{r['wall_s']:.1f} | {r['launch_s']:.1f} | {r['img_per_s']:.0f} | {100 * r['mean_idle_share']:.1f} | "
+            f"{r['efficiency']:.2f} | {r['independent_s']:.1f} | {r['train_s'] / r['independent_s']:.2f} |"
+        )
     return "\n".join(lines)
 
 
@@ -160,7 +228,9 @@ def plot(rows: list[dict], path: Path) -> None:
         part = [r for r in rows if r["mode"] == mode]
         n = [r["ranks"] for r in part]
         ax_time.plot(n, [r["train_s"] for r in part], marker=marker, color=colour, label=f"{mode} scaling")
-        ax_time.plot(n, [r["independent_s"] for r in part], ls=":", color=colour, label=f"{mode}: independent processes")
+        ax_time.plot(
+            n, [r["independent_s"] for r in part], ls=":", color=colour, label=f"{mode}: independent processes"
+        )
         ax_eff.plot(n, [r["efficiency"] for r in part], marker=marker, color=colour, label=f"{mode} scaling")
     for ax in (ax_time, ax_eff):
         ax.set_xlabel("ranks (processes)")
@@ -179,14 +249,21 @@ def plot(rows: list[dict], path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ranks", default="1,2", help="comma-separated rank counts, the first is the baseline (default 1,2)")
+    parser.add_argument(
+        "--ranks", default="1,2", help="comma-separated rank counts, the first is the baseline (default 1,2)"
+    )
     parser.add_argument("--classes-per-rank", type=int, default=2, help="weak scaling: classes per rank")
-    parser.add_argument("--strong-classes", type=int, default=4, help="strong scaling: classes in all (>= the most ranks)")
+    parser.add_argument(
+        "--strong-classes", type=int, default=4, help="strong scaling: classes in all (>= the most ranks)"
+    )
     parser.add_argument("--steps", type=int, default=60, help="generator steps per pair")
     parser.add_argument("--width", type=float, default=0.25, help="model width (1.0 = the paper)")
-    parser.add_argument("--threads-per-rank", default="1",
-                        help="intra-op threads per rank (default 1: a rank is one core, as a process was one GPU in the paper), "
-                             "or auto = cores // ranks (every run uses the whole machine)")
+    parser.add_argument(
+        "--threads-per-rank",
+        default="1",
+        help="intra-op threads per rank (default 1: a rank is one core, as a process was one GPU in the paper), "
+        "or auto = cores // ranks (every run uses the whole machine)",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="runs per point; the fastest is kept")
     parser.add_argument("--out", default="benchmarks/out/scaling", help="folder for scaling.md, .json, .png")
     args = parser.parse_args()
@@ -196,8 +273,10 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     rows = measure("weak", ranks, args, work) + measure("strong", ranks, args, work)
     shutil.rmtree(work, ignore_errors=True)
-    header = (f"# scaling: {cores()} cores, torch.distributed gloo, paper arch width {args.width}, batch 64, 32x32x1, "
-              f"{args.steps} steps per pair, weak {args.classes_per_rank} classes per rank, strong {args.strong_classes} classes\n")
+    header = (
+        f"# scaling: {cores()} cores, torch.distributed gloo, paper arch width {args.width}, batch 64, 32x32x1, "
+        f"{args.steps} steps per pair, weak {args.classes_per_rank} classes per rank, strong {args.strong_classes} classes\n"
+    )
     text = header + "\n" + table(rows) + "\n"
     print(text)
     (out / "scaling.md").write_text(text)

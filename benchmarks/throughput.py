@@ -63,8 +63,14 @@ def script_img_per_s(dataset: ClassPartitionedDataset, width: float, steps: int)
         g, d = build_pair(spec, k)
         opt_g = torch.optim.Adam(g.parameters(), 2e-4, betas=(0.5, 0.999))
         opt_d = torch.optim.Adam(d.parameters(), 2e-4, betas=(0.5, 0.999))
-        loader = DataLoader(ClassImages(dataset.class_samples(k)), batch_size=BATCH, shuffle=True, drop_last=True,
-                            num_workers=1, persistent_workers=True)
+        loader = DataLoader(
+            ClassImages(dataset.class_samples(k)),
+            batch_size=BATCH,
+            shuffle=True,
+            drop_last=True,
+            num_workers=1,
+            persistent_workers=True,
+        )
         done = 0
         while done < steps:
             for real in loader:
@@ -87,28 +93,49 @@ def script_img_per_s(dataset: ClassPartitionedDataset, width: float, steps: int)
 def ganfleet_img_per_s(dataset: ClassPartitionedDataset, width: float, steps: int) -> tuple[float, str]:
     """img/s of `train` with its defaults (the whole run's wall-clock, as the script's), and how it executed."""
     with tempfile.TemporaryDirectory() as tmp:
-        config = apply_values(RunConfig(), {"model.arch": "paper", "model.width": width, "budget.steps": steps,
-                                            "cadence.log_every": steps, "cadence.grid_every": 0, "cadence.checkpoint_every": 0,
-                                            "out": str(Path(tmp) / "run")})
+        config = apply_values(
+            RunConfig(),
+            {
+                "model.arch": "paper",
+                "model.width": width,
+                "budget.steps": steps,
+                "cadence.log_every": steps,
+                "cadence.grid_every": 0,
+                "cadence.checkpoint_every": 0,
+                "out": str(Path(tmp) / "run"),
+            },
+        )
         start = time.perf_counter()
         result = train(config, progress=False, dataset=dataset)
         seconds = time.perf_counter() - start
         execution = json.loads((Path(tmp) / "run" / "manifest.json").read_text())["execution"]
-    return sum(result.steps.values()) * BATCH / seconds, f"{execution['pack']}; {execution['threads']} thread(s): {execution['threads_reason']}"
+    return sum(
+        result.steps.values()
+    ) * BATCH / seconds, f"{execution['pack']}; {execution['threads']} thread(s): {execution['threads_reason']}"
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+    )
     p.add_argument("--widths", type=float, nargs="+", default=[1.0, 0.25])
-    p.add_argument("--steps", type=int, default=60, help="generator steps per pair at width 0.25 and below; a wider pair "
-                   "takes proportionally fewer (width 1: a quarter), so each measurement costs about the same")
+    p.add_argument(
+        "--steps",
+        type=int,
+        default=60,
+        help="generator steps per pair at width 0.25 and below; a wider pair "
+        "takes proportionally fewer (width 1: a quarter), so each measurement costs about the same",
+    )
     p.add_argument("--repeats", type=int, default=3, help="interleaved repetitions; the best counts")
     args = p.parse_args(argv)
     dataset = synthetic_dataset()
-    print(f"# ganfleet's default training vs a DataLoader script ({N_CLASSES} classes, paper arch, batch {BATCH}, 32x32x1, "
-          f"{args.steps} steps per pair; torch {torch.__version__}, {os.cpu_count()} cores, "
-          f"{torch.get_num_threads()} threads at start, best of {args.repeats})\n")
+    print(
+        f"# ganfleet's default training vs a DataLoader script ({N_CLASSES} classes, paper arch, batch {BATCH}, 32x32x1, "
+        f"{args.steps} steps per pair; torch {torch.__version__}, {os.cpu_count()} cores, "
+        f"{torch.get_num_threads()} threads at start, best of {args.repeats})\n"
+    )
     print("| width | script img/s | ganfleet img/s | ganfleet / script | ganfleet ran as |")
     print("|---|---|---|---|---|")
     for width in args.widths:
@@ -118,8 +145,10 @@ def main(argv: list[str] | None = None) -> int:
             script.append(script_img_per_s(dataset, width, steps))
             speed, execution = ganfleet_img_per_s(dataset, width, steps)
             ours.append(speed)
-        print(f"| {width:g} ({steps} steps) | {max(script):.0f} | {max(ours):.0f} | {max(ours) / max(script):.2f} | {execution} |",
-              flush=True)
+        print(
+            f"| {width:g} ({steps} steps) | {max(script):.0f} | {max(ours):.0f} | {max(ours) / max(script):.2f} | {execution} |",
+            flush=True,
+        )
     return 0
 
 

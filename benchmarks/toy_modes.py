@@ -70,18 +70,35 @@ class Curve:
 def run_configs(args: argparse.Namespace, mixture: str, iteration: int) -> dict[str, RunConfig]:
     """The runs of one mixture at `iteration`: the standard pair, the pair updated N times as often, one SGAN run per I_D."""
     common = {
-        "data.name": "toy", "data.mixture": mixture, "model.width": args.width, "loss.name": args.loss,
-        "optim.lr_g": args.lr, "optim.lr_d": args.lr, "train.batch_size": args.batch_size, "train.seed": args.seed,
-        "train.device": "cpu", "cadence.log_every": args.eval_every, "cadence.grid_every": 0, "cadence.checkpoint_every": 0,
+        "data.name": "toy",
+        "data.mixture": mixture,
+        "model.width": args.width,
+        "loss.name": args.loss,
+        "optim.lr_g": args.lr,
+        "optim.lr_d": args.lr,
+        "train.batch_size": args.batch_size,
+        "train.seed": args.seed,
+        "train.device": "cpu",
+        "cadence.log_every": args.eval_every,
+        "cadence.grid_every": 0,
+        "cadence.checkpoint_every": 0,
     }
     root = Path(args.out) / mixture
-    runs = {"standard": {"train.strategy": "gan", "budget.steps": iteration},
-            f"standard x{args.locals}": {"train.strategy": "gan", "budget.steps": args.locals * iteration}}
+    runs = {
+        "standard": {"train.strategy": "gan", "budget.steps": iteration},
+        f"standard x{args.locals}": {"train.strategy": "gan", "budget.steps": args.locals * iteration},
+    }
     for i_d in args.messenger_steps:
-        runs[global_name(i_d)] = {"train.strategy": "sgan", "sgan.locals": args.locals, "sgan.messenger_steps": i_d,
-                                  "budget.steps": iteration}
-    return {name: apply_values(RunConfig(), {**common, **values, "out": str(root / name.replace(" ", "_"))})
-            for name, values in runs.items()}
+        runs[global_name(i_d)] = {
+            "train.strategy": "sgan",
+            "sgan.locals": args.locals,
+            "sgan.messenger_steps": i_d,
+            "budget.steps": iteration,
+        }
+    return {
+        name: apply_values(RunConfig(), {**common, **values, "out": str(root / name.replace(" ", "_"))})
+        for name, values in runs.items()
+    }
 
 
 def score(samples: torch.Tensor, data: ClassPartitionedDataset, test: torch.Tensor) -> dict[str, float]:
@@ -111,16 +128,22 @@ def samples_of(configs: dict[str, RunConfig], n_locals: int, n: int, seed: int) 
     return samples
 
 
-def train_mixture(args: argparse.Namespace, mixture: str) -> tuple[dict[str, Curve], dict[str, torch.Tensor], ClassPartitionedDataset, float]:
+def train_mixture(
+    args: argparse.Namespace, mixture: str
+) -> tuple[dict[str, Curve], dict[str, torch.Tensor], ClassPartitionedDataset, float]:
     """Train every run of `mixture` in stages of `eval_every` iterations (each stage resumes the last, exactly).
 
     Returns the curves, the final samples, the data and the training seconds.
     """
     first = run_configs(args, mixture, args.eval_every)
     data = load_dataset(next(iter(first.values())).data)
-    test = load_dataset(DataConfig(name="toy", mixture=mixture, split="test", toy_per_class=max(1, 2000 // data.n_classes))).samples
+    test = load_dataset(
+        DataConfig(name="toy", mixture=mixture, split="test", toy_per_class=max(1, 2000 // data.n_classes))
+    ).samples
     n = args.locals
-    names = ["standard", f"standard x{n}", "locals (mean)", "locals (ensemble)"] + [global_name(i) for i in args.messenger_steps]
+    names = ["standard", f"standard x{n}", "locals (mean)", "locals (ensemble)"] + [
+        global_name(i) for i in args.messenger_steps
+    ]
     curves = {name: Curve() for name in names}
     final: dict[str, torch.Tensor] = {}
     seconds = 0.0
@@ -133,7 +156,9 @@ def train_mixture(args: argparse.Namespace, mixture: str) -> tuple[dict[str, Cur
         seconds += time.perf_counter() - start
         samples = samples_of(configs, n, args.samples, derive_eval_seed(args.seed))
         local_samples = list(samples["locals"])
-        samples["locals (ensemble)"] = torch.cat([x[i::n] for i, x in enumerate(local_samples)])  # n/N samples from each local
+        samples["locals (ensemble)"] = torch.cat(
+            [x[i::n] for i, x in enumerate(local_samples)]
+        )  # n/N samples from each local
         for name in names:
             if name != "locals (mean)":
                 curves[name].add(iteration, score(samples[name], data, test))
@@ -150,8 +175,15 @@ def derive_eval_seed(seed: int) -> int:
 
 def format_table(mixture: str, curves: dict[str, Curve], data: ClassPartitionedDataset, checkpoints: list[int]) -> str:
     k = data.n_classes if data.mode_centers is not None else None
-    head = ["system"] + [f"{metric} @{it}" for it in checkpoints for metric in (("modes", "HQ", "LL") if k else ("LL",))]
-    lines = [f"### {mixture}" + (f" ({k} modes)" if k else ""), "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    head = ["system"] + [
+        f"{metric} @{it}" for it in checkpoints for metric in (("modes", "HQ", "LL") if k else ("LL",))
+    ]
+    lines = [
+        f"### {mixture}" + (f" ({k} modes)" if k else ""),
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
     for name, curve in curves.items():
         cells = [name]
         for it in checkpoints:
@@ -163,21 +195,32 @@ def format_table(mixture: str, curves: dict[str, Curve], data: ClassPartitionedD
     return "\n".join(lines)
 
 
-def plot_samples(path: Path, mixture: str, final: dict[str, torch.Tensor], data: ClassPartitionedDataset, n: int) -> None:
+def plot_samples(
+    path: Path, mixture: str, final: dict[str, torch.Tensor], data: ClassPartitionedDataset, n: int
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    panels = [("standard", final["standard"], None), (f"standard x{n}", final[f"standard x{n}"], None),
-              (f"{n} locals", final["locals"].flatten(0, 1), torch.arange(n).repeat_interleave(final["locals"].shape[1]))]
+    panels = [
+        ("standard", final["standard"], None),
+        (f"standard x{n}", final[f"standard x{n}"], None),
+        (f"{n} locals", final["locals"].flatten(0, 1), torch.arange(n).repeat_interleave(final["locals"].shape[1])),
+    ]
     panels += [(f"SGAN G_0, {name[8:-1]}", x, None) for name, x in final.items() if name.startswith("global")]
     fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 4.2), dpi=90)
     real = data.samples[torch.randperm(len(data), generator=torch.Generator().manual_seed(0))[:2000]]
     lim = float(real.abs().max()) * 1.4
     for ax, (title, x, colour) in zip(axes, panels):
         ax.scatter(real[:, 0], real[:, 1], s=2, c="0.8")
-        ax.scatter(x[:, 0], x[:, 1], s=3, c=colour.numpy() if colour is not None else "tab:green", cmap="tab10" if colour is not None else None)
+        ax.scatter(
+            x[:, 0],
+            x[:, 1],
+            s=3,
+            c=colour.numpy() if colour is not None else "tab:green",
+            cmap="tab10" if colour is not None else None,
+        )
         if data.mode_centers is not None:
             ax.scatter(data.mode_centers[:, 0], data.mode_centers[:, 1], marker="x", c="k", s=30)
         ax.set(title=f"{mixture}: {title}", xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal")
@@ -210,8 +253,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--mixtures", default="ring8,grid25,swissroll", help="comma-separated toy mixtures")
     p.add_argument("--locals", type=int, default=5, help="N, local pairs of N-S-GAN (the paper uses 5 and 10)")
-    p.add_argument("--loss", default="ns", help="the GAN variant: ns (vanilla GAN, paper figure 2), wgan-gp (figure 3), dragan")
-    p.add_argument("--messenger-steps", default="1,5", help="I_D values, one SGAN run each (their locals are the same pairs)")
+    p.add_argument(
+        "--loss", default="ns", help="the GAN variant: ns (vanilla GAN, paper figure 2), wgan-gp (figure 3), dragan"
+    )
+    p.add_argument(
+        "--messenger-steps", default="1,5", help="I_D values, one SGAN run each (their locals are the same pairs)"
+    )
     p.add_argument("--iterations", type=int, default=1000)
     p.add_argument("--eval-every", type=int, default=100)
     p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (the paper's is 1e-5)")
@@ -249,9 +296,11 @@ def main(argv: list[str] | None = None) -> None:
         plot_samples(out / f"{mixture}-samples.png", mixture, final, data, args.locals)
         plot_curves(out / f"{mixture}-curves.png", mixture, curves, data.mode_centers is not None)
     (out / "toy_modes.json").write_text(json.dumps(report, indent=1))
-    print(f"\n{args.locals}-S-{args.loss}, lr {args.lr}, batch {args.batch_size}, hidden {round(512 * args.width)}; "
-          "modes covered (20 % of a fair share within 3 std), HQ: share within 3 std of a centre, "
-          "LL: test-set log-likelihood under a KDE of the samples (nats/point)\n")
+    print(
+        f"\n{args.locals}-S-{args.loss}, lr {args.lr}, batch {args.batch_size}, hidden {round(512 * args.width)}; "
+        "modes covered (20 % of a fair share within 3 std), HQ: share within 3 std of a centre, "
+        "LL: test-set log-likelihood under a KDE of the samples (nats/point)\n"
+    )
     print("\n\n".join(tables))
     print(f"\nplots and JSON in {out}")
 

@@ -23,8 +23,11 @@ HANG_S = 1800
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--stress", action="store_true",
-                     help="the fault suite's kill/resume cases many times over (random SIGKILLs, kills mid-write)")
+    parser.addoption(
+        "--stress",
+        action="store_true",
+        help="the fault suite's kill/resume cases many times over (random SIGKILLs, kills mid-write)",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +40,9 @@ def make_tiny_images() -> ClassPartitionedDataset:
     """3 classes of 32x32 grey images, different sizes (10, 7, 5) and each class a distinct brightness."""
     g = torch.Generator().manual_seed(0)
     counts = [10, 7, 5]
-    xs = [torch.randint(60 * k, 60 * k + 40, (n, 1, 32, 32), dtype=torch.uint8, generator=g) for k, n in enumerate(counts)]
+    xs = [
+        torch.randint(60 * k, 60 * k + 40, (n, 1, 32, 32), dtype=torch.uint8, generator=g) for k, n in enumerate(counts)
+    ]
     labels = torch.cat([torch.full((n,), k) for k, n in enumerate(counts)])
     return ClassPartitionedDataset(torch.cat(xs), labels, ["a", "b", "c"], "tiny")
 
@@ -50,8 +55,14 @@ def tiny_images() -> ClassPartitionedDataset:
 def tiny_config(out: Path, **values: object) -> RunConfig:
     """A config for tiny_images: narrow dcgan, batch 4, a few steps, everything on CPU."""
     base = {
-        "model.arch": "dcgan", "model.width": 0.125, "train.batch_size": 4, "budget.steps": 4,
-        "cadence.log_every": 2, "cadence.grid_every": 0, "cadence.checkpoint_every": 2, "train.device": "cpu",
+        "model.arch": "dcgan",
+        "model.width": 0.125,
+        "train.batch_size": 4,
+        "budget.steps": 4,
+        "cadence.log_every": 2,
+        "cadence.grid_every": 0,
+        "cadence.checkpoint_every": 2,
+        "train.device": "cpu",
         "out": str(out),
     }
     base.update({k.replace("__", "."): v for k, v in values.items()})
@@ -74,20 +85,44 @@ def env(tmp_path_factory) -> dict[str, Path]:
         train_and_save(DataConfig(name="digits", classes=[0, 1, 2]), classifier, SMALL, progress=False)
         runs = {"root": root, "classifier": classifier}
         for strategy in ("class-parallel", "gan"):
-            extra = {"eval__every": 2, "eval__n": 30, "eval__classifier": str(classifier)} if strategy == "class-parallel" else {}
+            extra = (
+                {"eval__every": 2, "eval__n": 30, "eval__classifier": str(classifier)}
+                if strategy == "class-parallel"
+                else {}
+            )
             runs[strategy] = root / strategy
             train(tiny_config(root / strategy, train__strategy=strategy, **DIGITS_012, **extra), progress=False)
-        runs["sgan"] = root / "sgan"  # class-parallel locals and a conditional global generator, curve of the global one
-        train(tiny_config(root / "sgan", train__strategy="sgan", sgan__split_by_class=True, eval__every=2, eval__n=30,
-                          eval__member="global", eval__classifier=str(classifier), **DIGITS_012), progress=False)
+        runs["sgan"] = (
+            root / "sgan"
+        )  # class-parallel locals and a conditional global generator, curve of the global one
+        train(
+            tiny_config(
+                root / "sgan",
+                train__strategy="sgan",
+                sgan__split_by_class=True,
+                eval__every=2,
+                eval__n=30,
+                eval__member="global",
+                eval__classifier=str(classifier),
+                **DIGITS_012,
+            ),
+            progress=False,
+        )
         runs["toy"] = root / "toy"
-        train(tiny_config(root / "toy", data__name="toy", data__toy_per_class=30, model__arch="mlp", train__batch_size=16,
-                          budget__steps=3), progress=False)
+        train(
+            tiny_config(
+                root / "toy",
+                data__name="toy",
+                data__toy_per_class=30,
+                model__arch="mlp",
+                train__batch_size=16,
+                budget__steps=3,
+            ),
+            progress=False,
+        )
         yield runs
 
 
 @pytest.fixture
 def cache(env, monkeypatch) -> None:
     monkeypatch.setenv("GANFLEET_CACHE", str(env["root"] / "cache"))
-
-

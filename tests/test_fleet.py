@@ -45,7 +45,9 @@ def test_sample_shape_range_and_determinism(runs, strategy: str) -> None:
     assert float(x.min()) >= -1 and float(x.max()) <= 1
     assert torch.equal(x, fleet.sample(9, seed=0))
     assert not torch.equal(x, fleet.sample(9, seed=1))
-    torch.testing.assert_close(x, fleet.sample(9, seed=0, batch_size=2), rtol=1e-5, atol=1e-6)  # batch-size independent (up to kernel rounding)
+    torch.testing.assert_close(
+        x, fleet.sample(9, seed=0, batch_size=2), rtol=1e-5, atol=1e-6
+    )  # batch-size independent (up to kernel rounding)
 
 
 def test_class_parallel_routes_each_label_to_its_generator(runs) -> None:
@@ -89,7 +91,11 @@ def test_bad_requests(runs, tmp_path: Path) -> None:
 
 def test_fleets_sample_the_generator_ema_and_older_runs_load_without_one(runs, tmp_path: Path) -> None:
     path = tmp_path / "ema"
-    train(tiny_config(path, budget__steps=3, ema__kimg=0.05, model__spectral_norm="both"), progress=False, dataset=make_tiny_images())
+    train(
+        tiny_config(path, budget__steps=3, ema__kimg=0.05, model__spectral_norm="both"),
+        progress=False,
+        dataset=make_tiny_images(),
+    )
     averaged, raw = Fleet.load(path), Fleet.load(path, ema=False)
     assert all(averaged.averaged.values()) and not any(raw.averaged.values())
     state = load_latest(path / "pairs" / "class-0001")
@@ -109,14 +115,18 @@ def test_a_manifest_from_before_the_recipe_fields_loads(runs, tmp_path: Path) ->
     (run / "manifest.json").write_text(json.dumps(manifest))
     fleet = Fleet.load(run)
     assert fleet.spec.spectral_norm == "none" and fleet.spec.d_dropout == 0.25
-    torch.testing.assert_close(fleet.sample(4, seed=3), Fleet.load(runs["class-parallel"]).sample(4, seed=3), rtol=0, atol=0)
+    torch.testing.assert_close(
+        fleet.sample(4, seed=3), Fleet.load(runs["class-parallel"]).sample(4, seed=3), rtol=0, atol=0
+    )
 
 
 def test_is_conditional_is_an_attribute_like_n_classes(runs) -> None:
     cp, gan = Fleet.load(runs["class-parallel"]), Fleet.load(runs["gan"])
     assert cp.is_conditional == True and gan.is_conditional == False  # noqa: E712 - compares as the bool it is
     assert bool(cp.is_conditional) and not gan.is_conditional and repr(gan.is_conditional) == "False"
-    assert cp.is_conditional() is True and cp.is_conditional("class-0001") is False  # the old call still works (a one-class
+    assert (
+        cp.is_conditional() is True and cp.is_conditional("class-0001") is False
+    )  # the old call still works (a one-class
     assert cp.member_is_conditional("class-0001") is False  # pair is unconditional; routing by label is not)
 
 

@@ -16,8 +16,13 @@ def install_recipe(*assignments: str) -> str:
     """What `make install` would run (make -n: printed, not run) for a fresh .venv."""
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
-    done = subprocess.run(["make", "-n", "-B", "install", "VENV=/nonexistent/venv", *assignments], cwd=REPO,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["make", "-n", "-B", "install", "VENV=/nonexistent/venv", *assignments],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout
 
 

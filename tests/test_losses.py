@@ -8,17 +8,27 @@ import pytest
 import torch
 import torch.nn as nn
 
-from tests.config.test_parse import field_choices
 from ganfleet.config import LossConfig
 from ganfleet.errors import ConfigError
 from ganfleet.losses import (
-    LOSSES, bce_discriminator_loss, dragan_penalty, dragan_points, get_loss, gradient_norm_penalty, hinge_discriminator_loss,
-    minimax_generator_loss, ns_generator_loss, wasserstein_critic_loss, wasserstein_generator_loss, wgan_gp_penalty,
+    LOSSES,
+    bce_discriminator_loss,
+    dragan_penalty,
+    dragan_points,
+    get_loss,
+    gradient_norm_penalty,
+    hinge_discriminator_loss,
+    minimax_generator_loss,
+    ns_generator_loss,
+    wasserstein_critic_loss,
+    wasserstein_generator_loss,
+    wgan_gp_penalty,
     wgan_gp_points,
 )
+from tests.config.test_parse import field_choices
 
-REAL = torch.tensor([2.0, -1.0])   # logits on real images
-FAKE = torch.tensor([0.5, -3.0])   # logits on generated images
+REAL = torch.tensor([2.0, -1.0])  # logits on real images
+FAKE = torch.tensor([0.5, -3.0])  # logits on generated images
 
 
 def sigmoid(x: float) -> float:
@@ -120,5 +130,7 @@ def test_registry_matches_config_and_rejects_unknown_names() -> None:
     assert tuple(LOSSES) == field_choices(LossConfig, "name")
     assert get_loss("wgan").clips_weights and not get_loss("wgan-gp").clips_weights
     assert get_loss("wgan-gp").penalty is wgan_gp_penalty and get_loss("dragan").penalty is dragan_penalty
-    with pytest.raises(ConfigError, match="unknown loss 'nope'; expected one of minimax, ns, wgan, wgan-gp, hinge, dragan"):
+    with pytest.raises(
+        ConfigError, match="unknown loss 'nope'; expected one of minimax, ns, wgan, wgan-gp, hinge, dragan"
+    ):
         get_loss("nope")

@@ -75,8 +75,16 @@ def test_the_makefile_demo_is_the_demo_command() -> None:
 
 def fresh_copy(root: Path) -> Path:
     """The repository's files as a clone would have them, and the test's .venv beside them."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                            capture_output=True, check=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=REPO,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     copy = root / "ganfleet"
     for name in filter(None, listed):
         source = REPO / name
@@ -98,8 +106,10 @@ def run_step(lang: str, what: str, cwd: Path, env: dict[str, str]) -> subprocess
     if lang == "python":
         return subprocess.run([".venv/bin/python", "-c", what], cwd=cwd, env=env, capture_output=True, text=True)
     if what.startswith("make "):
-        what = "make -o .venv/.installed " + what[len("make "):]
-    return subprocess.run(["bash", "-c", "set -euo pipefail; " + what], cwd=cwd, env=env, capture_output=True, text=True)
+        what = "make -o .venv/.installed " + what[len("make ") :]
+    return subprocess.run(
+        ["bash", "-c", "set -euo pipefail; " + what], cwd=cwd, env=env, capture_output=True, text=True
+    )
 
 
 @pytest.mark.slow
@@ -119,7 +129,9 @@ def test_every_readme_command_runs_in_order(tmp_path: Path) -> None:
         command = what.split("#")[0]
         trains = re.search(r"(^\./ganfleet| -m ganfleet) train ", command) is not None
         if trains and "--dry-run" not in command and "--resume" not in command:  # off a terminal: plain ticks
-            assert "plan: " in done.stderr and "\ntick 1 " in done.stderr and "\r" not in done.stderr, done.stderr[-2000:]
+            assert "plan: " in done.stderr and "\ntick 1 " in done.stderr and "\r" not in done.stderr, done.stderr[
+                -2000:
+            ]
         if "--nproc" in command or "torchrun" in command:
             assert "rank 0's" in done.stderr, done.stderr[-2000:]  # the bar says whose pairs it shows
         if lang == "sh" and command.split()[:2] in (["make", "demo"], ["./ganfleet", "demo"]):

@@ -13,8 +13,9 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 ROOT = "ganfleet"
-MAX_MODULE_LINES = 350
-MAX_FUNCTION_LINES = 60
+# in ruff format's layout (a call past 120 columns takes one line per argument)
+MAX_MODULE_LINES = 450
+MAX_FUNCTION_LINES = 90
 
 
 def module_name(path: Path) -> str:
@@ -28,7 +29,8 @@ MODULES = {module_name(p): p for p in sorted((SRC / ROOT).rglob("*.py"))}
 def is_type_checking(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def imported_names(tree: ast.AST) -> list[str]:
@@ -128,6 +130,10 @@ def test_the_cycle_finder_finds_cycles() -> None:
 def test_modules_and_functions_are_small(module: str) -> None:
     source = MODULES[module].read_text()
     assert len(source.splitlines()) <= MAX_MODULE_LINES
-    long = [(node.name, node.end_lineno - node.lineno + 1) for node in ast.walk(ast.parse(source))
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES]
+    long = [
+        (node.name, node.end_lineno - node.lineno + 1)
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
+    ]
     assert long == []

@@ -14,4 +14,4 @@ __version__ = "0.1.0"
 from ganfleet.errors import CheckpointError, ConfigError, DataError, GanfleetError
 from ganfleet.fleet import Fleet
 
-__all__ = ["Fleet", "GanfleetError", "DataError", "ConfigError", "CheckpointError", "__version__"]
+__all__ = ["CheckpointError", "ConfigError", "DataError", "Fleet", "GanfleetError", "__version__"]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Callable, Iterator, Literal, Mapping
+from typing import Literal
 
 import torch
 import torch.nn as nn
@@ -12,8 +13,8 @@ from ganfleet.devices import resolve_device
 from ganfleet.errors import CheckpointError
 from ganfleet.latent import draw_noise
 from ganfleet.models import ModelSpec, build_generator
-from ganfleet.sampling import default_member, generate
 from ganfleet.rundir import RunDir, load_generator_weights
+from ganfleet.sampling import default_member, generate
 from ganfleet.seeds import derive_seed
 from ganfleet.strategies import Member
 
@@ -72,7 +73,9 @@ class CheckpointedGenerators(Mapping[str, nn.Module]):
             try:
                 g.load_state_dict(weights)
             except RuntimeError as exc:
-                raise CheckpointError(f"{self.run.pair_dir(name)}: generator weights do not match the manifest's model ({exc})") from None
+                raise CheckpointError(
+                    f"{self.run.pair_dir(name)}: generator weights do not match the manifest's model ({exc})"
+                ) from None
             self.loaded[name] = (g.to(self.device).eval(), step, averaged)
         return self.loaded[name]
 
@@ -100,14 +103,24 @@ class Fleet:
     class frequencies, or uniform) and calls the generator of each label.
     """
 
-    def __init__(self, manifest: dict, generators: Mapping[str, nn.Module], steps: Mapping[str, int], device: torch.device,
-                 averaged: Mapping[str, bool] | None = None) -> None:
+    def __init__(
+        self,
+        manifest: dict,
+        generators: Mapping[str, nn.Module],
+        steps: Mapping[str, int],
+        device: torch.device,
+        averaged: Mapping[str, bool] | None = None,
+    ) -> None:
         self.manifest = manifest
         self.generators = generators
         self.device = device
         self._steps = steps
         self._averaged = averaged
-        self.members = [Member(m["name"], m["label"], m["conditional"], tuple(m["classes"])) for m in manifest["members"] if m["name"] in generators]
+        self.members = [
+            Member(m["name"], m["label"], m["conditional"], tuple(m["classes"]))
+            for m in manifest["members"]
+            if m["name"] in generators
+        ]
         self.spec = ModelSpec.from_dict(manifest["model"])
 
     @classmethod
@@ -189,9 +202,16 @@ class Fleet:
         g = torch.Generator().manual_seed(seed if seed is not None else torch.seed())
         return torch.multinomial(weights, n, replacement=True, generator=g)
 
-    def sample(self, n: int, labels: torch.Tensor | list[int] | None = None, seed: int | None = None,
-               member: str | None = None, prior: Prior = "empirical", batch_size: int = 1024,
-               truncation: float | None = None) -> torch.Tensor:
+    def sample(
+        self,
+        n: int,
+        labels: torch.Tensor | list[int] | None = None,
+        seed: int | None = None,
+        member: str | None = None,
+        prior: Prior = "empirical",
+        batch_size: int = 1024,
+        truncation: float | None = None,
+    ) -> torch.Tensor:
         """n samples (N, C, H, W) in [-1, 1] (points (N, D) for toy data), on the CPU.
 
         labels: one per sample, or None to draw them from `prior`. member: a
@@ -207,14 +227,21 @@ class Fleet:
             labels = self.draw_labels(n, seed=derive_seed(seed, "labels"), prior=prior)
         return self.generate(z, labels, member, batch_size)
 
-    def generate(self, z: torch.Tensor, labels: torch.Tensor | list[int] | None = None, member: str | None = None,
-                 batch_size: int = 1024) -> torch.Tensor:
+    def generate(
+        self,
+        z: torch.Tensor,
+        labels: torch.Tensor | list[int] | None = None,
+        member: str | None = None,
+        batch_size: int = 1024,
+    ) -> torch.Tensor:
         """The samples of given noise `z` (N, latent_dim) and labels (one per row; None for an unconditional fleet), on the CPU."""
         n = len(z)
         conditional = self.member_is_conditional(member)
         if labels is not None:
             if not conditional:
-                raise ValueError("this fleet's generator is unconditional: it cannot sample by label (pass labels=None)")
+                raise ValueError(
+                    "this fleet's generator is unconditional: it cannot sample by label (pass labels=None)"
+                )
             labels = torch.as_tensor(labels, dtype=torch.int64).reshape(-1)
             if len(labels) != n:
                 raise ValueError(f"got {len(labels)} labels for n={n} samples")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -31,7 +31,9 @@ def make_grid(images: torch.Tensor, ncol: int, pad: int = 2) -> np.ndarray:
     return grid
 
 
-def save_png(grid: np.ndarray, path: str | Path, scale: int = 1, row_names: Sequence[str] | None = None, pad: int = 2) -> Path:
+def save_png(
+    grid: np.ndarray, path: str | Path, scale: int = 1, row_names: Sequence[str] | None = None, pad: int = 2
+) -> Path:
     """Write an (H, W, C) uint8 array as PNG, optionally upscaled (nearest) for small images.
 
     `row_names`: one text per row of a `make_grid` grid (padding `pad`), written
@@ -59,13 +61,24 @@ def with_row_names(image: Image.Image, names: list[str], pad: int) -> Image.Imag
     row = (image.height - pad) / len(names)
     for i, name in enumerate(names):
         if name:
-            draw.text((margin - LABEL_GAP, pad + i * row + (row - pad) / 2), name, fill=0 if image.mode == "L" else (0, 0, 0),
-                      font=font, anchor="rm")
+            draw.text(
+                (margin - LABEL_GAP, pad + i * row + (row - pad) / 2),
+                name,
+                fill=0 if image.mode == "L" else (0, 0, 0),
+                font=font,
+                anchor="rm",
+            )
     return canvas
 
 
-def class_rows(images: torch.Tensor, labels: Sequence[int], class_names: Sequence[str], ncol: int,
-               per_class: int | None = None, every_class: bool = False) -> tuple[torch.Tensor, list[str]]:
+def class_rows(
+    images: torch.Tensor,
+    labels: Sequence[int],
+    class_names: Sequence[str],
+    ncol: int,
+    per_class: int | None = None,
+    every_class: bool = False,
+) -> tuple[torch.Tensor, list[str]]:
     """Images grouped by label, each class starting a row (blank cells fill its last row), and each row's name.
 
     At most `per_class` images of a class; `every_class` gives a class without
@@ -75,7 +88,7 @@ def class_rows(images: torch.Tensor, labels: Sequence[int], class_names: Sequenc
     labels = torch.as_tensor(labels, dtype=torch.int64)
     blank = torch.full_like(images[:1], 255 if images.dtype == torch.uint8 else 1)
     cells, names = [], []
-    for label in (range(len(class_names)) if every_class else labels.unique().tolist()):
+    for label in range(len(class_names)) if every_class else labels.unique().tolist():
         mine = images[labels == label][:per_class]
         rows = max(1, math.ceil(len(mine) / ncol))
         cells += [mine, blank.expand(rows * ncol - len(mine), *images.shape[1:])]
@@ -88,8 +101,13 @@ def display_scale(side: int) -> int:
     return max(1, 64 // side) if side < 64 else 1
 
 
-def save_scatter(points: torch.Tensor, labels: torch.Tensor | None, path: str | Path,
-                 real: torch.Tensor | None = None, centers: torch.Tensor | None = None) -> Path:
+def save_scatter(
+    points: torch.Tensor,
+    labels: torch.Tensor | None,
+    path: str | Path,
+    real: torch.Tensor | None = None,
+    centers: torch.Tensor | None = None,
+) -> Path:
     """2-D samples as a scatter plot PNG (toy data): real points grey, samples coloured by label, mode centres as crosses."""
     import matplotlib
 

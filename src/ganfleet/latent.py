@@ -1,8 +1,8 @@
 """The generators' noise: seeded draws, truncated draws (the truncation trick) and walks between two points.
 
-    draw_noise(n, 100, seed)                  N(0, I), the same for a seed whatever the batching
-    draw_noise(n, 100, seed, truncation=1.0)  each value redrawn until |z| <= 1 (BigGAN's truncation trick)
-    latent_walk(a, b, 8)                      8 points from a to b along the great circle (slerp)
+draw_noise(n, 100, seed)                  N(0, I), the same for a seed whatever the batching
+draw_noise(n, 100, seed, truncation=1.0)  each value redrawn until |z| <= 1 (BigGAN's truncation trick)
+latent_walk(a, b, 8)                      8 points from a to b along the great circle (slerp)
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ Sigmoid is applied here, through softplus: -log sigmoid(x) = softplus(-x) and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -137,16 +137,25 @@ class AdversarialLoss:
     penalty: GradientPenalty | None = None
     clips_weights: bool = False
     n_critic: int = 1
-    wasserstein: bool = False  # a critic's score, not a logit: per-sample normalisation in conv critics (model.d_norm auto)
+    wasserstein: bool = (
+        False  # a critic's score, not a logit: per-sample normalisation in conv critics (model.d_norm auto)
+    )
 
 
 LOSSES: dict[str, AdversarialLoss] = {
     "minimax": AdversarialLoss("minimax", bce_discriminator_loss, minimax_generator_loss),
     "ns": AdversarialLoss("ns", bce_discriminator_loss, ns_generator_loss),
-    "wgan": AdversarialLoss("wgan", wasserstein_critic_loss, wasserstein_generator_loss, clips_weights=True,
-                            n_critic=5, wasserstein=True),
-    "wgan-gp": AdversarialLoss("wgan-gp", wasserstein_critic_loss, wasserstein_generator_loss, penalty=wgan_gp_penalty,
-                               n_critic=5, wasserstein=True),
+    "wgan": AdversarialLoss(
+        "wgan", wasserstein_critic_loss, wasserstein_generator_loss, clips_weights=True, n_critic=5, wasserstein=True
+    ),
+    "wgan-gp": AdversarialLoss(
+        "wgan-gp",
+        wasserstein_critic_loss,
+        wasserstein_generator_loss,
+        penalty=wgan_gp_penalty,
+        n_critic=5,
+        wasserstein=True,
+    ),
     "hinge": AdversarialLoss("hinge", hinge_discriminator_loss, wasserstein_generator_loss),
     "dragan": AdversarialLoss("dragan", bce_discriminator_loss, ns_generator_loss, penalty=dragan_penalty),
 }

@@ -38,31 +38,69 @@ class Recipe:
     values: dict[str, object] = field(default_factory=dict)
 
 
-RECIPES: dict[str, Recipe] = {r.name: r for r in [
-    Recipe("paper", "the distributed DC-CGAN paper's networks (BatchNorm eps 0.8, Dropout 0.25), non-saturating loss, "
-                    "Adam 2e-4 (0.5, 0.999)", {
-        "model.arch": "paper", "model.spectral_norm": "none", "model.d_norm": "auto", "model.d_dropout": None,
-        "loss.name": "ns", "loss.lecam_weight": 0.0, "augment.policy": "none", "ema.kimg": 0.0,
-        "optim.lr_g": 2e-4, "optim.lr_d": 2e-4, "optim.beta1": 0.5, "optim.beta2": 0.999,
-    }),
-    Recipe("recommended", "spectral-norm discriminator without dropout or BatchNorm, hinge loss, DiffAugment "
-                          "(color, translation, cutout), generator EMA (half-life 2 kimg, ramp-up 0.1), "
-                          "Adam 1e-3 (0.0, 0.9) for both networks", {
-        "model.arch": "dcgan", "model.spectral_norm": "discriminator", "model.d_norm": "auto", "model.d_dropout": None,
-        "loss.name": "hinge", "loss.lecam_weight": 0.0, "augment.policy": "color,translation,cutout",
-        "ema.kimg": 2.0, "ema.rampup": 0.1,
-        "optim.lr_g": 1e-3, "optim.lr_d": 1e-3, "optim.beta1": 0.0, "optim.beta2": 0.9,
-    }),
-]}
+RECIPES: dict[str, Recipe] = {
+    r.name: r
+    for r in [
+        Recipe(
+            "paper",
+            "the distributed DC-CGAN paper's networks (BatchNorm eps 0.8, Dropout 0.25), non-saturating loss, "
+            "Adam 2e-4 (0.5, 0.999)",
+            {
+                "model.arch": "paper",
+                "model.spectral_norm": "none",
+                "model.d_norm": "auto",
+                "model.d_dropout": None,
+                "loss.name": "ns",
+                "loss.lecam_weight": 0.0,
+                "augment.policy": "none",
+                "ema.kimg": 0.0,
+                "optim.lr_g": 2e-4,
+                "optim.lr_d": 2e-4,
+                "optim.beta1": 0.5,
+                "optim.beta2": 0.999,
+            },
+        ),
+        Recipe(
+            "recommended",
+            "spectral-norm discriminator without dropout or BatchNorm, hinge loss, DiffAugment "
+            "(color, translation, cutout), generator EMA (half-life 2 kimg, ramp-up 0.1), "
+            "Adam 1e-3 (0.0, 0.9) for both networks",
+            {
+                "model.arch": "dcgan",
+                "model.spectral_norm": "discriminator",
+                "model.d_norm": "auto",
+                "model.d_dropout": None,
+                "loss.name": "hinge",
+                "loss.lecam_weight": 0.0,
+                "augment.policy": "color,translation,cutout",
+                "ema.kimg": 2.0,
+                "ema.rampup": 0.1,
+                "optim.lr_g": 1e-3,
+                "optim.lr_d": 1e-3,
+                "optim.beta1": 0.0,
+                "optim.beta2": 0.9,
+            },
+        ),
+    ]
+}
 
 
 # Sizes (`ganfleet train --preset NAME`): how big the networks are, beside a recipe's how they train.
-PRESETS: dict[str, Recipe] = {r.name: r for r in [
-    Recipe("cpu", "a quarter of the paper's width (the demo's), several times faster on a CPU; budgets stay yours",
-           {"model.width": 0.25}),
-    Recipe("paper", "the papers' width 1.0 (1-4 h for 5 epochs of Fashion-MNIST on 2 CPU cores; meant for a GPU)",
-           {"model.width": 1.0}),
-]}
+PRESETS: dict[str, Recipe] = {
+    r.name: r
+    for r in [
+        Recipe(
+            "cpu",
+            "a quarter of the paper's width (the demo's), several times faster on a CPU; budgets stay yours",
+            {"model.width": 0.25},
+        ),
+        Recipe(
+            "paper",
+            "the papers' width 1.0 (1-4 h for 5 epochs of Fashion-MNIST on 2 CPU cores; meant for a GPU)",
+            {"model.width": 1.0},
+        ),
+    ]
+}
 
 
 def recipe_config(name: str, base: RunConfig | None = None, registry: dict[str, Recipe] = RECIPES) -> RunConfig:
@@ -91,12 +129,15 @@ def demo_config(out: str) -> RunConfig:
     in the time budget.
     """
     data = "fashion-mnist" if fashion_mnist_available() else "digits"
-    return apply_values(recipe_config("cpu", recipe_config("recommended"), PRESETS), {
-        "data.name": data,
-        "train.strategy": "class-parallel",
-        "budget.steps": 600 if data == "fashion-mnist" else 400,
-        "cadence.log_every": 25,
-        "cadence.grid_every": 100,
-        "cadence.checkpoint_every": 100,
-        "out": out,
-    })
+    return apply_values(
+        recipe_config("cpu", recipe_config("recommended"), PRESETS),
+        {
+            "data.name": data,
+            "train.strategy": "class-parallel",
+            "budget.steps": 600 if data == "fashion-mnist" else 400,
+            "cadence.log_every": 25,
+            "cadence.grid_every": 100,
+            "cadence.checkpoint_every": 100,
+            "out": out,
+        },
+    )

@@ -9,7 +9,7 @@ not depend on the other samples in its batch.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import torch
 import torch.nn as nn
@@ -28,8 +28,13 @@ def default_member(members: Sequence[Member]) -> str | None:
 
 
 @torch.no_grad()
-def generate(generators: Mapping[str, nn.Module], members: Sequence[Member], z: torch.Tensor,
-             labels: torch.Tensor | None, member: str | None = None) -> torch.Tensor:
+def generate(
+    generators: Mapping[str, nn.Module],
+    members: Sequence[Member],
+    z: torch.Tensor,
+    labels: torch.Tensor | None,
+    member: str | None = None,
+) -> torch.Tensor:
     """Samples for noise `z` (N, latent) and `labels` (N,) (None only for unconditional members).
 
     `member` names one generator to use for every sample; None uses

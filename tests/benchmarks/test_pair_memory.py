@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import torch
+from benchmarks.pair_memory import GIB, PairMemory, SavedTensorPeak, measure_pair_memory
 
 from ganfleet.models import count_parameters
-from ganfleet.strategies import get_strategy
-from ganfleet.pairs import make_pair
-from ganfleet.pairs import step_rule
 from ganfleet.packing.pack import PairPack
-from ganfleet.pairs import adversarial_step
-from benchmarks.pair_memory import GIB, PairMemory, SavedTensorPeak, measure_pair_memory
+from ganfleet.pairs import adversarial_step, make_pair, step_rule
+from ganfleet.strategies import get_strategy
 from tests.conftest import make_tiny_images, tiny_config
 
 
@@ -34,7 +32,9 @@ def test_pair_memory_parts_and_packed_pairs_need_the_same_activations() -> None:
     rule = step_rule(config)
     members = get_strategy("class-parallel").members(images)
     pair = make_pair(config, images, members[0], torch.device("cpu"))
-    single = measure_pair_memory((pair.generator, pair.discriminator), (pair.opt_g, pair.opt_d), lambda: adversarial_step(pair, rule))
+    single = measure_pair_memory(
+        (pair.generator, pair.discriminator), (pair.opt_g, pair.opt_d), lambda: adversarial_step(pair, rule)
+    )
     n_params = count_parameters(pair.generator) + count_parameters(pair.discriminator)
     n_tensors = len(list(pair.generator.parameters())) + len(list(pair.discriminator.parameters()))
     buffers = sum(b.numel() * b.element_size() for m in (pair.generator, pair.discriminator) for b in m.buffers())
@@ -45,8 +45,9 @@ def test_pair_memory_parts_and_packed_pairs_need_the_same_activations() -> None:
     assert single.activations > 8 * 32 * 32 * 32 * 4
 
     pack = PairPack([make_pair(config, images, m, torch.device("cpu")) for m in members], channels_last=True)
-    packed = measure_pair_memory((pack.generator, pack.discriminator), (pack.opt_g, pack.opt_d),
-                                 lambda: adversarial_step(pack, rule), n_pairs=3)
+    packed = measure_pair_memory(
+        (pack.generator, pack.discriminator), (pack.opt_g, pack.opt_d), lambda: adversarial_step(pack, rule), n_pairs=3
+    )
     assert packed.gradients == single.gradients
     n_counters = sum(1 for m in (pair.generator, pair.discriminator) for b in m.buffers() if b.ndim == 0)
     assert single.weights - packed.weights == 8 * n_counters * 2 // 3  # a pack shares its BatchNorm step counters

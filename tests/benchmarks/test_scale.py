@@ -16,9 +16,29 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.mark.slow
 def test_two_hundred_classes_train_load_lazily_and_sample(tmp_path: Path) -> None:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO / "src")}
-    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "scale.py"), "--classes", "200", "--steps", "2",
-                           "--per-class", "8", "--test-per-class", "2", "--no-evaluate", "--device", "cpu", "--out", str(tmp_path)],
-                          capture_output=True, text=True, env=env, cwd=REPO)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "scale.py"),
+            "--classes",
+            "200",
+            "--steps",
+            "2",
+            "--per-class",
+            "8",
+            "--test-per-class",
+            "2",
+            "--no-evaluate",
+            "--device",
+            "cpu",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads((tmp_path / "scale.json").read_text())
     assert report["classes"] == 200 and report["data_files"] == 200 * (8 + 2) + 1

@@ -11,7 +11,16 @@ import torch
 
 import ganfleet.classifier.store as store
 from ganfleet.classifier import CANONICAL, classifier_for, load_classifier, train_and_save
-from ganfleet.classifier.store import MANIFEST, SHIPPED, WEIGHTS, cache_dir, copy_to_cache, domain_config, shipped_for, train_command
+from ganfleet.classifier.store import (
+    MANIFEST,
+    SHIPPED,
+    WEIGHTS,
+    cache_dir,
+    copy_to_cache,
+    domain_config,
+    shipped_for,
+    train_command,
+)
 from ganfleet.classifier.training import ClassifierTraining, accuracy
 from ganfleet.config import DataConfig
 from ganfleet.data import load_dataset
@@ -58,14 +67,19 @@ def test_round_trip_and_cache_copy(saved: Path, tmp_path: Path, cache: Path) -> 
 
 
 def test_only_the_canonical_recipe_is_found_without_being_named(saved: Path, cache: Path) -> None:
-    with pytest.raises(EvaluationError, match=r"no canonical classifier for digits .* train one with: ganfleet classifier train --data digits --classes 0,1"):
+    with pytest.raises(
+        EvaluationError,
+        match=r"no canonical classifier for digits .* train one with: ganfleet classifier train --data digits --classes 0,1",
+    ):
         classifier_for(DIGITS_01, train_missing=False)
     with pytest.raises(EvaluationError, match="non-canonical recipe is only used when named"):
         train_and_save(DIGITS_01, None, SMALL, progress=False)  # never into the canonical slot
     named = classifier_for(DIGITS_01, folder=saved)
     assert named.path == saved and not named.canonical
     other = DataConfig(name="digits", classes=[0, 1, 2])
-    with pytest.raises(EvaluationError, match=r"trained on other data \(digits:train, fingerprint [0-9a-f]{16}\).*--classes 0,1,2"):
+    with pytest.raises(
+        EvaluationError, match=r"trained on other data \(digits:train, fingerprint [0-9a-f]{16}\).*--classes 0,1,2"
+    ):
         classifier_for(other, folder=saved)
 
 
@@ -84,7 +98,9 @@ def test_the_canonical_classifiers_ship_with_the_package(cache: Path, monkeypatc
 
 
 def test_missing_or_broken_folders(saved: Path, tmp_path: Path) -> None:
-    with pytest.raises(EvaluationError, match=r"empty: no classifier here \(missing manifest.json\); train one with: .* --out .*empty"):
+    with pytest.raises(
+        EvaluationError, match=r"empty: no classifier here \(missing manifest.json\); train one with: .* --out .*empty"
+    ):
         load_classifier(tmp_path / "empty", data=DIGITS_01)
     folder = Path(shutil.copytree(saved, tmp_path / "broken"))
     (folder / WEIGHTS).write_bytes(b"garbage")
@@ -96,7 +112,11 @@ def test_missing_or_broken_folders(saved: Path, tmp_path: Path) -> None:
 
 
 def test_train_command_names_every_domain_option() -> None:
-    data = DataConfig(name="npz", path="/d/x.npz", classes=[2, 5], image_size=64, fit="pad", max_per_class=3, split="test")
-    assert train_command(data, "out") == ("ganfleet classifier train --data npz --data-dir /d/x.npz --classes 2,5 "
-                                          "--image-size 64 --set data.fit=pad --out out")
+    data = DataConfig(
+        name="npz", path="/d/x.npz", classes=[2, 5], image_size=64, fit="pad", max_per_class=3, split="test"
+    )
+    assert train_command(data, "out") == (
+        "ganfleet classifier train --data npz --data-dir /d/x.npz --classes 2,5 "
+        "--image-size 64 --set data.fit=pad --out out"
+    )
     assert domain_config(data).split == "train" and domain_config(data).max_per_class is None

@@ -19,7 +19,9 @@ def test_learns_separable_classes_and_is_deterministic() -> None:
     second = train_classifier(data, data, TINY, progress=False)
     for key, value in first.model.state_dict().items():
         assert torch.equal(value, second.model.state_dict()[key]), key
-    other = train_classifier(data, data, ClassifierTraining(**{**TINY.__dict__, "seed": 1, "min_steps": 1}), progress=False)
+    other = train_classifier(
+        data, data, ClassifierTraining(**{**TINY.__dict__, "seed": 1, "min_steps": 1}), progress=False
+    )
     once = train_classifier(data, data, ClassifierTraining(**{**TINY.__dict__, "min_steps": 1}), progress=False)
     assert not torch.equal(other.model.head.weight, once.model.head.weight)
 

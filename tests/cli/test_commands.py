@@ -41,8 +41,27 @@ def test_train_then_sample_on_digits(tmp_path: Path, capsys) -> None:
 
 def test_train_and_sample_toy_points(tmp_path: Path) -> None:
     out = tmp_path / "toy"
-    assert main(["train", "--data", "toy", "--mixture", "ring8", "--steps", "3", "--out", str(out), "--batch-size", "16", "--quiet",
-                 "--set", "data.toy_per_class=20"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                "toy",
+                "--mixture",
+                "ring8",
+                "--steps",
+                "3",
+                "--out",
+                str(out),
+                "--batch-size",
+                "16",
+                "--quiet",
+                "--set",
+                "data.toy_per_class=20",
+            ]
+        )
+        == 0
+    )
     fleet = Fleet.load(out)
     assert fleet.sample_shape == (2,) and fleet.n_classes == 8
     assert main(["sample", str(out), "--n", "50", "--out", str(tmp_path / "toy.png")]) == 0
@@ -75,10 +94,32 @@ def test_paper_config_with_overrides(tmp_path: Path) -> None:
     write_idx(tmp_path / "train-images-idx3-ubyte.gz", rng.integers(0, 256, (30, 28, 28)), 0x803)
     write_idx(tmp_path / "train-labels-idx1-ubyte.gz", labels, 0x801)
     out = tmp_path / "paper"
-    assert main(["train", "--config", str(REPO / "configs/paper-dccgan-mnist.yaml"), "--set", "budget.epochs=2",
-                 "--set", f"data.path={tmp_path}", "--set", f"out={out}", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--config",
+                str(REPO / "configs/paper-dccgan-mnist.yaml"),
+                "--set",
+                "budget.epochs=2",
+                "--set",
+                f"data.path={tmp_path}",
+                "--set",
+                f"out={out}",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     config = json.loads((out / "config.json").read_text())
-    assert config["model"] == {"arch": "paper", "width": 1.0, "latent_dim": 100, "d_norm": "auto", "spectral_norm": "none", "d_dropout": None}
+    assert config["model"] == {
+        "arch": "paper",
+        "width": 1.0,
+        "latent_dim": 100,
+        "d_norm": "auto",
+        "spectral_norm": "none",
+        "d_dropout": None,
+    }
     assert config["budget"]["epochs"] == 2.0 and config["optim"]["lr_g"] == 0.0002
     fleet = Fleet.load(out)
     assert fleet.steps == {f"class-{k:04d}": 1 for k in range(10)}  # ceil(2 epochs * 3 images / 64)
@@ -89,22 +130,43 @@ def test_dry_run_prints_the_resolved_config(capsys, tmp_path: Path) -> None:
 
     if not fashion_mnist_available():
         pytest.skip("a dry run loads the data: Fashion-MNIST is not installed (make data)")
-    assert main(["train", "--config", str(REPO / "configs/paper-dccgan-fashion-mnist.yaml"), "--epochs", "3",
-                 "--set", "train.seed=9", "--out", str(tmp_path / "x"), "--dry-run"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--config",
+                str(REPO / "configs/paper-dccgan-fashion-mnist.yaml"),
+                "--epochs",
+                "3",
+                "--set",
+                "train.seed=9",
+                "--out",
+                str(tmp_path / "x"),
+                "--dry-run",
+            ]
+        )
+        == 0
+    )
     config = json.loads(capsys.readouterr().out)
     assert (config["data"]["name"], config["budget"]["epochs"], config["train"]["seed"]) == ("fashion-mnist", 3.0, 9)
     assert not (tmp_path / "x").exists()
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["train", "--strategy", "nope"], "train.strategy: unknown value 'nope'; expected one of gan, cgan, class-parallel"),
-    (["train", "--set", "train.nope=1"], "train.nope: unknown key; valid keys are strategy,"),
-    (["train", "--set", "budget.epochs=many"], "budget.epochs: expected float, got 'many'"),
-    (["train", "--data", "imagefolder", "--data-dir", "/nonexistent/folder"], "/nonexistent/folder"),
-    (["train", "--config", "/nonexistent.yaml"], "/nonexistent.yaml: cannot read config file"),
-    (["sample", "/nonexistent/run", "--out", "x.png"], "/nonexistent/run/manifest.json: missing"),
-    (["inspect-data", "--data", "mnist", "--data-dir", "/nonexistent/mnist"], "/nonexistent/mnist"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["train", "--strategy", "nope"],
+            "train.strategy: unknown value 'nope'; expected one of gan, cgan, class-parallel",
+        ),
+        (["train", "--set", "train.nope=1"], "train.nope: unknown key; valid keys are strategy,"),
+        (["train", "--set", "budget.epochs=many"], "budget.epochs: expected float, got 'many'"),
+        (["train", "--data", "imagefolder", "--data-dir", "/nonexistent/folder"], "/nonexistent/folder"),
+        (["train", "--config", "/nonexistent.yaml"], "/nonexistent.yaml: cannot read config file"),
+        (["sample", "/nonexistent/run", "--out", "x.png"], "/nonexistent/run/manifest.json: missing"),
+        (["inspect-data", "--data", "mnist", "--data-dir", "/nonexistent/mnist"], "/nonexistent/mnist"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:
     result = run_cli(*args)
     assert result.returncode == 2, result.stderr
@@ -128,13 +190,49 @@ def test_help_lists_commands_and_documents_options() -> None:
     assert "one independent pair per class" in train_help and "[budget.epochs]" in train_help
 
 
-TOY = ["--data", "toy", "--mixture", "ring8", "--width", "0.0625", "--batch-size", "16", "--steps", "3",
-       "--log-every", "1", "--grid-every", "0", "--quiet", "--set", "data.toy_per_class=20"]
+TOY = [
+    "--data",
+    "toy",
+    "--mixture",
+    "ring8",
+    "--width",
+    "0.0625",
+    "--batch-size",
+    "16",
+    "--steps",
+    "3",
+    "--log-every",
+    "1",
+    "--grid-every",
+    "0",
+    "--quiet",
+    "--set",
+    "data.toy_per_class=20",
+]
 
 
 def test_sgan_switches_reach_the_config(tmp_path: Path, capsys) -> None:
-    assert main(["train", "--strategy", "sgan", "--split-by-class", "--share-weights", "--messenger-steps", "2",
-                 "--loss", "wgan-gp", "--d-norm", "none", "--out", str(tmp_path / "x"), "--dry-run"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--strategy",
+                "sgan",
+                "--split-by-class",
+                "--share-weights",
+                "--messenger-steps",
+                "2",
+                "--loss",
+                "wgan-gp",
+                "--d-norm",
+                "none",
+                "--out",
+                str(tmp_path / "x"),
+                "--dry-run",
+            ]
+        )
+        == 0
+    )
     config = json.loads(capsys.readouterr().out)
     assert config["sgan"]["split_by_class"] is True and config["sgan"]["share_weights"] is True
     assert config["sgan"]["messenger_steps"] == 2 and config["sgan"]["locals"] is None

@@ -9,9 +9,25 @@ from ganfleet.cli import main
 
 
 def test_evaluate_prints_the_report(env, cache, capsys, tmp_path: Path) -> None:
-    assert main(["evaluate", str(env["class-parallel"]), "--n", "40", "--no-floor", "--quiet", "--metrics", "fid,is",
-                 "--classifier", str(env["classifier"]),
-                 "--out", str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                str(env["class-parallel"]),
+                "--n",
+                "40",
+                "--no-floor",
+                "--quiet",
+                "--metrics",
+                "fid,is",
+                "--classifier",
+                str(env["classifier"]),
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "| FID |" in out and "| IS (10 splits) |" in out and f"wrote {tmp_path / 'metrics.json'}" in out
     assert json.loads((tmp_path / "metrics.json").read_text())["n_generated"] == 40
@@ -28,7 +44,10 @@ def test_errors_are_one_line(env, cache, capsys, monkeypatch) -> None:
     cases = [
         (["evaluate", "--quiet"], "give a run directory (or --real-baseline --data NAME)"),
         (["evaluate", str(env["gan"]), "--real-baseline", "--quiet"], "--real-baseline evaluates the data alone"),
-        (["evaluate", str(env["gan"]), "--features", "inception", "--quiet"], "needs the weights file pt_inception-2015-12-05-6726825d.pth"),
+        (
+            ["evaluate", str(env["gan"]), "--features", "inception", "--quiet"],
+            "needs the weights file pt_inception-2015-12-05-6726825d.pth",
+        ),
         (["evaluate", str(env["root"] / "missing")], "manifest.json: missing"),
         (["classifier", "train", "--data", "toy"], "toy points need no classifier"),
         (["train", "--data", "digits", "--set", "eval.n=3", "--dry-run"], "eval.n: expected at least 10"),

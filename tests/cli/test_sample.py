@@ -28,7 +28,9 @@ def test_per_class_export_is_an_image_folder_in_class_order(run: Path, tmp_path:
     with Image.open(out / "1-1" / "00003.png") as image:
         assert (image.mode, image.size) == ("L", (32, 32))
     assert json.loads((out / "samples.json").read_text())["counts"] == {"0-0": 4, "1-1": 4, "2-2": 4}
-    back = load_dataset(DataConfig(name="imagefolder", path=str(out)))  # ganfleet's own ImageFolder-style loader reads it
+    back = load_dataset(
+        DataConfig(name="imagefolder", path=str(out))
+    )  # ganfleet's own ImageFolder-style loader reads it
     assert back.counts == [4, 4, 4] and back.class_names == folders
 
 
@@ -44,7 +46,10 @@ def test_per_class_npz_walks_and_truncation(run: Path, tmp_path: Path) -> None:
     assert main(["sample", str(run), "--interpolate", "5", "--out", str(tmp_path / "walk.npz")]) == 0
     with np.load(tmp_path / "walk.npz") as f:
         assert f["x"].shape == (15, 32, 32) and f["y"].tolist() == [0] * 5 + [1] * 5 + [2] * 5
-    assert main(["sample", str(run), "--interpolate", "5", "--truncation", "1.0", "--out", str(tmp_path / "walk.png")]) == 0
+    assert (
+        main(["sample", str(run), "--interpolate", "5", "--truncation", "1.0", "--out", str(tmp_path / "walk.png")])
+        == 0
+    )
     with Image.open(tmp_path / "walk.png") as image:  # 3 rows of 5, 2x upscaled, a margin naming the classes
         assert image.size[1] == (3 * 34 + 2) * 2 and image.size[0] > (5 * 34 + 2) * 2
 
@@ -77,6 +82,9 @@ def test_no_ema_samples_the_raw_generators(tiny_images, tmp_path: Path) -> None:
 
     train(tiny_config(tmp_path / "run", ema__kimg=0.05), progress=False, dataset=tiny_images)
     for name, extra in (("ema", []), ("raw", ["--no-ema"])):
-        assert main(["sample", str(tmp_path / "run"), "--labels", "0,1,2", "--out", str(tmp_path / f"{name}.npz"), *extra]) == 0
+        assert (
+            main(["sample", str(tmp_path / "run"), "--labels", "0,1,2", "--out", str(tmp_path / f"{name}.npz"), *extra])
+            == 0
+        )
     ema, raw = (np.load(tmp_path / f"{name}.npz")["x"] for name in ("ema", "raw"))
     assert ema.shape == raw.shape and not np.array_equal(ema, raw)

@@ -39,7 +39,9 @@ def test_resume_needs_only_the_folder_and_what_changes(tmp_path: Path, capsys) -
 def test_resume_with_another_kind_of_budget_replaces_the_saved_one(tmp_path: Path) -> None:
     out = str(tmp_path / "r")
     assert main(["train", *DIGITS, "--steps", "2", "--out", out, *FAST]) == 0
-    assert main(["train", "--resume", "--out", out, "--kimg", "0.04", "--quiet"]) == 0  # 40 images / 8 per step = 5 steps
+    assert (
+        main(["train", "--resume", "--out", out, "--kimg", "0.04", "--quiet"]) == 0
+    )  # 40 images / 8 per step = 5 steps
     assert Fleet.load(out).steps == {"class-0000": 5, "class-0001": 5}
     manifest = json.loads((Path(out) / "manifest.json").read_text())
     assert manifest["budget"]["kimg"] == 0.04 and manifest["budget"]["steps"] is None
@@ -50,7 +52,11 @@ def test_dry_run_resolves_auto_and_null_and_validates(capsys) -> None:
     assert main(["train", "--data", "digits", "--dry-run"]) == 0
     captured = capsys.readouterr()
     config = json.loads(captured.out)
-    assert (config["model"]["arch"], config["model"]["d_norm"], config["model"]["d_dropout"]) == ("paper", "batch", 0.25)
+    assert (config["model"]["arch"], config["model"]["d_norm"], config["model"]["d_dropout"]) == (
+        "paper",
+        "batch",
+        0.25,
+    )
     assert (config["loss"]["n_critic"], config["train"]["device"], config["budget"]["epochs"]) == (1, "cpu", 5.0)
     assert config["data"]["image_size"] == 32
     assert captured.err.startswith("plan: 10 pair(s) (class-parallel, paper at width 1, on cpu)")
@@ -74,7 +80,9 @@ def test_a_budget_is_one_of_epochs_steps_kimg(tmp_path: Path) -> None:
         apply_values(RunConfig(), {"budget.epochs": 2.0, "budget.steps": 3})
     path = tmp_path / "c.yaml"
     path.write_text("budget:\n  epochs: 3\n")
-    layered = apply_values(load_config(path), {"budget.steps": 7})  # a flag over the file: its budget replaces the file's
+    layered = apply_values(
+        load_config(path), {"budget.steps": 7}
+    )  # a flag over the file: its budget replaces the file's
     assert (layered.budget.epochs, layered.budget.steps) == (None, 7)
 
 
@@ -82,12 +90,20 @@ def test_a_budget_is_one_of_epochs_steps_kimg(tmp_path: Path) -> None:
 def test_a_signal_stops_with_the_shells_status(tmp_path: Path, sig: signal.Signals, status: int) -> None:
     out = tmp_path / "run"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO / "src")}
-    job = subprocess.Popen([sys.executable, "-m", "ganfleet", "train", *DIGITS, "--steps", "100000", "--out", str(out), *FAST],
-                           cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
+    job = subprocess.Popen(
+        [sys.executable, "-m", "ganfleet", "train", *DIGITS, "--steps", "100000", "--out", str(out), *FAST],
+        cwd=REPO,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + HANG_S
     while not (out / "progress.json").is_file() and time.monotonic() < deadline:
         time.sleep(0.05)
     job.send_signal(sig)
     _, stderr = job.communicate(timeout=HANG_S)
     assert job.returncode == status, stderr
-    assert f"stopped by {sig.name}" in stderr and json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
+    assert (
+        f"stopped by {sig.name}" in stderr
+        and json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
+    )

@@ -11,22 +11,30 @@ from ganfleet.config.yaml_text import MAX_YAML_BYTES, parse_yaml
 from ganfleet.errors import ConfigError
 
 LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{c}: &{c} [{', '.join(['*' + p] * 10)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+    f"{c}: &{c} [{', '.join(['*' + p] * 10)}]\n" for p, c in zip("abcdefgh", "bcdefghi")
+)
 
 
 def test_ordinary_yaml_and_anchors() -> None:
-    assert parse_yaml("budget: {steps: 3}\nx: &v [1, 2]\ny: *v\n", "c.yaml") == {"budget": {"steps": 3}, "x": [1, 2], "y": [1, 2]}
+    assert parse_yaml("budget: {steps: 3}\nx: &v [1, 2]\ny: *v\n", "c.yaml") == {
+        "budget": {"steps": 3},
+        "x": [1, 2],
+        "y": [1, 2],
+    }
     assert parse_yaml("", "c.yaml") is None
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("[0, 1", "c.yaml: not valid YAML (expected ',' or ']', but got '<stream end>' at line 1, column 6)"),
-    ("a: b: c", "c.yaml: not valid YAML (mapping values are not allowed here at line 1, column 5)"),
-    (b"a: caf\xe9", "c.yaml: not UTF-8 text (byte 0xe9 at offset 6)"),
-    ("&a [*a]", "c.yaml: a YAML alias refers to the node that contains it"),
-    ("x" * (MAX_YAML_BYTES + 1), "more than the 1048576 a config may have"),
-    ("[" * 3000 + "]" * 3000, "c.yaml: the YAML is nested too deeply"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[0, 1", "c.yaml: not valid YAML (expected ',' or ']', but got '<stream end>' at line 1, column 6)"),
+        ("a: b: c", "c.yaml: not valid YAML (mapping values are not allowed here at line 1, column 5)"),
+        (b"a: caf\xe9", "c.yaml: not UTF-8 text (byte 0xe9 at offset 6)"),
+        ("&a [*a]", "c.yaml: a YAML alias refers to the node that contains it"),
+        ("x" * (MAX_YAML_BYTES + 1), "more than the 1048576 a config may have"),
+        ("[" * 3000 + "]" * 3000, "c.yaml: the YAML is nested too deeply"),
+    ],
+)
 def test_errors_are_one_line(text: str | bytes, message: str) -> None:
     with pytest.raises(ConfigError) as raised:
         parse_yaml(text, "c.yaml")

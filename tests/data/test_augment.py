@@ -37,21 +37,29 @@ def test_cutout_zeroes_a_square_clipped_at_the_borders() -> None:
 def test_color_operations_by_hand() -> None:
     x = torch.tensor([[[[0.0, 1.0], [2.0, 3.0]]]], dtype=torch.float64)  # mean 1.5
     policy = DiffAugment(("color",), channels=1, size=2)
-    draws = AugmentDraws(brightness=torch.tensor([0.25], dtype=torch.float64), contrast=torch.tensor([2.0], dtype=torch.float64))
+    draws = AugmentDraws(
+        brightness=torch.tensor([0.25], dtype=torch.float64), contrast=torch.tensor([2.0], dtype=torch.float64)
+    )
     out = policy.apply(x, draws)  # (x + 0.25 - 1.75) * 2 + 1.75
     torch.testing.assert_close(out, (x + 0.25 - 1.75) * 2 + 1.75, rtol=0, atol=0)
     rgb = torch.tensor([[[[0.0]], [[1.0]], [[2.0]]]], dtype=torch.float64)  # one pixel, channel mean 1
-    saturated = DiffAugment(("color",), 3, 1).apply(rgb, AugmentDraws(saturation=torch.tensor([0.5], dtype=torch.float64)))
+    saturated = DiffAugment(("color",), 3, 1).apply(
+        rgb, AugmentDraws(saturation=torch.tensor([0.5], dtype=torch.float64))
+    )
     torch.testing.assert_close(saturated.flatten(), torch.tensor([0.5, 1.0, 1.5], dtype=torch.float64), rtol=0, atol=0)
 
 
 def test_draws_by_policy_and_ranges() -> None:
     g = torch.Generator().manual_seed(0)
-    grey = DiffAugment(parse_policy("cutout,color,translation"), channels=1, size=32).draw(500, torch.device("cpu"), torch.float32, g)
+    grey = DiffAugment(parse_policy("cutout,color,translation"), channels=1, size=32).draw(
+        500, torch.device("cpu"), torch.float32, g
+    )
     assert grey.saturation is None  # saturation is for RGB only
-    assert -0.5 <= float(grey.brightness.min()) and float(grey.brightness.max()) < 0.5
-    assert 0.5 <= float(grey.contrast.min()) and float(grey.contrast.max()) < 1.5
-    assert int(grey.shift.abs().max()) == 4 and int(grey.cutout.min()) >= 0 and int(grey.cutout.max()) <= 31  # 1/8 of 32
+    assert float(grey.brightness.min()) >= -0.5 and float(grey.brightness.max()) < 0.5
+    assert float(grey.contrast.min()) >= 0.5 and float(grey.contrast.max()) < 1.5
+    assert (
+        int(grey.shift.abs().max()) == 4 and int(grey.cutout.min()) >= 0 and int(grey.cutout.max()) <= 31
+    )  # 1/8 of 32
     assert parse_policy("translation,color") == ("color", "translation") and parse_policy("none") == ()
     with pytest.raises(ValueError, match="unknown augmentation 'flip'"):
         parse_policy("flip")

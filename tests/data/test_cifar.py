@@ -42,8 +42,20 @@ def _py2_array(a: np.ndarray) -> bytes:
     assert a.dtype == np.uint8 and a.ndim == 2
     dtype = b"cnumpy\ndtype\n" + _py2_str(b"u1") + _py2_int(0) + _py2_int(1) + b"\x87R"
     dtype += b"(" + _py2_int(3) + _py2_str(b"|") + b"NNN" + _py2_int(-1) + _py2_int(-1) + _py2_int(0) + b"tb"
-    empty = b"cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\n" + _py2_int(0) + b"\x85" + _py2_str(b"b") + b"\x87R"
-    state = b"(" + _py2_int(1) + _py2_int(a.shape[0]) + _py2_int(a.shape[1]) + b"\x86" + dtype + b"\x89" + _py2_str(a.tobytes()) + b"tb"
+    empty = (
+        b"cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\n" + _py2_int(0) + b"\x85" + _py2_str(b"b") + b"\x87R"
+    )
+    state = (
+        b"("
+        + _py2_int(1)
+        + _py2_int(a.shape[0])
+        + _py2_int(a.shape[1])
+        + b"\x86"
+        + dtype
+        + b"\x89"
+        + _py2_str(a.tobytes())
+        + b"tb"
+    )
     return empty + state
 
 
@@ -86,13 +98,22 @@ def cifar10_files(labels_per_batch: list[list[int]] | None = None) -> dict[str, 
     labels_per_batch = labels_per_batch or [[2 * i, 2 * i + 1] for i in range(5)]
     files = {}
     for i, labels in enumerate(labels_per_batch, start=1):
-        files[f"data_batch_{i}"] = py2_pickle({
-            b"batch_label": f"training batch {i} of 5".encode(),
-            b"labels": labels,
-            b"data": batch_images(len(labels), offset=i),
-            b"filenames": [f"img_{i}_{j}.png".encode() for j in range(len(labels))],
-        })
-    files["test_batch"] = py2_pickle({b"batch_label": b"testing batch 1 of 1", b"labels": list(range(10)), b"data": batch_images(10, 99), b"filenames": [b"t.png"] * 10})
+        files[f"data_batch_{i}"] = py2_pickle(
+            {
+                b"batch_label": f"training batch {i} of 5".encode(),
+                b"labels": labels,
+                b"data": batch_images(len(labels), offset=i),
+                b"filenames": [f"img_{i}_{j}.png".encode() for j in range(len(labels))],
+            }
+        )
+    files["test_batch"] = py2_pickle(
+        {
+            b"batch_label": b"testing batch 1 of 1",
+            b"labels": list(range(10)),
+            b"data": batch_images(10, 99),
+            b"filenames": [b"t.png"] * 10,
+        }
+    )
     files["batches.meta"] = py2_pickle({b"num_cases_per_batch": 2, b"label_names": CIFAR10_NAMES, b"num_vis": 3072})
     return files
 
@@ -166,7 +187,9 @@ def test_python3_pickles_also_load(tmp_path: Path) -> None:
     """Re-pickled copies (Python 3, protocol 2 and 5) use other numpy globals; they must load too."""
     files = {name: pickle.loads(blob, encoding="bytes") for name, blob in cifar10_files().items()}
     for protocol in (2, pickle.HIGHEST_PROTOCOL):
-        folder = write_folder(tmp_path / f"p{protocol}", {n: pickle.dumps(obj, protocol=protocol) for n, obj in files.items()})
+        folder = write_folder(
+            tmp_path / f"p{protocol}", {n: pickle.dumps(obj, protocol=protocol) for n, obj in files.items()}
+        )
         check_cifar10_train(load_raw(cfg(folder)))
 
 
@@ -174,8 +197,18 @@ def test_cifar100_fine_labels(tmp_path: Path) -> None:
     fine = [(7 * i) % 100 for i in range(100)]
     names = [f"class{i:02d}".encode() for i in range(100)]
     files = {
-        "train": py2_pickle({b"filenames": [b"x.png"] * 100, b"batch_label": b"training batch 1 of 1", b"fine_labels": fine, b"coarse_labels": [i % 20 for i in fine], b"data": batch_images(100, 0)}),
-        "test": py2_pickle({b"fine_labels": list(range(100)), b"coarse_labels": [0] * 100, b"data": batch_images(100, 1)}),
+        "train": py2_pickle(
+            {
+                b"filenames": [b"x.png"] * 100,
+                b"batch_label": b"training batch 1 of 1",
+                b"fine_labels": fine,
+                b"coarse_labels": [i % 20 for i in fine],
+                b"data": batch_images(100, 0),
+            }
+        ),
+        "test": py2_pickle(
+            {b"fine_labels": list(range(100)), b"coarse_labels": [0] * 100, b"data": batch_images(100, 1)}
+        ),
         "meta": py2_pickle({b"fine_label_names": names, b"coarse_label_names": [b"c"] * 20}),
     }
     write_tar(tmp_path / "cifar-100-python.tar.gz", "cifar-100-python", files)
@@ -197,12 +230,20 @@ def test_path_required() -> None:
 
 
 def test_missing_path(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match=re.escape(f"{tmp_path / 'x'}: no such file or folder; expected cifar-10-batches-py/ or cifar-10-python.tar.gz")):
+    with pytest.raises(
+        DataError,
+        match=re.escape(
+            f"{tmp_path / 'x'}: no such file or folder; expected cifar-10-batches-py/ or cifar-10-python.tar.gz"
+        ),
+    ):
         load_raw(cfg(tmp_path / "x"))
 
 
 def test_folder_without_cifar(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match=re.escape(f"{tmp_path}: no batches.meta here or in cifar-10-batches-py/, and no cifar-10-python.tar.gz")):
+    with pytest.raises(
+        DataError,
+        match=re.escape(f"{tmp_path}: no batches.meta here or in cifar-10-batches-py/, and no cifar-10-python.tar.gz"),
+    ):
         load_raw(cfg(tmp_path))
 
 
@@ -244,13 +285,18 @@ def test_garbage_instead_of_pickle(tmp_path: Path) -> None:
 
 def test_pickle_of_wrong_type(tmp_path: Path) -> None:
     folder = write_folder(tmp_path / "c", cifar10_files() | {"batches.meta": pickle.dumps([1, 2])})
-    with pytest.raises(DataError, match=re.escape(f"{folder / 'batches.meta'}: expected a pickled dict with byte-string keys, got list")):
+    with pytest.raises(
+        DataError,
+        match=re.escape(f"{folder / 'batches.meta'}: expected a pickled dict with byte-string keys, got list"),
+    ):
         load_raw(cfg(folder))
 
 
 def test_meta_without_names(tmp_path: Path) -> None:
     folder = write_folder(tmp_path / "c", cifar10_files() | {"batches.meta": py2_pickle({b"num_vis": 3072})})
-    with pytest.raises(DataError, match=re.escape(f"{folder / 'batches.meta'}: expected b'label_names' to be a list of class names")):
+    with pytest.raises(
+        DataError, match=re.escape(f"{folder / 'batches.meta'}: expected b'label_names' to be a list of class names")
+    ):
         load_raw(cfg(folder))
 
 
@@ -263,7 +309,12 @@ def test_batch_missing_labels(tmp_path: Path) -> None:
 def test_batch_wrong_data_shape(tmp_path: Path) -> None:
     bad = py2_pickle({b"data": np.zeros((2, 1024), np.uint8), b"labels": [0, 1]})
     folder = write_folder(tmp_path / "c", cifar10_files() | {"data_batch_1": bad})
-    with pytest.raises(DataError, match=re.escape(f"{folder / 'data_batch_1'}: b'data' must be a uint8 array of shape (N, 3072), got uint8 (2, 1024)")):
+    with pytest.raises(
+        DataError,
+        match=re.escape(
+            f"{folder / 'data_batch_1'}: b'data' must be a uint8 array of shape (N, 3072), got uint8 (2, 1024)"
+        ),
+    ):
         load_raw(cfg(folder))
 
 
@@ -294,6 +345,11 @@ def test_pickle_calling_code_is_refused_not_run(tmp_path: Path) -> None:
             return (Path.touch, (marker,))
 
     folder = write_folder(tmp_path / "c", cifar10_files() | {"batches.meta": pickle.dumps({b"label_names": Evil()})})
-    with pytest.raises(DataError, match=re.escape(f"{folder / 'batches.meta'}: not a CIFAR pickle (UnpicklingError: refusing to load global pathlib")):
+    with pytest.raises(
+        DataError,
+        match=re.escape(
+            f"{folder / 'batches.meta'}: not a CIFAR pickle (UnpicklingError: refusing to load global pathlib"
+        ),
+    ):
         load_raw(cfg(folder))
     assert not marker.exists()

@@ -37,8 +37,16 @@ def test_labels_become_int64_vector() -> None:
 @pytest.mark.parametrize(
     ("samples", "labels", "message"),
     [
-        (torch.zeros(2, 1, 2, 2, dtype=torch.int16), [0, 1], "test-src: samples must be uint8 images or float32 points, got torch.int16"),
-        (torch.zeros(2, 2, 2, dtype=torch.uint8), [0, 1], "test-src: images must have shape (N, C, H, W), got (2, 2, 2)"),
+        (
+            torch.zeros(2, 1, 2, 2, dtype=torch.int16),
+            [0, 1],
+            "test-src: samples must be uint8 images or float32 points, got torch.int16",
+        ),
+        (
+            torch.zeros(2, 2, 2, dtype=torch.uint8),
+            [0, 1],
+            "test-src: images must have shape (N, C, H, W), got (2, 2, 2)",
+        ),
         (torch.zeros(2, 2, 1), [0, 1], "test-src: points must have shape (N, D), got (2, 2, 1)"),
         (images(3), [0, 1], "test-src: 3 samples but 2 labels; expected one label per sample"),
         (images(2), [0, 2], "test-src: label 2 out of range; expected 0..1 for 2 classes"),
@@ -52,7 +60,9 @@ def test_invalid_input_raises_data_error(samples: torch.Tensor, labels: list[int
 
 def test_empty_class_is_reported_when_required() -> None:
     ds = ClassPartitionedDataset(images(2), torch.tensor([1, 1]), ["a", "b"], "test-src")
-    with pytest.raises(DataError, match=re.escape("test-src: class(es) 'a' have no samples; expected at least one per class")):
+    with pytest.raises(
+        DataError, match=re.escape("test-src: class(es) 'a' have no samples; expected at least one per class")
+    ):
         ds.require_every_class()
     assert ds.subset([1]).require_every_class().counts == [2]
 
@@ -74,7 +84,9 @@ def test_subset_out_of_range() -> None:
 def test_subset_carries_matching_mode_centres() -> None:
     pts = torch.tensor([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])
     centers = torch.tensor([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])
-    ds = ClassPartitionedDataset(pts, torch.tensor([0, 1, 2]), ["a", "b", "c"], "pts", mode_centers=centers, mode_std=0.5)
+    ds = ClassPartitionedDataset(
+        pts, torch.tensor([0, 1, 2]), ["a", "b", "c"], "pts", mode_centers=centers, mode_std=0.5
+    )
     sub = ds.subset([2, 0])
     assert torch.equal(sub.mode_centers, centers[[2, 0]])
     assert sub.mode_std == 0.5

@@ -84,7 +84,11 @@ def test_single_class_has_no_anova() -> None:
 
 
 def test_class_counts(rgb_set: ClassPartitionedDataset) -> None:
-    assert class_counts(rgb_set) == [ClassCount(0, "a", 4, 4 / 12), ClassCount(1, "bb", 3, 3 / 12), ClassCount(2, "c", 5, 5 / 12)]
+    assert class_counts(rgb_set) == [
+        ClassCount(0, "a", 4, 4 / 12),
+        ClassCount(1, "bb", 3, 3 / 12),
+        ClassCount(2, "c", 5, 5 / 12),
+    ]
 
 
 def test_format_report_exact() -> None:
@@ -94,16 +98,18 @@ def test_format_report_exact() -> None:
     p = stats.f.sf(f, 1, 3)
     # by hand: means 2 and 7, grand mean 5; SSB = 2*9 + 3*4 = 30, SSW = 2 + 8 = 10; F = 30 / (10/3) = 9
     assert (f"{f:.2f}", f"{p:.3g}") == ("9.00", "0.0577")
-    assert format_report(ds) == "\n".join([
-        "source: hand",
-        "5 samples, 2 classes, 1x1x1 uint8 images",
-        "",
-        "class  name      count    share",
-        "    0  lo            2   40.00%",
-        "    1  high          3   60.00%",
-        "       total         5  100.00%",
-        "",
-        "one-way ANOVA of the per-image channel mean by class (df between 1, within 3)",
-        "channel              F           p",
-        "grey              9.00      0.0577",
-    ])
+    assert format_report(ds) == "\n".join(
+        [
+            "source: hand",
+            "5 samples, 2 classes, 1x1x1 uint8 images",
+            "",
+            "class  name      count    share",
+            "    0  lo            2   40.00%",
+            "    1  high          3   60.00%",
+            "       total         5  100.00%",
+            "",
+            "one-way ANOVA of the per-image channel mean by class (df between 1, within 3)",
+            "channel              F           p",
+            "grey              9.00      0.0577",
+        ]
+    )

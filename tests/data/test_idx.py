@@ -85,7 +85,9 @@ def test_raw_file_preferred_over_gz_when_both_exist(tmp_path: Path) -> None:
     assert torch.equal(ds.samples[:, 0], torch.from_numpy(images))
 
 
-@pytest.mark.parametrize(("name", "sub", "first_name"), [("fashion-mnist", "FashionMNIST/raw", "T-shirt/top"), ("mnist", "MNIST/raw", "0")])
+@pytest.mark.parametrize(
+    ("name", "sub", "first_name"), [("fashion-mnist", "FashionMNIST/raw", "T-shirt/top"), ("mnist", "MNIST/raw", "0")]
+)
 def test_torchvision_layout_under_data_path(tmp_path: Path, name: str, sub: str, first_name: str) -> None:
     images, labels = small_set()
     write_split(tmp_path / sub, "train", images, labels, gz=True)
@@ -106,7 +108,9 @@ def test_mnist_auto_found_under_dot_data(tmp_path: Path, monkeypatch: pytest.Mon
 
 def test_mnist_not_found_lists_searched_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(DataError, match=r"mnist: no train-images-idx3-ubyte\[\.gz\] in data/MNIST/raw \(set data.path\)"):
+    with pytest.raises(
+        DataError, match=r"mnist: no train-images-idx3-ubyte\[\.gz\] in data/MNIST/raw \(set data.path\)"
+    ):
         load_raw(cfg(None, name="mnist"))
 
 
@@ -120,14 +124,18 @@ def test_missing_folder(tmp_path: Path) -> None:
 
 
 def test_folder_without_files(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match=re.escape(f"no train-images-idx3-ubyte[.gz] in {tmp_path}, {tmp_path / 'FashionMNIST/raw'}")):
+    with pytest.raises(
+        DataError, match=re.escape(f"no train-images-idx3-ubyte[.gz] in {tmp_path}, {tmp_path / 'FashionMNIST/raw'}")
+    ):
         load_raw(cfg(tmp_path))
 
 
 def test_labels_file_missing(tmp_path: Path) -> None:
     images, _ = small_set()
     write_idx(tmp_path / "train-images-idx3-ubyte.gz", images)
-    with pytest.raises(DataError, match=re.escape(f"{tmp_path}: has train-images-idx3-ubyte.gz but no train-labels-idx1-ubyte[.gz]")):
+    with pytest.raises(
+        DataError, match=re.escape(f"{tmp_path}: has train-images-idx3-ubyte.gz but no train-labels-idx1-ubyte[.gz]")
+    ):
         load_raw(cfg(tmp_path))
 
 
@@ -143,7 +151,9 @@ def test_images_and_labels_swapped(tmp_path: Path) -> None:
     images, labels = small_set()
     write_idx(tmp_path / "train-images-idx3-ubyte", labels)  # a labels file where images belong
     write_idx(tmp_path / "train-labels-idx1-ubyte", labels)
-    with pytest.raises(DataError, match=re.escape("IDX magic number 0x00000801; expected 0x00000803 (uint8 images (N, H, W))")):
+    with pytest.raises(
+        DataError, match=re.escape("IDX magic number 0x00000801; expected 0x00000803 (uint8 images (N, H, W))")
+    ):
         load_raw(cfg(tmp_path))
 
 
@@ -155,21 +165,30 @@ def test_truncated_data(tmp_path: Path, gz: bool) -> None:
     path = tmp_path / ("train-images-idx3-ubyte" + (".gz" if gz else ""))
     path.write_bytes(gzip.compress(cut) if gz else cut)
     expected = 20 * 28 * 28
-    with pytest.raises(DataError, match=re.escape(f"{path}: truncated: {expected - 5} data bytes after the header; expected {expected} for dimensions (20, 28, 28)")):
+    with pytest.raises(
+        DataError,
+        match=re.escape(
+            f"{path}: truncated: {expected - 5} data bytes after the header; expected {expected} for dimensions (20, 28, 28)"
+        ),
+    ):
         load_raw(cfg(tmp_path))
 
 
 def test_truncated_header(tmp_path: Path) -> None:
     path = tmp_path / "x-idx3-ubyte"
     path.write_bytes(IDX_IMAGES_MAGIC.to_bytes(4, "big") + (20).to_bytes(4, "big"))
-    with pytest.raises(DataError, match=re.escape(f"{path}: truncated IDX header (8 bytes); expected 16 bytes for 3 dimensions")):
+    with pytest.raises(
+        DataError, match=re.escape(f"{path}: truncated IDX header (8 bytes); expected 16 bytes for 3 dimensions")
+    ):
         read_idx(path, IDX_IMAGES_MAGIC)
 
 
 def test_file_shorter_than_magic(tmp_path: Path) -> None:
     path = tmp_path / "x-idx1-ubyte"
     path.write_bytes(b"\x00\x00")
-    with pytest.raises(DataError, match=re.escape(f"{path}: 2 bytes; expected an IDX header with magic number 0x00000801")):
+    with pytest.raises(
+        DataError, match=re.escape(f"{path}: 2 bytes; expected an IDX header with magic number 0x00000801")
+    ):
         read_idx(path, IDX_LABELS_MAGIC)
 
 
@@ -202,7 +221,12 @@ def test_not_gzip(tmp_path: Path) -> None:
 def test_count_mismatch(tmp_path: Path) -> None:
     images, labels = small_set()
     write_split(tmp_path, "train", images, labels[:-1], gz=False)
-    with pytest.raises(DataError, match=re.escape(f"{tmp_path / 'train-images-idx3-ubyte'}: 20 images but {tmp_path / 'train-labels-idx1-ubyte'} has 19 labels")):
+    with pytest.raises(
+        DataError,
+        match=re.escape(
+            f"{tmp_path / 'train-images-idx3-ubyte'}: 20 images but {tmp_path / 'train-labels-idx1-ubyte'} has 19 labels"
+        ),
+    ):
         load_raw(cfg(tmp_path))
 
 
@@ -210,7 +234,9 @@ def test_label_out_of_range(tmp_path: Path) -> None:
     images, labels = small_set()
     labels[3] = 10
     write_split(tmp_path, "train", images, labels, gz=False)
-    with pytest.raises(DataError, match=re.escape(f"{tmp_path / 'train-labels-idx1-ubyte'}: label 10 out of range; expected 0..9")):
+    with pytest.raises(
+        DataError, match=re.escape(f"{tmp_path / 'train-labels-idx1-ubyte'}: label 10 out of range; expected 0..9")
+    ):
         load_raw(cfg(tmp_path))
 
 
@@ -218,7 +244,9 @@ def test_empty_class_names_folder_and_class(tmp_path: Path) -> None:
     images, labels = small_set()
     labels[labels == 8] = 0  # no "Bag" left
     write_split(tmp_path, "train", images, labels, gz=False)
-    with pytest.raises(DataError, match=re.escape(f"fashion-mnist:train ({tmp_path}): class(es) 'Bag' have no samples")):
+    with pytest.raises(
+        DataError, match=re.escape(f"fashion-mnist:train ({tmp_path}): class(es) 'Bag' have no samples")
+    ):
         load_dataset(cfg(tmp_path))
 
 

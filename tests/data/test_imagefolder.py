@@ -138,7 +138,9 @@ def test_path_required() -> None:
 
 
 def test_missing_folder(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match=re.escape(f"{tmp_path / 'x'}: no such folder; expected one subfolder of images per class")):
+    with pytest.raises(
+        DataError, match=re.escape(f"{tmp_path / 'x'}: no such folder; expected one subfolder of images per class")
+    ):
         load_raw(cfg(tmp_path / "x"))
 
 
@@ -150,7 +152,12 @@ def test_no_class_subfolders(tmp_path: Path) -> None:
 
 def test_test_split_without_subfolders(tmp_path: Path) -> None:
     save(tmp_path / "a" / "0.png", grey(0))
-    with pytest.raises(DataError, match=re.escape(f"{tmp_path}: no train/ and test/ subfolders; expected {tmp_path / 'test'} for data.split=test")):
+    with pytest.raises(
+        DataError,
+        match=re.escape(
+            f"{tmp_path}: no train/ and test/ subfolders; expected {tmp_path / 'test'} for data.split=test"
+        ),
+    ):
         load_raw(cfg(tmp_path, split="test"))
 
 
@@ -181,7 +188,10 @@ def test_truncated_png(tmp_path: Path) -> None:
 def test_mixed_sizes_without_image_size(tmp_path: Path) -> None:
     first = save(tmp_path / "a" / "0.png", grey(0, size=(8, 8)))
     other = save(tmp_path / "b" / "0.png", grey(0, size=(16, 16)))
-    with pytest.raises(DataError, match=re.escape(f"{other}: 16x16 image, but {first} is 8x8; expected one size (or set data.image_size)")):
+    with pytest.raises(
+        DataError,
+        match=re.escape(f"{other}: 16x16 image, but {first} is 8x8; expected one size (or set data.image_size)"),
+    ):
         load_raw(cfg(tmp_path))
 
 

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from tests.config.test_parse import field_choices
 from ganfleet.config import DataConfig
 from ganfleet.data import SOURCES, load_dataset, load_raw
 from ganfleet.errors import ConfigError, DataError
+from tests.config.test_parse import field_choices
 
 
 def test_every_configurable_source_is_registered() -> None:
@@ -83,12 +83,16 @@ def test_fit_pad_28_to_32_zero_border(npz28: Path) -> None:
 
 def test_explicit_image_size(npz28: Path) -> None:
     assert load_dataset(cfg(npz28, image_size=64)).sample_shape == (1, 64, 64)
-    with pytest.raises(ConfigError, match=re.escape("data.image_size: expected a power of two from 32 to 4096, got 16")):
+    with pytest.raises(
+        ConfigError, match=re.escape("data.image_size: expected a power of two from 32 to 4096, got 16")
+    ):
         cfg(npz28, image_size=16)
 
 
 def test_pad_to_smaller_size_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "big.npz"
     np.savez(path, x=np.zeros((2, 40, 40), dtype=np.uint8), y=np.array([0, 1]))
-    with pytest.raises(DataError, match=re.escape(f"{path}: cannot pad 40x40 images to data.image_size=32; use fit=resize")):
+    with pytest.raises(
+        DataError, match=re.escape(f"{path}: cannot pad 40x40 images to data.image_size=32; use fit=resize")
+    ):
         load_dataset(cfg(path, image_size=32, fit="pad"))

@@ -69,7 +69,12 @@ def test_npy_file_is_not_an_archive(tmp_path: Path) -> None:
 
 
 def test_object_arrays_are_refused(tmp_path: Path) -> None:
-    path = write(tmp_path / "d.npz", x=np.zeros((1, 4, 4), np.uint8), y=np.array([0]), class_names=np.array([{"a": 1}], dtype=object))
+    path = write(
+        tmp_path / "d.npz",
+        x=np.zeros((1, 4, 4), np.uint8),
+        y=np.array([0]),
+        class_names=np.array([{"a": 1}], dtype=object),
+    )
     with pytest.raises(DataError, match=re.escape(f"{path}: not a readable .npz archive")):
         load_raw(cfg(path))
 
@@ -78,12 +83,24 @@ def test_object_arrays_are_refused(tmp_path: Path) -> None:
     ("arrays", "message"),
     [
         ({"x": np.zeros((1, 4, 4), np.uint8)}, "missing array 'y'"),
-        ({"x": np.zeros((1, 4, 4), np.float32), "y": np.array([0])}, "x must be uint8 of shape (N,H,W) or (N,H,W,C), got float32 (1, 4, 4)"),
-        ({"x": np.zeros((1, 4, 4, 2), np.uint8), "y": np.array([0])}, "x must have 1 or 3 channels last, got shape (1, 4, 4, 2)"),
+        (
+            {"x": np.zeros((1, 4, 4), np.float32), "y": np.array([0])},
+            "x must be uint8 of shape (N,H,W) or (N,H,W,C), got float32 (1, 4, 4)",
+        ),
+        (
+            {"x": np.zeros((1, 4, 4, 2), np.uint8), "y": np.array([0])},
+            "x must have 1 or 3 channels last, got shape (1, 4, 4, 2)",
+        ),
         ({"x": np.zeros((1, 4, 4), np.uint8), "y": np.array([0.0])}, "y must be a 1-D integer array, got float64 (1,)"),
         ({"x": np.zeros((1, 4, 6), np.uint8), "y": np.array([0])}, "images must be square, got 4x6"),
-        ({"x": np.zeros((2, 4, 4), np.uint8), "y": np.array([0, -1])}, "label -1 out of range; expected labels 0..99999"),
-        ({"x": np.zeros((2, 4, 4), np.uint8), "y": np.array([0, 2**40])}, "label 1099511627776 out of range"),  # no 2^40 names
+        (
+            {"x": np.zeros((2, 4, 4), np.uint8), "y": np.array([0, -1])},
+            "label -1 out of range; expected labels 0..99999",
+        ),
+        (
+            {"x": np.zeros((2, 4, 4), np.uint8), "y": np.array([0, 2**40])},
+            "label 1099511627776 out of range",
+        ),  # no 2^40 names
         ({"x": np.zeros((0, 4, 4), np.uint8), "y": np.zeros(0, np.int64)}, "x and y hold no samples"),
     ],
 )
@@ -104,6 +121,8 @@ def test_count_mismatch_and_empty_class(tmp_path: Path) -> None:
 
 
 def test_label_beyond_class_names(tmp_path: Path) -> None:
-    path = write(tmp_path / "d.npz", x=np.zeros((2, 4, 4), np.uint8), y=np.array([0, 2]), class_names=np.array(["a", "b"]))
+    path = write(
+        tmp_path / "d.npz", x=np.zeros((2, 4, 4), np.uint8), y=np.array([0, 2]), class_names=np.array(["a", "b"])
+    )
     with pytest.raises(DataError, match=re.escape(f"{path}: label 2 out of range; expected 0..1 for 2 classes")):
         load_raw(cfg(path))

@@ -8,7 +8,9 @@ import torch
 from ganfleet.data.transforms import default_image_size, fit_images
 
 
-@pytest.mark.parametrize(("native", "size"), [(1, 32), (8, 32), (16, 32), (17, 32), (28, 32), (32, 32), (33, 64), (64, 64)])
+@pytest.mark.parametrize(
+    ("native", "size"), [(1, 32), (8, 32), (16, 32), (17, 32), (28, 32), (32, 32), (33, 64), (64, 64)]
+)
 def test_default_image_size(native: int, size: int) -> None:
     assert default_image_size(native) == size
 
@@ -59,7 +61,9 @@ def test_resize_keeps_constant_images_constant(size: int) -> None:
 
 def test_resize_matches_float_interpolation_rounded() -> None:
     x = ramp(n=5)
-    expected = torch.nn.functional.interpolate(x.float(), size=(32, 32), mode="bilinear", align_corners=False, antialias=True)
+    expected = torch.nn.functional.interpolate(
+        x.float(), size=(32, 32), mode="bilinear", align_corners=False, antialias=True
+    )
     assert torch.equal(fit_images(x, 32, "resize"), expected.round().clamp(0, 255).to(torch.uint8))
 
 

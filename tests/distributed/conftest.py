@@ -4,7 +4,7 @@ starts get OMP_NUM_THREADS=1 for the same reason)."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 import torch

@@ -10,8 +10,8 @@ import os
 import sys
 
 from ganfleet.cli import main
-from ganfleet.errors import DataError
 from ganfleet.data.stream import BatchStream
+from ganfleet.errors import DataError
 
 if os.environ.get("RANK") == "1":
     real_batch = BatchStream.batch

@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from ganfleet.distributed.cluster import rank_device
-from ganfleet.distributed.env import LaunchEnv, detect_launch
+from ganfleet.distributed.env import LaunchEnv
 from ganfleet.errors import CheckpointError, ClusterError
-from ganfleet.train import train
 from ganfleet.rundir import RunDir
+from ganfleet.train import train
 from tests.conftest import tiny_config
 from tests.train.test_loop import assert_same_states
 
@@ -21,8 +21,13 @@ MEMBERS = ["class-0000", "class-0001", "class-0002"]
 
 def elastic(monkeypatch: pytest.MonkeyPatch, restart: int, run_id: str) -> None:
     """The environment torchrun gives a single worker (WORLD_SIZE 1: no process group)."""
-    for key, value in {"RANK": "0", "WORLD_SIZE": "1", "LOCAL_RANK": "0", "TORCHELASTIC_RESTART_COUNT": str(restart),
-                       "TORCHELASTIC_RUN_ID": run_id}.items():
+    for key, value in {
+        "RANK": "0",
+        "WORLD_SIZE": "1",
+        "LOCAL_RANK": "0",
+        "TORCHELASTIC_RESTART_COUNT": str(restart),
+        "TORCHELASTIC_RUN_ID": run_id,
+    }.items():
         monkeypatch.setenv(key, value)
 
 
@@ -40,11 +45,20 @@ def test_single_process_run_writes_telemetry(tiny_images, tmp_path: Path) -> Non
     assert [p["iteration"] for p in rank["progress"]] == [2, 4]
     live = json.loads((run.path / "progress.json").read_text())
     assert live["pid"] == rank["pid"] and "progress" not in live
-    assert run.read_manifest()["launch"] == {"launcher": "single", "world_size": 1, "backend": None, "elastic_run_id": None,
-                                             "restart_count": 0, "ranks": dict.fromkeys(MEMBERS, 0), "replicated": []}
+    assert run.read_manifest()["launch"] == {
+        "launcher": "single",
+        "world_size": 1,
+        "backend": None,
+        "elastic_run_id": None,
+        "restart_count": 0,
+        "ranks": dict.fromkeys(MEMBERS, 0),
+        "replicated": [],
+    }
 
 
-def test_a_torchrun_restart_resumes_its_own_run_only(tiny_images, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_torchrun_restart_resumes_its_own_run_only(
+    tiny_images, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     train(tiny_config(tmp_path / "straight"), progress=False, dataset=tiny_images)
     elastic(monkeypatch, restart=0, run_id="job-a")
     train(tiny_config(tmp_path / "run", budget__steps=2), progress=False, dataset=tiny_images)

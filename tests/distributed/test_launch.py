@@ -10,8 +10,18 @@ from types import SimpleNamespace
 
 import pytest
 
-from ganfleet.distributed.launch import (LAUNCHER_PID, WORKER_ERRORS, check_launch, failure_line, job_line, record_worker_line,
-                                         torchrun_arguments, without_launch_flags, worker_environment, worker_lines)
+from ganfleet.distributed.launch import (
+    LAUNCHER_PID,
+    WORKER_ERRORS,
+    check_launch,
+    failure_line,
+    job_line,
+    record_worker_line,
+    torchrun_arguments,
+    without_launch_flags,
+    worker_environment,
+    worker_lines,
+)
 from ganfleet.errors import ClusterError
 
 
@@ -22,7 +32,14 @@ def test_launch_flags_are_not_passed_on() -> None:
 
 def test_torchrun_arguments() -> None:
     assert torchrun_arguments(2, ["train", "--nproc", "2", "--out", "r"]) == [
-        "--standalone", "--nproc-per-node=2", "-m", "ganfleet", "train", "--out", "r"]
+        "--standalone",
+        "--nproc-per-node=2",
+        "-m",
+        "ganfleet",
+        "train",
+        "--out",
+        "r",
+    ]
     assert "--max-restarts=3" in torchrun_arguments(2, ["train"], max_restarts=3)
 
 
@@ -46,14 +63,20 @@ def test_workers_share_the_cores_unless_told_otherwise(monkeypatch: pytest.Monke
 
 def test_the_launcher_reports_the_root_cause_of_the_newest_attempt(tmp_path: Path) -> None:
     def worker(rank: int, attempt: int) -> dict[str, str]:
-        return {WORKER_ERRORS: str(tmp_path), LAUNCHER_PID: str(os.getppid()), "RANK": str(rank),
-                "TORCHELASTIC_RESTART_COUNT": str(attempt)}
+        return {
+            WORKER_ERRORS: str(tmp_path),
+            LAUNCHER_PID: str(os.getppid()),
+            "RANK": str(rank),
+            "TORCHELASTIC_RESTART_COUNT": str(attempt),
+        }
 
     assert record_worker_line("error", "old attempt", False, worker(1, 0))
     assert record_worker_line("error", "rank 1 failed: DataError: bad", True, worker(0, 1))
     assert record_worker_line("error", "bad", False, worker(1, 1))
     assert [r["line"] for r in worker_lines(tmp_path)] == ["bad", "rank 1 failed: DataError: bad"]
-    assert not record_worker_line("error", "x", False, {**worker(0, 0), LAUNCHER_PID: "1"})  # the launcher is gone: print it
+    assert not record_worker_line(
+        "error", "x", False, {**worker(0, 0), LAUNCHER_PID: "1"}
+    )  # the launcher is gone: print it
     assert not record_worker_line("error", "x", False, {})  # not a worker of --nproc
     assert json.loads(next(tmp_path.glob("attempt-0000-*")).read_text())["line"] == "old attempt"
 
@@ -61,7 +84,8 @@ def test_the_launcher_reports_the_root_cause_of_the_newest_attempt(tmp_path: Pat
 def test_a_worker_that_died_without_a_word() -> None:
     killed = SimpleNamespace(exitcode=-9, pid=42, signal_name=lambda: "SIGKILL")
     assert failure_line({1: killed, 0: SimpleNamespace(exitcode=1, pid=41)}) == (
-        "rank 0 (pid 41) exited with status 1; rank 1 (pid 42) was killed by SIGKILL")
+        "rank 0 (pid 41) exited with status 1; rank 1 (pid 42) was killed by SIGKILL"
+    )
 
 
 def test_the_line_of_a_failed_job() -> None:
@@ -70,7 +94,10 @@ def test_the_line_of_a_failed_job() -> None:
     stopped = {"kind": "interrupted", "line": "stopped by SIGTERM at step 5", "relayed": False, "rank": 0}
     killed = {1: SimpleNamespace(exitcode=-9, pid=42, signal_name=lambda: "SIGKILL")}
     assert job_line([relayed, own], {}) == (2, "error: data.npz: bad")
-    assert job_line([relayed], killed) == (2, "error: rank 1 (pid 42) was killed by SIGKILL")  # not rank 0's report of it
+    assert job_line([relayed], killed) == (
+        2,
+        "error: rank 1 (pid 42) was killed by SIGKILL",
+    )  # not rank 0's report of it
     assert job_line([relayed], {}) == (2, "error: lost contact with another rank")
     assert job_line([stopped, {**stopped, "rank": 1}], {}) == (130, "interrupted: stopped by SIGTERM at step 5")
     assert job_line([], killed) == (2, "error: rank 1 (pid 42) was killed by SIGKILL")

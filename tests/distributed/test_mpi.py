@@ -44,9 +44,26 @@ def mpich() -> str | None:
 
 
 LAUNCHERS = {
-    "openmpi": (open_mpi, lambda mpirun, port: [mpirun, "--allow-run-as-root", "--oversubscribe", "-n", "2",
-                                               "-x", "OMP_NUM_THREADS=1", "-x", f"MASTER_PORT={port}", "-x", "PYTHONPATH"]),
-    "pmi": (mpich, lambda mpiexec, port: [mpiexec, "-n", "2", "-genv", "OMP_NUM_THREADS", "1", "-genv", "MASTER_PORT", str(port)]),
+    "openmpi": (
+        open_mpi,
+        lambda mpirun, port: [
+            mpirun,
+            "--allow-run-as-root",
+            "--oversubscribe",
+            "-n",
+            "2",
+            "-x",
+            "OMP_NUM_THREADS=1",
+            "-x",
+            f"MASTER_PORT={port}",
+            "-x",
+            "PYTHONPATH",
+        ],
+    ),
+    "pmi": (
+        mpich,
+        lambda mpiexec, port: [mpiexec, "-n", "2", "-genv", "OMP_NUM_THREADS", "1", "-genv", "MASTER_PORT", str(port)],
+    ),
 }
 
 
@@ -56,14 +73,26 @@ def test_mpirun_trains_the_same_fleet_as_one_process(tiny_npz: Path, tmp_path: P
     mpirun = find()
     if mpirun is None:
         pytest.skip(f"{launcher}: not installed (make test installs Debian's openmpi-bin and mpich as root)")
-    assert main(train_args(tiny_npz, tmp_path / "one", "--epochs", "6")) == 0  # one thread (tests/distributed/conftest.py)
+    assert (
+        main(train_args(tiny_npz, tmp_path / "one", "--epochs", "6")) == 0
+    )  # one thread (tests/distributed/conftest.py)
     out = tmp_path / "mpi"
-    job = subprocess.run([*command(mpirun, free_port()), sys.executable, "-m", "ganfleet", *train_args(tiny_npz, out, "--epochs", "6")],
-                         capture_output=True, text=True, cwd=REPO, env=worker_env(), timeout=300)
+    job = subprocess.run(
+        [*command(mpirun, free_port()), sys.executable, "-m", "ganfleet", *train_args(tiny_npz, out, "--epochs", "6")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=worker_env(),
+        timeout=300,
+    )
     assert job.returncode == 0, (job.stdout[-2000:], job.stderr[-3000:])
     assert job.stdout.count("trained 3 pair(s) to step 8..15") == 1  # rank 0 speaks for the job
     manifest = RunDir(out).read_manifest()
-    assert (manifest["status"], manifest["launch"]["launcher"], manifest["launch"]["world_size"]) == ("complete", launcher, 2)
+    assert (manifest["status"], manifest["launch"]["launcher"], manifest["launch"]["world_size"]) == (
+        "complete",
+        launcher,
+        2,
+    )
     assert set(manifest["launch"]["ranks"].values()) == {0, 1}
     assert_same_states(tmp_path / "one", out, MEMBERS)
     assert (tmp_path / "one" / "grids" / "final.png").read_bytes() == (out / "grids" / "final.png").read_bytes()

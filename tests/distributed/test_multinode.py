@@ -34,11 +34,30 @@ def free_port() -> int:
 
 def node(args: list[str], port: int, job: str, nnodes: str, rank: int | None, *extra: str) -> subprocess.Popen:
     """One torchrun agent (one worker) of a c10d rendezvous at 127.0.0.1:port, in a session of its own."""
-    command = [sys.executable, "-m", "torch.distributed.run", f"--nnodes={nnodes}", "--nproc-per-node=1",
-               "--rdzv-backend=c10d", f"--rdzv-endpoint=127.0.0.1:{port}", f"--rdzv-id={job}", *extra,
-               *([f"--node-rank={rank}"] if rank is not None else []), "-m", "ganfleet", *args]
-    return subprocess.Popen(command, cwd=REPO, env=worker_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        f"--nnodes={nnodes}",
+        "--nproc-per-node=1",
+        "--rdzv-backend=c10d",
+        f"--rdzv-endpoint=127.0.0.1:{port}",
+        f"--rdzv-id={job}",
+        *extra,
+        *([f"--node-rank={rank}"] if rank is not None else []),
+        "-m",
+        "ganfleet",
+        *args,
+    ]
+    return subprocess.Popen(
+        command,
+        cwd=REPO,
+        env=worker_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def stop(jobs: list[subprocess.Popen]) -> None:
@@ -116,9 +135,15 @@ def test_elastic_job_survives_a_node_lost_for_good(tiny_npz: Path, tmp_path: Pat
         stop([survivor, lost])
     assert survivor.returncode == 0, stderr[-3000:]
     manifest = RunDir(out).read_manifest()
-    assert manifest["status"] == "complete" and manifest["launch"]["world_size"] == 1 and manifest["launch"]["restart_count"] >= 1
+    assert (
+        manifest["status"] == "complete"
+        and manifest["launch"]["world_size"] == 1
+        and manifest["launch"]["restart_count"] >= 1
+    )
     assert [m["step"] for m in manifest["members"]] == [60, 60, 60]
-    starts = {k: v for r in json.loads(RunDir(out).telemetry_path.read_text())["ranks"] for k, v in r["start_steps"].items()}
+    starts = {
+        k: v for r in json.loads(RunDir(out).telemetry_path.read_text())["ranks"] for k, v in r["start_steps"].items()
+    }
     assert all(starts[m] > 0 for m in MEMBERS), starts  # every pair resumed, none started over
     assert_same_states(tmp_path / "one", out, MEMBERS)
     assert not (out / LOCK_NAME).exists()

@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from ganfleet.cli import main
-from ganfleet.rundir.checkpoint import list_checkpoints, read_checkpoint
 from ganfleet.rundir import RunDir
+from ganfleet.rundir.checkpoint import list_checkpoints, read_checkpoint
 from tests.distributed.test_torchrun import run, sigterm_rank_one
 from tests.train.test_loop import assert_same_states, final_state
 
@@ -23,9 +23,34 @@ LOCALS = [f"class-{k:04d}" for k in range(8)]
 
 def sgan_args(out: Path, *extra: str) -> list[str]:
     """SGAN on the 8-mode ring, one local pair per mode, toy MLPs of 32 units (no BatchNorm: see the test)."""
-    return ["train", "--data", "toy", "--mixture", "ring8", "--set", "data.toy_per_class=24", "--width", "0.0625",
-            "--batch-size", "16", "--strategy", "sgan", "--split-by-class", "--log-every", "2", "--grid-every", "0",
-            "--checkpoint-every", "3", "--device", "cpu", "--quiet", "--out", str(out), *extra]
+    return [
+        "train",
+        "--data",
+        "toy",
+        "--mixture",
+        "ring8",
+        "--set",
+        "data.toy_per_class=24",
+        "--width",
+        "0.0625",
+        "--batch-size",
+        "16",
+        "--strategy",
+        "sgan",
+        "--split-by-class",
+        "--log-every",
+        "2",
+        "--grid-every",
+        "0",
+        "--checkpoint-every",
+        "3",
+        "--device",
+        "cpu",
+        "--quiet",
+        "--out",
+        str(out),
+        *extra,
+    ]
 
 
 def assert_same_global_pair(one: Path, two: Path) -> None:
@@ -60,7 +85,9 @@ def test_two_ranks_train_the_global_pair_of_one_process_and_resume(tmp_path: Pat
     assert sorted(launch["ranks"].values()) == [0] * 4 + [1] * 4  # equal budgets: 4 locals per rank
     assert_same_states(tmp_path / "one", run_two.path, LOCALS)  # the locals: bit for bit
     assert_same_global_pair(tmp_path / "one", run_two.path)
-    early, late = (read_checkpoint(p, ("generator",))[0] for p in list_checkpoints(run_two.pair_dir("global")))  # steps 3, 6
+    early, late = (
+        read_checkpoint(p, ("generator",))[0] for p in list_checkpoints(run_two.pair_dir("global"))
+    )  # steps 3, 6
     assert max(float((late[k] - early[k]).abs().max()) for k in late) > 1e-4  # G_0 moves 300 times the tolerance
     # every rank logs the losses of the whole global step (means over all 8 locals), as one process does
     expected = global_records(tmp_path / "one" / "metrics.jsonl")
@@ -68,11 +95,17 @@ def test_two_ranks_train_the_global_pair_of_one_process_and_resume(tmp_path: Pat
         logged = global_records(run_two.path / "ranks" / rank / "metrics.jsonl")
         assert len(logged) == len(expected) == 3
         for got, want in zip(logged, expected):
-            torch.testing.assert_close(torch.tensor(list(got.values())), torch.tensor(list(want.values())), rtol=1e-5, atol=1e-6)
+            torch.testing.assert_close(
+                torch.tensor(list(got.values())), torch.tensor(list(want.values())), rtol=1e-5, atol=1e-6
+            )
 
-    resumed = run([sys.executable, "-m", "ganfleet", *sgan_args(run_two.path, "--steps", "9", "--resume", "--nproc", "2")])
+    resumed = run(
+        [sys.executable, "-m", "ganfleet", *sgan_args(run_two.path, "--steps", "9", "--resume", "--nproc", "2")]
+    )
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    starts = {k: v for r in json.loads(run_two.telemetry_path.read_text())["ranks"] for k, v in r["start_steps"].items()}
+    starts = {
+        k: v for r in json.loads(run_two.telemetry_path.read_text())["ranks"] for k, v in r["start_steps"].items()
+    }
     assert starts == dict.fromkeys(["global", *LOCALS], 6)
     assert main(sgan_args(tmp_path / "one9", "--steps", "9")) == 0
     assert_same_states(tmp_path / "one9", run_two.path, LOCALS)

@@ -36,9 +36,19 @@ def test_nested_sections_charge_each_second_once(clock: FakeClock) -> None:
     with t.timed("compute"):
         clock.now += 10.0
     clock.now += 4.0  # untracked (logging, Python)
-    t.tick({"step": 7, "img_per_s": 123.45, "mean": {"d_loss": 0.5, "g_loss": 1.25}}, images=640, steps={"class-0001": 7})
+    t.tick(
+        {"step": 7, "img_per_s": 123.45, "mean": {"d_loss": 0.5, "g_loss": 1.25}}, images=640, steps={"class-0001": 7}
+    )
     record = t.snapshot()
-    assert record["seconds"] == {"setup": 3.0, "pack": 0.0, "compute": 10.0, "checkpoint": 0.0, "grid": 0.0, "eval": 0.0, "wait": 3.0}
+    assert record["seconds"] == {
+        "setup": 3.0,
+        "pack": 0.0,
+        "compute": 10.0,
+        "checkpoint": 0.0,
+        "grid": 0.0,
+        "eval": 0.0,
+        "wait": 3.0,
+    }
     assert record["wall_s"] == 20.0
     assert record["idle_share"] == 3.0 / 20.0
     assert record["img_per_s"] == 640 / 20.0

@@ -18,8 +18,8 @@ import pytest
 
 from ganfleet import Fleet
 from ganfleet.cli import main
-from ganfleet.rundir.checkpoint import list_checkpoints, read_checkpoint
 from ganfleet.rundir import LOCK_NAME, RunDir, is_temporary
+from ganfleet.rundir.checkpoint import list_checkpoints, read_checkpoint
 from tests.conftest import HANG_S, make_tiny_images
 from tests.train.test_loop import assert_same_states
 
@@ -39,8 +39,31 @@ def tiny_npz(tmp_path_factory) -> Path:
 
 
 def train_args(npz: Path, out: Path, *extra: str) -> list[str]:
-    return ["train", "--data", "npz", "--data-dir", str(npz), "--arch", "dcgan", "--width", "0.125", "--batch-size", "4",
-            "--log-every", "2", "--grid-every", "0", "--checkpoint-every", "4", "--device", "cpu", "--quiet", "--out", str(out), *extra]
+    return [
+        "train",
+        "--data",
+        "npz",
+        "--data-dir",
+        str(npz),
+        "--arch",
+        "dcgan",
+        "--width",
+        "0.125",
+        "--batch-size",
+        "4",
+        "--log-every",
+        "2",
+        "--grid-every",
+        "0",
+        "--checkpoint-every",
+        "4",
+        "--device",
+        "cpu",
+        "--quiet",
+        "--out",
+        str(out),
+        *extra,
+    ]
 
 
 def worker_env() -> dict[str, str]:
@@ -49,8 +72,16 @@ def worker_env() -> dict[str, str]:
 
 def torchrun(args: list[str], nproc: int = 2, max_restarts: int = 0, script: Path | None = None) -> list[str]:
     entry = [str(script)] if script else ["-m", "ganfleet"]
-    return [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
-            f"--max-restarts={max_restarts}", *entry, *args]
+    return [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc-per-node={nproc}",
+        f"--max-restarts={max_restarts}",
+        *entry,
+        *args,
+    ]
 
 
 def run(command: list[str], timeout: float = HANG_S) -> subprocess.CompletedProcess:
@@ -78,18 +109,36 @@ def open_mpi_launch(args: list[str], ranks: int = 2) -> list[subprocess.Complete
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    jobs = [subprocess.Popen([sys.executable, "-m", "ganfleet", *args], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env={**worker_env(), "OMPI_COMM_WORLD_RANK": str(r), "OMPI_COMM_WORLD_SIZE": str(ranks),
-                                  "OMPI_COMM_WORLD_LOCAL_RANK": str(r), "OMPI_COMM_WORLD_LOCAL_SIZE": str(ranks), "MASTER_PORT": str(port)})
-            for r in range(ranks)]
+    jobs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "ganfleet", *args],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={
+                **worker_env(),
+                "OMPI_COMM_WORLD_RANK": str(r),
+                "OMPI_COMM_WORLD_SIZE": str(ranks),
+                "OMPI_COMM_WORLD_LOCAL_RANK": str(r),
+                "OMPI_COMM_WORLD_LOCAL_SIZE": str(ranks),
+                "MASTER_PORT": str(port),
+            },
+        )
+        for r in range(ranks)
+    ]
     outputs = [job.communicate(timeout=HANG_S) for job in jobs]
     return [subprocess.CompletedProcess(job.args, job.returncode, out, err) for job, (out, err) in zip(jobs, outputs)]
 
 
-def test_two_ranks_train_the_same_fleet_as_one_process_and_resume_past_a_corrupt_checkpoint(tiny_npz: Path, tmp_path: Path) -> None:
+def test_two_ranks_train_the_same_fleet_as_one_process_and_resume_past_a_corrupt_checkpoint(
+    tiny_npz: Path, tmp_path: Path
+) -> None:
     # epochs 6 of batch 4: class budgets 15, 11, 8 steps; LPT puts class 0 on rank 0, classes 1 and 2 on rank 1
     assert main(train_args(tiny_npz, tmp_path / "one", "--epochs", "6")) == 0
-    two = run([sys.executable, "-m", "ganfleet", *train_args(tiny_npz, tmp_path / "two", "--epochs", "6", "--nproc", "2")])
+    two = run(
+        [sys.executable, "-m", "ganfleet", *train_args(tiny_npz, tmp_path / "two", "--epochs", "6", "--nproc", "2")]
+    )
     assert two.returncode == 0, two.stderr[-3000:]
     assert "trained 3 pair(s) to step 8..15" in two.stdout and two.stdout.count("trained") == 1  # rank 0 speaks
     assert "| rank | pairs |" in two.stdout and "2 rank(s):" in two.stdout
@@ -98,8 +147,14 @@ def test_two_ranks_train_the_same_fleet_as_one_process_and_resume_past_a_corrupt
     assert_same_states(one_run.path, two_run.path, MEMBERS)
     assert (one_run.grids_dir / "final.png").read_bytes() == (two_run.grids_dir / "final.png").read_bytes()
     m1, m2 = one_run.read_manifest(), two_run.read_manifest()
-    assert {k: v for k, v in m1.items() if k not in ("launch", "updated", "execution")} == {k: v for k, v in m2.items() if k not in ("launch", "updated", "execution")}
-    assert m2["status"] == "complete" and (m2["launch"]["launcher"], m2["launch"]["world_size"], m2["launch"]["backend"]) == ("torchrun", 2, "gloo")
+    assert {k: v for k, v in m1.items() if k not in ("launch", "updated", "execution")} == {
+        k: v for k, v in m2.items() if k not in ("launch", "updated", "execution")
+    }
+    assert m2["status"] == "complete" and (
+        m2["launch"]["launcher"],
+        m2["launch"]["world_size"],
+        m2["launch"]["backend"],
+    ) == ("torchrun", 2, "gloo")
     assert m2["launch"]["ranks"] == {"class-0000": 0, "class-0001": 1, "class-0002": 1}
     assert Fleet.load(two_run.path).sample(6, labels=[0, 1, 2, 0, 1, 2], seed=0).shape == (6, 1, 32, 32)
 
@@ -109,8 +164,15 @@ def test_two_ranks_train_the_same_fleet_as_one_process_and_resume_past_a_corrupt
     assert (r0["images"], r1["images"]) == (15 * 4, 19 * 4)
     for r in (r0, r1):
         assert 0.0 <= r["idle_share"] < 1.0 and sum(r["seconds"].values()) <= r["wall_s"] + 1e-3
-        assert r["pid"] == json.loads((two_run.path / "ranks" / f"rank-{r['rank']:04d}" / "progress.json").read_text())["pid"]
-    rank1_pairs = {name for line in (two_run.path / "ranks/rank-0001/metrics.jsonl").read_text().splitlines() for name in json.loads(line)["pairs"]}
+        assert (
+            r["pid"]
+            == json.loads((two_run.path / "ranks" / f"rank-{r['rank']:04d}" / "progress.json").read_text())["pid"]
+        )
+    rank1_pairs = {
+        name
+        for line in (two_run.path / "ranks/rank-0001/metrics.jsonl").read_text().splitlines()
+        for name in json.loads(line)["pairs"]
+    }
     assert rank1_pairs == {"class-0001", "class-0002"}
 
     # The newest checkpoint of a rank-1 pair is truncated; the run goes on, now as an Open MPI job (ranks meet
@@ -123,7 +185,9 @@ def test_two_ranks_train_the_same_fleet_as_one_process_and_resume_past_a_corrupt
     assert "trained 3 pair(s) to step 12..23" in resumed[0].stdout and resumed[1].stdout == ""
     assert "skipping checkpoint" in resumed[1].stderr and "step-00000011.safetensors" in resumed[1].stderr
     assert two_run.read_manifest()["launch"]["launcher"] == "openmpi"
-    starts = {k: v for r in json.loads(two_run.telemetry_path.read_text())["ranks"] for k, v in r["start_steps"].items()}
+    starts = {
+        k: v for r in json.loads(two_run.telemetry_path.read_text())["ranks"] for k, v in r["start_steps"].items()
+    }
     assert starts == {"class-0000": 15, "class-0001": 8, "class-0002": 8}
     assert main(train_args(tiny_npz, tmp_path / "one9", "--epochs", "9")) == 0
     assert_same_states(tmp_path / "one9", two_run.path, MEMBERS)
@@ -132,15 +196,25 @@ def test_two_ranks_train_the_same_fleet_as_one_process_and_resume_past_a_corrupt
 def test_a_killed_worker_is_restarted_and_every_pair_resumes(tiny_npz: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
     steps = ["--steps", "50", "--checkpoint-every", "5"]
-    job = subprocess.Popen(torchrun(train_args(tiny_npz, out, *steps), max_restarts=2), cwd=REPO, env=worker_env(),
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    job = subprocess.Popen(
+        torchrun(train_args(tiny_npz, out, *steps), max_restarts=2),
+        cwd=REPO,
+        env=worker_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         rundir, seen = RunDir(out), {}
         deadline = time.monotonic() + HANG_S
         while time.monotonic() < deadline:  # wait until every pair has a checkpoint and rank 1's pair is unfinished
             seen = {m: list_checkpoints(rundir.pair_dir(m)) for m in MEMBERS}
             progress = out / "ranks" / "rank-0001" / "progress.json"
-            if all(seen.values()) and progress.is_file() and not (rundir.pair_dir("class-0001") / "step-00000050.safetensors").exists():
+            if (
+                all(seen.values())
+                and progress.is_file()
+                and not (rundir.pair_dir("class-0001") / "step-00000050.safetensors").exists()
+            ):
                 os.kill(json.loads(progress.read_text())["pid"], signal.SIGKILL)
                 break
             time.sleep(0.01)
@@ -167,8 +241,12 @@ def test_a_killed_worker_is_restarted_and_every_pair_resumes(tiny_npz: Path, tmp
 
 def test_a_failing_rank_stops_every_rank_and_leaves_nothing_half_written(tiny_npz: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
-    job = run(torchrun(train_args(tiny_npz, out, "--steps", "2000", "--checkpoint-every", "5"),
-                       script=REPO / "tests" / "distributed" / "failing_worker.py"))
+    job = run(
+        torchrun(
+            train_args(tiny_npz, out, "--steps", "2000", "--checkpoint-every", "5"),
+            script=REPO / "tests" / "distributed" / "failing_worker.py",
+        )
+    )
     assert job.returncode != 0
     assert "ganfleet: error: corrupt image in batch 3" in job.stderr  # rank 1, its own error
     assert "ganfleet: error: rank 1 failed: DataError: corrupt image in batch 3" in job.stderr  # rank 0, told by rank 1
@@ -180,16 +258,23 @@ def test_a_failing_rank_stops_every_rank_and_leaves_nothing_half_written(tiny_np
         for path in list_checkpoints(rundir.pair_dir(member)):
             read_checkpoint(path)  # every checkpoint that exists is whole
     # rank 0 stopped long before its budget and kept its pairs' progress
-    assert all(0 < int(list_checkpoints(rundir.pair_dir(m))[-1].stem.split("-")[1]) < 2000 for m in ("class-0000", "class-0002"))
+    assert all(
+        0 < int(list_checkpoints(rundir.pair_dir(m))[-1].stem.split("-")[1]) < 2000
+        for m in ("class-0000", "class-0002")
+    )
 
 
 def sigterm_rank_one(args: list[str], out: Path, member: str) -> str:
     """Start a 2-rank job, SIGTERM rank 1 (not torchrun) once `member` has a checkpoint; the job's stderr."""
-    job = subprocess.Popen(torchrun(args), cwd=REPO, env=worker_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    job = subprocess.Popen(
+        torchrun(args), cwd=REPO, env=worker_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         progress = out / "ranks" / "rank-0001" / "progress.json"
         deadline = time.monotonic() + HANG_S
-        while not (progress.is_file() and list_checkpoints(RunDir(out).pair_dir(member))) and time.monotonic() < deadline:
+        while (
+            not (progress.is_file() and list_checkpoints(RunDir(out).pair_dir(member))) and time.monotonic() < deadline
+        ):
             time.sleep(0.01)
         os.kill(json.loads(progress.read_text())["pid"], signal.SIGTERM)
         return job.communicate(timeout=HANG_S)[1]
@@ -199,12 +284,16 @@ def sigterm_rank_one(args: list[str], out: Path, member: str) -> str:
 
 def test_a_stop_on_one_rank_stops_both_with_every_pair_checkpointed(tiny_npz: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
-    stderr = sigterm_rank_one(train_args(tiny_npz, out, "--steps", "2000", "--checkpoint-every", "5"), out, "class-0001")
+    stderr = sigterm_rank_one(
+        train_args(tiny_npz, out, "--steps", "2000", "--checkpoint-every", "5"), out, "class-0001"
+    )
     assert "ganfleet: interrupted: stopped by SIGTERM" in stderr  # rank 1
     assert "ganfleet: interrupted: stopped by another rank" in stderr  # rank 0, told by the heartbeat
     rundir = RunDir(out)
     assert rundir.read_manifest()["status"] == "interrupted"
     newest = {m: int(list_checkpoints(rundir.pair_dir(m))[-1].stem.split("-")[1]) for m in MEMBERS}
     assert all(0 < step < 2000 for step in newest.values())
-    assert newest["class-0000"] == newest["class-0002"]  # rank 0 steps its two pairs together and saved both at the stop
+    assert (
+        newest["class-0000"] == newest["class-0002"]
+    )  # rank 0 steps its two pairs together and saved both at the stop
     assert not leftovers(out)

@@ -26,17 +26,30 @@ def test_cas_of_real_images_is_the_classifiers_own_test_accuracy() -> None:
 def test_cas_uses_the_recipe_of_the_evaluation_classifier(env, cache, tmp_path: Path) -> None:
     stored = load_classifier(env["classifier"])
     assert recipe_of(stored) == SMALL and recipe_of(load_classifier(Path(CANONICAL_DIR()))) == CANONICAL
-    summary = json.loads(evaluate_run(env["class-parallel"], EvalOptions(n=60, cas_n=90, metrics=["fid", "cas"], progress=False,
-                                                                       classifier=str(env["classifier"])), tmp_path).read_text())
+    summary = json.loads(
+        evaluate_run(
+            env["class-parallel"],
+            EvalOptions(n=60, cas_n=90, metrics=["fid", "cas"], progress=False, classifier=str(env["classifier"])),
+            tmp_path,
+        ).read_text()
+    )
     model, floor = summary["metrics"], summary["real_floor"]
     assert 0.0 <= model["cas"] <= 1.0 and model["cas_n"] == 90
     assert 0.0 <= floor["cas"] <= 1.0 and floor["cas_n"] == 90  # the recipe trained on 90 real images: CAS's ceiling
-    whole = json.loads(evaluate_run(env["class-parallel"], EvalOptions(n=60, metrics=["cas"], progress=False,
-                                                                     classifier=str(env["classifier"])), tmp_path / "w").read_text())
+    whole = json.loads(
+        evaluate_run(
+            env["class-parallel"],
+            EvalOptions(n=60, metrics=["cas"], progress=False, classifier=str(env["classifier"])),
+            tmp_path / "w",
+        ).read_text()
+    )
     assert whole["real_floor"]["cas"] == stored.test_accuracy  # at the train split's size it is the classifier itself
     assert "| CAS: trained on generated, tested on real |" in (tmp_path / "report.md").read_text()
-    unconditional = json.loads(evaluate_run(env["gan"], EvalOptions(n=60, progress=False, classifier=str(env["classifier"])),
-                                            tmp_path / "gan").read_text())
+    unconditional = json.loads(
+        evaluate_run(
+            env["gan"], EvalOptions(n=60, progress=False, classifier=str(env["classifier"])), tmp_path / "gan"
+        ).read_text()
+    )
     assert "cas" not in unconditional["metrics"]  # CAS needs images asked for by label
 
 

@@ -12,12 +12,12 @@ from ganfleet import Fleet
 from ganfleet.cli import main
 from ganfleet.cli.sample import save_npz
 from ganfleet.config import DataConfig
+from ganfleet.data import load_dataset
 from ganfleet.data.dataset import to_uint8
 from ganfleet.errors import EvaluationError
 from ganfleet.evaluation import compare_samples, evaluate_run, evaluate_samples
 from ganfleet.evaluation.measure import stratified_labels
 from ganfleet.evaluation.samples import load_samples
-from ganfleet.data import load_dataset
 from tests.evaluation.test_run import quick
 
 DATA = DataConfig(name="digits", classes=[0, 1, 2])
@@ -42,9 +42,13 @@ def exported(env, cache, tmp_path: Path) -> dict[str, Path]:
 
 
 def test_exported_samples_measure_exactly_as_the_fleet(env, exported, tmp_path: Path) -> None:
-    run = json.loads(evaluate_run(env["class-parallel"], quick(env, floor=False, cas_n=0), tmp_path / "run").read_text())
+    run = json.loads(
+        evaluate_run(env["class-parallel"], quick(env, floor=False, cas_n=0), tmp_path / "run").read_text()
+    )
     for kind, path in exported.items():
-        summary = json.loads(evaluate_samples(path, DATA, quick(env, floor=False, cas_n=0), tmp_path / kind).read_text())
+        summary = json.loads(
+            evaluate_samples(path, DATA, quick(env, floor=False, cas_n=0), tmp_path / kind).read_text()
+        )
         assert summary["kind"] == "samples" and summary["conditional"] and summary["n_generated"] == 60
         for key in ("fid", "kid_mean", "precision", "conditional_accuracy", "fid_class/1"):
             assert summary["metrics"][key] == pytest.approx(run["metrics"][key], rel=1e-6), (kind, key)
@@ -52,10 +56,14 @@ def test_exported_samples_measure_exactly_as_the_fleet(env, exported, tmp_path: 
 
 
 def test_two_sets_compare_with_each_other(env, exported, tmp_path: Path) -> None:
-    summary = json.loads(compare_samples(exported["npz"], exported["folder"], DATA, quick(env), tmp_path / "cmp").read_text())
+    summary = json.loads(
+        compare_samples(exported["npz"], exported["folder"], DATA, quick(env), tmp_path / "cmp").read_text()
+    )
     assert summary["kind"] == "comparison" and summary["metrics"]["fid"] == pytest.approx(0.0, abs=1e-6)
     assert "real_floor" not in summary and "| FID |" in (tmp_path / "cmp" / "report.md").read_text()
-    other = json.loads(compare_samples(env["class-parallel"], exported["npz"], DATA, quick(env, seed=5), tmp_path / "o").read_text())
+    other = json.loads(
+        compare_samples(env["class-parallel"], exported["npz"], DATA, quick(env, seed=5), tmp_path / "o").read_text()
+    )
     assert other["metrics"]["fid"] > 0  # a run directory is sampled (another seed: other samples)
 
 

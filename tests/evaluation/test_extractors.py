@@ -21,7 +21,9 @@ DATA = DataConfig(name="digits", classes=[0, 1, 2], split="test")
 
 def test_extractors_by_name(env, cache) -> None:
     assert list(EXTRACTORS) == ["classifier", "inception"]
-    extractors = build_extractors(DATA, True, classifier_dir=str(env["classifier"]), train_classifier=False, progress=False)
+    extractors = build_extractors(
+        DATA, True, classifier_dir=str(env["classifier"]), train_classifier=False, progress=False
+    )
     stored = classifier_for(DATA, env["classifier"], train_missing=False)
     assert extractors.features is extractors.classifier
     assert extractors.identity == f"classifier-{stored.weights_sha256[:16]}"
@@ -34,7 +36,9 @@ def test_real_features_are_computed_once_then_read_back(cache, env, monkeypatch:
     test = load_dataset(DATA)
     for earlier in (env["root"] / "cache" / "features").glob(f"{test.fingerprint()[:16]}-*"):
         earlier.unlink()  # the fixture's runs evaluated this data already
-    extractors = build_extractors(DATA, True, classifier_dir=str(env["classifier"]), train_classifier=False, progress=False)
+    extractors = build_extractors(
+        DATA, True, classifier_dir=str(env["classifier"]), train_classifier=False, progress=False
+    )
     first, cached = extractors.real_set(test)
     assert not cached
     calls = {"n": 0}
@@ -56,8 +60,14 @@ def test_real_features_are_computed_once_then_read_back(cache, env, monkeypatch:
 
 
 def test_a_second_evaluate_reuses_the_real_features(env, cache, tmp_path: Path) -> None:
-    options = EvalOptions(n=60, progress=False, train_classifier=False, floor=False, metrics=["fid", "is"],
-                          classifier=str(env["classifier"]))
+    options = EvalOptions(
+        n=60,
+        progress=False,
+        train_classifier=False,
+        floor=False,
+        metrics=["fid", "is"],
+        classifier=str(env["classifier"]),
+    )
     a = json.loads(evaluate_run(env["class-parallel"], options, tmp_path / "a").read_text())
     b = json.loads(evaluate_run(env["class-parallel"], options, tmp_path / "b").read_text())
     assert "real_features_cached" in b["timing_s"] and a["metrics"] == b["metrics"]

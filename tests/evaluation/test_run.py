@@ -17,17 +17,35 @@ from ganfleet.evaluation.measure import stratified_labels
 from ganfleet.rundir import read_metrics
 from tests.conftest import SMALL
 
+
 def quick(env, **kwargs) -> EvalOptions:
     """A small evaluation with the session's small classifier (named: it is not the canonical recipe)."""
-    return EvalOptions(**{"n": 60, "progress": False, "train_classifier": False, "classifier": str(env["classifier"]), **kwargs})
+    return EvalOptions(
+        **{"n": 60, "progress": False, "train_classifier": False, "classifier": str(env["classifier"]), **kwargs}
+    )
 
 
 def test_class_parallel_run(env, cache) -> None:
     path = evaluate_run(env["class-parallel"], quick(env))
     summary = json.loads(path.read_text())
     m, floor = summary["metrics"], summary["real_floor"]
-    for key in ("fid", "kid_mean", "kid_std", "is_mean", "is_std", "precision", "recall", "density", "coverage",
-                "conditional_accuracy", "class_entropy", "class_tv", "fid_class/0", "fid_class/2", "fid_class_mean"):
+    for key in (
+        "fid",
+        "kid_mean",
+        "kid_std",
+        "is_mean",
+        "is_std",
+        "precision",
+        "recall",
+        "density",
+        "coverage",
+        "conditional_accuracy",
+        "class_entropy",
+        "class_tv",
+        "fid_class/0",
+        "fid_class/2",
+        "fid_class_mean",
+    ):
         assert key in m and key in floor, key
     assert summary["conditional"] and summary["n_generated"] == 60 and summary["real_floor_n"] == 60
     assert summary["data"]["n_real"] == 96 and summary["data"]["class_names"] == ["0", "1", "2"]
@@ -48,10 +66,22 @@ def test_eval_every_records(env) -> None:
 
 
 def test_same_seed_same_figures(env, cache, tmp_path: Path) -> None:
-    a = json.loads(evaluate_run(env["class-parallel"], quick(env, floor=False, metrics=["fid", "kid", "is"]), tmp_path / "a").read_text())
-    b = json.loads(evaluate_run(env["class-parallel"], quick(env, floor=False, metrics=["fid", "kid", "is"]), tmp_path / "b").read_text())
+    a = json.loads(
+        evaluate_run(
+            env["class-parallel"], quick(env, floor=False, metrics=["fid", "kid", "is"]), tmp_path / "a"
+        ).read_text()
+    )
+    b = json.loads(
+        evaluate_run(
+            env["class-parallel"], quick(env, floor=False, metrics=["fid", "kid", "is"]), tmp_path / "b"
+        ).read_text()
+    )
     assert a["metrics"] == b["metrics"] and set(a["metrics"]) == {"fid", "kid_mean", "kid_std", "is_mean", "is_std"}
-    c = json.loads(evaluate_run(env["class-parallel"], quick(env, floor=False, metrics=["fid"], seed=1), tmp_path / "c").read_text())
+    c = json.loads(
+        evaluate_run(
+            env["class-parallel"], quick(env, floor=False, metrics=["fid"], seed=1), tmp_path / "c"
+        ).read_text()
+    )
     assert c["metrics"]["fid"] != a["metrics"]["fid"]
 
 
@@ -85,8 +115,12 @@ def test_toy_run(env, tmp_path: Path) -> None:
 
 
 def test_real_baseline(env, cache, tmp_path: Path) -> None:
-    summary = json.loads(evaluate_real_baseline(DataConfig(name="digits", classes=[0, 1, 2]), quick(env, n=None), tmp_path).read_text())
-    assert "metrics" not in summary and summary["real_floor_n"] == summary["data"]["n_real"] == 96  # every 5th digit of 0-2
+    summary = json.loads(
+        evaluate_real_baseline(DataConfig(name="digits", classes=[0, 1, 2]), quick(env, n=None), tmp_path).read_text()
+    )
+    assert (
+        "metrics" not in summary and summary["real_floor_n"] == summary["data"]["n_real"] == 96
+    )  # every 5th digit of 0-2
     assert summary["real_floor"]["conditional_accuracy"] > 0.5
     assert "| FID | - |" in (tmp_path / "report.md").read_text()
 
@@ -100,7 +134,11 @@ def test_errors(env, cache, tmp_path: Path) -> None:
     with pytest.raises(EvaluationError, match="trained on other data"):
         evaluate_run(env["class-parallel"], quick(env, classifier=str(tmp_path / "other")), tmp_path)
     with pytest.raises(EvaluationError, match="Inception weights file not found"):
-        evaluate_run(env["class-parallel"], quick(env, features="inception", inception_weights=str(tmp_path / "none.pth")), tmp_path)
+        evaluate_run(
+            env["class-parallel"],
+            quick(env, features="inception", inception_weights=str(tmp_path / "none.pth")),
+            tmp_path,
+        )
 
 
 def test_stratified_labels() -> None:

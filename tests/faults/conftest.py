@@ -8,9 +8,9 @@ import shutil
 import subprocess
 import sys
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pytest
@@ -58,7 +58,7 @@ def call(argv: list[str], capsys: pytest.CaptureFixture) -> Outcome:
         status = main(argv)
     except SystemExit as exc:  # argparse
         status = exc.code if isinstance(exc.code, int) else 2
-    except BaseException:  # noqa: BLE001 - the point is to catch whatever would have been a traceback
+    except BaseException:
         return Outcome(None, capsys.readouterr().err, traceback.format_exc())
     finally:
         torch.set_num_threads(before)
@@ -67,8 +67,31 @@ def call(argv: list[str], capsys: pytest.CaptureFixture) -> Outcome:
 
 def tiny_train_args(data: Path, out: Path, *extra: str) -> list[str]:
     """train on the tiny npz: narrow dcgan, batch 4, quick cadences, CPU."""
-    return ["train", "--data", "npz", "--data-dir", str(data), "--arch", "dcgan", "--width", "0.125", "--batch-size", "4",
-            "--log-every", "2", "--grid-every", "0", "--checkpoint-every", "2", "--device", "cpu", "--quiet", "--out", str(out), *extra]
+    return [
+        "train",
+        "--data",
+        "npz",
+        "--data-dir",
+        str(data),
+        "--arch",
+        "dcgan",
+        "--width",
+        "0.125",
+        "--batch-size",
+        "4",
+        "--log-every",
+        "2",
+        "--grid-every",
+        "0",
+        "--checkpoint-every",
+        "2",
+        "--device",
+        "cpu",
+        "--quiet",
+        "--out",
+        str(out),
+        *extra,
+    ]
 
 
 def write_tiny_npz(path: Path) -> Path:
@@ -112,13 +135,25 @@ def isolated_cache(fault_env: FaultEnv, monkeypatch: pytest.MonkeyPatch) -> Iter
 
 def subprocess_env(**extra: str) -> dict[str, str]:
     """The environment of a ganfleet subprocess: this checkout first, one thread."""
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)]), "OMP_NUM_THREADS": "1", **extra}
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)]),
+        "OMP_NUM_THREADS": "1",
+        **extra,
+    }
 
 
 def ganfleet(*args: str, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
     """`python -m ganfleet <args>` in a subprocess, with one thread."""
-    return subprocess.run([sys.executable, "-m", "ganfleet", *args], capture_output=True, text=True, cwd=REPO,
-                          env=subprocess_env(), timeout=timeout, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "ganfleet", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=subprocess_env(),
+        timeout=timeout,
+        **kwargs,
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -127,5 +162,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "kill_seed" in metafunc.fixturenames:
         metafunc.parametrize("kill_seed", range(20 if stress else 2))
     if "write_kill" in metafunc.fixturenames:
-        cases = [(how, k) for how in ("half", "rename") for k in range(1, 10)] if stress else [("half", 2), ("rename", 5)]
+        cases = (
+            [(how, k) for how in ("half", "rename") for k in range(1, 10)] if stress else [("half", 2), ("rename", 5)]
+        )
         metafunc.parametrize("write_kill", cases, ids=lambda c: f"{c[0]}-{c[1]}")

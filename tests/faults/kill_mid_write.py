@@ -1,8 +1,8 @@
 """`ganfleet` that SIGKILLs itself in the middle of its K-th checkpoint write (fault injection, the test's doing).
 
-    GANFLEET_KILL_AT=K        the K-th checkpoint written by this process
-    GANFLEET_KILL_HOW=half    half of the file's bytes are in the temporary when the process dies
-    GANFLEET_KILL_HOW=rename  the temporary is whole and on disk, the rename has not happened
+GANFLEET_KILL_AT=K        the K-th checkpoint written by this process
+GANFLEET_KILL_HOW=half    half of the file's bytes are in the temporary when the process dies
+GANFLEET_KILL_HOW=rename  the temporary is whole and on disk, the rename has not happened
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ from __future__ import annotations
 import io
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from PIL import Image
@@ -19,7 +19,8 @@ from PIL import Image
 from tests.faults.conftest import FaultEnv, tiny_train_args
 
 BILLION_LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{c}: &{c} [{', '.join(['*' + p] * 10)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+    f"{c}: &{c} [{', '.join(['*' + p] * 10)}]\n" for p, c in zip("abcdefgh", "bcdefghi")
+)
 
 # (id, train flags after the tiny run's, what the error line names)
 FLAG_CASES: list[tuple[str, list[str], str]] = [
@@ -79,8 +80,14 @@ def yaml_file(text: str | bytes, name: str = "c.yaml") -> Callable[[Path, FaultE
 def foreign_folder(tmp: Path, env: FaultEnv) -> tuple[list[str], str]:
     out = tmp / "mine"
     (out / "grids").mkdir(parents=True)
-    for name, text in {"config.json": "{}", "progress.json": "{}", "telemetry.json": "{}", "metrics.jsonl": "{}\n",
-                       ".draft.tmp-42": "draft", "grids/final.png": "png"}.items():
+    for name, text in {
+        "config.json": "{}",
+        "progress.json": "{}",
+        "telemetry.json": "{}",
+        "metrics.jsonl": "{}\n",
+        ".draft.tmp-42": "draft",
+        "grids/final.png": "png",
+    }.items():
         (out / name).write_text(text)
     return tiny_train_args(env.npz, out), str(out)
 
@@ -126,8 +133,16 @@ def resume_while_another_writes(tmp: Path, env: FaultEnv) -> tuple[list[str], st
     import socket
 
     run = env.run_copy(tmp)
-    (run / ".ganfleet.lock").write_text(json.dumps({"format": "ganfleet-lock-1", "pid": os.getppid(), "host": socket.gethostname(),
-                                                    "started": "2024-01-01T00:00:00"}))
+    (run / ".ganfleet.lock").write_text(
+        json.dumps(
+            {
+                "format": "ganfleet-lock-1",
+                "pid": os.getppid(),
+                "host": socket.gethostname(),
+                "started": "2024-01-01T00:00:00",
+            }
+        )
+    )
     return tiny_train_args(env.npz, run, "--steps", "6", "--resume"), f"pid {os.getppid()}"
 
 
@@ -197,7 +212,9 @@ def image_folder(bad_name: str, content: bytes) -> Callable[[Path, FaultEnv], tu
 def no_class_folders(tmp: Path, env: FaultEnv) -> tuple[list[str], str]:
     (tmp / "images").mkdir()
     (tmp / "images" / "loose.png").write_bytes(image_bytes("PNG"))
-    return [a if a != "npz" else "imagefolder" for a in tiny_train_args(tmp / "images", tmp / "out")], str(tmp / "images")
+    return [a if a != "npz" else "imagefolder" for a in tiny_train_args(tmp / "images", tmp / "out")], str(
+        tmp / "images"
+    )
 
 
 def idx_truncated(tmp: Path, env: FaultEnv) -> tuple[list[str], str]:
@@ -212,8 +229,9 @@ def idx_truncated(tmp: Path, env: FaultEnv) -> tuple[list[str], str]:
     return argv, str(images)
 
 
-def manifest_case(change: Callable[[dict], object], expect: str = "manifest.json",
-                  command: tuple[str, ...] = ("sample",)) -> Callable[[Path, FaultEnv], tuple[list[str], str]]:
+def manifest_case(
+    change: Callable[[dict], object], expect: str = "manifest.json", command: tuple[str, ...] = ("sample",)
+) -> Callable[[Path, FaultEnv], tuple[list[str], str]]:
     """`ganfleet sample` (or `command`) on a copy of the tiny run whose manifest `change` edited."""
 
     def build(tmp: Path, env: FaultEnv) -> tuple[list[str], str]:
@@ -311,7 +329,10 @@ FILE_CASES: dict[str, Callable[[Path, FaultEnv], tuple[list[str], str]]] = {
     "resume-while-another-process-writes": resume_while_another_writes,
     "resume-checkpoint-of-another-width": resume_other_width,
     # --config files
-    "config-missing": lambda tmp, env: ([*tiny_train_args(env.npz, tmp / "out"), "--config", str(tmp / "no.yaml")], str(tmp / "no.yaml")),
+    "config-missing": lambda tmp, env: (
+        [*tiny_train_args(env.npz, tmp / "out"), "--config", str(tmp / "no.yaml")],
+        str(tmp / "no.yaml"),
+    ),
     "config-invalid-yaml": yaml_file("budget: {steps: 3\n"),
     "config-not-utf8": yaml_file(b"budget:\n  steps: 3 # \xff\xfe caf\xe9\n"),
     "config-billion-laughs": yaml_file(BILLION_LAUGHS),
@@ -378,7 +399,10 @@ FILE_CASES: dict[str, Callable[[Path, FaultEnv], tuple[list[str], str]]] = {
     "sample-label-unknown-name": sample_case("--labels", "0,zebra", expect="'zebra'"),
     "sample-device-bogus": sample_case("--device", "bogus", expect="--device"),
     "sample-member-unknown": sample_case("--member", "nosuch", expect="'nosuch'"),
-    "sample-run-missing": lambda tmp, env: (["sample", str(tmp / "nowhere"), "--out", str(tmp / "s.png")], str(tmp / "nowhere")),
+    "sample-run-missing": lambda tmp, env: (
+        ["sample", str(tmp / "nowhere"), "--out", str(tmp / "s.png")],
+        str(tmp / "nowhere"),
+    ),
     # evaluate bounds
     "evaluate-n-negative": evaluate_case("--n", "-5", expect="--n"),
     "evaluate-n-zero": evaluate_case("--n", "0", expect="--n"),
@@ -388,6 +412,12 @@ FILE_CASES: dict[str, Callable[[Path, FaultEnv], tuple[list[str], str]]] = {
     "evaluate-device-bogus": evaluate_case("--device", "bogus", expect="--device"),
     "evaluate-inception-without-weights": evaluate_case("--features", "inception", expect="inception"),
     "evaluate-run-and-real-baseline": evaluate_case("--real-baseline", expect="--real-baseline"),
-    "classifier-epochs-nan": lambda tmp, env: (["classifier", "train", "--data", "digits", "--epochs", "nan", "--out", str(tmp / "c")], "--epochs"),
-    "classifier-steps-zero": lambda tmp, env: (["classifier", "train", "--data", "digits", "--steps", "0", "--out", str(tmp / "c")], "--steps"),
+    "classifier-epochs-nan": lambda tmp, env: (
+        ["classifier", "train", "--data", "digits", "--epochs", "nan", "--out", str(tmp / "c")],
+        "--epochs",
+    ),
+    "classifier-steps-zero": lambda tmp, env: (
+        ["classifier", "train", "--data", "digits", "--steps", "0", "--out", str(tmp / "c")],
+        "--steps",
+    ),
 }

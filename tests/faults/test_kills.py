@@ -11,8 +11,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -26,8 +26,14 @@ STEPS = ["--steps", "30", "--checkpoint-every", "3"]
 
 def start(args: list[str], script: Path | None = None, **env: str) -> subprocess.Popen:
     entry = [str(script)] if script else ["-m", "ganfleet"]
-    return subprocess.Popen([sys.executable, *entry, *args], cwd=REPO, env=subprocess_env(**env), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, *entry, *args],
+        cwd=REPO,
+        env=subprocess_env(**env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def torchrun(args: list[str], nproc: int = 2) -> list[str]:
@@ -93,12 +99,19 @@ def test_random_sigkills_then_resume(fault_env: FaultEnv, straight: Path, tmp_pa
     assert_clean_and_equal(out, straight)
 
 
-def test_sigkill_during_a_checkpoint_write(fault_env: FaultEnv, straight: Path, tmp_path: Path,
-                                           write_kill: tuple[str, int]) -> None:
+def test_sigkill_during_a_checkpoint_write(
+    fault_env: FaultEnv, straight: Path, tmp_path: Path, write_kill: tuple[str, int]
+) -> None:
     how, nth = write_kill
     out = tmp_path / "run"
-    killed = finish(start(tiny_train_args(fault_env.npz, out, *STEPS), REPO / "tests" / "faults" / "kill_mid_write.py",
-                          GANFLEET_KILL_AT=str(nth), GANFLEET_KILL_HOW=how))
+    killed = finish(
+        start(
+            tiny_train_args(fault_env.npz, out, *STEPS),
+            REPO / "tests" / "faults" / "kill_mid_write.py",
+            GANFLEET_KILL_AT=str(nth),
+            GANFLEET_KILL_HOW=how,
+        )
+    )
     assert killed.returncode == -signal.SIGKILL
     assert [p for p in out.rglob("*") if is_temporary(p.name)], "the write in progress left its temporary"
     for member in MEMBERS:
@@ -112,8 +125,12 @@ def test_sigkill_during_a_checkpoint_write(fault_env: FaultEnv, straight: Path, 
 def kill_workers(job: subprocess.Popen, out: Path, ranks: int) -> None:
     """SIGKILL every worker of a running job (their pids from their progress files), then the job itself."""
     records = [out / "ranks" / f"rank-{r:04d}" for r in range(ranks)] if ranks > 1 else [out]
-    wait_for(lambda: all(progress_pid(r) for r in records) and all(list_checkpoints(RunDir(out).pair_dir(m)) for m in MEMBERS),
-             "every rank to train and every pair to checkpoint")
+    wait_for(
+        lambda: (
+            all(progress_pid(r) for r in records) and all(list_checkpoints(RunDir(out).pair_dir(m)) for m in MEMBERS)
+        ),
+        "every rank to train and every pair to checkpoint",
+    )
     for r in records:
         try:
             os.kill(progress_pid(r), signal.SIGKILL)
@@ -124,8 +141,9 @@ def kill_workers(job: subprocess.Popen, out: Path, ranks: int) -> None:
 
 
 @pytest.mark.parametrize(("first", "then"), [(2, 1), (1, 2)], ids=["2-ranks-then-1", "1-rank-then-2"])
-def test_a_killed_run_resumes_on_another_number_of_ranks(fault_env: FaultEnv, straight: Path, tmp_path: Path,
-                                                          first: int, then: int) -> None:
+def test_a_killed_run_resumes_on_another_number_of_ranks(
+    fault_env: FaultEnv, straight: Path, tmp_path: Path, first: int, then: int
+) -> None:
     out = tmp_path / "run"
     steps = ["--steps", "30", "--checkpoint-every", "3"]
 
@@ -133,12 +151,24 @@ def test_a_killed_run_resumes_on_another_number_of_ranks(fault_env: FaultEnv, st
         args = tiny_train_args(fault_env.npz, out, *steps, *extra)
         return torchrun(args, ranks) if ranks > 1 else ["-m", "ganfleet", *args]
 
-    job = subprocess.Popen([sys.executable, *command(first)], cwd=REPO, env=subprocess_env(), stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)
+    job = subprocess.Popen(
+        [sys.executable, *command(first)],
+        cwd=REPO,
+        env=subprocess_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     kill_workers(job, out, first)
     if RunDir(out).read_manifest()["status"] == "complete":
         pytest.skip("the run finished before it could be killed (an unusually fast machine)")
-    done = subprocess.run([sys.executable, *command(then, "--resume")], cwd=REPO, env=subprocess_env(), capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, *command(then, "--resume")],
+        cwd=REPO,
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert_clean_and_equal(out, straight)

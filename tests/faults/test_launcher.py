@@ -29,15 +29,25 @@ def one_line(stderr: str) -> str:
 
 
 def launcher(args: list[str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "ganfleet", *args], cwd=REPO, env=subprocess_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "ganfleet", *args],
+        cwd=REPO,
+        env=subprocess_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def rank_pids(out: Path) -> list[int]:
     """The workers' pids, once both ranks train and every pair has a checkpoint."""
     records = [out / "ranks" / f"rank-{r:04d}" for r in (0, 1)]
-    wait_for(lambda: all(progress_pid(r) for r in records) and all(list_checkpoints(RunDir(out).pair_dir(m)) for m in MEMBERS),
-             "both ranks to train and every pair to checkpoint")
+    wait_for(
+        lambda: (
+            all(progress_pid(r) for r in records) and all(list_checkpoints(RunDir(out).pair_dir(m)) for m in MEMBERS)
+        ),
+        "both ranks to train and every pair to checkpoint",
+    )
     return [progress_pid(r) for r in records]
 
 
@@ -64,9 +74,13 @@ def test_a_failing_job_is_one_line(fault_env: FaultEnv, tmp_path: Path) -> None:
     (tmp_path / "empty.npz").write_bytes(b"")
     before = snapshot(tmp_path)
     done = ganfleet(*tiny_train_args(fault_env.npz, mine, "--nproc", "2"))
-    assert done.returncode == 2 and one_line(done.stderr).startswith(f"ganfleet: error: {mine}: not empty and not a ganfleet run")
+    assert done.returncode == 2 and one_line(done.stderr).startswith(
+        f"ganfleet: error: {mine}: not empty and not a ganfleet run"
+    )
     done = ganfleet(*tiny_train_args(tmp_path / "empty.npz", tmp_path / "out", "--nproc", "2"))
-    assert done.returncode == 2 and one_line(done.stderr).startswith(f"ganfleet: error: {tmp_path / 'empty.npz'}: not a readable")
+    assert done.returncode == 2 and one_line(done.stderr).startswith(
+        f"ganfleet: error: {tmp_path / 'empty.npz'}: not a readable"
+    )
     assert snapshot(tmp_path) == before
 
 
@@ -81,15 +95,20 @@ def test_sigterm_to_the_launcher_stops_every_worker(fault_env: FaultEnv, tmp_pat
     assert_stopped_cleanly(out)
 
 
-def test_a_killed_launcher_stops_its_workers_and_a_second_writer_is_refused(fault_env: FaultEnv, tmp_path: Path) -> None:
+def test_a_killed_launcher_stops_its_workers_and_a_second_writer_is_refused(
+    fault_env: FaultEnv, tmp_path: Path
+) -> None:
     out = tmp_path / "run"
     job = launcher(tiny_train_args(fault_env.npz, out, *LONG))
     try:
         pids = rank_pids(out)
-        second = ganfleet(*tiny_train_args(fault_env.npz, out, "--steps", "100000", "--checkpoint-every", "5", "--resume"))
+        second = ganfleet(
+            *tiny_train_args(fault_env.npz, out, "--steps", "100000", "--checkpoint-every", "5", "--resume")
+        )
         holder = json.loads((out / LOCK_NAME).read_text())
         assert second.returncode == 2 and one_line(second.stderr).startswith(
-            f"ganfleet: error: {out}: another ganfleet process is writing this run (pid {holder['pid']} on host")
+            f"ganfleet: error: {out}: another ganfleet process is writing this run (pid {holder['pid']} on host"
+        )
         assert holder["pid"] == pids[0]  # rank 0 holds it for the job
         job.kill()  # SIGKILL: no chance to pass anything on
         job.communicate(timeout=60)
@@ -116,7 +135,8 @@ def test_a_worker_killed_without_a_word_is_named(fault_env: FaultEnv, tmp_path: 
 
 
 def test_a_killed_worker_under_max_restarts_is_restarted_and_the_run_equals_an_uninterrupted_one(
-        fault_env: FaultEnv, straight: Path, tmp_path: Path) -> None:
+    fault_env: FaultEnv, straight: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "run"
     job = launcher(tiny_train_args(fault_env.npz, out, *STEPS, "--nproc", "2", "--max-restarts", "2"))
     pids = rank_pids(out)

@@ -24,13 +24,17 @@ def check_refused(argv: list[str], expect: str, root: Path, capsys: pytest.Captu
 
 
 @pytest.mark.parametrize(("extra", "expect"), [c[1:] for c in FLAG_CASES], ids=[c[0] for c in FLAG_CASES])
-def test_bad_flag(fault_env: FaultEnv, tmp_path: Path, capsys: pytest.CaptureFixture, extra: list[str], expect: str) -> None:
+def test_bad_flag(
+    fault_env: FaultEnv, tmp_path: Path, capsys: pytest.CaptureFixture, extra: list[str], expect: str
+) -> None:
     (tmp_path / "notes.txt").write_text("the user's")
     check_refused([*tiny_train_args(fault_env.npz, tmp_path / "out", "--steps", "2"), *extra], expect, tmp_path, capsys)
 
 
 @pytest.mark.parametrize("case", sorted(FILE_CASES))
-def test_bad_file(fault_env: FaultEnv, tmp_path: Path, capsys: pytest.CaptureFixture, isolated_cache: None, case: str) -> None:
+def test_bad_file(
+    fault_env: FaultEnv, tmp_path: Path, capsys: pytest.CaptureFixture, isolated_cache: None, case: str
+) -> None:
     argv, expect = FILE_CASES[case](tmp_path, fault_env)
     check_refused(argv, expect, tmp_path, capsys)
 
@@ -38,8 +42,15 @@ def test_bad_file(fault_env: FaultEnv, tmp_path: Path, capsys: pytest.CaptureFix
 @pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available here")
 def test_cuda_without_cuda(fault_env: FaultEnv, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     for device in ("cuda", "cuda:0"):
-        check_refused(tiny_train_args(fault_env.npz, tmp_path / "out", "--device", device), "train.device", tmp_path, capsys)
-        check_refused(["sample", str(fault_env.run), "--device", device, "--out", str(tmp_path / "s.png")], "--device", tmp_path, capsys)
+        check_refused(
+            tiny_train_args(fault_env.npz, tmp_path / "out", "--device", device), "train.device", tmp_path, capsys
+        )
+        check_refused(
+            ["sample", str(fault_env.run), "--device", device, "--out", str(tmp_path / "s.png")],
+            "--device",
+            tmp_path,
+            capsys,
+        )
 
 
 def test_the_suite_is_large_enough() -> None:

@@ -33,13 +33,16 @@ def newest(run: Path, member: str) -> int:
     return int(paths[-1].stem.split("-")[1]) if paths else 0
 
 
-def test_a_learning_rate_that_blows_up_fails_the_run_naming_every_pair(fault_env: FaultEnv, tmp_path: Path,
-                                                                        capsys: pytest.CaptureFixture) -> None:
+def test_a_learning_rate_that_blows_up_fails_the_run_naming_every_pair(
+    fault_env: FaultEnv, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     out = tmp_path / "run"
     outcome = call(tiny_train_args(fault_env.npz, out, "--steps", "6", "--lr-d", "1e30"), capsys)
     assert outcome.escaped is None and outcome.status == 2
     (line,) = outcome.lines
-    assert line.startswith(f"ganfleet: error: {out}: training diverged: ") and all(f"{m} at step" in line for m in MEMBERS)
+    assert line.startswith(f"ganfleet: error: {out}: training diverged: ") and all(
+        f"{m} at step" in line for m in MEMBERS
+    )
     manifest = RunDir(out).read_manifest()
     assert manifest["status"] == "failed"
     assert all(m["diverged"]["reason"] == "non-finite losses" for m in manifest["members"])
@@ -66,8 +69,9 @@ def poison_pair(monkeypatch: pytest.MonkeyPatch, name: str, at_step: int, weight
 
 
 @pytest.mark.parametrize("weights", [False, True], ids=["losses", "weights"])
-def test_one_pair_going_non_finite_stops_only_that_pair(tiny_images, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                        weights: bool) -> None:
+def test_one_pair_going_non_finite_stops_only_that_pair(
+    tiny_images, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, weights: bool
+) -> None:
     train(tiny_config(tmp_path / "straight", budget__steps=6, train__pack="off"), progress=False, dataset=tiny_images)
     # losses: NaN logged at step 3, seen at the next check (step 4); weights: NaN put in after step 4, whose
     # losses were finite, so the checkpoint of step 4 is what refuses them
@@ -84,7 +88,9 @@ def test_one_pair_going_non_finite_stops_only_that_pair(tiny_images, tmp_path: P
     assert manifest["status"] == "failed"
     assert [("diverged" in m, m["step"]) for m in manifest["members"]] == [(False, 6), (True, 2), (False, 6)]
     assert newest(tmp_path / "run", "class-0001") == 2 and all_finite(tmp_path / "run")
-    assert_same_states(tmp_path / "straight", tmp_path / "run", ["class-0000", "class-0002"])  # the others are untouched
+    assert_same_states(
+        tmp_path / "straight", tmp_path / "run", ["class-0000", "class-0002"]
+    )  # the others are untouched
     assert (tmp_path / "run" / "grids" / "final.png").is_file() and not (tmp_path / "run" / ".ganfleet.lock").exists()
 
 
@@ -102,7 +108,9 @@ def test_packed_pairs_going_non_finite_stop_alike(tiny_images, tmp_path: Path, m
 
     monkeypatch.setattr(pack, "adversarial_step", step)
     config = tiny_config(tmp_path / "run", budget__steps=6, train__pack="3")
-    with pytest.raises(TrainingDiverged, match=r"class-0002 at step 3 \(non-finite losses; kept its checkpoint of step 2\)"):
+    with pytest.raises(
+        TrainingDiverged, match=r"class-0002 at step 3 \(non-finite losses; kept its checkpoint of step 2\)"
+    ):
         train(config, progress=False, dataset=tiny_images)
     assert json.loads((tmp_path / "run" / "manifest.json").read_text())["members"][2]["step"] == 2
     assert all_finite(tmp_path / "run")

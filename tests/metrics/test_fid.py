@@ -62,7 +62,9 @@ def test_two_gaussians_closed_form() -> None:
     b = torch.tensor([1.0, 1.0, 1.0, 8.0, 4.0, 0.0], dtype=torch.float64)  # one zero variance: a singular covariance
     mu1, mu2 = torch.zeros(6, dtype=torch.float64), torch.arange(6, dtype=torch.float64) / 3
     expected = float((mu1 - mu2).square().sum() + (a.sqrt() - b.sqrt()).square().sum())
-    got = frechet_distance(GaussianStats(mu1, q @ torch.diag(a) @ q.T, 2), GaussianStats(mu2, q @ torch.diag(b) @ q.T, 2))
+    got = frechet_distance(
+        GaussianStats(mu1, q @ torch.diag(a) @ q.T, 2), GaussianStats(mu2, q @ torch.diag(b) @ q.T, 2)
+    )
     torch.testing.assert_close(got, expected, rtol=1e-10, atol=1e-10)
 
 

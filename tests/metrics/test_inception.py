@@ -17,29 +17,62 @@ def conv_units() -> list[tuple[str, int, int, tuple[int, int]]]:
     Transcribed from the published architecture (Szegedy et al. 2016 / torchvision's
     layer names), independently of ganfleet.metrics.inception.
     """
-    units = [("Conv2d_1a_3x3", 3, 32, (3, 3)), ("Conv2d_2a_3x3", 32, 32, (3, 3)), ("Conv2d_2b_3x3", 32, 64, (3, 3)),
-             ("Conv2d_3b_1x1", 64, 80, (1, 1)), ("Conv2d_4a_3x3", 80, 192, (3, 3))]
+    units = [
+        ("Conv2d_1a_3x3", 3, 32, (3, 3)),
+        ("Conv2d_2a_3x3", 32, 32, (3, 3)),
+        ("Conv2d_2b_3x3", 32, 64, (3, 3)),
+        ("Conv2d_3b_1x1", 64, 80, (1, 1)),
+        ("Conv2d_4a_3x3", 80, 192, (3, 3)),
+    ]
     for name, c, pool in (("Mixed_5b", 192, 32), ("Mixed_5c", 256, 64), ("Mixed_5d", 288, 64)):
-        units += [(f"{name}.branch1x1", c, 64, (1, 1)), (f"{name}.branch5x5_1", c, 48, (1, 1)), (f"{name}.branch5x5_2", 48, 64, (5, 5)),
-                  (f"{name}.branch3x3dbl_1", c, 64, (1, 1)), (f"{name}.branch3x3dbl_2", 64, 96, (3, 3)),
-                  (f"{name}.branch3x3dbl_3", 96, 96, (3, 3)), (f"{name}.branch_pool", c, pool, (1, 1))]
-    units += [("Mixed_6a.branch3x3", 288, 384, (3, 3)), ("Mixed_6a.branch3x3dbl_1", 288, 64, (1, 1)),
-              ("Mixed_6a.branch3x3dbl_2", 64, 96, (3, 3)), ("Mixed_6a.branch3x3dbl_3", 96, 96, (3, 3))]
+        units += [
+            (f"{name}.branch1x1", c, 64, (1, 1)),
+            (f"{name}.branch5x5_1", c, 48, (1, 1)),
+            (f"{name}.branch5x5_2", 48, 64, (5, 5)),
+            (f"{name}.branch3x3dbl_1", c, 64, (1, 1)),
+            (f"{name}.branch3x3dbl_2", 64, 96, (3, 3)),
+            (f"{name}.branch3x3dbl_3", 96, 96, (3, 3)),
+            (f"{name}.branch_pool", c, pool, (1, 1)),
+        ]
+    units += [
+        ("Mixed_6a.branch3x3", 288, 384, (3, 3)),
+        ("Mixed_6a.branch3x3dbl_1", 288, 64, (1, 1)),
+        ("Mixed_6a.branch3x3dbl_2", 64, 96, (3, 3)),
+        ("Mixed_6a.branch3x3dbl_3", 96, 96, (3, 3)),
+    ]
     for name, c7 in (("Mixed_6b", 128), ("Mixed_6c", 160), ("Mixed_6d", 160), ("Mixed_6e", 192)):
-        units += [(f"{name}.branch1x1", 768, 192, (1, 1)), (f"{name}.branch7x7_1", 768, c7, (1, 1)),
-                  (f"{name}.branch7x7_2", c7, c7, (1, 7)), (f"{name}.branch7x7_3", c7, 192, (7, 1)),
-                  (f"{name}.branch7x7dbl_1", 768, c7, (1, 1)), (f"{name}.branch7x7dbl_2", c7, c7, (7, 1)),
-                  (f"{name}.branch7x7dbl_3", c7, c7, (1, 7)), (f"{name}.branch7x7dbl_4", c7, c7, (7, 1)),
-                  (f"{name}.branch7x7dbl_5", c7, 192, (1, 7)), (f"{name}.branch_pool", 768, 192, (1, 1))]
-    units += [("Mixed_7a.branch3x3_1", 768, 192, (1, 1)), ("Mixed_7a.branch3x3_2", 192, 320, (3, 3)),
-              ("Mixed_7a.branch7x7x3_1", 768, 192, (1, 1)), ("Mixed_7a.branch7x7x3_2", 192, 192, (1, 7)),
-              ("Mixed_7a.branch7x7x3_3", 192, 192, (7, 1)), ("Mixed_7a.branch7x7x3_4", 192, 192, (3, 3))]
+        units += [
+            (f"{name}.branch1x1", 768, 192, (1, 1)),
+            (f"{name}.branch7x7_1", 768, c7, (1, 1)),
+            (f"{name}.branch7x7_2", c7, c7, (1, 7)),
+            (f"{name}.branch7x7_3", c7, 192, (7, 1)),
+            (f"{name}.branch7x7dbl_1", 768, c7, (1, 1)),
+            (f"{name}.branch7x7dbl_2", c7, c7, (7, 1)),
+            (f"{name}.branch7x7dbl_3", c7, c7, (1, 7)),
+            (f"{name}.branch7x7dbl_4", c7, c7, (7, 1)),
+            (f"{name}.branch7x7dbl_5", c7, 192, (1, 7)),
+            (f"{name}.branch_pool", 768, 192, (1, 1)),
+        ]
+    units += [
+        ("Mixed_7a.branch3x3_1", 768, 192, (1, 1)),
+        ("Mixed_7a.branch3x3_2", 192, 320, (3, 3)),
+        ("Mixed_7a.branch7x7x3_1", 768, 192, (1, 1)),
+        ("Mixed_7a.branch7x7x3_2", 192, 192, (1, 7)),
+        ("Mixed_7a.branch7x7x3_3", 192, 192, (7, 1)),
+        ("Mixed_7a.branch7x7x3_4", 192, 192, (3, 3)),
+    ]
     for name, c in (("Mixed_7b", 1280), ("Mixed_7c", 2048)):
-        units += [(f"{name}.branch1x1", c, 320, (1, 1)), (f"{name}.branch3x3_1", c, 384, (1, 1)),
-                  (f"{name}.branch3x3_2a", 384, 384, (1, 3)), (f"{name}.branch3x3_2b", 384, 384, (3, 1)),
-                  (f"{name}.branch3x3dbl_1", c, 448, (1, 1)), (f"{name}.branch3x3dbl_2", 448, 384, (3, 3)),
-                  (f"{name}.branch3x3dbl_3a", 384, 384, (1, 3)), (f"{name}.branch3x3dbl_3b", 384, 384, (3, 1)),
-                  (f"{name}.branch_pool", c, 192, (1, 1))]
+        units += [
+            (f"{name}.branch1x1", c, 320, (1, 1)),
+            (f"{name}.branch3x3_1", c, 384, (1, 1)),
+            (f"{name}.branch3x3_2a", 384, 384, (1, 3)),
+            (f"{name}.branch3x3_2b", 384, 384, (3, 1)),
+            (f"{name}.branch3x3dbl_1", c, 448, (1, 1)),
+            (f"{name}.branch3x3dbl_2", 448, 384, (3, 3)),
+            (f"{name}.branch3x3dbl_3a", 384, 384, (1, 3)),
+            (f"{name}.branch3x3dbl_3b", 384, 384, (3, 1)),
+            (f"{name}.branch_pool", c, 192, (1, 1)),
+        ]
     return units
 
 
@@ -105,7 +138,9 @@ def test_features_and_logits(model: FIDInceptionV3) -> None:
 
 
 def test_batchnorm_step_counters_are_accepted(tmp_path: Path, state) -> None:
-    counters = {k.replace("running_mean", "num_batches_tracked"): torch.tensor(0) for k in state if k.endswith("running_mean")}
+    counters = {
+        k.replace("running_mean", "num_batches_tracked"): torch.tensor(0) for k in state if k.endswith("running_mean")
+    }
     torch.save({**state, **counters}, tmp_path / "w.pth")  # as nn.BatchNorm2d would save them
     load_inception(tmp_path / "w.pth")
 
@@ -126,8 +161,11 @@ def test_mismatched_files_are_refused(tmp_path: Path, state) -> None:
     other["Mixed_7c.branch_pool.conv.weight"] = torch.zeros(192, 1280, 1, 1)
     other["AuxLogits.fc.weight"] = torch.zeros(1000, 768)
     torch.save(other, tmp_path / "other.pth")
-    with pytest.raises(EvaluationError, match=r"not the FID Inception-v3 weights.*427 missing \(e.g. Conv2d_1a_3x3.bn.bias"
-                                              r".*1 unexpected \(e.g. AuxLogits.fc.weight\).*1 wrong shape \(e.g. Mixed_7c.branch_pool.conv.weight\)"):
+    with pytest.raises(
+        EvaluationError,
+        match=r"not the FID Inception-v3 weights.*427 missing \(e.g. Conv2d_1a_3x3.bn.bias"
+        r".*1 unexpected \(e.g. AuxLogits.fc.weight\).*1 wrong shape \(e.g. Mixed_7c.branch_pool.conv.weight\)",
+    ):
         load_inception(tmp_path / "other.pth")
     (tmp_path / "junk.pth").write_bytes(b"not a checkpoint")
     with pytest.raises(EvaluationError, match="junk.pth: not a readable PyTorch state dict"):

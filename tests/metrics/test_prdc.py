@@ -46,8 +46,11 @@ def test_duplicates_stay_inside_closed_balls() -> None:
     assert prdc(x, x).precision == 1.0
 
 
-def full_matrix_prdc(real: torch.Tensor, fake: torch.Tensor, k_pr: int = 3, k_dc: int = 5) -> tuple[float, float, float, float]:
+def full_matrix_prdc(
+    real: torch.Tensor, fake: torch.Tensor, k_pr: int = 3, k_dc: int = 5
+) -> tuple[float, float, float, float]:
     """The definitions written directly on whole distance matrices (the reference)."""
+
     def radii(x: torch.Tensor, k: int) -> torch.Tensor:
         d = torch.cdist(x, x, compute_mode="donot_use_mm_for_euclid_dist")
         return d.sort(dim=1).values[:, k]

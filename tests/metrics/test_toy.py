@@ -46,8 +46,12 @@ def test_kde_log_likelihood_equals_a_mixture_of_scipy_normals() -> None:
 
 def test_better_samples_have_higher_likelihood() -> None:
     g = torch.Generator().manual_seed(2)
-    real = CENTERS[torch.randint(0, 8, (400,), generator=g)] + STD * torch.randn(400, 2, generator=g, dtype=torch.float64)
-    good = CENTERS[torch.randint(0, 8, (400,), generator=g)] + STD * torch.randn(400, 2, generator=g, dtype=torch.float64)
+    real = CENTERS[torch.randint(0, 8, (400,), generator=g)] + STD * torch.randn(
+        400, 2, generator=g, dtype=torch.float64
+    )
+    good = CENTERS[torch.randint(0, 8, (400,), generator=g)] + STD * torch.randn(
+        400, 2, generator=g, dtype=torch.float64
+    )
     collapsed = CENTERS[:1] + STD * torch.randn(400, 2, generator=g, dtype=torch.float64)
     assert kde_log_likelihood(real, good, STD) > kde_log_likelihood(real, collapsed, STD) + 10
     assert 0 < scott_bandwidth(real) < 2

@@ -6,10 +6,10 @@ import pytest
 import torch
 import torch.nn as nn
 
+from ganfleet.config import RunConfig, apply_values
 from ganfleet.errors import ConfigError
 from ganfleet.models import ModelSpec, build_discriminator, build_generator, build_pair, count_parameters
 from ganfleet.models.dcgan import Discriminator, Generator
-from ganfleet.config import RunConfig, apply_values
 
 
 def conv(cin: int, cout: int) -> int:
@@ -23,7 +23,15 @@ def bn(c: int) -> int:
 def paper_generator_params(channels: int, latent: int, image: int) -> int:
     """Table 1/3 counted by hand: Linear(latent -> 128 s^2), BN, Conv 128->128, BN, Conv 128->64, BN, Conv 64->C."""
     s = image // 4
-    return (latent * 128 * s * s + 128 * s * s) + bn(128) + conv(128, 128) + bn(128) + conv(128, 64) + bn(64) + conv(64, channels)
+    return (
+        (latent * 128 * s * s + 128 * s * s)
+        + bn(128)
+        + conv(128, 128)
+        + bn(128)
+        + conv(128, 64)
+        + bn(64)
+        + conv(64, channels)
+    )
 
 
 def paper_discriminator_params(channels: int, image: int) -> int:
@@ -56,7 +64,19 @@ def test_conditional_generator_input_is_110() -> None:
 def test_layer_sequence_of_the_generator() -> None:
     g = Generator(32, 1, bn_eps=0.8)
     kinds = [type(m).__name__ for m in g.blocks]
-    assert kinds == ["BatchNorm2d", "Upsample", "Conv2d", "BatchNorm2d", "LeakyReLU", "Upsample", "Conv2d", "BatchNorm2d", "LeakyReLU", "Conv2d", "Tanh"]
+    assert kinds == [
+        "BatchNorm2d",
+        "Upsample",
+        "Conv2d",
+        "BatchNorm2d",
+        "LeakyReLU",
+        "Upsample",
+        "Conv2d",
+        "BatchNorm2d",
+        "LeakyReLU",
+        "Conv2d",
+        "Tanh",
+    ]
     bns = [m for m in g.blocks if isinstance(m, nn.BatchNorm2d)]
     assert [m.eps for m in bns] == [1e-5, 0.8, 0.8]
     assert all(m.momentum == 0.1 for m in bns)
@@ -70,7 +90,11 @@ def test_layer_sequence_of_the_discriminator() -> None:
     assert kinds == block + (block + ["BatchNorm2d"]) * 3
     convs = [m for m in d.blocks if isinstance(m, nn.Conv2d)]
     assert [(m.in_channels, m.out_channels, m.kernel_size, m.stride, m.padding) for m in convs] == [
-        (3, 16, (3, 3), (2, 2), (1, 1)), (16, 32, (3, 3), (2, 2), (1, 1)), (32, 64, (3, 3), (2, 2), (1, 1)), (64, 128, (3, 3), (2, 2), (1, 1))]
+        (3, 16, (3, 3), (2, 2), (1, 1)),
+        (16, 32, (3, 3), (2, 2), (1, 1)),
+        (32, 64, (3, 3), (2, 2), (1, 1)),
+        (64, 128, (3, 3), (2, 2), (1, 1)),
+    ]
     assert [m.p for m in d.blocks if isinstance(m, nn.Dropout2d)] == [0.25] * 4
     assert [m.eps for m in d.blocks if isinstance(m, nn.BatchNorm2d)] == [0.8] * 3
 
@@ -86,7 +110,9 @@ def test_width_scales_channels(width: float) -> None:
     g = build_generator(ModelSpec("dcgan", (1, 32, 32), width=width))
     d = build_discriminator(ModelSpec("dcgan", (1, 32, 32), width=width))
     assert g.project.out_features == round(128 * width) * 64
-    assert [m.out_channels for m in d.blocks if isinstance(m, nn.Conv2d)] == [round(c * width) for c in (16, 32, 64, 128)]
+    assert [m.out_channels for m in d.blocks if isinstance(m, nn.Conv2d)] == [
+        round(c * width) for c in (16, 32, 64, 128)
+    ]
 
 
 @pytest.mark.parametrize(("channels", "image"), [(1, 32), (3, 64)])
@@ -139,12 +165,15 @@ def test_build_pair_depends_on_the_seed_only() -> None:
     assert not torch.equal(g1.project.weight, g3.project.weight)
 
 
-@pytest.mark.parametrize(("shape", "message"), [
-    ((1, 16, 16), "at least 32"),
-    ((1, 40, 40), "multiple of 16"),
-    ((1, 32, 16), "square images"),
-    ((2,), "square images"),
-])
+@pytest.mark.parametrize(
+    ("shape", "message"),
+    [
+        ((1, 16, 16), "at least 32"),
+        ((1, 40, 40), "multiple of 16"),
+        ((1, 32, 16), "square images"),
+        ((2,), "square images"),
+    ],
+)
 def test_bad_image_shapes_are_config_errors(shape: tuple[int, ...], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         ModelSpec("dcgan", shape)
@@ -190,16 +219,31 @@ def test_batchnorm_score_depends_on_the_batch() -> None:
 
 def test_norms_have_the_same_parameter_count_except_none() -> None:
     spec = ModelSpec("dcgan", (1, 32, 32), width=0.5)
-    counts = {n: count_parameters(build_discriminator(ModelSpec("dcgan", (1, 32, 32), width=0.5, d_norm=n))) for n in ("batch", "layer", "none")}
+    counts = {
+        n: count_parameters(build_discriminator(ModelSpec("dcgan", (1, 32, 32), width=0.5, d_norm=n)))
+        for n in ("batch", "layer", "none")
+    }
     assert counts["batch"] == counts["layer"] == count_parameters(build_discriminator(spec))
     assert counts["batch"] - counts["none"] == 2 * (16 + 32 + 64)  # weight and bias of the three norms (width 0.5)
-    assert sum(isinstance(m, nn.GroupNorm) for m in build_discriminator(ModelSpec("dcgan", (1, 32, 32), d_norm="layer")).modules()) == 3
+    assert (
+        sum(
+            isinstance(m, nn.GroupNorm)
+            for m in build_discriminator(ModelSpec("dcgan", (1, 32, 32), d_norm="layer")).modules()
+        )
+        == 3
+    )
 
 
-@pytest.mark.parametrize(("loss", "arch", "data", "expected"), [
-    ("wgan-gp", "dcgan", "digits", "layer"), ("wgan", "paper", "digits", "layer"),
-    ("ns", "dcgan", "digits", "batch"), ("hinge", "dcgan", "digits", "batch"), ("wgan-gp", "auto", "toy", "none"),
-])
+@pytest.mark.parametrize(
+    ("loss", "arch", "data", "expected"),
+    [
+        ("wgan-gp", "dcgan", "digits", "layer"),
+        ("wgan", "paper", "digits", "layer"),
+        ("ns", "dcgan", "digits", "batch"),
+        ("hinge", "dcgan", "digits", "batch"),
+        ("wgan-gp", "auto", "toy", "none"),
+    ],
+)
 def test_auto_resolves_by_loss_and_arch(loss: str, arch: str, data: str, expected: str) -> None:
     config = apply_values(RunConfig(), {"loss.name": loss, "model.arch": arch, "data.name": data})
     assert config.resolved_d_norm == expected

@@ -6,8 +6,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from ganfleet.models import ModelSpec, build_pair
-from ganfleet.models import pack_networks
+from ganfleet.models import ModelSpec, build_pair, pack_networks
 from ganfleet.models.packed_layers import from_channels, pack_layer, to_channels
 
 K, N = 3, 6
@@ -20,8 +19,15 @@ SPECS = {
 }
 LAYOUTS = [False, True]  # channels_last
 # (spec, channels_last): both layouts for the conv nets; the MLPs have no channels
-CASES = [("paper", False), ("paper", True), ("dcgan-conditional", True), ("sngan-conditional", False), ("sngan-conditional", True),
-         ("mlp", False), ("mlp-conditional", False)]
+CASES = [
+    ("paper", False),
+    ("paper", True),
+    ("dcgan-conditional", True),
+    ("sngan-conditional", False),
+    ("sngan-conditional", True),
+    ("mlp", False),
+    ("mlp-conditional", False),
+]
 
 
 def pairs_of(spec: ModelSpec, dtype: torch.dtype = torch.float32) -> tuple[list[nn.Module], list[nn.Module]]:
@@ -43,8 +49,10 @@ def one(labels: torch.Tensor | None, k: int) -> torch.Tensor | None:
 def test_pack_unpack_round_trips_exactly(name: str, channels_last: bool) -> None:
     gens, discs = pairs_of(SPECS[name])
     others = [build_pair(SPECS[name], 100 + k) for k in range(K)]  # same architecture, other weights
-    for side, originals, packed in ((0, gens, pack_networks(gens, channels_last)),
-                                    (1, discs, pack_networks(discs, channels_last))):
+    for side, originals, packed in (
+        (0, gens, pack_networks(gens, channels_last)),
+        (1, discs, pack_networks(discs, channels_last)),
+    ):
         assert packed.state_dict().keys() == originals[0].state_dict().keys()
         for state, module in zip(packed.unpack(), originals):
             expected = module.state_dict()
@@ -59,7 +67,10 @@ def test_pack_unpack_round_trips_exactly(name: str, channels_last: bool) -> None
 
 # float64 compares the math; float32 the kernels used in training, where the last
 # BatchNorms of the tiny test networks (variance near eps) amplify rounding to ~2e-5.
-DTYPES = {"float64": (torch.float64, {"rtol": 1e-9, "atol": 1e-10}), "float32": (torch.float32, {"rtol": 1e-4, "atol": 1e-4})}
+DTYPES = {
+    "float64": (torch.float64, {"rtol": 1e-9, "atol": 1e-10}),
+    "float32": (torch.float32, {"rtol": 1e-4, "atol": 1e-4}),
+}
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -16,8 +16,17 @@ def conv(cin: int, cout: int, k: int) -> int:
 def test_generator_at_the_papers_width() -> None:
     g = SNGANGenerator(32, 3, latent_dim=128)
     bn = lambda c: 2 * c  # noqa: E731
-    expected = (128 * 512 * 16 + 512 * 16) + bn(512) + conv(512, 256, 4) + bn(256) + conv(256, 128, 4) + bn(128) \
-        + conv(128, 64, 4) + bn(64) + conv(64, 3, 3)
+    expected = (
+        (128 * 512 * 16 + 512 * 16)
+        + bn(512)
+        + conv(512, 256, 4)
+        + bn(256)
+        + conv(256, 128, 4)
+        + bn(128)
+        + conv(128, 64, 4)
+        + bn(64)
+        + conv(64, 3, 3)
+    )
     assert count_parameters(g) == expected
     x = g(torch.randn(5, 128))
     assert x.shape == (5, 3, 32, 32) and float(x.abs().max()) <= 1.0
@@ -26,8 +35,16 @@ def test_generator_at_the_papers_width() -> None:
 
 def test_discriminator_at_the_papers_width() -> None:
     d = SNGANDiscriminator(32, 3)
-    expected = (conv(3, 64, 3) + conv(64, 64, 4) + conv(64, 128, 3) + conv(128, 128, 4) + conv(128, 256, 3)
-                + conv(256, 256, 4) + conv(256, 512, 3) + (512 * 4 * 4 + 1))
+    expected = (
+        conv(3, 64, 3)
+        + conv(64, 64, 4)
+        + conv(64, 128, 3)
+        + conv(128, 128, 4)
+        + conv(128, 256, 3)
+        + conv(256, 256, 4)
+        + conv(256, 512, 3)
+        + (512 * 4 * 4 + 1)
+    )
     assert count_parameters(d) == expected
     assert d(torch.randn(5, 3, 32, 32)).shape == (5,)
     assert all(m.negative_slope == 0.1 for m in d.modules() if isinstance(m, nn.LeakyReLU))

@@ -16,12 +16,15 @@ def test_sigma_is_the_largest_singular_value_once_the_power_iteration_converged(
         for _ in range(100):  # a forward in train mode runs one power iteration
             layer.weight
         weight = layer.parametrizations.weight.original
-        matrix = weight.transpose(0, 1) if isinstance(layer, nn.ConvTranspose2d) else weight  # rows: the output channels
+        matrix = (
+            weight.transpose(0, 1) if isinstance(layer, nn.ConvTranspose2d) else weight
+        )  # rows: the output channels
         sigma = torch.linalg.matrix_norm(matrix.flatten(1), 2)
         torch.testing.assert_close(spectral_sigma(layer), sigma, rtol=1e-8, atol=0)
         normalised = layer.weight.transpose(0, 1) if isinstance(layer, nn.ConvTranspose2d) else layer.weight
-        torch.testing.assert_close(torch.linalg.matrix_norm(normalised.flatten(1), 2), torch.ones((), dtype=torch.float64),
-                                   rtol=1e-8, atol=0)  # the normalised weight has spectral norm 1
+        torch.testing.assert_close(
+            torch.linalg.matrix_norm(normalised.flatten(1), 2), torch.ones((), dtype=torch.float64), rtol=1e-8, atol=0
+        )  # the normalised weight has spectral norm 1
 
 
 def test_spectral_norm_on_the_discriminator_or_both_networks() -> None:
@@ -37,7 +40,9 @@ def test_spectral_norm_on_the_discriminator_or_both_networks() -> None:
 
 def test_k_packed_spectral_norms_are_k_separate_ones() -> None:
     """Train mode, float64: the packed power iterations move each pair's u, v as its own, and the outputs agree."""
-    spec = ModelSpec("dcgan", (1, 32, 32), 16, 0.125, n_classes=3, spectral_norm="discriminator", d_norm="none", d_dropout=0.0)
+    spec = ModelSpec(
+        "dcgan", (1, 32, 32), 16, 0.125, n_classes=3, spectral_norm="discriminator", d_norm="none", d_dropout=0.0
+    )
     torch.manual_seed(0)
     discs = [build_discriminator(spec).double() for _ in range(3)]
     packed = pack_networks(discs, channels_last=True)

@@ -17,12 +17,10 @@ import torch
 
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.models.mlp import MLPDiscriminator, MLPGenerator
-from ganfleet.strategies import get_strategy
-from ganfleet.pairs import make_pair
-from ganfleet.pairs import step_rule
 from ganfleet.packing.pack import PackedPairs, PairPack, group_pairs
-from ganfleet.pairs import Pair, adversarial_step
+from ganfleet.pairs import Pair, adversarial_step, make_pair, step_rule
 from ganfleet.pairs.executor import LoopedPairs
+from ganfleet.strategies import get_strategy
 from tests.conftest import make_tiny_images, tiny_config
 
 CPU = torch.device("cpu")
@@ -33,7 +31,12 @@ def tiny_points() -> ClassPartitionedDataset:
     """3 classes of 2-D points (20, 14, 10 of them), each around its own centre."""
     g = torch.Generator().manual_seed(0)
     counts = [20, 14, 10]
-    x = torch.cat([torch.randn(n, 2, generator=g) * 0.1 + torch.tensor([k, -k], dtype=torch.float32) for k, n in enumerate(counts)])
+    x = torch.cat(
+        [
+            torch.randn(n, 2, generator=g) * 0.1 + torch.tensor([k, -k], dtype=torch.float32)
+            for k, n in enumerate(counts)
+        ]
+    )
     y = torch.cat([torch.full((n,), k) for k, n in enumerate(counts)])
     return ClassPartitionedDataset(x, y, ["a", "b", "c"], "tiny-points")
 
@@ -48,8 +51,9 @@ def narrow_mlps(pair: Pair, hidden: int = 32) -> Pair:
     return pair
 
 
-def make_pairs(dataset: ClassPartitionedDataset, dtype: torch.dtype = torch.float32, narrow: bool = True,
-               **values: object) -> list[Pair]:
+def make_pairs(
+    dataset: ClassPartitionedDataset, dtype: torch.dtype = torch.float32, narrow: bool = True, **values: object
+) -> list[Pair]:
     config = tiny_config("unused", **values)
     pairs = [make_pair(config, dataset, m, CPU) for m in get_strategy(config.train.strategy).members(dataset)]
     if config.resolved_arch == "mlp" and narrow:
@@ -82,7 +86,10 @@ def assert_same_pairs(actual: list[Pair], expected: list[Pair], **tol: float) ->
 def test_packed_steps_equal_separate_steps(loss: str, steps: int) -> None:
     """Conv nets, float64: one pack of 3 pairs vs 3 separate pairs, from the same seeds, after several steps."""
     kwargs = {"loss__name": loss, "model__width": 0.0625}
-    looped, packed = make_pairs(make_tiny_images(), torch.float64, **kwargs), make_pairs(make_tiny_images(), torch.float64, **kwargs)
+    looped, packed = (
+        make_pairs(make_tiny_images(), torch.float64, **kwargs),
+        make_pairs(make_tiny_images(), torch.float64, **kwargs),
+    )
     initial = full_state(looped[0])["g.project.weight"].clone()
     rule = step_rule(tiny_config("unused", **kwargs))
     run = PackedPairs(3, channels_last=True)
@@ -98,12 +105,19 @@ def test_packed_steps_equal_separate_steps(loss: str, steps: int) -> None:
     assert_same_pairs(packed, looped)
 
 
-MODERN = {"model__spectral_norm": "discriminator", "augment__policy": "color,translation,cutout", "loss__lecam_weight": 0.3,
-          "ema__kimg": 0.05, "ema__rampup": 0.5}
+MODERN = {
+    "model__spectral_norm": "discriminator",
+    "augment__policy": "color,translation,cutout",
+    "loss__lecam_weight": 0.3,
+    "ema__kimg": 0.05,
+    "ema__rampup": 0.5,
+}
 
 
-@pytest.mark.parametrize(("loss", "extra"), [("hinge", {}), ("ns", {"model__spectral_norm": "both", "model__d_dropout": 0.25}),
-                                             ("wgan-gp", {})])
+@pytest.mark.parametrize(
+    ("loss", "extra"),
+    [("hinge", {}), ("ns", {"model__spectral_norm": "both", "model__d_dropout": 0.25}), ("wgan-gp", {})],
+)
 def test_packed_steps_equal_separate_steps_with_every_recipe_feature(loss: str, extra: dict) -> None:
     """Spectral norm, DiffAugment, LeCam and the generator EMA, conv nets in float64, conditional pairs too."""
     kwargs = {"loss__name": loss, "model__width": 0.0625, **MODERN, **extra}
@@ -127,9 +141,19 @@ def test_packed_steps_equal_separate_steps_with_every_recipe_feature(loss: str, 
 
 def test_packed_mlp_pairs_equal_separate_pairs_with_the_recipe_features_in_float32() -> None:
     """Spectral norm on both networks, LeCam, the generator EMA (points take no augmentation)."""
-    kwargs = {"loss__name": "hinge", "model__arch": "mlp", "data__name": "toy", "model__width": 1 / 16,
-              "model__spectral_norm": "both", "loss__lecam_weight": 0.3, "ema__kimg": 0.05}
-    looped, packed = make_pairs(tiny_points(), narrow=False, **kwargs), make_pairs(tiny_points(), narrow=False, **kwargs)
+    kwargs = {
+        "loss__name": "hinge",
+        "model__arch": "mlp",
+        "data__name": "toy",
+        "model__width": 1 / 16,
+        "model__spectral_norm": "both",
+        "loss__lecam_weight": 0.3,
+        "ema__kimg": 0.05,
+    }
+    looped, packed = (
+        make_pairs(tiny_points(), narrow=False, **kwargs),
+        make_pairs(tiny_points(), narrow=False, **kwargs),
+    )
     rule = step_rule(tiny_config("unused", **kwargs))
     run = PackedPairs(3, channels_last=False)
     for _ in range(3):
@@ -204,8 +228,13 @@ def test_compiled_networks_step_like_eager_ones() -> None:
     """train.compile: packs of 1 (the default execution) and the loop, compiled, equal eager steps in float64."""
     pytest.importorskip("torch._inductor")
     rule = step_rule(tiny_config("unused", **MODERN), make_tiny_images().sample_shape)
-    for compiled_run, eager_run in ((PackedPairs(1, True, compile=True), PackedPairs(1, True)), (LoopedPairs(compile=True), LoopedPairs())):
-        compiled, eager = (make_pairs(make_tiny_images(), torch.float64, model__width=0.0625, **MODERN) for _ in range(2))
+    for compiled_run, eager_run in (
+        (PackedPairs(1, True, compile=True), PackedPairs(1, True)),
+        (LoopedPairs(compile=True), LoopedPairs()),
+    ):
+        compiled, eager = (
+            make_pairs(make_tiny_images(), torch.float64, model__width=0.0625, **MODERN) for _ in range(2)
+        )
         for _ in range(2):
             compiled_run.step(compiled, rule), eager_run.step(eager, rule)
         compiled_run.sync(), eager_run.sync()

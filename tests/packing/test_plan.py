@@ -13,16 +13,16 @@ from ganfleet.cli import main
 from ganfleet.config import RunConfig, apply_values
 from ganfleet.errors import ConfigError
 from ganfleet.fleet import Fleet
-from ganfleet.strategies import get_strategy
-from ganfleet.rundir.checkpoint import list_checkpoints, load_latest
-from ganfleet.pairs import step_rule
-from ganfleet.train import train
 from ganfleet.packing import PackedPairs
-from ganfleet.pairs.executor import LoopedPairs
-from ganfleet.train.execution import build_executor
-from ganfleet.packing.plan import PackPlan, candidate_plans, choose_plan, parse_pack, plan_execution
 from ganfleet.packing import plan as pack_plan
+from ganfleet.packing.plan import PackPlan, candidate_plans, choose_plan, parse_pack, plan_execution
+from ganfleet.pairs import step_rule
+from ganfleet.pairs.executor import LoopedPairs
 from ganfleet.rundir import RunDir
+from ganfleet.rundir.checkpoint import list_checkpoints, load_latest
+from ganfleet.strategies import get_strategy
+from ganfleet.train import train
+from ganfleet.train.execution import build_executor
 from tests.conftest import tiny_config
 from tests.packing.test_pack import full_state, make_pairs, tiny_points
 
@@ -36,7 +36,9 @@ def run_files(run: Path) -> list[str]:
 def checkpoint_layout(path: Path) -> tuple[dict, dict]:
     """Tensor names with dtypes and shapes, and the header keys of one checkpoint file."""
     with safe_open(str(path), framework="pt") as f:
-        return {k: (f.get_slice(k).get_dtype(), tuple(f.get_slice(k).get_shape())) for k in f.keys()}, sorted(f.metadata())
+        return {k: (f.get_slice(k).get_dtype(), tuple(f.get_slice(k).get_shape())) for k in f.keys()}, sorted(
+            f.metadata()
+        )
 
 
 def final(run: Path, member: str) -> dict[str, torch.Tensor]:
@@ -53,8 +55,14 @@ def final(run: Path, member: str) -> dict[str, torch.Tensor]:
 def test_packed_run_equals_unpacked_run_with_per_pair_budgets(tmp_path: Path) -> None:
     """Toy MLPs (no BatchNorm, so float32 agrees to 1e-5); classes of 20, 14, 10 points make budgets 5, 4, 3."""
     points = tiny_points()
-    common = {"data__name": "toy", "model__arch": "mlp", "budget__steps": None, "budget__epochs": 1.0,
-              "cadence__checkpoint_every": 0, "cadence__log_every": 1}
+    common = {
+        "data__name": "toy",
+        "model__arch": "mlp",
+        "budget__steps": None,
+        "budget__epochs": 1.0,
+        "cadence__checkpoint_every": 0,
+        "cadence__log_every": 1,
+    }
     straight = train(tiny_config(tmp_path / "off", **common), progress=False, dataset=points)
     packed = train(tiny_config(tmp_path / "packed", train__pack="3", **common), progress=False, dataset=points)
     assert straight.steps == packed.steps == {"class-0000": 5, "class-0001": 4, "class-0002": 3}
@@ -72,7 +80,11 @@ def test_packed_run_writes_the_same_artifact(tiny_images, tmp_path: Path) -> Non
     off, packed = tmp_path / "off", tmp_path / "packed"
     assert run_files(off) == run_files(packed)
     for member in MEMBERS:
-        for a, b in zip(list_checkpoints(RunDir(off).pair_dir(member)), list_checkpoints(RunDir(packed).pair_dir(member)), strict=True):
+        for a, b in zip(
+            list_checkpoints(RunDir(off).pair_dir(member)),
+            list_checkpoints(RunDir(packed).pair_dir(member)),
+            strict=True,
+        ):
             assert a.name == b.name and checkpoint_layout(a) == checkpoint_layout(b)
     manifests = [RunDir(r).read_manifest() for r in (off, packed)]
     assert [m["execution"]["pack"] for m in manifests] == ["pack: off", "pack: 2 channels_last"]  # how, not what
@@ -82,8 +94,9 @@ def test_packed_run_writes_the_same_artifact(tiny_images, tmp_path: Path) -> Non
     fleet = Fleet.load(packed)
     assert fleet.sample(6, labels=[0, 1, 2, 0, 1, 2], seed=0).shape == (6, 1, 32, 32)
     # the packed pairs did train like the separate ones (float32 BatchNorm nets: close, not equal; see test_packing.py)
-    torch.testing.assert_close(final(packed, "class-0001")["d.head.weight"], final(off, "class-0001")["d.head.weight"],
-                               rtol=1e-3, atol=1e-3)
+    torch.testing.assert_close(
+        final(packed, "class-0001")["d.head.weight"], final(off, "class-0001")["d.head.weight"], rtol=1e-3, atol=1e-3
+    )
 
 
 def test_packed_resume_equals_uninterrupted_and_pack_may_change(tiny_images, tmp_path: Path) -> None:
@@ -94,7 +107,12 @@ def test_packed_resume_equals_uninterrupted_and_pack_may_change(tiny_images, tmp
         a, b = final(tmp_path / "straight", member), final(tmp_path / "resumed", member)
         assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a), member
     # packing is how a run executes, not what it trains: a resumed run may change it
-    train(tiny_config(tmp_path / "resumed", train__pack="off", budget__steps=5), resume=True, progress=False, dataset=tiny_images)
+    train(
+        tiny_config(tmp_path / "resumed", train__pack="off", budget__steps=5),
+        resume=True,
+        progress=False,
+        dataset=tiny_images,
+    )
     assert RunDir(tmp_path / "resumed").read_manifest()["members"][0]["step"] == 5
 
 
@@ -109,7 +127,13 @@ def test_auto_times_every_candidate_on_copies_and_keeps_the_fastest(tiny_images)
         assert p.step == 0 and all(torch.equal(full_state(p)[k], v) for k, v in state.items())
     assert candidate_plans(5, convolutional=False) == [PackPlan(None), PackPlan(1), PackPlan(4), PackPlan(5)]
     assert [str(p) for p in candidate_plans(20, convolutional=True)] == [
-        "off", "1 channels_last", "4 channels_last", "16 channels_last", "20 channels_last", "20"]
+        "off",
+        "1 channels_last",
+        "4 channels_last",
+        "16 channels_last",
+        "20 channels_last",
+        "20",
+    ]
 
 
 def test_auto_halves_a_pack_that_does_not_fit(tiny_images, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -135,18 +159,24 @@ def test_plan_execution_says_what_it_chose(tiny_images) -> None:
     assert isinstance(run, LoopedPairs) and line == "pack: off"
     run, line = plan_execution("2", pairs, rule)
     assert (run.size, run.channels_last, line) == (2, True, "pack: 2 channels_last")
-    packed, line = build_executor(tiny_config("unused", train__pack="2"), get_strategy("class-parallel"), 3, pairs, rule, None)
+    packed, line = build_executor(
+        tiny_config("unused", train__pack="2"), get_strategy("class-parallel"), 3, pairs, rule, None
+    )
     assert isinstance(packed, PackedPairs) and line == "pack: 2 channels_last"
 
 
-@pytest.mark.parametrize(("value", "expected"), [("off", "off"), ("auto", "auto"), ("12", "12"), (False, "off"), (4, "4")])
+@pytest.mark.parametrize(
+    ("value", "expected"), [("off", "off"), ("auto", "auto"), ("12", "12"), (False, "off"), (4, "4")]
+)
 def test_pack_setting_accepts_off_auto_and_pair_counts(value: object, expected: str) -> None:
     assert apply_values(RunConfig(), {"train.pack": value}).train.pack == expected
 
 
 @pytest.mark.parametrize("value", ["0", "-2", "yes", "1.5"])
 def test_pack_setting_rejects_anything_else(value: str) -> None:
-    with pytest.raises(ConfigError, match=r"train.pack: expected fast, off, auto or a positive number of pairs per pack"):
+    with pytest.raises(
+        ConfigError, match=r"train.pack: expected fast, off, auto or a positive number of pairs per pack"
+    ):
         apply_values(RunConfig(), {"train.pack": value})
 
 
@@ -163,7 +193,11 @@ def test_the_run_says_how_it_packs(tiny_images, tmp_path: Path, capsys: pytest.C
     assert "pack auto: chose " in err and "(ms per pair-step: off " in err
     assert RunDir(tmp_path / "auto").read_manifest()["status"] == "complete"
     # what it times, while it times, and the time in telemetry
-    assert err.index("pack auto: timing 4 ways to step 3 pairs") < err.index("pack auto: timed 1/4, pack off: ") < err.index("chose")
+    assert (
+        err.index("pack auto: timing 4 ways to step 3 pairs")
+        < err.index("pack auto: timed 1/4, pack off: ")
+        < err.index("chose")
+    )
     telemetry = json.loads((tmp_path / "auto" / "telemetry.json").read_text())
     assert telemetry["ranks"][0]["seconds"]["pack"] > 0
 

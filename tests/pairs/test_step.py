@@ -15,10 +15,10 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
+from ganfleet.data.stream import BatchStream
 from ganfleet.losses import get_loss
 from ganfleet.pairs import Pair, StepRule, adversarial_step
 from ganfleet.strategies import Member
-from ganfleet.data.stream import BatchStream
 
 LR = 0.01
 
@@ -46,9 +46,14 @@ class LinearCritic(nn.Module):
 def toy_pair(w: float, b: float) -> Pair:
     g, d = PointMass(b), LinearCritic(w)
     return Pair(
-        member=Member("toy", None, False, (0,)), generator=g, discriminator=d,
-        opt_g=torch.optim.SGD(g.parameters(), lr=LR), opt_d=torch.optim.SGD(d.parameters(), lr=LR),
-        stream=BatchStream(torch.ones(8, 1), None, 4, seed=0), seed=0, target_steps=1,
+        member=Member("toy", None, False, (0,)),
+        generator=g,
+        discriminator=d,
+        opt_g=torch.optim.SGD(g.parameters(), lr=LR),
+        opt_d=torch.optim.SGD(d.parameters(), lr=LR),
+        stream=BatchStream(torch.ones(8, 1), None, 4, seed=0),
+        seed=0,
+        target_steps=1,
     )
 
 
@@ -56,12 +61,16 @@ def test_wgan_gp_step_matches_the_hand_computed_update() -> None:
     # |grad_x C| = |w| = 1 everywhere, so the penalty and its gradient vanish at w = 1.
     pair = toy_pair(w=1.0, b=-1.0)
     out = adversarial_step(pair, StepRule(get_loss("wgan-gp"), n_critic=1, penalty_weight=10.0))["toy"]
-    w1 = 1.0 - LR * (-1.0 - 1.0)          # 1.02: the critic scores real higher than fake
-    b1 = -1.0 - LR * (-w1)                # -0.9898: the generator moves towards the data
+    w1 = 1.0 - LR * (-1.0 - 1.0)  # 1.02: the critic scores real higher than fake
+    b1 = -1.0 - LR * (-w1)  # -0.9898: the generator moves towards the data
     torch.testing.assert_close(pair.discriminator.w.detach(), torch.tensor(w1), rtol=0, atol=1e-7)
     torch.testing.assert_close(pair.generator.b.detach(), torch.tensor([b1]), rtol=0, atol=1e-7)
-    torch.testing.assert_close(out["d_loss"], torch.tensor(1.0 * -1.0 - 1.0 * 1.0), rtol=0, atol=1e-7)  # w b - w at w = 1
-    torch.testing.assert_close(out["g_loss"], torch.tensor(-w1 * -1.0), rtol=0, atol=1e-7)  # -w1 b, after the critic step
+    torch.testing.assert_close(
+        out["d_loss"], torch.tensor(1.0 * -1.0 - 1.0 * 1.0), rtol=0, atol=1e-7
+    )  # w b - w at w = 1
+    torch.testing.assert_close(
+        out["g_loss"], torch.tensor(-w1 * -1.0), rtol=0, atol=1e-7
+    )  # -w1 b, after the critic step
 
 
 def test_wgan_gp_penalty_pulls_a_steep_critic_back() -> None:

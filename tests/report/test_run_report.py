@@ -26,12 +26,16 @@ def test_a_resume_with_nothing_to_train_keeps_the_training_figures(tmp_path: Pat
 
 def test_sessions_add_up() -> None:
     one = {"wall_s": 10.0, "images": 1000, "img_per_s": 100.0, "world_size": 1}
-    two = with_sessions({"wall_s": 30.0, "images": 2000, "img_per_s": 66.7, "world_size": 2},
-                        with_sessions(one, None))
+    two = with_sessions({"wall_s": 30.0, "images": 2000, "img_per_s": 66.7, "world_size": 2}, with_sessions(one, None))
     idle = with_sessions({"wall_s": 3.0, "images": 0, "img_per_s": 0.0, "world_size": 1}, two)
     assert len(idle["sessions"]) == 3 and idle["images"] == 0  # the top level stays this session's
     assert training_totals(idle) == {"sessions": 2, "wall_s": 40.0, "images": 3000, "img_per_s": 75.0}
-    assert training_totals(one) == {"sessions": 1, "wall_s": 10.0, "images": 1000, "img_per_s": 100.0}  # before sessions
+    assert training_totals(one) == {
+        "sessions": 1,
+        "wall_s": 10.0,
+        "images": 1000,
+        "img_per_s": 100.0,
+    }  # before sessions
     assert session_record(one)["ended"]
 
 
@@ -40,7 +44,9 @@ def test_after_evaluate_the_report_has_the_per_class_fid_chart(env, cache) -> No
     evaluate_run(run, quick(env, cas_n=0))
     report = write_run_report(run, run / "report-test")
     text = report.read_text()
-    assert "](fid_per_class.png)" in text and "FID " in text and (report.parent / "fid_per_class.png").stat().st_size > 0
+    assert (
+        "](fid_per_class.png)" in text and "FID " in text and (report.parent / "fid_per_class.png").stat().st_size > 0
+    )
 
 
 def test_toy_and_unconditional_runs_report_too(env, tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-
 import os
 from pathlib import Path
 
@@ -13,7 +12,13 @@ import torch
 from ganfleet.errors import CheckpointError
 from ganfleet.models import ModelSpec, build_pair
 from ganfleet.rundir import (
-    NonFiniteState, list_checkpoints, load_generator_weights, load_latest, newest_valid, read_checkpoint, remove_temporaries,
+    NonFiniteState,
+    list_checkpoints,
+    load_generator_weights,
+    load_latest,
+    newest_valid,
+    read_checkpoint,
+    remove_temporaries,
     save_pair,
 )
 
@@ -23,7 +28,10 @@ def trained_pair(steps: int = 2):
     opt_g = torch.optim.Adam(g.parameters(), 1e-3)
     opt_d = torch.optim.Adam(d.parameters(), 1e-3)
     for _ in range(steps):
-        for opt, loss_fn in ((opt_d, lambda: d(g(torch.randn(4, 100)).detach()).mean()), (opt_g, lambda: -d(g(torch.randn(4, 100))).mean())):
+        for opt, loss_fn in (
+            (opt_d, lambda: d(g(torch.randn(4, 100)).detach()).mean()),
+            (opt_g, lambda: -d(g(torch.randn(4, 100))).mean()),
+        ):
             opt.zero_grad()
             loss_fn().backward()
             opt.step()
@@ -118,8 +126,12 @@ def test_a_non_finite_state_is_not_written(tmp_path: Path) -> None:
 def test_remove_temporaries_deletes_only_what_a_killed_write_left(tmp_path: Path) -> None:
     g, d, opt_g, opt_d = trained_pair(steps=1)
     kept = save_pair(tmp_path, "class-0000", 5, g, d, opt_g, opt_d)
-    stale = [tmp_path / ".ganfleet-tmp.4242.step-00000010.safetensors", tmp_path / ".ganfleet-tmp.7.progress.json",
-             tmp_path / ".step-00000010.safetensors.tmp-4242", tmp_path / ".progress.json.tmp-7"]  # the older names too
+    stale = [
+        tmp_path / ".ganfleet-tmp.4242.step-00000010.safetensors",
+        tmp_path / ".ganfleet-tmp.7.progress.json",
+        tmp_path / ".step-00000010.safetensors.tmp-4242",
+        tmp_path / ".progress.json.tmp-7",
+    ]  # the older names too
     for path in stale:
         path.write_bytes(b"half")
     (tmp_path / "notes.tmp-1").write_text("not ours")  # not a hidden atomic_write temporary

@@ -25,15 +25,26 @@ def dead_pid() -> int:
 
 def write_lock(folder: Path, pid: int, host: str | None = None, **extra: object) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / LOCK_NAME).write_text(json.dumps({"format": LOCK_FORMAT, "pid": pid, "host": host or socket.gethostname(),
-                                                "started": "2024-01-01T00:00:00", **extra}))
+    (folder / LOCK_NAME).write_text(
+        json.dumps(
+            {
+                "format": LOCK_FORMAT,
+                "pid": pid,
+                "host": host or socket.gethostname(),
+                "started": "2024-01-01T00:00:00",
+                **extra,
+            }
+        )
+    )
 
 
 def test_one_writer_at_a_time(tmp_path: Path) -> None:
     first = RunLock(tmp_path / "run")
     first.acquire()
     assert read_holder(first.path).pid == os.getpid()
-    with pytest.raises(CheckpointError, match=f"another ganfleet process is writing this run \\(pid {os.getpid()} on host"):
+    with pytest.raises(
+        CheckpointError, match=f"another ganfleet process is writing this run \\(pid {os.getpid()} on host"
+    ):
         RunLock(tmp_path / "run").acquire()
     with pytest.raises(CheckpointError, match="another ganfleet process"):
         RunLock(tmp_path / "run").check()

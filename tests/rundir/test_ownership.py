@@ -31,7 +31,12 @@ def test_kinds_of_folder(tmp_path: Path) -> None:
 
 def test_force_trains_beside_the_users_files_and_touches_none(tiny_images, tmp_path: Path) -> None:
     out = tmp_path / "mine"
-    mine = {"notes.txt": b"the user's", ".draft.tmp-42": b"a draft", "data/x.bin": b"\x00\x01", ".notes.txt.tmp-7": b"theirs"}
+    mine = {
+        "notes.txt": b"the user's",
+        ".draft.tmp-42": b"a draft",
+        "data/x.bin": b"\x00\x01",
+        ".notes.txt.tmp-7": b"theirs",
+    }
     for name, data in mine.items():
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_bytes(data)
@@ -52,6 +57,11 @@ def test_force_never_overwrites_a_name_ganfleet_writes(tiny_images, tmp_path: Pa
     out = tmp_path / "mine"
     (out / "grids").mkdir(parents=True)
     (out / "metrics.jsonl").write_text("their metrics\n")
-    with pytest.raises(CheckpointError, match="--force would overwrite metrics.jsonl, grids, which ganfleet did not write"):
+    with pytest.raises(
+        CheckpointError, match="--force would overwrite metrics.jsonl, grids, which ganfleet did not write"
+    ):
         train(tiny_config(out, budget__steps=2), progress=False, dataset=tiny_images, force=True)
-    assert (out / "metrics.jsonl").read_text() == "their metrics\n" and sorted(p.name for p in out.iterdir()) == ["grids", "metrics.jsonl"]
+    assert (out / "metrics.jsonl").read_text() == "their metrics\n" and sorted(p.name for p in out.iterdir()) == [
+        "grids",
+        "metrics.jsonl",
+    ]

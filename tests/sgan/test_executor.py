@@ -11,15 +11,14 @@ from ganfleet import Fleet
 from ganfleet.config import DataConfig, RunConfig, apply_values
 from ganfleet.data import load_dataset
 from ganfleet.data.dataset import ClassPartitionedDataset
+from ganfleet.pairs import Pair, adversarial_step, step_rule
 from ganfleet.rundir import RunDir
+from ganfleet.rundir.checkpoint import load_latest
 from ganfleet.sgan import SganExecutor
+from ganfleet.sgan.global_step import accumulate_global_gradients
+from ganfleet.train import train
 from ganfleet.train.execution import build_executor
 from ganfleet.train.plan import build_pairs, plan_run
-from ganfleet.sgan.global_step import accumulate_global_gradients
-from ganfleet.rundir.checkpoint import load_latest
-from ganfleet.pairs import step_rule
-from ganfleet.train import train
-from ganfleet.pairs import Pair, adversarial_step
 from tests.conftest import tiny_config
 
 CPU = torch.device("cpu")
@@ -32,9 +31,19 @@ def toy_data(mixture: str = "ring8") -> ClassPartitionedDataset:
 def toy_config(out: Path | str = "unused", **values: object) -> RunConfig:
     """Toy MLPs of 32 hidden units, batch 16, a few steps on the CPU."""
     base = {
-        "data.name": "toy", "data.toy_per_class": 24, "model.width": 1 / 16, "train.strategy": "sgan",
-        "train.batch_size": 16, "budget.steps": 3, "optim.lr_g": 1e-3, "optim.lr_d": 1e-3, "train.device": "cpu",
-        "cadence.log_every": 1, "cadence.grid_every": 0, "cadence.checkpoint_every": 2, "out": str(out),
+        "data.name": "toy",
+        "data.toy_per_class": 24,
+        "model.width": 1 / 16,
+        "train.strategy": "sgan",
+        "train.batch_size": 16,
+        "budget.steps": 3,
+        "optim.lr_g": 1e-3,
+        "optim.lr_d": 1e-3,
+        "train.device": "cpu",
+        "cadence.log_every": 1,
+        "cadence.grid_every": 0,
+        "cadence.checkpoint_every": 2,
+        "out": str(out),
     }
     base.update({k.replace("__", "."): v for k, v in values.items()})
     return apply_values(RunConfig(), base)
@@ -68,7 +77,9 @@ def assert_equal_states(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) 
 # ----------------------------------------------------------------------------- the locals never change
 
 
-@pytest.mark.parametrize(("loss", "share_weights"), [("ns", False), ("wgan-gp", False), ("dragan", True), ("wgan", True)])
+@pytest.mark.parametrize(
+    ("loss", "share_weights"), [("ns", False), ("wgan-gp", False), ("dragan", True), ("wgan", True)]
+)
 def test_local_pairs_are_identical_with_and_without_the_global_pair(loss: str, share_weights: bool) -> None:
     config = toy_config(sgan__locals=3, loss__name=loss, sgan__share_weights=share_weights)
     data = toy_data()
@@ -83,7 +94,9 @@ def test_local_pairs_are_identical_with_and_without_the_global_pair(loss: str, s
     for a, b in zip(pairs[1:], alone[1:]):
         assert_equal_states(state(a), state(b))
     assert pairs[0].step == 3
-    changed = [k for k in global_before if k.startswith(("g.", "d.")) and not torch.equal(global_before[k], state(pairs[0])[k])]
+    changed = [
+        k for k in global_before if k.startswith(("g.", "d.")) and not torch.equal(global_before[k], state(pairs[0])[k])
+    ]
     assert changed, "the global pair did not train"
 
 
@@ -91,8 +104,11 @@ def test_local_pairs_are_identical_with_and_without_the_global_pair(loss: str, s
 def test_split_sgan_locals_equal_a_class_parallel_run(tiny_images, tmp_path: Path) -> None:
     """End to end: the class pairs of an SGAN run are bit for bit those of a class-parallel run."""
     for strategy, extra in (("class-parallel", {}), ("sgan", {"sgan__split_by_class": True})):
-        train(tiny_config(tmp_path / strategy, train__strategy=strategy, loss__name="wgan-gp", budget__steps=3, **extra),
-              progress=False, dataset=tiny_images)
+        train(
+            tiny_config(tmp_path / strategy, train__strategy=strategy, loss__name="wgan-gp", budget__steps=3, **extra),
+            progress=False,
+            dataset=tiny_images,
+        )
     for k in range(3):
         a = load_latest(tmp_path / "class-parallel" / "pairs" / f"class-{k:04d}")
         b = load_latest(tmp_path / "sgan" / "pairs" / f"class-{k:04d}")
@@ -145,7 +161,9 @@ def test_conditional_g0_learns_label_k_only_from_class_k() -> None:
     latent = g0.latent_dim
     for k, view in enumerate(strategy.views):
         assert view.label == k
-        torch.testing.assert_close(view.stream.samples.sort(dim=0).values, data.class_samples(k).sort(dim=0).values, rtol=0, atol=0)
+        torch.testing.assert_close(
+            view.stream.samples.sort(dim=0).values, data.class_samples(k).sort(dim=0).values, rtol=0, atol=0
+        )
     accumulate_global_gradients(g0, strategy.views[5:6], step_rule(config), messenger_steps=1)
     one_hot_grad = g0.generator.net[0].weight.grad[:, latent:].abs().sum(dim=0)  # input columns of the labels
     assert float(one_hot_grad[5]) > 0
@@ -171,7 +189,11 @@ def test_variants_take_finite_global_steps(loss: str) -> None:
 
 
 def test_sgan_fleet_samples_from_the_global_or_the_local_generators(tmp_path: Path) -> None:
-    train(toy_config(tmp_path / "run", sgan__split_by_class=True, sgan__share_weights=True), progress=False, dataset=toy_data())
+    train(
+        toy_config(tmp_path / "run", sgan__split_by_class=True, sgan__share_weights=True),
+        progress=False,
+        dataset=toy_data(),
+    )
     fleet = Fleet.load(tmp_path / "run")
     assert fleet.strategy == "sgan" and sorted(fleet.steps.values()) == [3] * 9
     labels = torch.tensor([0, 3, 3, 7])
@@ -189,7 +211,10 @@ def test_sgan_resume_equals_uninterrupted(tmp_path: Path) -> None:
     train(toy_config(tmp_path / "resumed", **values), progress=False, dataset=toy_data())
     train(toy_config(tmp_path / "resumed", budget__steps=4, **values), resume=True, progress=False, dataset=toy_data())
     for member in ["global"] + [f"class-{k:04d}" for k in range(8)]:
-        a, b = load_latest(tmp_path / "straight" / "pairs" / member), load_latest(tmp_path / "resumed" / "pairs" / member)
+        a, b = (
+            load_latest(tmp_path / "straight" / "pairs" / member),
+            load_latest(tmp_path / "resumed" / "pairs" / member),
+        )
         assert a is not None and b is not None and a.step == b.step == 4
         assert_equal_states(a.generator, b.generator)
         assert_equal_states(a.discriminator, b.discriminator)

@@ -30,11 +30,19 @@ def not_summed(tensor: torch.Tensor) -> None:
 
 
 def grads_of(pair: Pair) -> dict[str, torch.Tensor | None]:
-    return {f"{side}.{n}": p.grad for side, m in (("g", pair.generator), ("d", pair.discriminator)) for n, p in m.named_parameters()}
+    return {
+        f"{side}.{n}": p.grad
+        for side, m in (("g", pair.generator), ("d", pair.discriminator))
+        for n, p in m.named_parameters()
+    }
 
 
 def buffers_of(pair: Pair) -> dict[str, torch.Tensor]:
-    return {f"{side}.{n}": b.clone() for side, m in (("g", pair.generator), ("d", pair.discriminator)) for n, b in m.named_buffers()}
+    return {
+        f"{side}.{n}": b.clone()
+        for side, m in (("g", pair.generator), ("d", pair.discriminator))
+        for n, b in m.named_buffers()
+    }
 
 
 def contribution(g0: Pair, views: list[LocalView], rule: StepRule) -> tuple[Pair, GlobalReduction, torch.Tensor]:
@@ -97,7 +105,9 @@ def test_a_parameter_no_rank_gave_a_gradient_keeps_none(tiny_images, tmp_path: P
 
 def executor_of(pairs: list[Pair], share_weights: bool = False, sum_over_ranks=None):
     """An SGAN executor of `pairs` (this process's share of a run with 3 local pairs)."""
-    return sgan_executor(pairs, "global", 3, MESSENGER_STEPS, share_weights, lambda local: LoopedPairs(), sum_over_ranks)
+    return sgan_executor(
+        pairs, "global", 3, MESSENGER_STEPS, share_weights, lambda local: LoopedPairs(), sum_over_ranks
+    )
 
 
 def test_a_rank_prepares_its_share_only_when_connected(tiny_images, tmp_path: Path) -> None:
@@ -115,5 +125,7 @@ def test_a_rank_prepares_its_share_only_when_connected(tiny_images, tmp_path: Pa
 def test_shared_weights_stay_in_one_process(tiny_images, tmp_path: Path) -> None:
     config = tiny_config(tmp_path, train__strategy="sgan", sgan__split_by_class=True, sgan__share_weights=True)
     pairs = [make_pair(config, tiny_images, m, torch.device("cpu")) for m in plan_run(config, tiny_images).members]
-    with pytest.raises(ConfigError, match="sgan.share_weights: the locals' shared layers would be shared only within each rank"):
+    with pytest.raises(
+        ConfigError, match="sgan.share_weights: the locals' shared layers would be shared only within each rank"
+    ):
         executor_of(pairs[:2], share_weights=True, sum_over_ranks=not_summed)

@@ -8,10 +8,9 @@ import torch
 
 from ganfleet import Fleet
 from ganfleet.models import ModelSpec, build_pair
+from ganfleet.pairs import adversarial_step, step_rule
 from ganfleet.sgan.weight_sharing import data_side_half, shared_fraction
-from ganfleet.pairs import step_rule
 from ganfleet.train import train
-from ganfleet.pairs import adversarial_step
 from tests.sgan.test_executor import build, toy_config, toy_data
 
 
@@ -21,7 +20,7 @@ def linear(n_in: int, n_out: int) -> int:
 
 def test_mlp_shares_the_data_side_half() -> None:
     g, d = build_pair(ModelSpec("mlp", (2,)), seed=0)
-    assert data_side_half(g, from_output=True) == ["net.6", "net.4"]   # the last two layers
+    assert data_side_half(g, from_output=True) == ["net.6", "net.4"]  # the last two layers
     assert data_side_half(d, from_output=False) == ["trunk.0", "trunk.2"]  # the first two
     g_total = linear(100, 512) + 2 * linear(512, 512) + linear(512, 2)
     d_total = linear(2, 512) + 2 * linear(512, 512) + linear(512, 1)
@@ -34,7 +33,9 @@ def _describe(module: torch.nn.Module, names: list[str]) -> list[tuple[str, int]
     out = []
     for name in names:
         m = module.get_submodule(name)
-        out.append((type(m).__name__, getattr(m, "out_channels", getattr(m, "num_features", getattr(m, "out_features", 0)))))
+        out.append(
+            (type(m).__name__, getattr(m, "out_channels", getattr(m, "num_features", getattr(m, "out_features", 0))))
+        )
     return out
 
 
@@ -43,13 +44,25 @@ def test_dcgan_shares_its_small_data_side_layers() -> None:
     conv = lambda i, o: i * o * 9 + o  # noqa: E731
     # From the output: every layer but the Linear(100 -> 128*8*8), which alone is 79 % of the generator.
     g_names = data_side_half(g, from_output=True)
-    assert _describe(g, g_names) == [("Conv2d", 1), ("BatchNorm2d", 64), ("Conv2d", 64), ("BatchNorm2d", 128),
-                                     ("Conv2d", 128), ("BatchNorm2d", 128)]
+    assert _describe(g, g_names) == [
+        ("Conv2d", 1),
+        ("BatchNorm2d", 64),
+        ("Conv2d", 64),
+        ("BatchNorm2d", 128),
+        ("Conv2d", 128),
+        ("BatchNorm2d", 128),
+    ]
     shared_g = conv(64, 1) + 128 + conv(128, 64) + 256 + conv(128, 128) + 256
     assert shared_fraction(g, g_names) == shared_g / (shared_g + linear(100, 128 * 64))
     # From the input: conv 1->16, conv 16->32, BN 32, conv 32->64, BN 64 (adding conv 64->128 would overshoot).
     d_names = data_side_half(d, from_output=False)
-    assert _describe(d, d_names) == [("Conv2d", 16), ("Conv2d", 32), ("BatchNorm2d", 32), ("Conv2d", 64), ("BatchNorm2d", 64)]
+    assert _describe(d, d_names) == [
+        ("Conv2d", 16),
+        ("Conv2d", 32),
+        ("BatchNorm2d", 32),
+        ("Conv2d", 64),
+        ("BatchNorm2d", 64),
+    ]
     shared_d = conv(1, 16) + conv(16, 32) + 64 + conv(32, 64) + 128
     assert shared_fraction(d, d_names) == shared_d / (shared_d + conv(64, 128) + 256 + linear(512, 1))
 

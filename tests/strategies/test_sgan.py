@@ -37,7 +37,9 @@ def test_members_split_by_class() -> None:
 
 def test_every_pair_gets_the_largest_local_budget(tiny_images, tmp_path: Path) -> None:
     # classes of 10, 7 and 5 images, batch 4, 2 epochs: class-parallel budgets 5, 4, 3.
-    config = tiny_config(tmp_path, train__strategy="sgan", sgan__split_by_class=True, budget__steps=None, budget__epochs=2)
+    config = tiny_config(
+        tmp_path, train__strategy="sgan", sgan__split_by_class=True, budget__steps=None, budget__epochs=2
+    )
     plan = plan_run(config, tiny_images)
     pairs = [make_pair(config, tiny_images, m, CPU) for m in plan.members]
     assert [p.target_steps for p in pairs[1:]] == [5, 4, 3]
@@ -47,12 +49,15 @@ def test_every_pair_gets_the_largest_local_budget(tiny_images, tmp_path: Path) -
 # ----------------------------------------------------------------------------- configuration
 
 
-@pytest.mark.parametrize(("values", "message"), [
-    ({"train.strategy": "class-parallel", "sgan.locals": 3}, "sgan.locals: only used by strategy sgan"),
-    ({"train.strategy": "cgan", "sgan.share_weights": True}, "sgan.share_weights: only used by strategy sgan"),
-    ({"train.strategy": "sgan", "sgan.split_by_class": True, "sgan.locals": 3}, "leave locals unset"),
-    ({"train.strategy": "sgan", "sgan.messenger_steps": 0}, "sgan.messenger_steps: expected a positive number"),
-])
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"train.strategy": "class-parallel", "sgan.locals": 3}, "sgan.locals: only used by strategy sgan"),
+        ({"train.strategy": "cgan", "sgan.share_weights": True}, "sgan.share_weights: only used by strategy sgan"),
+        ({"train.strategy": "sgan", "sgan.split_by_class": True, "sgan.locals": 3}, "leave locals unset"),
+        ({"train.strategy": "sgan", "sgan.messenger_steps": 0}, "sgan.messenger_steps: expected a positive number"),
+    ],
+)
 def test_bad_sgan_settings(values: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         apply_values(RunConfig(), values)

@@ -10,23 +10,24 @@ import pytest
 import torch
 
 from ganfleet.errors import CheckpointError, ConfigError
-from ganfleet.strategies import get_strategy
-from ganfleet.pairs import make_pair, target_steps
-from ganfleet.rundir.checkpoint import list_checkpoints, load_latest
-from ganfleet.train.interrupt import TrainingInterrupted
-from ganfleet.pairs import step_rule
-from ganfleet.train import train
-from ganfleet.pairs import adversarial_step
+from ganfleet.pairs import adversarial_step, make_pair, step_rule, target_steps
 from ganfleet.rundir import RunDir
+from ganfleet.rundir.checkpoint import list_checkpoints, load_latest
+from ganfleet.strategies import get_strategy
+from ganfleet.train import train
+from ganfleet.train.interrupt import TrainingInterrupted
 from tests.conftest import tiny_config
 
 
 def final_state(run: Path, member: str) -> dict[str, torch.Tensor]:
     state = load_latest(RunDir(run).pair_dir(member))
     assert state is not None
-    return {**{f"g.{k}": v for k, v in state.generator.items()}, **{f"d.{k}": v for k, v in state.discriminator.items()},
-            **{f"opt_g.{i}.{k}": v for i, s in state.opt_g["state"].items() for k, v in s.items()},
-            **{f"ema.{k}": v for k, v in (state.ema or {}).items()}}
+    return {
+        **{f"g.{k}": v for k, v in state.generator.items()},
+        **{f"d.{k}": v for k, v in state.discriminator.items()},
+        **{f"opt_g.{i}.{k}": v for i, s in state.opt_g["state"].items() for k, v in s.items()},
+        **{f"ema.{k}": v for k, v in (state.ema or {}).items()},
+    }
 
 
 def assert_same_states(a: Path, b: Path, members: list[str]) -> None:
@@ -40,7 +41,11 @@ def assert_same_states(a: Path, b: Path, members: list[str]) -> None:
 def test_class_parallel_pair_k_sees_only_class_k(tiny_images, tmp_path: Path) -> None:
     config = tiny_config(tmp_path / "run")
     members = get_strategy("class-parallel").members(tiny_images)
-    assert [(m.name, m.label, m.classes) for m in members] == [("class-0000", 0, (0,)), ("class-0001", 1, (1,)), ("class-0002", 2, (2,))]
+    assert [(m.name, m.label, m.classes) for m in members] == [
+        ("class-0000", 0, (0,)),
+        ("class-0001", 1, (1,)),
+        ("class-0002", 2, (2,)),
+    ]
     for m in members:
         pair = make_pair(config, tiny_images, m, torch.device("cpu"))
         assert len(pair.stream) == tiny_images.counts[m.label]
@@ -80,7 +85,10 @@ def test_epoch_budget_is_per_pair(tiny_images, tmp_path: Path) -> None:
     manifest = RunDir(config.out).read_manifest()
     assert manifest["status"] == "complete"
     assert [(m["name"], m["step"], m["target_steps"]) for m in manifest["members"]] == [
-        ("class-0000", 5, 5), ("class-0001", 4, 4), ("class-0002", 3, 3)]
+        ("class-0000", 5, 5),
+        ("class-0001", 4, 4),
+        ("class-0002", 3, 3),
+    ]
     assert manifest["data"]["prior"] == [10 / 22, 7 / 22, 5 / 22]
 
 
@@ -90,25 +98,43 @@ def test_n_critic_divides_the_epoch_budget(tiny_images, tmp_path: Path) -> None:
     assert target_steps(config, 10) == 1  # 20 images / (4 per batch * 5 batches per step)
 
 
-RECIPE = {"model__spectral_norm": "discriminator", "augment__policy": "color,translation,cutout", "loss__lecam_weight": 0.3,
-          "ema__kimg": 0.05, "loss__name": "hinge"}
+RECIPE = {
+    "model__spectral_norm": "discriminator",
+    "augment__policy": "color,translation,cutout",
+    "loss__lecam_weight": 0.3,
+    "ema__kimg": 0.05,
+    "loss__name": "hinge",
+}
 
 
-@pytest.mark.parametrize(("strategy", "extra"), [("gan", {}), ("cgan", {}), ("class-parallel", {}), ("class-parallel", RECIPE),
-                                                 ("cgan", RECIPE)])
+@pytest.mark.parametrize(
+    ("strategy", "extra"),
+    [("gan", {}), ("cgan", {}), ("class-parallel", {}), ("class-parallel", RECIPE), ("cgan", RECIPE)],
+)
 def test_resume_equals_uninterrupted(tiny_images, tmp_path: Path, strategy: str, extra: dict) -> None:
     straight = tiny_config(tmp_path / "straight", train__strategy=strategy, **extra)
     train(straight, progress=False, dataset=tiny_images)
     first = tiny_config(tmp_path / "resumed", train__strategy=strategy, budget__steps=2, **extra)
     train(first, progress=False, dataset=tiny_images)
-    train(tiny_config(tmp_path / "resumed", train__strategy=strategy, **extra), resume=True, progress=False, dataset=tiny_images)
+    train(
+        tiny_config(tmp_path / "resumed", train__strategy=strategy, **extra),
+        resume=True,
+        progress=False,
+        dataset=tiny_images,
+    )
     members = [m["name"] for m in RunDir(straight.out).read_manifest()["members"]]
     assert_same_states(tmp_path / "straight", tmp_path / "resumed", members)
 
 
-def test_sigint_checkpoints_every_pair_then_resume_is_exact(tiny_images, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sigint_checkpoints_every_pair_then_resume_is_exact(
+    tiny_images, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # the fault is injected into the looped step: this run steps its pairs one at a time, NCHW
-    train(tiny_config(tmp_path / "straight", cadence__checkpoint_every=0, train__pack="off"), progress=False, dataset=tiny_images)
+    train(
+        tiny_config(tmp_path / "straight", cadence__checkpoint_every=0, train__pack="off"),
+        progress=False,
+        dataset=tiny_images,
+    )
     import ganfleet.pairs.executor as base
 
     calls = {"n": 0}
@@ -127,7 +153,9 @@ def test_sigint_checkpoints_every_pair_then_resume_is_exact(tiny_images, tmp_pat
         train(config, progress=False, dataset=tiny_images)
     run = RunDir(config.out)
     assert run.read_manifest()["status"] == "interrupted"
-    assert [list_checkpoints(run.pair_dir(f"class-000{k}"))[-1].name for k in range(3)] == ["step-00000002.safetensors"] * 3
+    assert [list_checkpoints(run.pair_dir(f"class-000{k}"))[-1].name for k in range(3)] == [
+        "step-00000002.safetensors"
+    ] * 3
     monkeypatch.setattr(base, "adversarial_step", real_step)
     train(config, resume=True, progress=False, dataset=tiny_images)
     assert_same_states(tmp_path / "straight", tmp_path / "stopped", [f"class-000{k}" for k in range(3)])
@@ -153,4 +181,7 @@ def test_run_directory_contents(tiny_images, tmp_path: Path) -> None:
     lines = run.metrics_path.read_text().splitlines()
     assert len(lines) == 2  # ticks at steps 2 and 4
     assert sorted(p.name for p in (run.path / "pairs").iterdir()) == ["class-0000", "class-0001", "class-0002"]
-    assert [p.name for p in list_checkpoints(run.pair_dir("class-0001"))] == ["step-00000002.safetensors", "step-00000004.safetensors"]
+    assert [p.name for p in list_checkpoints(run.pair_dir("class-0001"))] == [
+        "step-00000002.safetensors",
+        "step-00000004.safetensors",
+    ]

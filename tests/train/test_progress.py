@@ -11,8 +11,11 @@ from ganfleet.train.estimate import plan_summary, resolved_config
 from ganfleet.train.progress import Progress, format_duration, format_kimg, loss_summary
 from tests.conftest import tiny_config
 
-RECORD = {"img_per_s": 412.3, "mean": {"d_loss": 1.2, "g_loss": 0.8},
-          "pairs": {"class-0000": {"d_loss": 1.0, "g_loss": 0.7}, "class-0001": {"d_loss": 1.4, "g_loss": 0.9}}}
+RECORD = {
+    "img_per_s": 412.3,
+    "mean": {"d_loss": 1.2, "g_loss": 0.8},
+    "pairs": {"class-0000": {"d_loss": 1.0, "g_loss": 0.7}, "class-0001": {"d_loss": 1.4, "g_loss": 0.9}},
+}
 
 
 class Terminal(io.StringIO):
@@ -32,7 +35,9 @@ def test_off_a_terminal_each_tick_is_one_plain_line() -> None:
     progress.close()
     lines = stream.getvalue().splitlines()
     assert "\r" not in stream.getvalue() and len(lines) == 2
-    assert lines[0].startswith("tick 1   step 5/20   kimg 0.640   img/s 412   d 1.200 [1.000..1.400]   g 0.800 [0.700..0.900]   eta ")
+    assert lines[0].startswith(
+        "tick 1   step 5/20   kimg 0.640   img/s 412   d 1.200 [1.000..1.400]   g 0.800 [0.700..0.900]   eta "
+    )
 
 
 def test_on_a_terminal_the_bar_and_one_eta_line() -> None:
@@ -57,15 +62,24 @@ def test_disabled_progress_prints_nothing() -> None:
 
 def test_formats() -> None:
     assert (format_duration(9.4), format_duration(252), format_duration(3725)) == ("9s", "4m12s", "1h02m")
-    assert (format_kimg(0.128), format_kimg(6.4), format_kimg(96), format_kimg(1234)) == ("0.128", "6.40", "96.0", "1,234")
+    assert (format_kimg(0.128), format_kimg(6.4), format_kimg(96), format_kimg(1234)) == (
+        "0.128",
+        "6.40",
+        "96.0",
+        "1,234",
+    )
     assert loss_summary({"a": {"d_loss": 0.5}}, "d_loss") == "0.500"
 
 
 def test_the_plan_and_the_resolved_config(tiny_images, tmp_path: Path) -> None:
-    config = apply_values(tiny_config(tmp_path / "r"), {"budget.steps": None, "budget.epochs": 2.0, "model.arch": "auto"})
+    config = apply_values(
+        tiny_config(tmp_path / "r"), {"budget.steps": None, "budget.epochs": 2.0, "model.arch": "auto"}
+    )
     plan = plan_run(config, tiny_images)
     line = plan_summary(config, plan, "cpu")
-    assert line.startswith("plan: 3 pair(s) (class-parallel, paper at width 0.125, on cpu), 3..5 steps each: 12 pair-steps")
+    assert line.startswith(
+        "plan: 3 pair(s) (class-parallel, paper at width 0.125, on cpu), 3..5 steps each: 12 pair-steps"
+    )
     resolved = resolved_config(config, plan)
     assert (resolved.model.arch, resolved.model.d_norm, resolved.model.d_dropout) == ("paper", "batch", 0.25)
     assert (resolved.loss.n_critic, resolved.train.device, resolved.data.image_size) == (1, "cpu", 32)

@@ -1,6 +1,6 @@
 """The domain classifier: model, training, storage, and finding the right one for some data.
 
-    ganfleet classifier train --data fashion-mnist --out classifiers/fm
+ganfleet classifier train --data fashion-mnist --out classifiers/fm
 """
 
 from __future__ import annotations
@@ -8,16 +8,26 @@ from __future__ import annotations
 from pathlib import Path
 
 from ganfleet.classifier.model import ClassifierSpec, DomainClassifier
-from ganfleet.classifier.store import (StoredClassifier, cache_dir, cache_root, copy_to_cache, domain_config, load_classifier,
-                                       save_classifier, shipped_for, train_command)
+from ganfleet.classifier.store import (
+    StoredClassifier,
+    cache_dir,
+    cache_root,
+    copy_to_cache,
+    domain_config,
+    load_classifier,
+    save_classifier,
+    shipped_for,
+    train_command,
+)
 from ganfleet.classifier.training import CANONICAL, ClassifierTraining, train_classifier
 from ganfleet.config import DataConfig
 from ganfleet.data import load_dataset
 from ganfleet.errors import EvaluationError
 
 
-def train_and_save(data: DataConfig, out: str | Path | None = None, settings: ClassifierTraining = CANONICAL,
-                   progress: bool = True) -> StoredClassifier:
+def train_and_save(
+    data: DataConfig, out: str | Path | None = None, settings: ClassifierTraining = CANONICAL, progress: bool = True
+) -> StoredClassifier:
     """Train a classifier on `data`'s whole train split, test it on the test split, save it to `out`.
 
     The canonical recipe's classifier also goes into the cache (the default
@@ -25,8 +35,10 @@ def train_and_save(data: DataConfig, out: str | Path | None = None, settings: Cl
     only used where it is named (`--classifier`).
     """
     if out is None and not settings.canonical:
-        raise EvaluationError("classifier train: a classifier of a non-canonical recipe is only used when named "
-                              "(--classifier DIR); give --out DIR")
+        raise EvaluationError(
+            "classifier train: a classifier of a non-canonical recipe is only used when named "
+            "(--classifier DIR); give --out DIR"
+        )
     train = load_dataset(domain_config(data, "train"))
     test = load_dataset(domain_config(data, "test"))
     fingerprint = train.fingerprint()
@@ -38,8 +50,9 @@ def train_and_save(data: DataConfig, out: str | Path | None = None, settings: Cl
     return load_classifier(folder, fingerprint)
 
 
-def classifier_for(data: DataConfig, folder: str | Path | None = None, train_missing: bool = True,
-                   progress: bool = True) -> StoredClassifier:
+def classifier_for(
+    data: DataConfig, folder: str | Path | None = None, train_missing: bool = True, progress: bool = True
+) -> StoredClassifier:
     """The classifier for `data`: the one in `folder` when named, else the canonical one.
 
     The canonical classifier ships with the package (Fashion-MNIST, digits) or
@@ -54,12 +67,27 @@ def classifier_for(data: DataConfig, folder: str | Path | None = None, train_mis
     if (found / "manifest.json").is_file():
         return load_classifier(found, fingerprint, data)
     if not train_missing:
-        raise EvaluationError(f"no canonical classifier for {data.name} (fingerprint {fingerprint[:16]}) in {found.parent}; "
-                              f"train one with: {train_command(data)}")
-    print(f"no canonical classifier for {data.name} (fingerprint {fingerprint[:16]}) in {found.parent}: training one now "
-          f"with the canonical recipe {CANONICAL.recipe_id} (seconds for digits, minutes for Fashion-MNIST on CPU; cached)")
+        raise EvaluationError(
+            f"no canonical classifier for {data.name} (fingerprint {fingerprint[:16]}) in {found.parent}; "
+            f"train one with: {train_command(data)}"
+        )
+    print(
+        f"no canonical classifier for {data.name} (fingerprint {fingerprint[:16]}) in {found.parent}: training one now "
+        f"with the canonical recipe {CANONICAL.recipe_id} (seconds for digits, minutes for Fashion-MNIST on CPU; cached)"
+    )
     return train_and_save(data, None, progress=progress)
 
 
-__all__ = ["CANONICAL", "ClassifierSpec", "ClassifierTraining", "DomainClassifier", "StoredClassifier", "cache_dir", "cache_root", "classifier_for",
-           "load_classifier", "train_and_save", "train_command"]
+__all__ = [
+    "CANONICAL",
+    "ClassifierSpec",
+    "ClassifierTraining",
+    "DomainClassifier",
+    "StoredClassifier",
+    "cache_dir",
+    "cache_root",
+    "classifier_for",
+    "load_classifier",
+    "train_and_save",
+    "train_command",
+]

@@ -110,13 +110,25 @@ class StoredClassifier:
 
     def describe(self) -> dict:
         """What metrics.json and reports say of this classifier."""
-        return {"path": str(self.path), "fingerprint": self.fingerprint, "test_accuracy": self.test_accuracy,
-                "source": self.manifest["data"]["source"], "weights_sha256": self.weights_sha256,
-                "recipe_id": self.recipe_id, "canonical": self.canonical}
+        return {
+            "path": str(self.path),
+            "fingerprint": self.fingerprint,
+            "test_accuracy": self.test_accuracy,
+            "source": self.manifest["data"]["source"],
+            "weights_sha256": self.weights_sha256,
+            "recipe_id": self.recipe_id,
+            "canonical": self.canonical,
+        }
 
 
-def save_classifier(folder: str | Path, result: ClassifierResult, data: DataConfig, fingerprint: str, source: str,
-                    class_names: list[str]) -> Path:
+def save_classifier(
+    folder: str | Path,
+    result: ClassifierResult,
+    data: DataConfig,
+    fingerprint: str,
+    source: str,
+    class_names: list[str],
+) -> Path:
     """Write weights then manifest (each atomically; the manifest last, so a folder with one is complete)."""
     folder = Path(folder)
     state = {k: v.detach().cpu().contiguous() for k, v in result.model.state_dict().items()}
@@ -125,7 +137,12 @@ def save_classifier(folder: str | Path, result: ClassifierResult, data: DataConf
         "format": FORMAT,
         "ganfleet_version": ganfleet.__version__,
         "torch_version": torch.__version__,
-        "data": {"fingerprint": fingerprint, "source": source, "class_names": class_names, "config": dataclasses.asdict(data)},
+        "data": {
+            "fingerprint": fingerprint,
+            "source": source,
+            "class_names": class_names,
+            "config": dataclasses.asdict(data),
+        },
         "spec": result.model.spec.to_dict(),
         "recipe": {"id": result.recipe.recipe_id, "settings": dataclasses.asdict(result.recipe)},
         "train_accuracy": result.train_accuracy,
@@ -137,10 +154,16 @@ def save_classifier(folder: str | Path, result: ClassifierResult, data: DataConf
     return folder
 
 
-def load_classifier(folder: str | Path, fingerprint: str | None = None, data: DataConfig | None = None) -> StoredClassifier:
+def load_classifier(
+    folder: str | Path, fingerprint: str | None = None, data: DataConfig | None = None
+) -> StoredClassifier:
     """Load the classifier in `folder`; with `fingerprint`, refuse one trained on other data."""
     folder = Path(folder)
-    hint = f"train one with: {train_command(data, str(folder))}" if data is not None else "train one with: ganfleet classifier train"
+    hint = (
+        f"train one with: {train_command(data, str(folder))}"
+        if data is not None
+        else "train one with: ganfleet classifier train"
+    )
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
     except FileNotFoundError:
@@ -153,7 +176,8 @@ def load_classifier(folder: str | Path, fingerprint: str | None = None, data: Da
     if fingerprint is not None and saw["fingerprint"] != fingerprint:
         raise EvaluationError(
             f"{folder}: this classifier was trained on other data ({saw['source']}, fingerprint {saw['fingerprint'][:16]}) "
-            f"than the data being evaluated (fingerprint {fingerprint[:16]}); {hint}")
+            f"than the data being evaluated (fingerprint {fingerprint[:16]}); {hint}"
+        )
     model = DomainClassifier(ClassifierSpec.from_dict(manifest["spec"]))
     try:
         model.load_state_dict(load_file(str(folder / WEIGHTS)))
@@ -180,6 +204,9 @@ def shipped_for(fingerprint: str) -> Path | None:
             entry = json.loads(manifest.read_text())
         except (OSError, json.JSONDecodeError):
             continue
-        if entry.get("data", {}).get("fingerprint") == fingerprint and entry.get("recipe", {}).get("id") == CANONICAL.recipe_id:
+        if (
+            entry.get("data", {}).get("fingerprint") == fingerprint
+            and entry.get("recipe", {}).get("id") == CANONICAL.recipe_id
+        ):
             return manifest.parent
     return None

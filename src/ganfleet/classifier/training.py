@@ -7,19 +7,19 @@ import json
 import math
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from typing import Iterator
 
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from ganfleet import smoke
 from ganfleet.classifier.model import ClassifierSpec, DomainClassifier
 from ganfleet.data.dataset import ClassPartitionedDataset, to_model_space
-from ganfleet.seeds import derive_seed
 from ganfleet.data.stream import BatchStream
-from ganfleet import smoke
+from ganfleet.seeds import derive_seed
 
 
 @dataclass(frozen=True)
@@ -97,15 +97,20 @@ def accuracy(model: DomainClassifier, dataset: ClassPartitionedDataset, batch_si
     return correct / n
 
 
-def train_classifier(train: ClassPartitionedDataset, test: ClassPartitionedDataset | None,
-                     settings: ClassifierTraining = CANONICAL, progress: bool = True) -> ClassifierResult:
+def train_classifier(
+    train: ClassPartitionedDataset,
+    test: ClassPartitionedDataset | None,
+    settings: ClassifierTraining = CANONICAL,
+    progress: bool = True,
+) -> ClassifierResult:
     """Train on every image of `train` (AdamW, one-cycle learning rate, random shifts of up to 2 px); test on `test`."""
     with torch_threads(settings.threads):
         return _train(train, test, settings, progress)
 
 
-def _train(train: ClassPartitionedDataset, test: ClassPartitionedDataset | None, settings: ClassifierTraining,
-           progress: bool) -> ClassifierResult:
+def _train(
+    train: ClassPartitionedDataset, test: ClassPartitionedDataset | None, settings: ClassifierTraining, progress: bool
+) -> ClassifierResult:
     start = time.perf_counter()
     c = train.sample_shape[0]
     spec = ClassifierSpec(c, train.n_classes, settings.width, settings.feature_dim)
@@ -115,11 +120,20 @@ def _train(train: ClassPartitionedDataset, test: ClassPartitionedDataset | None,
     steps = smoke.cap(settings.steps(len(train)), smoke.STEPS * 20, "classifier training steps")
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=settings.lr, total_steps=steps, pct_start=0.15)
-    stream = BatchStream(train.samples, train.labels, settings.batch_size, derive_seed(settings.seed, "classifier-data"))
+    stream = BatchStream(
+        train.samples, train.labels, settings.batch_size, derive_seed(settings.seed, "classifier-data")
+    )
     shifts = torch.Generator().manual_seed(derive_seed(settings.seed, "classifier-shift"))
     model.train()
     shown = progress and sys.stderr.isatty()  # a bar on a terminal; no carriage returns in a batch job's log
-    bar = tqdm(range(steps), desc=f"classifier {train.source}", unit="step", disable=not shown, file=sys.stderr, dynamic_ncols=True)
+    bar = tqdm(
+        range(steps),
+        desc=f"classifier {train.source}",
+        unit="step",
+        disable=not shown,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
     for step in bar:
         x, y = stream.batch(step)
         x = random_shift(x, 2, shifts)
@@ -132,7 +146,9 @@ def _train(train: ClassPartitionedDataset, test: ClassPartitionedDataset | None,
             bar.set_postfix(loss=f"{loss.item():.3f}")
     bar.close()
     test_accuracy = accuracy(model, test) if test is not None else float("nan")
-    return ClassifierResult(model.eval(), accuracy(model, train), test_accuracy, steps, time.perf_counter() - start, settings)
+    return ClassifierResult(
+        model.eval(), accuracy(model, train), test_accuracy, steps, time.perf_counter() - start, settings
+    )
 
 
 def random_shift(x: torch.Tensor, max_shift: int, generator: torch.Generator) -> torch.Tensor:

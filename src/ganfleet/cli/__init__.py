@@ -29,8 +29,9 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Iterator, NoReturn, Sequence
+from typing import NoReturn
 
 from ganfleet import __version__
 from ganfleet.cli import commands, evaluate, sample
@@ -47,7 +48,9 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(prog="ganfleet", description="Class-parallel conditional GANs: one generator/discriminator pair per class.")
+    parser = OneLineParser(
+        prog="ganfleet", description="Class-parallel conditional GANs: one generator/discriminator pair per class."
+    )
     parser.add_argument("--version", action="version", version=f"ganfleet {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.register(sub)

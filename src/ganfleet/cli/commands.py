@@ -52,8 +52,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     if result.rank != 0:  # rank 0 speaks for the job
         return 0
     steps = sorted(set(result.steps.values()))
-    print(f"trained {len(result.steps)} pair(s) to step {steps[0] if len(steps) == 1 else f'{steps[0]}..{steps[-1]}'} "
-          f"in {result.seconds:.1f} s ({result.images_per_second:.0f} img/s) -> {result.run_dir}")
+    print(
+        f"trained {len(result.steps)} pair(s) to step {steps[0] if len(steps) == 1 else f'{steps[0]}..{steps[-1]}'} "
+        f"in {result.seconds:.1f} s ({result.images_per_second:.0f} img/s) -> {result.run_dir}"
+    )
     if result.telemetry and result.telemetry["world_size"] > 1:
         from ganfleet.distributed import format_table
 
@@ -79,31 +81,66 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add train, inspect-data and demo to the ganfleet parser."""
-    p = sub.add_parser("train", help="train a fleet (or resume one)", description="Train every pair of a strategy; the run directory becomes the fleet artifact.")
+    p = sub.add_parser(
+        "train",
+        help="train a fleet (or resume one)",
+        description="Train every pair of a strategy; the run directory becomes the fleet artifact.",
+    )
     add_config_flags(p, recipes=True)
-    p.add_argument("--resume", action="store_true", help="continue the run in --out from each pair's newest valid checkpoint, "
-                   "with the run's own saved config: give only what changes (e.g. --epochs 10 to train longer)")
-    p.add_argument("--dry-run", action="store_true", help="load the data, print the config with every auto/null resolved (JSON, "
-                   "stdout) and the plan (pairs, steps, images; stderr), and exit without training")
-    p.add_argument("--quiet", action="store_true", help="no progress (a bar on a terminal, one plain line per tick otherwise)")
-    p.add_argument("--force", action="store_true", help="train in --out even though it holds files that are not a ganfleet run "
-                   "(none of them is touched; refused if one has a name ganfleet writes)")
-    p.add_argument("--nproc", type=count(1), default=1, metavar="N", help="train on N local processes (at most the cores), "
-                   "under torchrun's agent in this process (or start it with torchrun, mpirun or srun yourself; see docs/distributed.md)")
-    p.add_argument("--max-restarts", type=count(0), default=0, metavar="K",
-                   help="run under torchrun and restart the processes up to K times after a failure; each pair resumes from its last checkpoint")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run in --out from each pair's newest valid checkpoint, "
+        "with the run's own saved config: give only what changes (e.g. --epochs 10 to train longer)",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="load the data, print the config with every auto/null resolved (JSON, "
+        "stdout) and the plan (pairs, steps, images; stderr), and exit without training",
+    )
+    p.add_argument(
+        "--quiet", action="store_true", help="no progress (a bar on a terminal, one plain line per tick otherwise)"
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="train in --out even though it holds files that are not a ganfleet run "
+        "(none of them is touched; refused if one has a name ganfleet writes)",
+    )
+    p.add_argument(
+        "--nproc",
+        type=count(1),
+        default=1,
+        metavar="N",
+        help="train on N local processes (at most the cores), "
+        "under torchrun's agent in this process (or start it with torchrun, mpirun or srun yourself; see docs/distributed.md)",
+    )
+    p.add_argument(
+        "--max-restarts",
+        type=count(0),
+        default=0,
+        metavar="K",
+        help="run under torchrun and restart the processes up to K times after a failure; each pair resumes from its last checkpoint",
+    )
     add_flags(p, DATA_FLAGS, "data")
     add_flags(p, TRAIN_FLAGS, "model and training")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("inspect-data", help="class counts and the ANOVA F-test per channel",
-                       description="Per-class counts and the paper's one-way ANOVA (between- vs within-class variance of per-image channel means).")
+    p = sub.add_parser(
+        "inspect-data",
+        help="class counts and the ANOVA F-test per channel",
+        description="Per-class counts and the paper's one-way ANOVA (between- vs within-class variance of per-image channel means).",
+    )
     add_config_flags(p)
     add_flags(p, DATA_FLAGS, "data")
     p.set_defaults(func=cmd_inspect_data)
 
-    p = sub.add_parser("demo", help="train a small class-parallel fleet and write samples + a report",
-                       description="Fashion-MNIST when installed, else scikit-learn's bundled digits; about 5 minutes on 2 CPU cores.")
+    p = sub.add_parser(
+        "demo",
+        help="train a small class-parallel fleet and write samples + a report",
+        description="Fashion-MNIST when installed, else scikit-learn's bundled digits; about 5 minutes on 2 CPU cores.",
+    )
     p.add_argument("--out", default="runs/demo", help="run directory")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_demo)

@@ -10,11 +10,27 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from ganfleet.config import (AugmentConfig, BudgetConfig, CadenceConfig, DataConfig, EmaConfig, EvalConfig, LossConfig,
-                             ModelConfig, OptimConfig, RunConfig, SganConfig, TrainConfig, apply_override, apply_values,
-                             field_help, load_config)
+from ganfleet.config import (
+    AugmentConfig,
+    BudgetConfig,
+    CadenceConfig,
+    DataConfig,
+    EmaConfig,
+    EvalConfig,
+    LossConfig,
+    ModelConfig,
+    OptimConfig,
+    RunConfig,
+    SganConfig,
+    TrainConfig,
+    apply_override,
+    apply_values,
+    field_help,
+    load_config,
+)
 
 Flag = tuple[str, str, type]
 MAX_SAMPLES = 1_000_000  # samples one sample or evaluate call generates at most (all are held in memory)
@@ -47,6 +63,7 @@ def positive_number(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text}")
     return value
 
+
 DATA_FLAGS: list[Flag] = [
     ("--data", "data.name", str),
     ("--data-dir", "data.path", str),
@@ -56,7 +73,9 @@ DATA_FLAGS: list[Flag] = [
     ("--image-size", "data.image_size", int),
     ("--mixture", "data.mixture", str),
 ]
-DOMAIN_FLAGS = [f for f in DATA_FLAGS if f[0] in ("--data", "--data-dir", "--classes", "--image-size", "--mixture")]  # what defines a classifier's data
+DOMAIN_FLAGS = [
+    f for f in DATA_FLAGS if f[0] in ("--data", "--data-dir", "--classes", "--image-size", "--mixture")
+]  # what defines a classifier's data
 TRAIN_FLAGS: list[Flag] = [
     ("--strategy", "train.strategy", str),
     ("--loss", "loss.name", str),
@@ -90,8 +109,18 @@ TRAIN_FLAGS: list[Flag] = [
     ("--out", "out", str),
 ]
 SECTIONS: dict[str, type] = {
-    "data": DataConfig, "model": ModelConfig, "train": TrainConfig, "loss": LossConfig, "optim": OptimConfig,
-    "augment": AugmentConfig, "ema": EmaConfig, "budget": BudgetConfig, "cadence": CadenceConfig, "sgan": SganConfig, "eval": EvalConfig, "": RunConfig,
+    "data": DataConfig,
+    "model": ModelConfig,
+    "train": TrainConfig,
+    "loss": LossConfig,
+    "optim": OptimConfig,
+    "augment": AugmentConfig,
+    "ema": EmaConfig,
+    "budget": BudgetConfig,
+    "cadence": CadenceConfig,
+    "sgan": SganConfig,
+    "eval": EvalConfig,
+    "": RunConfig,
 }
 
 
@@ -108,10 +137,18 @@ def add_flags(parser: argparse.ArgumentParser, flags: list[Flag], title: str) ->
     group = parser.add_argument_group(title)
     for flag, key, tp in flags:
         if tp is bool:  # a switch: present sets the key to true, absent leaves the config's value
-            group.add_argument(flag, dest=key, action="store_const", const=True, default=None, help=f"{help_for(key)} [{key}]")
+            group.add_argument(
+                flag, dest=key, action="store_const", const=True, default=None, help=f"{help_for(key)} [{key}]"
+            )
             continue
-        group.add_argument(flag, dest=key, type=tp, default=None, metavar=key.rpartition(".")[2].upper(),
-                           help=f"{help_for(key)} [{key}]")
+        group.add_argument(
+            flag,
+            dest=key,
+            type=tp,
+            default=None,
+            metavar=key.rpartition(".")[2].upper(),
+            help=f"{help_for(key)} [{key}]",
+        )
 
 
 def add_config_flags(parser: argparse.ArgumentParser, recipes: bool = False) -> None:
@@ -119,13 +156,25 @@ def add_config_flags(parser: argparse.ArgumentParser, recipes: bool = False) -> 
     if recipes:
         from ganfleet.recipes import PRESETS, RECIPES
 
-        parser.add_argument("--recipe", choices=tuple(RECIPES), help="a named recipe, under the config file, the flags and --set: "
-                            + "; ".join(f"{name}: {recipe.description}" for name, recipe in RECIPES.items()))
-        parser.add_argument("--preset", choices=tuple(PRESETS), help="a named size, over the recipe and under the config file, "
-                            "the flags and --set: " + "; ".join(f"{name}: {p.description}" for name, p in PRESETS.items()))
+        parser.add_argument(
+            "--recipe",
+            choices=tuple(RECIPES),
+            help="a named recipe, under the config file, the flags and --set: "
+            + "; ".join(f"{name}: {recipe.description}" for name, recipe in RECIPES.items()),
+        )
+        parser.add_argument(
+            "--preset",
+            choices=tuple(PRESETS),
+            help="a named size, over the recipe and under the config file, "
+            "the flags and --set: " + "; ".join(f"{name}: {p.description}" for name, p in PRESETS.items()),
+        )
     parser.add_argument("--config", help="YAML config file (see configs/); flags and --set override it")
-    parser.add_argument("--set", action="append", metavar="KEY=VALUE",
-                        help="override any config key, e.g. --set budget.epochs=2 (repeatable)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override any config key, e.g. --set budget.epochs=2 (repeatable)",
+    )
 
 
 def flag_values(args: argparse.Namespace, flags: list[Flag]) -> dict[str, Any]:

@@ -1,11 +1,11 @@
 """The `sample` and `report` subcommands: pictures, arrays and image folders from a trained fleet.
 
-    ganfleet sample runs/fm --n 100 --out grid.png                 # labels from the class prior, rows named by class
-    ganfleet sample runs/fm --labels 3,3,7 --out samples.npz       # arrays x (uint8 N,H,W[,C]) and y
-    ganfleet sample runs/fm --per-class 1000 --out export/         # one PNG folder per class (ImageFolder layout)
-    ganfleet sample runs/fm --interpolate 10 --out walks.png       # a latent walk per class
-    ganfleet sample runs/fm --n 64 --truncation 1.0 --out t.png    # the truncation trick
-    ganfleet report runs/fm                                        # report.md with samples, losses, curves
+ganfleet sample runs/fm --n 100 --out grid.png                 # labels from the class prior, rows named by class
+ganfleet sample runs/fm --labels 3,3,7 --out samples.npz       # arrays x (uint8 N,H,W[,C]) and y
+ganfleet sample runs/fm --per-class 1000 --out export/         # one PNG folder per class (ImageFolder layout)
+ganfleet sample runs/fm --interpolate 10 --out walks.png       # a latent walk per class
+ganfleet sample runs/fm --n 64 --truncation 1.0 --out t.png    # the truncation trick
+ganfleet report runs/fm                                        # report.md with samples, losses, curves
 """
 
 from __future__ import annotations
@@ -41,20 +41,27 @@ def parse_labels(text: str, fleet_classes: list[str]) -> list[int]:
         elif part in fleet_classes:
             labels.append(fleet_classes.index(part))
         else:
-            raise GanfleetError(f"--labels: {part!r} is neither a class index nor a class name ({', '.join(fleet_classes)})")
+            raise GanfleetError(
+                f"--labels: {part!r} is neither a class index nor a class name ({', '.join(fleet_classes)})"
+            )
     return labels
 
 
 def class_folder_names(class_names: list[str]) -> list[str]:
     """'3-Dress' (of 10 classes; '03-Dress' of 11 to 100): the index first, so sorted names (ImageFolder's order) are the class order."""
     width = len(str(len(class_names) - 1))
-    return [f"{k:0{width}d}-{re.sub(r'[^A-Za-z0-9._-]+', '-', name).strip('-') or 'class'}" for k, name in enumerate(class_names)]
+    return [
+        f"{k:0{width}d}-{re.sub(r'[^A-Za-z0-9._-]+', '-', name).strip('-') or 'class'}"
+        for k, name in enumerate(class_names)
+    ]
 
 
 def write_image_folder(out: Path, x: torch.Tensor, labels: list[int], fleet: Fleet, provenance: dict) -> None:
     """One subfolder of PNGs per class (`00000.png`, ...) and samples.json saying where they came from."""
     if x.ndim != 4:
-        raise GanfleetError(f"--out {out}/: an image folder needs images; this fleet makes {x.shape[1]}-D points (use .npz)")
+        raise GanfleetError(
+            f"--out {out}/: an image folder needs images; this fleet makes {x.shape[1]}-D points (use .npz)"
+        )
     images = to_uint8(x).permute(0, 2, 3, 1).numpy()
     folders = class_folder_names(fleet.class_names)
     counts: dict[int, int] = {}
@@ -64,8 +71,12 @@ def write_image_folder(out: Path, x: torch.Tensor, labels: list[int], fleet: Fle
         index = counts.get(label, 0)
         pil_image(image).save(folder / f"{index:05d}.png")
         counts[label] = index + 1
-    manifest = {**provenance, "class_names": fleet.class_names, "folders": folders,
-                "counts": {folders[k]: v for k, v in sorted(counts.items())}}
+    manifest = {
+        **provenance,
+        "class_names": fleet.class_names,
+        "folders": folders,
+        "counts": {folders[k]: v for k, v in sorted(counts.items())},
+    }
     (out / "samples.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
 
@@ -78,7 +89,9 @@ def save_npz(out: Path, x: torch.Tensor, y: np.ndarray, class_names: list[str]) 
     out.parent.mkdir(parents=True, exist_ok=True)
     if x.ndim == 4:
         images = to_uint8(x).permute(0, 2, 3, 1).numpy()
-        np.savez_compressed(out, x=images[..., 0] if images.shape[-1] == 1 else images, y=y, class_names=np.array(class_names))
+        np.savez_compressed(
+            out, x=images[..., 0] if images.shape[-1] == 1 else images, y=y, class_names=np.array(class_names)
+        )
     else:
         np.savez_compressed(out, x=x.numpy(), y=y, class_names=np.array(class_names))
 
@@ -98,7 +111,9 @@ def choose_labels(args: argparse.Namespace, fleet: Fleet) -> tuple[int, list[int
     """How many samples and their labels (grouped by class), from --labels, --per-class or --n with the prior."""
     conditional = fleet.member_is_conditional(args.member)
     if (args.labels or args.per_class) and not conditional:
-        raise GanfleetError("sample: this fleet's generator is unconditional; --labels and --per-class need one asked by label")
+        raise GanfleetError(
+            "sample: this fleet's generator is unconditional; --labels and --per-class need one asked by label"
+        )
     if args.labels:
         labels = parse_labels(args.labels, fleet.class_names)
         return len(labels), labels
@@ -114,7 +129,10 @@ def walks(args: argparse.Namespace, fleet: Fleet) -> tuple[torch.Tensor, list[in
     """--interpolate STEPS: one walk of STEPS samples per class (or WALKS_UNCONDITIONAL walks), between two seeded noises."""
     conditional = fleet.member_is_conditional(args.member)
     rows = fleet.n_classes if conditional else WALKS_UNCONDITIONAL
-    ends = [draw_noise(rows, fleet.spec.latent_dim, derive_seed(args.seed, "walk", end), args.truncation) for end in ("a", "b")]
+    ends = [
+        draw_noise(rows, fleet.spec.latent_dim, derive_seed(args.seed, "walk", end), args.truncation)
+        for end in ("a", "b")
+    ]
     z = latent_walk(*ends, args.interpolate)
     labels = [k for k in range(rows) for _ in range(args.interpolate)] if conditional else None
     return fleet.generate(z, labels, args.member), labels
@@ -130,21 +148,38 @@ def cmd_sample(args: argparse.Namespace) -> int:
             ncol = args.interpolate
         else:
             n, labels = choose_labels(args, fleet)
-            x = fleet.sample(n, labels=labels, seed=args.seed, member=args.member, prior=args.prior, truncation=args.truncation)
+            x = fleet.sample(
+                n, labels=labels, seed=args.seed, member=args.member, prior=args.prior, truncation=args.truncation
+            )
             ncol = args.columns or (args.per_class if args.per_class else max(1, int(round(n**0.5))))
     except (ValueError, KeyError) as exc:
         raise GanfleetError(f"sample: {exc}") from None
     if folder:
         if labels is None:
-            raise GanfleetError(f"--out {args.out}: an image folder has one subfolder per class; this fleet is unconditional (use .npz or .png)")
-        write_image_folder(out, x, labels, fleet, {"run": str(args.run), "seed": args.seed, "truncation": args.truncation,
-                                                   "member": args.member, "steps": fleet.steps})
+            raise GanfleetError(
+                f"--out {args.out}: an image folder has one subfolder per class; this fleet is unconditional (use .npz or .png)"
+            )
+        write_image_folder(
+            out,
+            x,
+            labels,
+            fleet,
+            {
+                "run": str(args.run),
+                "seed": args.seed,
+                "truncation": args.truncation,
+                "member": args.member,
+                "steps": fleet.steps,
+            },
+        )
     elif out.suffix == ".npz":
         save_npz(out, x, np.asarray(labels if labels is not None else [-1] * len(x), dtype=np.int64), fleet.class_names)
     elif out.suffix == ".png":
         save_picture(out, x, labels, fleet, ncol)
     else:
-        raise GanfleetError(f"--out {out}: expected a .png (grid), a .npz (arrays x, y) or a folder DIR/ (one subfolder of PNGs per class)")
+        raise GanfleetError(
+            f"--out {out}: expected a .png (grid), a .npz (arrays x, y) or a folder DIR/ (one subfolder of PNGs per class)"
+        )
     print(f"wrote {len(x)} samples -> {out}")
     return 0
 
@@ -159,32 +194,68 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add sample and report to the ganfleet parser."""
-    p = sub.add_parser("sample", help="draw samples from a trained fleet: a grid, arrays or an image folder",
-                       description="Draw samples; labels come from the class prior unless given. --out picks the format: "
-                                   "NAME.png a grid (each class starting a row named by the class), NAME.npz arrays x "
-                                   "(uint8 N,H,W[,C]) and y, DIR/ one subfolder of PNGs per class ('0-T-shirt-top', ...: "
-                                   "sorted names are the class order, as torchvision's ImageFolder reads them).")
+    p = sub.add_parser(
+        "sample",
+        help="draw samples from a trained fleet: a grid, arrays or an image folder",
+        description="Draw samples; labels come from the class prior unless given. --out picks the format: "
+        "NAME.png a grid (each class starting a row named by the class), NAME.npz arrays x "
+        "(uint8 N,H,W[,C]) and y, DIR/ one subfolder of PNGs per class ('0-T-shirt-top', ...: "
+        "sorted names are the class order, as torchvision's ImageFolder reads them).",
+    )
     p.add_argument("run", help="run directory (written by train)")
-    p.add_argument("--n", type=count(1, MAX_SAMPLES), default=64, help="number of samples (ignored with --labels, --per-class, --interpolate)")
+    p.add_argument(
+        "--n",
+        type=count(1, MAX_SAMPLES),
+        default=64,
+        help="number of samples (ignored with --labels, --per-class, --interpolate)",
+    )
     p.add_argument("--labels", help="comma-separated class indices or names, one per sample")
-    p.add_argument("--per-class", type=count(1, MAX_SAMPLES), metavar="N", help="N samples of every class (e.g. a training set to export)")
-    p.add_argument("--interpolate", type=count(2, 1000), metavar="STEPS",
-                   help="latent walks instead: per class, STEPS samples along the great circle between two noise vectors")
-    p.add_argument("--truncation", type=positive_number, metavar="T",
-                   help="truncation trick: redraw noise values outside [-T, T] (smaller T: more typical, less varied samples)")
-    p.add_argument("--out", required=True, help="NAME.png (grid), NAME.npz (arrays x, y) or DIR/ (image folder, one subfolder per class)")
+    p.add_argument(
+        "--per-class",
+        type=count(1, MAX_SAMPLES),
+        metavar="N",
+        help="N samples of every class (e.g. a training set to export)",
+    )
+    p.add_argument(
+        "--interpolate",
+        type=count(2, 1000),
+        metavar="STEPS",
+        help="latent walks instead: per class, STEPS samples along the great circle between two noise vectors",
+    )
+    p.add_argument(
+        "--truncation",
+        type=positive_number,
+        metavar="T",
+        help="truncation trick: redraw noise values outside [-T, T] (smaller T: more typical, less varied samples)",
+    )
+    p.add_argument(
+        "--out",
+        required=True,
+        help="NAME.png (grid), NAME.npz (arrays x, y) or DIR/ (image folder, one subfolder per class)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed for noise and labels")
-    p.add_argument("--prior", choices=("empirical", "uniform"), default="empirical", help="class prior labels are drawn from")
+    p.add_argument(
+        "--prior", choices=("empirical", "uniform"), default="empirical", help="class prior labels are drawn from"
+    )
     p.add_argument("--member", help="use this member's generator for every sample (e.g. global)")
-    p.add_argument("--columns", type=count(1), help="grid columns (default: square grid; --per-class N: N; --interpolate: STEPS)")
+    p.add_argument(
+        "--columns", type=count(1), help="grid columns (default: square grid; --per-class N: N; --interpolate: STEPS)"
+    )
     p.add_argument("--device", default="cpu", help="device to run the generators on")
-    p.add_argument("--no-ema", action="store_true", help="the generators' raw weights instead of their moving averages (the default where the run kept them)")
+    p.add_argument(
+        "--no-ema",
+        action="store_true",
+        help="the generators' raw weights instead of their moving averages (the default where the run kept them)",
+    )
     p.set_defaults(func=cmd_sample)
 
-    p = sub.add_parser("report", help="a Markdown report of a run: samples, losses per pair, FID curve and per-class FID",
-                       description="Writes report.md with samples.png (labelled rows), losses.png (each pair's D and G loss), "
-                                   "curve.png (after --eval-every) and fid_per_class.png (after ganfleet evaluate), "
-                                   "and the training time and images over every session.")
+    p = sub.add_parser(
+        "report",
+        help="a Markdown report of a run: samples, losses per pair, FID curve and per-class FID",
+        description="Writes report.md with samples.png (labelled rows), losses.png (each pair's D and G loss), "
+        "curve.png (after --eval-every) and fid_per_class.png (after ganfleet evaluate), "
+        "and the training time and images over every session.",
+    )
     p.add_argument("run", help="run directory (written by train)")
     p.add_argument("--out", help="folder for report.md and its PNGs (default: the run directory)")
     p.add_argument("--seed", type=int, default=0, help="seed of the samples shown")

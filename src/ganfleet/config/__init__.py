@@ -9,13 +9,52 @@ documentation of an option lives in one place.
 """
 
 from ganfleet.config.fields import field_help, option
-from ganfleet.config.parse import (MOVED_KEYS, apply_override, apply_values, build_config, flatten, from_dict, load_config,
-                                   upgrade_tree)
-from ganfleet.config.sections import (AugmentConfig, BudgetConfig, CadenceConfig, DataConfig, EmaConfig, EvalConfig, LossConfig,
-                                      ModelConfig, OptimConfig, RunConfig, SganConfig, TrainConfig)
+from ganfleet.config.parse import (
+    MOVED_KEYS,
+    apply_override,
+    apply_values,
+    build_config,
+    flatten,
+    from_dict,
+    load_config,
+    upgrade_tree,
+)
+from ganfleet.config.sections import (
+    AugmentConfig,
+    BudgetConfig,
+    CadenceConfig,
+    DataConfig,
+    EmaConfig,
+    EvalConfig,
+    LossConfig,
+    ModelConfig,
+    OptimConfig,
+    RunConfig,
+    SganConfig,
+    TrainConfig,
+)
 
 __all__ = [
-    "AugmentConfig", "BudgetConfig", "CadenceConfig", "DataConfig", "EmaConfig", "EvalConfig", "LossConfig", "MOVED_KEYS", "ModelConfig", "OptimConfig",
-    "RunConfig", "SganConfig", "TrainConfig", "apply_override", "apply_values", "build_config", "field_help", "flatten",
-    "from_dict", "load_config", "option", "upgrade_tree",
+    "MOVED_KEYS",
+    "AugmentConfig",
+    "BudgetConfig",
+    "CadenceConfig",
+    "DataConfig",
+    "EmaConfig",
+    "EvalConfig",
+    "LossConfig",
+    "ModelConfig",
+    "OptimConfig",
+    "RunConfig",
+    "SganConfig",
+    "TrainConfig",
+    "apply_override",
+    "apply_values",
+    "build_config",
+    "field_help",
+    "flatten",
+    "from_dict",
+    "load_config",
+    "option",
+    "upgrade_tree",
 ]

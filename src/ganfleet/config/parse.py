@@ -19,13 +19,24 @@ from ganfleet.errors import ConfigError
 
 # old dotted key -> new dotted key (the sections before the config was split)
 MOVED_KEYS = {
-    "train.loss": "loss.name", "train.n_critic": "loss.n_critic", "train.penalty_weight": "loss.penalty_weight",
-    "train.clip_value": "loss.clip_value", "train.lr_g": "optim.lr_g", "train.lr_d": "optim.lr_d",
-    "train.beta1": "optim.beta1", "train.beta2": "optim.beta2", "train.epochs": "budget.epochs", "train.steps": "budget.steps",
-    "train.log_every": "cadence.log_every", "train.grid_every": "cadence.grid_every",
-    "train.checkpoint_every": "cadence.checkpoint_every", "train.keep_checkpoints": "cadence.keep_checkpoints",
-    "train.locals": "sgan.locals", "train.split_by_class": "sgan.split_by_class",
-    "train.messenger_steps": "sgan.messenger_steps", "train.share_weights": "sgan.share_weights",
+    "train.loss": "loss.name",
+    "train.n_critic": "loss.n_critic",
+    "train.penalty_weight": "loss.penalty_weight",
+    "train.clip_value": "loss.clip_value",
+    "train.lr_g": "optim.lr_g",
+    "train.lr_d": "optim.lr_d",
+    "train.beta1": "optim.beta1",
+    "train.beta2": "optim.beta2",
+    "train.epochs": "budget.epochs",
+    "train.steps": "budget.steps",
+    "train.log_every": "cadence.log_every",
+    "train.grid_every": "cadence.grid_every",
+    "train.checkpoint_every": "cadence.checkpoint_every",
+    "train.keep_checkpoints": "cadence.keep_checkpoints",
+    "train.locals": "sgan.locals",
+    "train.split_by_class": "sgan.split_by_class",
+    "train.messenger_steps": "sgan.messenger_steps",
+    "train.share_weights": "sgan.share_weights",
 }
 
 

@@ -49,12 +49,20 @@ class DataConfig:
     """Where the images come from and how they are prepared."""
 
     name: SourceName = option("digits", "data source")
-    path: str | None = option(None, "folder or file of the data (auto-found for fashion-mnist, mnist; required for imagefolder, npz, cifar*)")
+    path: str | None = option(
+        None, "folder or file of the data (auto-found for fashion-mnist, mnist; required for imagefolder, npz, cifar*)"
+    )
     split: Literal["train", "test"] = option("train", "which split to load")
-    classes: list[int] | None = option(None, "train on this subset of class indices only (relabelled 0..k-1, names kept)")
+    classes: list[int] | None = option(
+        None, "train on this subset of class indices only (relabelled 0..k-1, names kept)"
+    )
     max_per_class: int | None = option(None, "keep at most this many images per class (the first ones, deterministic)")
-    image_size: int | None = option(None, "side length after fitting; default: next power of two >= the native size, at least 32")
-    fit: Literal["resize", "pad"] = option("resize", "how images reach image_size: resize (bilinear, as the paper's code) or pad (zero border)")
+    image_size: int | None = option(
+        None, "side length after fitting; default: next power of two >= the native size, at least 32"
+    )
+    fit: Literal["resize", "pad"] = option(
+        "resize", "how images reach image_size: resize (bilinear, as the paper's code) or pad (zero border)"
+    )
     mixture: MixtureName = option("ring8", "toy data only: the mixture")
     toy_per_class: int = option(2000, "toy data only: points drawn per mixture component (class)")
 
@@ -64,10 +72,14 @@ class DataConfig:
         check_fields(self, "data")
         check_positive("data.max_per_class", self.max_per_class, allow_none=True)
         check_positive("data.toy_per_class", self.toy_per_class)
-        if self.image_size is not None and (not 32 <= self.image_size <= MAX_SIDE or self.image_size & (self.image_size - 1)):
+        if self.image_size is not None and (
+            not 32 <= self.image_size <= MAX_SIDE or self.image_size & (self.image_size - 1)
+        ):
             raise ConfigError(f"data.image_size: expected a power of two from 32 to {MAX_SIDE}, got {self.image_size}")
         if self.toy_per_class > MAX_TOY_PER_CLASS:
-            raise ConfigError(f"data.toy_per_class: expected at most {MAX_TOY_PER_CLASS} points, got {self.toy_per_class}")
+            raise ConfigError(
+                f"data.toy_per_class: expected at most {MAX_TOY_PER_CLASS} points, got {self.toy_per_class}"
+            )
         if self.classes is not None and len(set(self.classes)) != len(self.classes):
             raise ConfigError(f"data.classes: duplicate class indices in {self.classes}")
 
@@ -76,12 +88,27 @@ class DataConfig:
 class ModelConfig:
     """Generator and discriminator architecture."""
 
-    arch: ArchName = option("auto", "paper (the paper's tables, BatchNorm eps 0.8), dcgan (same, standard BatchNorm), sngan (SNGAN's standard CNN: transposed convolutions, a discriminator of comparable size without normalisation layers), mlp (toy data); auto: mlp for toy data, paper otherwise")
-    width: float = option(1.0, "channel multiplier for the conv nets (0.25 trains ~6x faster on CPU), hidden-unit multiplier for the mlp (of 512); 1.0 is the papers' width")
+    arch: ArchName = option(
+        "auto",
+        "paper (the paper's tables, BatchNorm eps 0.8), dcgan (same, standard BatchNorm), sngan (SNGAN's standard CNN: transposed convolutions, a discriminator of comparable size without normalisation layers), mlp (toy data); auto: mlp for toy data, paper otherwise",
+    )
+    width: float = option(
+        1.0,
+        "channel multiplier for the conv nets (0.25 trains ~6x faster on CPU), hidden-unit multiplier for the mlp (of 512); 1.0 is the papers' width",
+    )
     latent_dim: int = option(100, "noise dimension (the paper's 100)")
-    d_norm: NormName = option("auto", "conv discriminator normalisation after blocks 2-4: batch (the paper's BatchNorm), layer (per sample over C,H,W), none; auto: none with a spectral-norm discriminator, layer for wgan and wgan-gp (train-mode BatchNorm fixes each channel's batch mean, so the batch-mean score E C(fake) - E C(real) compares moves only through the last feature map's spatial pattern, and the gradient penalty stops being per sample), batch otherwise; the mlp has none")
-    spectral_norm: Literal["none", "discriminator", "both"] = option("none", "spectral normalisation (Miyato et al. 2018) of every conv, linear and embedding weight of the discriminator, or of both networks; none is the paper's")
-    d_dropout: float | None = option(None, "channel dropout after each discriminator block (the paper's 0.25); default 0.25, or 0 with a spectral-norm discriminator; the mlp has none")
+    d_norm: NormName = option(
+        "auto",
+        "conv discriminator normalisation after blocks 2-4: batch (the paper's BatchNorm), layer (per sample over C,H,W), none; auto: none with a spectral-norm discriminator, layer for wgan and wgan-gp (train-mode BatchNorm fixes each channel's batch mean, so the batch-mean score E C(fake) - E C(real) compares moves only through the last feature map's spatial pattern, and the gradient penalty stops being per sample), batch otherwise; the mlp has none",
+    )
+    spectral_norm: Literal["none", "discriminator", "both"] = option(
+        "none",
+        "spectral normalisation (Miyato et al. 2018) of every conv, linear and embedding weight of the discriminator, or of both networks; none is the paper's",
+    )
+    d_dropout: float | None = option(
+        None,
+        "channel dropout after each discriminator block (the paper's 0.25); default 0.25, or 0 with a spectral-norm discriminator; the mlp has none",
+    )
 
     def __post_init__(self) -> None:
         check_fields(self, "model")
@@ -94,13 +121,27 @@ class ModelConfig:
 class TrainConfig:
     """Which strategy, with what batches, seed and device, and how pairs are executed."""
 
-    strategy: StrategyName = option("class-parallel", "gan: one unconditional pair on all data (DC-GAN); cgan: one conditional pair (DC-CGAN); class-parallel: one independent pair per class (distributed DC-CGAN); sgan: independent local pairs plus a global pair trained from them (SGAN)")
+    strategy: StrategyName = option(
+        "class-parallel",
+        "gan: one unconditional pair on all data (DC-GAN); cgan: one conditional pair (DC-CGAN); class-parallel: one independent pair per class (distributed DC-CGAN); sgan: independent local pairs plus a global pair trained from them (SGAN)",
+    )
     batch_size: int = option(64, "images per batch per pair")
-    seed: int = option(0, "base seed; each pair's seed is derived from it and the pair's class, so results do not depend on scheduling")
+    seed: int = option(
+        0, "base seed; each pair's seed is derived from it and the pair's class, so results do not depend on scheduling"
+    )
     device: str = option("auto", "cpu, cuda, cuda:N or auto (cuda when available)")
-    pack: str = option("fast", "how pairs are stepped (same results up to rounding; see docs/packing.md): fast (the fastest path measured for the device: packs of 1 in channels_last for conv nets on a CPU, one pair at a time for the MLPs, timed as auto on a GPU), off (one pair at a time, NCHW), K (packs of at most K pairs) or auto (time the options on the run's own pairs at start-up, keep the fastest)")
-    compile: bool = option(False, "torch.compile the networks being stepped (inductor; needs a C++ compiler on CPU): the first network of an architecture compiles for a minute or so, each further one in seconds; same results up to rounding (benchmarks/compile.py: 1.42x per step at 1 thread on a busy 2-core CPU, 0.9x at 2 threads on a quiet one)")
-    threads: str = option("auto", "CPU threads of each process: auto (the cores not busy with other work when the run starts, shared among this node's ranks; OMP_NUM_THREADS wins when set) or a number")
+    pack: str = option(
+        "fast",
+        "how pairs are stepped (same results up to rounding; see docs/packing.md): fast (the fastest path measured for the device: packs of 1 in channels_last for conv nets on a CPU, one pair at a time for the MLPs, timed as auto on a GPU), off (one pair at a time, NCHW), K (packs of at most K pairs) or auto (time the options on the run's own pairs at start-up, keep the fastest)",
+    )
+    compile: bool = option(
+        False,
+        "torch.compile the networks being stepped (inductor; needs a C++ compiler on CPU): the first network of an architecture compiles for a minute or so, each further one in seconds; same results up to rounding (benchmarks/compile.py: 1.42x per step at 1 thread on a busy 2-core CPU, 0.9x at 2 threads on a quiet one)",
+    )
+    threads: str = option(
+        "auto",
+        "CPU threads of each process: auto (the cores not busy with other work when the run starts, shared among this node's ranks; OMP_NUM_THREADS wins when set) or a number",
+    )
 
     def __post_init__(self) -> None:
         check_fields(self, "train")
@@ -112,21 +153,32 @@ class TrainConfig:
         if self.pack == "false":  # YAML 1.1 reads a bare `off` as false
             self.pack = "off"
         if self.pack not in ("fast", "off", "auto") and not (self.pack.isdigit() and int(self.pack) > 0):
-            raise ConfigError(f"train.pack: expected fast, off, auto or a positive number of pairs per pack, got {self.pack!r}")
+            raise ConfigError(
+                f"train.pack: expected fast, off, auto or a positive number of pairs per pack, got {self.pack!r}"
+            )
         self.threads = str(self.threads).lower()
         if self.threads != "auto" and not (self.threads.isdigit() and 0 < int(self.threads) <= 1024):
-            raise ConfigError(f"train.threads: expected auto or a number of threads from 1 to 1024, got {self.threads!r}")
+            raise ConfigError(
+                f"train.threads: expected auto or a number of threads from 1 to 1024, got {self.threads!r}"
+            )
 
 
 @dataclass
 class LossConfig:
     """The adversarial loss and its hyper-parameters."""
 
-    name: LossName = option("ns", "minimax, ns (non-saturating, the paper's), wgan (weight clipping), wgan-gp, hinge, dragan")
-    n_critic: int | None = option(None, "discriminator steps per generator step; default 5 for wgan and wgan-gp, 1 otherwise")
+    name: LossName = option(
+        "ns", "minimax, ns (non-saturating, the paper's), wgan (weight clipping), wgan-gp, hinge, dragan"
+    )
+    n_critic: int | None = option(
+        None, "discriminator steps per generator step; default 5 for wgan and wgan-gp, 1 otherwise"
+    )
     penalty_weight: float = option(10.0, "gradient-penalty weight lambda for wgan-gp and dragan")
     clip_value: float = option(0.01, "weight-clipping bound for wgan")
-    lecam_weight: float = option(0.0, "LeCam regularisation weight (Tseng et al. 2021; 0: off, 0.3 as their BigGAN runs): pulls the discriminator's scores towards running averages (decay 0.99) of its scores on the other kind of image, against overfitting small data")
+    lecam_weight: float = option(
+        0.0,
+        "LeCam regularisation weight (Tseng et al. 2021; 0: off, 0.3 as their BigGAN runs): pulls the discriminator's scores towards running averages (decay 0.99) of its scores on the other kind of image, against overfitting small data",
+    )
 
     def __post_init__(self) -> None:
         check_fields(self, "loss")
@@ -164,7 +216,10 @@ class OptimConfig:
 class AugmentConfig:
     """DiffAugment (Zhao et al. 2020): random differentiable transformations of every image the discriminator sees."""
 
-    policy: str = option("none", "comma-separated operations: color (brightness, contrast; saturation for RGB), translation (up to 1/8 of the side), cutout (a square of half the side); none: no augmentation")
+    policy: str = option(
+        "none",
+        "comma-separated operations: color (brightness, contrast; saturation for RGB), translation (up to 1/8 of the side), cutout (a square of half the side); none: no augmentation",
+    )
 
     def __post_init__(self) -> None:
         check_fields(self, "augment")
@@ -179,7 +234,9 @@ class EmaConfig:
     """The generator's exponential moving average (as StyleGAN2-ADA's), which fleets sample from."""
 
     kimg: float = option(0.0, "half-life of the average in thousands of images (0: no EMA); StyleGAN2-ADA's ema_kimg")
-    rampup: float | None = option(0.05, "the half-life is at most this share of the images seen so far (StyleGAN2-ADA's ema_rampup; null: none)")
+    rampup: float | None = option(
+        0.05, "the half-life is at most this share of the images seen so far (StyleGAN2-ADA's ema_rampup; null: none)"
+    )
 
     def __post_init__(self) -> None:
         check_fields(self, "ema")
@@ -192,9 +249,14 @@ class EmaConfig:
 class BudgetConfig:
     """How long each pair trains: one of epochs, steps or kimg (setting one, e.g. by a flag over a config file, clears the others)."""
 
-    epochs: float | None = option(None, "budget in passes over each pair's own images (default 5 when neither steps nor kimg is given)")
+    epochs: float | None = option(
+        None, "budget in passes over each pair's own images (default 5 when neither steps nor kimg is given)"
+    )
     steps: int | None = option(None, "budget in generator steps per pair")
-    kimg: float | None = option(None, "budget in thousands of real images each pair's discriminator sees (steps = ceil(1000 kimg / (batch n_critic)))")
+    kimg: float | None = option(
+        None,
+        "budget in thousands of real images each pair's discriminator sees (steps = ceil(1000 kimg / (batch n_critic)))",
+    )
 
     KEYS = ("epochs", "steps", "kimg")  # the ways to give a budget, of which one is used
 
@@ -215,7 +277,9 @@ class CadenceConfig:
     log_every: int = option(50, "iterations between log lines (a tick)")
     grid_every: int = option(500, "iterations between sample-grid PNGs (0: only at the end)")
     checkpoint_every: int = option(500, "iterations between per-pair checkpoints (0: only when a pair finishes)")
-    keep_checkpoints: int = option(2, "checkpoints kept per pair (older ones deleted); >= 2 so a corrupt newest one can fall back")
+    keep_checkpoints: int = option(
+        2, "checkpoints kept per pair (older ones deleted); >= 2 so a corrupt newest one can fall back"
+    )
 
     def __post_init__(self) -> None:
         check_fields(self, "cadence")
@@ -224,17 +288,30 @@ class CadenceConfig:
             if getattr(self, key) < 0:
                 raise ConfigError(f"cadence.{key}: expected >= 0, got {getattr(self, key)}")
         if self.keep_checkpoints < 2:
-            raise ConfigError(f"cadence.keep_checkpoints: expected >= 2 (a fallback is needed), got {self.keep_checkpoints}")
+            raise ConfigError(
+                f"cadence.keep_checkpoints: expected >= 2 (a fallback is needed), got {self.keep_checkpoints}"
+            )
 
 
 @dataclass
 class SganConfig:
     """Options of the sgan strategy (unused by the others)."""
 
-    locals: int | None = option(None, "number of local pairs, each on all data (default 5); with split_by_class there is one per class, leave it unset")
-    split_by_class: bool = option(False, "one local pair per class (class-parallel locals) and a global pair conditioned on the label")
-    messenger_steps: int | None = option(None, "I_D, updates of each messenger discriminator against the global generator per iteration (default: the loss's critic steps)")
-    share_weights: bool = option(False, "the local generators share their data-side layers, as do the local discriminators (about half the parameters for the mlp; N-SW-GAN)")
+    locals: int | None = option(
+        None,
+        "number of local pairs, each on all data (default 5); with split_by_class there is one per class, leave it unset",
+    )
+    split_by_class: bool = option(
+        False, "one local pair per class (class-parallel locals) and a global pair conditioned on the label"
+    )
+    messenger_steps: int | None = option(
+        None,
+        "I_D, updates of each messenger discriminator against the global generator per iteration (default: the loss's critic steps)",
+    )
+    share_weights: bool = option(
+        False,
+        "the local generators share their data-side layers, as do the local discriminators (about half the parameters for the mlp; N-SW-GAN)",
+    )
 
     def __post_init__(self) -> None:
         check_fields(self, "sgan")
@@ -251,10 +328,18 @@ class SganConfig:
 class EvalConfig:
     """Evaluation during training: an FID/IS curve logged to metrics.jsonl (`ganfleet evaluate` plots it)."""
 
-    every: int = option(0, "iterations between quick evaluations during training (0: none); each appends {step, eval: {fid, kid, is, ...}} to metrics.jsonl")
+    every: int = option(
+        0,
+        "iterations between quick evaluations during training (0: none); each appends {step, eval: {fid, kid, is, ...}} to metrics.jsonl",
+    )
     n: int = option(2000, "generated samples per evaluation during training (a full `ganfleet evaluate` uses 10,000)")
-    classifier: str | None = option(None, "domain classifier folder; default: the cache entry for this data, trained once if missing")
-    member: str | None = option(None, "sample from this member's generator only (e.g. global: sgan's global generator); default: the fleet's routing")
+    classifier: str | None = option(
+        None, "domain classifier folder; default: the cache entry for this data, trained once if missing"
+    )
+    member: str | None = option(
+        None,
+        "sample from this member's generator only (e.g. global: sgan's global generator); default: the fleet's routing",
+    )
 
     def __post_init__(self) -> None:
         check_fields(self, "eval")
@@ -319,16 +404,28 @@ class RunConfig:
             raise ConfigError("out: the run directory is empty; name a folder for the run (--out DIR)")
         arch = get_architecture(self.resolved_arch)
         if (self.data.name == "toy") != arch.points:
-            raise ConfigError(f"model.arch: {arch.name!r} does not fit data {self.data.name!r}: toy data needs mlp, images a conv architecture")
+            raise ConfigError(
+                f"model.arch: {arch.name!r} does not fit data {self.data.name!r}: toy data needs mlp, images a conv architecture"
+            )
         if self.model.d_norm not in ("auto", *arch.d_norms):
             offers = "has no normalisation" if arch.d_norms == ("none",) else "offers " + ", ".join(arch.d_norms)
-            raise ConfigError(f"model.d_norm: the {arch.name} discriminator {offers}; expected auto or "
-                              f"{' or '.join(arch.d_norms)}, got {self.model.d_norm!r}")
+            raise ConfigError(
+                f"model.d_norm: the {arch.name} discriminator {offers}; expected auto or "
+                f"{' or '.join(arch.d_norms)}, got {self.model.d_norm!r}"
+            )
         if self.sgan.share_weights and self.train.pack not in ("off", "fast"):  # fast steps tied pairs one at a time
-            raise ConfigError(f"train.pack: sgan.share_weights ties the local pairs' layers, which packs would copy apart; "
-                              f"expected off, got {self.train.pack!r}")
+            raise ConfigError(
+                f"train.pack: sgan.share_weights ties the local pairs' layers, which packs would copy apart; "
+                f"expected off, got {self.train.pack!r}"
+            )
         if self.augment.policy not in ("none", "") and arch.points:
-            raise ConfigError(f"augment.policy: augmentation is for images; the {arch.name} trains on points (expected none)")
+            raise ConfigError(
+                f"augment.policy: augmentation is for images; the {arch.name} trains on points (expected none)"
+            )
         if self.train.strategy != "sgan" and not self.sgan.is_default():
-            changed = [f.name for f in dataclasses.fields(SganConfig) if getattr(self.sgan, f.name) != getattr(SganConfig(), f.name)]
+            changed = [
+                f.name
+                for f in dataclasses.fields(SganConfig)
+                if getattr(self.sgan, f.name) != getattr(SganConfig(), f.name)
+            ]
             raise ConfigError(f"sgan.{changed[0]}: only used by strategy sgan (strategy is {self.train.strategy!r})")

@@ -40,13 +40,18 @@ def _expanded_size(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int],
     if isinstance(node, yaml.SequenceNode):
         size = 1 + sum(_expanded_size(child, sizes, open_nodes, where) for child in node.value)
     elif isinstance(node, yaml.MappingNode):
-        size = 1 + sum(_expanded_size(k, sizes, open_nodes, where) + _expanded_size(v, sizes, open_nodes, where) for k, v in node.value)
+        size = 1 + sum(
+            _expanded_size(k, sizes, open_nodes, where) + _expanded_size(v, sizes, open_nodes, where)
+            for k, v in node.value
+        )
     else:
         size = 1
     open_nodes.discard(key)
     if size > MAX_YAML_VALUES:
-        raise ConfigError(f"{where}: the YAML expands to more than {MAX_YAML_VALUES} values (through its aliases); "
-                          "a config is a few dozen")
+        raise ConfigError(
+            f"{where}: the YAML expands to more than {MAX_YAML_VALUES} values (through its aliases); "
+            "a config is a few dozen"
+        )
     sizes[key] = size
     return size
 

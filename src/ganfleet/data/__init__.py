@@ -7,10 +7,10 @@ fit to a power-of-two side (images only).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
-from ganfleet.data.dataset import ClassPartitionedDataset, to_model_space, to_uint8
 from ganfleet.data.cifar import load_cifar10, load_cifar100
+from ganfleet.data.dataset import ClassPartitionedDataset, to_model_space, to_uint8
 from ganfleet.data.digits import load_digits
 from ganfleet.data.idx import load_fashion_mnist, load_mnist
 from ganfleet.data.imagefolder import load_imagefolder
@@ -55,7 +55,9 @@ def load_dataset(cfg: DataOptions) -> ClassPartitionedDataset:
         size = cfg.image_size or default_image_size(max(h, w))
         if (h, w) != (size, size):
             if cfg.fit == "pad" and max(h, w) > size:
-                raise DataError(f"{ds.source}: cannot pad {h}x{w} images to data.image_size={size}; use fit=resize or a larger size")
+                raise DataError(
+                    f"{ds.source}: cannot pad {h}x{w} images to data.image_size={size}; use fit=resize or a larger size"
+                )
             ds = ClassPartitionedDataset(
                 samples=fit_images(ds.samples, size, cfg.fit),
                 labels=ds.labels,
@@ -66,10 +68,10 @@ def load_dataset(cfg: DataOptions) -> ClassPartitionedDataset:
 
 
 __all__ = [
-    "ClassPartitionedDataset",
-    "DataOptions",
     "MIXTURES",
     "SOURCES",
+    "ClassPartitionedDataset",
+    "DataOptions",
     "load_dataset",
     "load_raw",
     "to_model_space",

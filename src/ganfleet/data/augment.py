@@ -46,8 +46,9 @@ class AugmentDraws:
     def cat(draws: list[AugmentDraws]) -> AugmentDraws:
         """The draws of several batches, in order (pair k's rows after pair k-1's)."""
         fields = AugmentDraws.__dataclass_fields__
-        return AugmentDraws(**{f: None if getattr(draws[0], f) is None else torch.cat([getattr(d, f) for d in draws])
-                               for f in fields})
+        return AugmentDraws(
+            **{f: None if getattr(draws[0], f) is None else torch.cat([getattr(d, f) for d in draws]) for f in fields}
+        )
 
 
 def parse_policy(policy: str) -> tuple[str, ...]:
@@ -55,7 +56,9 @@ def parse_policy(policy: str) -> tuple[str, ...]:
     names = [p.strip() for p in policy.split(",") if p.strip() and p.strip() != "none"]
     unknown = [n for n in names if n not in OPERATIONS]
     if unknown:
-        raise ValueError(f"unknown augmentation {unknown[0]!r}; expected a comma-separated subset of {', '.join(OPERATIONS)}")
+        raise ValueError(
+            f"unknown augmentation {unknown[0]!r}; expected a comma-separated subset of {', '.join(OPERATIONS)}"
+        )
     return tuple(op for op in OPERATIONS if op in names)
 
 
@@ -67,8 +70,11 @@ class DiffAugment:
     channels: int
     size: int
 
-    def draw(self, n: int, device: torch.device, dtype: torch.dtype, generator: torch.Generator | None = None) -> AugmentDraws:
+    def draw(
+        self, n: int, device: torch.device, dtype: torch.dtype, generator: torch.Generator | None = None
+    ) -> AugmentDraws:
         """Parameters of `n` images from `generator` (None: torch's global RNG)."""
+
         def uniform(*shape: int) -> torch.Tensor:
             return torch.rand(shape, device=device, dtype=dtype, generator=generator)
 

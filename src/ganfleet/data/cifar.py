@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from ganfleet.data.options import DataOptions
 from ganfleet.data.dataset import ClassPartitionedDataset
+from ganfleet.data.options import DataOptions
 from ganfleet.errors import DataError
 
 
@@ -111,7 +111,9 @@ def _read_folder(folder: Path, names: list[str]) -> dict[str, tuple[bytes, str]]
         try:
             blobs[name] = (path.read_bytes(), str(path))
         except OSError as exc:
-            raise DataError(f"{path}: cannot read CIFAR file ({exc.strerror or exc}); expected {', '.join(names)} in {folder}") from None
+            raise DataError(
+                f"{path}: cannot read CIFAR file ({exc.strerror or exc}); expected {', '.join(names)} in {folder}"
+            ) from None
     return blobs
 
 
@@ -145,13 +147,19 @@ def _locate(root: Path, layout: CifarLayout) -> tuple[str, Path]:
             return "folder", folder
     if (root / layout.archive).is_file():
         return "archive", root / layout.archive
-    raise DataError(f"{root}: no {layout.meta} here or in {layout.folder}/, and no {layout.archive}; expected the CIFAR python version")
+    raise DataError(
+        f"{root}: no {layout.meta} here or in {layout.folder}/, and no {layout.archive}; expected the CIFAR python version"
+    )
 
 
-def _decode_batch(batch: dict[bytes, Any], where: str, labels_key: bytes, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+def _decode_batch(
+    batch: dict[bytes, Any], where: str, labels_key: bytes, n_classes: int
+) -> tuple[np.ndarray, np.ndarray]:
     for key in (b"data", labels_key):
         if key not in batch:
-            raise DataError(f"{where}: missing key {key!r}; expected b'data' and {labels_key!r}, found {sorted(map(repr, batch))}")
+            raise DataError(
+                f"{where}: missing key {key!r}; expected b'data' and {labels_key!r}, found {sorted(map(repr, batch))}"
+            )
     data, labels = batch[b"data"], batch[labels_key]
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != IMAGE_BYTES:
         got = f"{data.dtype} {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
@@ -177,7 +185,9 @@ def _class_names(meta: dict[bytes, Any], where: str, key: bytes) -> list[str]:
 
 def _load(name: str, layout: CifarLayout, cfg: DataOptions) -> ClassPartitionedDataset:
     if not cfg.path:
-        raise DataError(f"{name}: data.path (--data-dir) must name {layout.folder}/, {layout.archive} or a folder holding one")
+        raise DataError(
+            f"{name}: data.path (--data-dir) must name {layout.folder}/, {layout.archive} or a folder holding one"
+        )
     kind, location = _locate(Path(cfg.path), layout)
     batches = list(layout.train if cfg.split == "train" else layout.test)
     wanted = [layout.meta, *batches]

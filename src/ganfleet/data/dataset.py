@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 import torch
 
@@ -40,7 +40,9 @@ class ClassPartitionedDataset:
             raise DataError(f"{self.source}: points must have shape (N, D), got {tuple(self.samples.shape)}")
         self.labels = self.labels.to(torch.int64).reshape(-1)
         if len(self.labels) != len(self.samples):
-            raise DataError(f"{self.source}: {len(self.samples)} samples but {len(self.labels)} labels; expected one label per sample")
+            raise DataError(
+                f"{self.source}: {len(self.samples)} samples but {len(self.labels)} labels; expected one label per sample"
+            )
         k = len(self.class_names)
         if len(self.labels) and (int(self.labels.min()) < 0 or int(self.labels.max()) >= k):
             bad = int(self.labels.max()) if int(self.labels.max()) >= k else int(self.labels.min())
@@ -51,7 +53,9 @@ class ClassPartitionedDataset:
         """DataError unless every class has a sample (checked after filtering, so a class subset may drop empty ones)."""
         empty = [name for name, ix in zip(self.class_names, self.class_index) if len(ix) == 0]
         if empty:
-            raise DataError(f"{self.source}: class(es) {', '.join(map(repr, empty))} have no samples; expected at least one per class")
+            raise DataError(
+                f"{self.source}: class(es) {', '.join(map(repr, empty))} have no samples; expected at least one per class"
+            )
         return self
 
     # ------------------------------------------------------------------ properties
@@ -96,7 +100,11 @@ class ClassPartitionedDataset:
         remap = torch.full((self.n_classes,), -1, dtype=torch.int64)
         remap[torch.tensor(classes, dtype=torch.int64)] = torch.arange(len(classes))
         keep = remap[self.labels] >= 0
-        centers = self.mode_centers[classes] if self.mode_centers is not None and len(self.mode_centers) == self.n_classes else self.mode_centers
+        centers = (
+            self.mode_centers[classes]
+            if self.mode_centers is not None and len(self.mode_centers) == self.n_classes
+            else self.mode_centers
+        )
         return ClassPartitionedDataset(
             samples=self.samples[keep],
             labels=remap[self.labels[keep]],

@@ -43,7 +43,9 @@ class AnovaResult:
 
 def class_counts(ds: ClassPartitionedDataset) -> list[ClassCount]:
     """Count and share of every class, in label order."""
-    return [ClassCount(k, name, n, share) for k, (name, n, share) in enumerate(zip(ds.class_names, ds.counts, ds.prior))]
+    return [
+        ClassCount(k, name, n, share) for k, (name, n, share) in enumerate(zip(ds.class_names, ds.counts, ds.prior))
+    ]
 
 
 def channel_names(ds: ClassPartitionedDataset) -> list[str]:
@@ -104,7 +106,9 @@ def format_report(ds: ClassPartitionedDataset) -> str:
         lines.append("one-way ANOVA by class: needs at least 2 classes")
         return "\n".join(lines)
     what = "per-image channel mean" if ds.is_image else "coordinate"
-    lines.append(f"one-way ANOVA of the {what} by class (df between {results[0].df_between}, within {results[0].df_within})")
+    lines.append(
+        f"one-way ANOVA of the {what} by class (df between {results[0].df_between}, within {results[0].df_within})"
+    )
     lines.append(f"{'channel':<8}  {'F':>12}  {'p':>10}")
     for r in results:
         lines.append(f"{r.channel:<8}  {r.f:>12.2f}  {r.p:>10.3g}")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ganfleet.data.options import DataOptions
 from ganfleet.data.dataset import ClassPartitionedDataset
+from ganfleet.data.options import DataOptions
 
 
 def load_digits(cfg: DataOptions) -> ClassPartitionedDataset:

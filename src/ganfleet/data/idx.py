@@ -16,14 +16,25 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ganfleet.data.options import DataOptions
 from ganfleet.data.dataset import ClassPartitionedDataset
+from ganfleet.data.options import DataOptions
 from ganfleet.errors import DataError
 
 IDX_IMAGES_MAGIC = 0x00000803  # uint8, 3 dimensions (N, H, W)
 IDX_LABELS_MAGIC = 0x00000801  # uint8, 1 dimension (N,)
 
-FASHION_MNIST_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+FASHION_MNIST_CLASSES = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+]
 MNIST_CLASSES = [str(d) for d in range(10)]
 
 # Where each source is looked for when data.path is not given: Debian's
@@ -54,12 +65,16 @@ def read_idx(path: Path, magic: int) -> np.ndarray:
     ndim = magic & 0xFF
     header = 4 + 4 * ndim
     if len(data) < header:
-        raise DataError(f"{path}: truncated IDX header ({len(data)} bytes); expected {header} bytes for {ndim} dimensions")
+        raise DataError(
+            f"{path}: truncated IDX header ({len(data)} bytes); expected {header} bytes for {ndim} dimensions"
+        )
     dims = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
     expected = math.prod(dims)
     if len(data) - header != expected:
         what = "truncated" if len(data) - header < expected else "too long"
-        raise DataError(f"{path}: {what}: {len(data) - header} data bytes after the header; expected {expected} for dimensions {dims}")
+        raise DataError(
+            f"{path}: {what}: {len(data) - header} data bytes after the header; expected {expected} for dimensions {dims}"
+        )
     # Copy so the tensor built on it owns writable memory (frombuffer views of bytes are read-only).
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims).copy()
 
@@ -101,7 +116,11 @@ def find_idx_files(name: str, split: str, path: str | None) -> tuple[Path, Path]
         return images, labels
     hint = ""
     if not path:
-        hint = " (install Debian's dataset-fashion-mnist or set data.path)" if name == "fashion-mnist" else " (set data.path)"
+        hint = (
+            " (install Debian's dataset-fashion-mnist or set data.path)"
+            if name == "fashion-mnist"
+            else " (set data.path)"
+        )
     raise DataError(f"{name}: no {images_stem}[.gz] in {', '.join(map(str, folders))}{hint}")
 
 
@@ -110,7 +129,9 @@ def load_idx_pair(images_path: Path, labels_path: Path, n_classes: int) -> tuple
     images = read_idx(images_path, IDX_IMAGES_MAGIC)
     labels = read_idx(labels_path, IDX_LABELS_MAGIC)
     if len(images) != len(labels):
-        raise DataError(f"{images_path}: {len(images)} images but {labels_path} has {len(labels)} labels; expected equal counts")
+        raise DataError(
+            f"{images_path}: {len(images)} images but {labels_path} has {len(labels)} labels; expected equal counts"
+        )
     if len(labels) and int(labels.max()) >= n_classes:
         raise DataError(f"{labels_path}: label {int(labels.max())} out of range; expected 0..{n_classes - 1}")
     return images[:, None], labels.astype(np.int64)

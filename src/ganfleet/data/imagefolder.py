@@ -20,8 +20,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ganfleet.data.options import DataOptions
 from ganfleet.data.dataset import ClassPartitionedDataset
+from ganfleet.data.options import DataOptions
 from ganfleet.errors import DataError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -62,7 +62,9 @@ def class_folders(root: Path) -> list[Path]:
 
 def image_files(folder: Path) -> list[Path]:
     """Sorted PNG/JPEG files of one class folder (other files, e.g. .DS_Store, are ignored)."""
-    files = sorted(p for p in _entries(folder) if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
+    files = sorted(
+        p for p in _entries(folder) if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+    )
     if not files:
         raise DataError(f"{folder}: no {'/'.join(IMAGE_SUFFIXES)} images; expected at least one per class folder")
     return files
@@ -112,10 +114,14 @@ def load_imagefolder(cfg: DataOptions) -> ClassPartitionedDataset:
             if first is None:
                 first = path
                 if im.shape[0] != im.shape[1]:
-                    raise DataError(f"{path}: {im.shape[1]}x{im.shape[0]} image is not square; set data.image_size to resize every image")
+                    raise DataError(
+                        f"{path}: {im.shape[1]}x{im.shape[0]} image is not square; set data.image_size to resize every image"
+                    )
             elif im.shape[:2] != images[0].shape[:2]:
                 h, w = images[0].shape[:2]
-                raise DataError(f"{path}: {im.shape[1]}x{im.shape[0]} image, but {first} is {w}x{h}; expected one size (or set data.image_size)")
+                raise DataError(
+                    f"{path}: {im.shape[1]}x{im.shape[0]} image, but {first} is {w}x{h}; expected one size (or set data.image_size)"
+                )
             images.append(im)
             labels.append(label)
     channels = 3 if any(im.ndim == 3 for im in images) else 1

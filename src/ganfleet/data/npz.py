@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ganfleet.data.options import DataOptions
 from ganfleet.data.dataset import MAX_CLASSES, ClassPartitionedDataset
+from ganfleet.data.options import DataOptions
 from ganfleet.errors import DataError
 
 
@@ -25,14 +25,20 @@ def load_npz(cfg: DataOptions) -> ClassPartitionedDataset:
         with open(path, "rb") as f:
             archive = np.load(f, allow_pickle=False)
             if not isinstance(archive, np.lib.npyio.NpzFile):  # a .npy file loads as one bare array
-                raise DataError(f"{path}: a single .npy array, not an .npz archive; expected arrays x and y saved with np.savez")
+                raise DataError(
+                    f"{path}: a single .npy array, not an .npz archive; expected arrays x and y saved with np.savez"
+                )
             with archive:
                 arrays = {k: archive[k] for k in archive.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:  # EOFError: an empty file
-        raise DataError(f"{path}: not a readable .npz archive ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+        raise DataError(
+            f"{path}: not a readable .npz archive ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+        ) from None
     for key in ("x", "y"):
         if key not in arrays:
-            raise DataError(f"{path}: missing array {key!r}; expected x (N,H,W[,C]) uint8 and y (N,) labels, found {sorted(arrays)}")
+            raise DataError(
+                f"{path}: missing array {key!r}; expected x (N,H,W[,C]) uint8 and y (N,) labels, found {sorted(arrays)}"
+            )
     x, y = arrays["x"], arrays["y"]
     if x.dtype != np.uint8 or x.ndim not in (3, 4):
         raise DataError(f"{path}: x must be uint8 of shape (N,H,W) or (N,H,W,C), got {x.dtype} {x.shape}")
@@ -46,7 +52,9 @@ def load_npz(cfg: DataOptions) -> ClassPartitionedDataset:
         raise DataError(f"{path}: x and y hold no samples; expected at least one image per class")
     if y.min() < 0 or y.max() >= MAX_CLASSES:
         bad = int(y.min()) if y.min() < 0 else int(y.max())
-        raise DataError(f"{path}: label {bad} out of range; expected labels 0..{MAX_CLASSES - 1} (one class per label value)")
+        raise DataError(
+            f"{path}: label {bad} out of range; expected labels 0..{MAX_CLASSES - 1} (one class per label value)"
+        )
     n_classes = int(y.max()) + 1
     names = [str(c) for c in range(n_classes)]
     if "class_names" in arrays:

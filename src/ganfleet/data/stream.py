@@ -16,8 +16,14 @@ class BatchStream:
     same batches after a resume, full batches even for classes smaller than B.
     """
 
-    def __init__(self, samples: torch.Tensor, labels: torch.Tensor | None, batch_size: int, seed: int,
-                 dtype: torch.dtype = torch.float32) -> None:
+    def __init__(
+        self,
+        samples: torch.Tensor,
+        labels: torch.Tensor | None,
+        batch_size: int,
+        seed: int,
+        dtype: torch.dtype = torch.float32,
+    ) -> None:
         if len(samples) == 0:
             raise ValueError("a batch stream needs at least one sample")
         self.samples = samples

@@ -19,7 +19,7 @@ the mode centres and std above are exactly those of the data.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -53,7 +53,9 @@ def grid_centers(side: int = 5, spacing: float = GRID_SPACING) -> np.ndarray:
     return np.array([(x, y) for x in ticks for y in ticks], dtype=np.float64)
 
 
-def gaussian_mixture(centers: np.ndarray, std: float, per_class: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def gaussian_mixture(
+    centers: np.ndarray, std: float, per_class: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """per_class points around each centre; labels are the centre indices, class after class."""
     labels = np.repeat(np.arange(len(centers)), per_class)
     points = centers[labels] + std * rng.standard_normal((len(labels), 2))

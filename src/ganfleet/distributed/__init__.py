@@ -20,6 +20,14 @@ from ganfleet.distributed.heartbeat import RankFailed
 from ganfleet.distributed.telemetry import Telemetry, format_table, summarize
 
 __all__ = [
-    "Cluster", "LaunchEnv", "ProcessGroupCluster", "RankFailed", "Telemetry",
-    "assign_classes", "detect_launch", "format_table", "join", "summarize",
+    "Cluster",
+    "LaunchEnv",
+    "ProcessGroupCluster",
+    "RankFailed",
+    "Telemetry",
+    "assign_classes",
+    "detect_launch",
+    "format_table",
+    "join",
+    "summarize",
 ]

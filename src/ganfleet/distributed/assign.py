@@ -11,7 +11,7 @@ budget is proportional to its class's size.
 from __future__ import annotations
 
 import heapq
-from typing import Sequence
+from collections.abc import Sequence
 
 from ganfleet.errors import ClusterError
 
@@ -26,8 +26,10 @@ def assign_classes(loads: Sequence[float], world_size: int) -> list[list[int]]:
     if world_size < 1:
         raise ClusterError(f"world size must be at least 1, got {world_size}")
     if world_size > len(loads):
-        raise ClusterError(f"{world_size} ranks but only {len(loads)} pair(s) to train: a pair (one class) is never split "
-                           f"over ranks, so use at most {len(loads)} process(es)")
+        raise ClusterError(
+            f"{world_size} ranks but only {len(loads)} pair(s) to train: a pair (one class) is never split "
+            f"over ranks, so use at most {len(loads)} process(es)"
+        )
     if any(load <= 0 for load in loads):  # positive loads also give every rank at least one pair
         raise ClusterError(f"pair loads must be positive, got {list(loads)}")
     ranks: list[tuple[float, int]] = [(0.0, r) for r in range(world_size)]  # (load so far, rank): a min-heap

@@ -23,19 +23,20 @@ interleave on one group.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
+from typing import Any, TypeVar
 
 import torch
 import torch.distributed as dist
 
 from ganfleet.distributed.assign import assign_classes
 from ganfleet.distributed.env import LaunchEnv, detect_launch
-from ganfleet.distributed.threads import ThreadChoice, choose_threads, using_threads
 from ganfleet.distributed.heartbeat import Heartbeat, RankFailed, describe
 from ganfleet.distributed.telemetry import Telemetry
+from ganfleet.distributed.threads import ThreadChoice, choose_threads, using_threads
 from ganfleet.errors import ClusterError
 
 T = TypeVar("T")
@@ -89,8 +90,9 @@ class Cluster:
         """Rank 0 writes the files every rank shares: config, manifest, final grid, telemetry."""
         return self.rank == 0
 
-    def share(self, names: Sequence[str], loads: Mapping[str, float], fingerprint: str,
-              replicated: Sequence[str] = ()) -> list[str]:
+    def share(
+        self, names: Sequence[str], loads: Mapping[str, float], fingerprint: str, replicated: Sequence[str] = ()
+    ) -> list[str]:
         """This rank's member names, in `names` order: the `replicated` ones (every rank holds them) and
         the others spread longest-processing-time first over ranks by `loads` (step budgets).
 
@@ -152,8 +154,13 @@ class Cluster:
 class ProcessGroupCluster(Cluster):
     """One rank of a multi-process job on an initialised process group."""
 
-    def __init__(self, env: LaunchEnv, device: torch.device, control: dist.ProcessGroup | None,
-                 training: dist.ProcessGroup | None) -> None:
+    def __init__(
+        self,
+        env: LaunchEnv,
+        device: torch.device,
+        control: dist.ProcessGroup | None,
+        training: dist.ProcessGroup | None,
+    ) -> None:
         super().__init__(env, device)
         self.control = control  # None: the default group, which is gloo already
         self.training = training  # None: the default group, which is then not the control group
@@ -196,13 +203,16 @@ class ProcessGroupCluster(Cluster):
         """fn's value on rank 0, run there only, given to every rank."""
         return self._exchange(lambda: fn() if self.is_writer else None, share_value=True)[1][0]
 
-    def share(self, names: Sequence[str], loads: Mapping[str, float], fingerprint: str,
-              replicated: Sequence[str] = ()) -> list[str]:
+    def share(
+        self, names: Sequence[str], loads: Mapping[str, float], fingerprint: str, replicated: Sequence[str] = ()
+    ) -> list[str]:
         fingerprints: list[Any] = [None] * self.world_size
         self._collective(lambda: dist.all_gather_object(fingerprints, fingerprint, group=self.control))
         if len(set(fingerprints)) > 1:  # every rank raises the same error, so none is left waiting
             seen = ", ".join(f"rank {r}: {f[:12]}" for r, f in enumerate(fingerprints))
-            raise ClusterError(f"the ranks loaded different data (fingerprints {seen}); every rank must read the same files")
+            raise ClusterError(
+                f"the ranks loaded different data (fingerprints {seen}); every rank must read the same files"
+            )
         return super().share(names, loads, fingerprint, replicated)
 
     def gather(self, value: T) -> list[T] | None:
@@ -232,12 +242,16 @@ def rank_device(device: torch.device, env: LaunchEnv) -> torch.device:
     if device.type != "cuda" or not env.is_distributed:
         return device
     if device.index is not None and (env.local_world_size or 2) > 1:
-        raise ClusterError(f"train.device={device} would put every rank of this node on one GPU; "
-                           "use cuda or auto so that each local rank takes its own GPU")
+        raise ClusterError(
+            f"train.device={device} would put every rank of this node on one GPU; "
+            "use cuda or auto so that each local rank takes its own GPU"
+        )
     index = env.local_rank if device.index is None else device.index
     if index >= torch.cuda.device_count():
-        raise ClusterError(f"local rank {env.local_rank} needs GPU {index} but {torch.cuda.device_count()} are visible; "
-                           "start at most one process per GPU on each node")
+        raise ClusterError(
+            f"local rank {env.local_rank} needs GPU {index} but {torch.cuda.device_count()} are visible; "
+            "start at most one process per GPU on each node"
+        )
     return torch.device("cuda", index)
 
 
@@ -273,17 +287,26 @@ def _join(device: torch.device, environ: Mapping[str, str], env: LaunchEnv) -> I
         yield Cluster(env, device)
         return
     if not dist.is_available():
-        raise ClusterError(f"{env.launcher} started {env.world_size} ranks but this torch build has no torch.distributed")
+        raise ClusterError(
+            f"{env.launcher} started {env.world_size} ranks but this torch build has no torch.distributed"
+        )
     device = rank_device(device, env)
     owner = not dist.is_initialized()  # a caller may have set up the group already (library use); then it is theirs
     if owner:
         if device.type == "cuda":
             torch.cuda.set_device(device)
-        dist.init_process_group("nccl" if device.type == "cuda" else "gloo", store=attempt_store(env),
-                                rank=env.rank, world_size=env.world_size, timeout=COLLECTIVE_TIMEOUT)
+        dist.init_process_group(
+            "nccl" if device.type == "cuda" else "gloo",
+            store=attempt_store(env),
+            rank=env.rank,
+            world_size=env.world_size,
+            timeout=COLLECTIVE_TIMEOUT,
+        )
     elif (dist.get_rank(), dist.get_world_size()) != (env.rank, env.world_size):
-        raise ClusterError(f"the process group (rank {dist.get_rank()} of {dist.get_world_size()}) does not match "
-                           f"the launcher's (rank {env.rank} of {env.world_size})")
+        raise ClusterError(
+            f"the process group (rank {dist.get_rank()} of {dist.get_world_size()}) does not match "
+            f"the launcher's (rank {env.rank} of {env.world_size})"
+        )
     gloo = dist.get_backend() == "gloo"
     control = None if gloo else dist.new_group(backend="gloo", timeout=COLLECTIVE_TIMEOUT)
     training = dist.new_group(backend="gloo", timeout=COLLECTIVE_TIMEOUT) if gloo else None

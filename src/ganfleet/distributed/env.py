@@ -19,8 +19,9 @@ touches torch.distributed: this module only reads the environment (and the cores
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping, NamedTuple
+from typing import NamedTuple
 
 from ganfleet.errors import ClusterError
 
@@ -66,8 +67,10 @@ def _tcp(environ: Mapping[str, str], single_node: bool, launcher: str) -> str:
     addr = environ.get("MASTER_ADDR")
     if not addr:
         if not single_node:
-            raise ClusterError(f"{launcher} launch over several nodes: set MASTER_ADDR to the host name of rank 0 "
-                               f"(and MASTER_PORT, default {DEFAULT_PORT}) in every rank's environment")
+            raise ClusterError(
+                f"{launcher} launch over several nodes: set MASTER_ADDR to the host name of rank 0 "
+                f"(and MASTER_PORT, default {DEFAULT_PORT}) in every rank's environment"
+            )
         addr = "127.0.0.1"
     port = _int(environ, "MASTER_PORT", DEFAULT_PORT)
     return f"tcp://{addr}:{port}"
@@ -93,8 +96,14 @@ class MpiVariables(NamedTuple):
 
 
 MPI_LAUNCHERS = (
-    MpiVariables("openmpi", "Open MPI", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE",
-                 "OMPI_COMM_WORLD_LOCAL_RANK", "OMPI_COMM_WORLD_LOCAL_SIZE"),
+    MpiVariables(
+        "openmpi",
+        "Open MPI",
+        "OMPI_COMM_WORLD_RANK",
+        "OMPI_COMM_WORLD_SIZE",
+        "OMPI_COMM_WORLD_LOCAL_RANK",
+        "OMPI_COMM_WORLD_LOCAL_SIZE",
+    ),
     MpiVariables("pmi", "MPI (PMI)", "PMI_RANK", "PMI_SIZE", "MPI_LOCALRANKID", "MPI_LOCALNRANKS"),
 )
 
@@ -103,24 +112,43 @@ def detect_launch(environ: Mapping[str, str]) -> LaunchEnv:
     """The LaunchEnv described by `environ` (pass os.environ); ClusterError if the variables are malformed."""
     if "RANK" in environ and "WORLD_SIZE" in environ:
         world = _int(environ, "WORLD_SIZE")
-        return _checked(LaunchEnv(
-            "torchrun", _int(environ, "RANK"), world, _int(environ, "LOCAL_RANK", 0),
-            _int(environ, "LOCAL_WORLD_SIZE", world), "env://",
-            _int(environ, "TORCHELASTIC_RESTART_COUNT", 0), environ.get("TORCHELASTIC_RUN_ID"),
-        ))
+        return _checked(
+            LaunchEnv(
+                "torchrun",
+                _int(environ, "RANK"),
+                world,
+                _int(environ, "LOCAL_RANK", 0),
+                _int(environ, "LOCAL_WORLD_SIZE", world),
+                "env://",
+                _int(environ, "TORCHELASTIC_RESTART_COUNT", 0),
+                environ.get("TORCHELASTIC_RUN_ID"),
+            )
+        )
     for mpi in MPI_LAUNCHERS:
         if mpi.rank in environ:
             world = _int(environ, mpi.size)
             local_world = _int(environ, mpi.local_size, world)
-            return _checked(LaunchEnv(
-                mpi.launcher, _int(environ, mpi.rank), world, _int(environ, mpi.local_rank, 0),
-                local_world, _tcp(environ, local_world == world, mpi.label),
-            ))
+            return _checked(
+                LaunchEnv(
+                    mpi.launcher,
+                    _int(environ, mpi.rank),
+                    world,
+                    _int(environ, mpi.local_rank, 0),
+                    local_world,
+                    _tcp(environ, local_world == world, mpi.label),
+                )
+            )
     if "SLURM_PROCID" in environ and "SLURM_STEP_NUM_TASKS" in environ:
         world = _int(environ, "SLURM_STEP_NUM_TASKS")
         nodes = _int(environ, "SLURM_STEP_NUM_NODES", 1)
-        return _checked(LaunchEnv(
-            "slurm", _int(environ, "SLURM_PROCID"), world, _int(environ, "SLURM_LOCALID", 0),
-            world if nodes == 1 else None, _tcp(environ, nodes == 1, "Slurm"),
-        ))
+        return _checked(
+            LaunchEnv(
+                "slurm",
+                _int(environ, "SLURM_PROCID"),
+                world,
+                _int(environ, "SLURM_LOCALID", 0),
+                world if nodes == 1 else None,
+                _tcp(environ, nodes == 1, "Slurm"),
+            )
+        )
     return LaunchEnv("single")

@@ -25,8 +25,8 @@ with a connection error within seconds, reported as RankFailed too.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable
 
 import torch
 import torch.distributed as dist
@@ -54,8 +54,13 @@ class Heartbeat:
     """The control rounds of one training loop on one rank (a context manager: leaving it with
     an exception tells the other ranks that this rank failed)."""
 
-    def __init__(self, group: dist.ProcessGroup | None, telemetry: Telemetry, interval: float = INTERVAL_S,
-                 lockstep: bool = False) -> None:
+    def __init__(
+        self,
+        group: dist.ProcessGroup | None,
+        telemetry: Telemetry,
+        interval: float = INTERVAL_S,
+        lockstep: bool = False,
+    ) -> None:
         self.group, self.telemetry, self.interval, self.lockstep = group, telemetry, interval, lockstep
         self.stop_requested = False  # some rank asked to stop (seen in a completed round)
         self._work: dist.Work | None = None
@@ -83,7 +88,9 @@ class Heartbeat:
         try:
             self._work.wait()
         except RuntimeError as exc:  # gloo/NCCL report a dead peer as a RuntimeError (DistBackendError)
-            raise RankFailed(f"lost contact with another rank ({str(exc).splitlines()[0]}); this rank's pairs are checkpointed") from None
+            raise RankFailed(
+                f"lost contact with another rank ({str(exc).splitlines()[0]}); this rank's pairs are checkpointed"
+            ) from None
         finally:
             self._work = None
             self._due = time.monotonic() + self.interval

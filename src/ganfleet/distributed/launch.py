@@ -26,8 +26,8 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from ganfleet.distributed.env import detect_launch, usable_cores
 from ganfleet.errors import ClusterError
@@ -58,8 +58,10 @@ def check_launch(nproc: int, max_restarts: int = 0) -> None:
     if nproc < 1:
         raise ClusterError(f"--nproc: expected at least 1 process, got {nproc}")
     if nproc > cores:
-        raise ClusterError(f"--nproc: {nproc} processes but this machine has {cores} usable core(s); "
-                           "use at most that many (or start torchrun yourself to oversubscribe)")
+        raise ClusterError(
+            f"--nproc: {nproc} processes but this machine has {cores} usable core(s); "
+            "use at most that many (or start torchrun yourself to oversubscribe)"
+        )
     if max_restarts < 0:
         raise ClusterError(f"--max-restarts: expected >= 0, got {max_restarts}")
 
@@ -86,7 +88,9 @@ def record_worker_line(kind: str, line: str, relayed: bool, environ: Mapping[str
     folder = environ.get(WORKER_ERRORS)
     if not folder or environ.get(LAUNCHER_PID) != str(os.getppid()):
         return False
-    name = f"attempt-{int(environ.get('TORCHELASTIC_RESTART_COUNT', 0)):04d}-rank-{int(environ.get('RANK', 0)):06d}.json"
+    name = (
+        f"attempt-{int(environ.get('TORCHELASTIC_RESTART_COUNT', 0)):04d}-rank-{int(environ.get('RANK', 0)):06d}.json"
+    )
     try:
         record = {"kind": kind, "line": line, "relayed": relayed, "rank": int(environ.get("RANK", 0))}
         (Path(folder) / name).write_text(json.dumps(record))
@@ -113,7 +117,11 @@ def failure_line(failures: Mapping[int, object]) -> str:
     parts = []
     for rank, failure in sorted(failures.items()):
         code = getattr(failure, "exitcode", None)
-        how = f"was killed by {failure.signal_name()}" if isinstance(code, int) and code < 0 else f"exited with status {code}"
+        how = (
+            f"was killed by {failure.signal_name()}"
+            if isinstance(code, int) and code < 0
+            else f"exited with status {code}"
+        )
         parts.append(f"rank {rank} (pid {getattr(failure, 'pid', '?')}) {how}")
     return "; ".join(parts) or "a worker failed"
 
@@ -147,7 +155,9 @@ def launch(nproc: int, argv: Sequence[str], max_restarts: int = 0) -> tuple[int,
 
     folder = Path(tempfile.mkdtemp(prefix="ganfleet-workers-"))
     saved = dict(os.environ)
-    os.environ.update({**worker_environment(nproc, os.environ), WORKER_ERRORS: str(folder), LAUNCHER_PID: str(os.getpid())})
+    os.environ.update(
+        {**worker_environment(nproc, os.environ), WORKER_ERRORS: str(folder), LAUNCHER_PID: str(os.getpid())}
+    )
     logging.disable(logging.CRITICAL)  # the agent's log lines: this process reports for the job in one line
     try:
         run(parse_args(torchrun_arguments(nproc, argv, max_restarts)))

@@ -18,8 +18,9 @@ import resource
 import socket
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import torch
 
@@ -64,7 +65,11 @@ class Telemetry:
     def tick(self, record: dict, images: int, steps: dict[str, int]) -> None:
         """Keep a logging tick's progress (local iteration, time, mean losses, img/s); images and steps so far."""
         self.images, self.end_steps = images, dict(steps)
-        point = {"iteration": record["step"], "time": round(self.elapsed(), 3), "img_per_s": round(record["img_per_s"], 1)}
+        point = {
+            "iteration": record["step"],
+            "time": round(self.elapsed(), 3),
+            "img_per_s": round(record["img_per_s"], 1),
+        }
         point.update({k: round(v, 5) for k, v in record["mean"].items()})
         self.progress.append(point)
 
@@ -114,8 +119,13 @@ def summarize(ranks: list[dict[str, Any]]) -> dict[str, Any]:
 
 def session_record(summary: dict[str, Any]) -> dict[str, Any]:
     """One training session of a run, condensed: wall-clock, images, img/s, ranks, when it ended."""
-    return {"wall_s": summary["wall_s"], "images": summary["images"], "img_per_s": summary["img_per_s"],
-            "world_size": summary["world_size"], "ended": summary.get("ended", time.strftime("%Y-%m-%dT%H:%M:%S"))}
+    return {
+        "wall_s": summary["wall_s"],
+        "images": summary["images"],
+        "img_per_s": summary["img_per_s"],
+        "world_size": summary["world_size"],
+        "ended": summary.get("ended", time.strftime("%Y-%m-%dT%H:%M:%S")),
+    }
 
 
 def with_sessions(summary: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any]:
@@ -131,22 +141,55 @@ def training_totals(telemetry: dict[str, Any]) -> dict[str, float]:
     """Seconds, images and img/s over the sessions of a run that trained (a resume with nothing left to do adds nothing)."""
     sessions = [s for s in telemetry.get("sessions") or [session_record(telemetry)] if s["images"] > 0]
     seconds, images = sum(s["wall_s"] for s in sessions), sum(s["images"] for s in sessions)
-    return {"sessions": len(sessions), "wall_s": seconds, "images": images, "img_per_s": images / seconds if seconds else 0.0}
+    return {
+        "sessions": len(sessions),
+        "wall_s": seconds,
+        "images": images,
+        "img_per_s": images / seconds if seconds else 0.0,
+    }
 
 
 def format_table(summary: dict[str, Any]) -> str:
     """A Markdown table, one row per rank, then the totals."""
     cuda = any("cuda_max_allocated_mb" in r for r in summary["ranks"])
-    head = ["rank", "pairs", "wall s", "setup s", "pack s", "compute s", "ckpt s", "grid s", "eval s", "wait s", "idle %", "img/s", "peak RSS MB"]
+    head = [
+        "rank",
+        "pairs",
+        "wall s",
+        "setup s",
+        "pack s",
+        "compute s",
+        "ckpt s",
+        "grid s",
+        "eval s",
+        "wait s",
+        "idle %",
+        "img/s",
+        "peak RSS MB",
+    ]
     head += ["CUDA max MB"] if cuda else []
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in summary["ranks"]:
         s = r["seconds"]
-        row = [r["rank"], len(r["end_steps"]), f"{r['wall_s']:.1f}", f"{s['setup']:.1f}", f"{s.get('pack', 0.0):.1f}", f"{s['compute']:.1f}",
-               f"{s['checkpoint']:.1f}", f"{s['grid']:.1f}", f"{s['eval']:.1f}", f"{s['wait']:.1f}", f"{100 * r['idle_share']:.1f}",
-               f"{r['img_per_s']:.0f}", f"{r['peak_rss_mb']:.0f}"]
+        row = [
+            r["rank"],
+            len(r["end_steps"]),
+            f"{r['wall_s']:.1f}",
+            f"{s['setup']:.1f}",
+            f"{s.get('pack', 0.0):.1f}",
+            f"{s['compute']:.1f}",
+            f"{s['checkpoint']:.1f}",
+            f"{s['grid']:.1f}",
+            f"{s['eval']:.1f}",
+            f"{s['wait']:.1f}",
+            f"{100 * r['idle_share']:.1f}",
+            f"{r['img_per_s']:.0f}",
+            f"{r['peak_rss_mb']:.0f}",
+        ]
         row += [f"{r.get('cuda_max_allocated_mb', 0):.0f}"] if cuda else []
         lines.append("| " + " | ".join(map(str, row)) + " |")
-    lines.append(f"\n{summary['world_size']} rank(s): {summary['wall_s']:.1f} s wall-clock, {summary['images']} images, "
-                 f"{summary['img_per_s']:.0f} img/s, mean idle share {100 * summary['mean_idle_share']:.1f} %")
+    lines.append(
+        f"\n{summary['world_size']} rank(s): {summary['wall_s']:.1f} s wall-clock, {summary['images']} images, "
+        f"{summary['img_per_s']:.0f} img/s, mean idle share {100 * summary['mean_idle_share']:.1f} %"
+    )
     return "\n".join(lines)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator, Mapping
 
 import torch
 
@@ -56,8 +56,9 @@ def _cpu_times() -> list[int]:
         return [int(v) for v in f.readline().split()[1:8]]
 
 
-def choose_threads(setting: str, ranks_on_node: int = 1, environ: Mapping[str, str] | None = None,
-                   busy: float | None = None) -> ThreadChoice:
+def choose_threads(
+    setting: str, ranks_on_node: int = 1, environ: Mapping[str, str] | None = None, busy: float | None = None
+) -> ThreadChoice:
     """Threads per process for `train.threads` = `setting` with `ranks_on_node` ranks on this node.
 
     `busy`: cores used by other work (measured with `busy_cores` when None).

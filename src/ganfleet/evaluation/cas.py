@@ -26,8 +26,13 @@ def recipe_of(classifier: StoredClassifier) -> ClassifierTraining:
     return ClassifierTraining(**settings) if settings else CANONICAL
 
 
-def cas_of_images(images: torch.Tensor, labels: torch.Tensor, test: ClassPartitionedDataset, recipe: ClassifierTraining,
-                  progress: bool = False) -> dict[str, float]:
+def cas_of_images(
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    test: ClassPartitionedDataset,
+    recipe: ClassifierTraining,
+    progress: bool = False,
+) -> dict[str, float]:
     """CAS of uint8 `images` with their `labels`: `recipe` trained on them alone, its accuracy on `test`
     (and on its own training images)."""
     generated = ClassPartitionedDataset(images, labels, list(test.class_names), "generated")
@@ -35,9 +40,16 @@ def cas_of_images(images: torch.Tensor, labels: torch.Tensor, test: ClassPartiti
     return {"cas": result.test_accuracy, "cas_train_accuracy": result.train_accuracy}
 
 
-def classification_accuracy_score(fleet: Fleet, member: str | None, n: int, prior: list[float],
-                                  test: ClassPartitionedDataset, recipe: ClassifierTraining, seed: int,
-                                  progress: bool = False) -> dict[str, float]:
+def classification_accuracy_score(
+    fleet: Fleet,
+    member: str | None,
+    n: int,
+    prior: list[float],
+    test: ClassPartitionedDataset,
+    recipe: ClassifierTraining,
+    seed: int,
+    progress: bool = False,
+) -> dict[str, float]:
     """CAS of `n` samples of the fleet, labels in the proportions `prior`."""
     labels = stratified_labels(n, prior)
     images = to_uint8(fleet.sample(n, labels=labels, seed=derive_seed(seed, "cas"), member=member))

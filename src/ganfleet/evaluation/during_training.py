@@ -12,17 +12,17 @@ curve points with each other, not with a 10k evaluation.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ganfleet.classifier.store import domain_config
 from ganfleet.config import RunConfig
 from ganfleet.data import load_dataset
-from ganfleet.errors import ConfigError
 from ganfleet.data.dataset import ClassPartitionedDataset, to_uint8
+from ganfleet.devices import resolve_device
+from ganfleet.errors import ConfigError
 from ganfleet.evaluation.extractors import build_extractors
 from ganfleet.evaluation.measure import measure, stratified_labels
 from ganfleet.fleet import Fleet
-from ganfleet.devices import resolve_device
 from ganfleet.pairs import Pair
 from ganfleet.seeds import derive_seed
 
@@ -43,8 +43,9 @@ class TrainingEvaluator:
         self.seed = derive_seed(config.train.seed, "eval")
         self.test = load_dataset(domain_config(config.data, "test"))
         device = str(resolve_device(config.train.device))
-        self.extractors = build_extractors(config.data, self.test.is_image, "classifier", config.eval.classifier,
-                                           device=device, progress=False)
+        self.extractors = build_extractors(
+            config.data, self.test.is_image, "classifier", config.eval.classifier, device=device, progress=False
+        )
         self.real, _ = self.extractors.real_set(self.test)
 
     @classmethod
@@ -54,10 +55,17 @@ class TrainingEvaluator:
     def record(self, pairs: Sequence[Pair], step: int) -> dict:
         """The metrics.jsonl record of the fleet at `step`."""
         device = pairs[0].device
-        fleet = Fleet(self.manifest, {p.name: p.sampler for p in pairs}, {p.name: p.step for p in pairs}, device,
-                      {p.name: p.ema is not None for p in pairs})
+        fleet = Fleet(
+            self.manifest,
+            {p.name: p.sampler for p in pairs},
+            {p.name: p.step for p in pairs},
+            device,
+            {p.name: p.ema is not None for p in pairs},
+        )
         labels = stratified_labels(self.n, self.test.prior) if fleet.member_is_conditional(self.member) else None
         x = fleet.sample(self.n, labels=labels, seed=self.seed, member=self.member)
         fake = self.extractors.sample_set(to_uint8(x) if x.ndim == 4 else x, labels)
-        metrics = measure(self.real, fake, self.test, self.prior, self.seed, DURING_TRAINING, KID_SUBSETS, skip_inapplicable=True)
+        metrics = measure(
+            self.real, fake, self.test, self.prior, self.seed, DURING_TRAINING, KID_SUBSETS, skip_inapplicable=True
+        )
         return {"step": step, "extractors": self.extractors.identity, "eval": metrics}

@@ -21,8 +21,15 @@ from ganfleet.config import DataConfig
 from ganfleet.evaluation.cas import cas_of_images, recipe_of
 from ganfleet.evaluation.measure import measure
 from ganfleet.evaluation.report import write_reports
-from ganfleet.evaluation.run import (EvalOptions, base_summary, feature_metrics, real_floor, setup_real, timed_stage,
-                                     wants_cas)
+from ganfleet.evaluation.run import (
+    EvalOptions,
+    base_summary,
+    feature_metrics,
+    real_floor,
+    setup_real,
+    timed_stage,
+    wants_cas,
+)
 from ganfleet.evaluation.samples import Samples, load_samples
 from ganfleet.seeds import derive_seed
 
@@ -43,7 +50,9 @@ def _default_out(path: str | Path, suffix: str) -> Path:
     return (path.parent / f"{path.stem}-{suffix}") if path.suffix else Path(str(path).rstrip("/") + f"-{suffix}")
 
 
-def evaluate_samples(path: str | Path, data: DataConfig, options: EvalOptions | None = None, out: str | Path | None = None) -> Path:
+def evaluate_samples(
+    path: str | Path, data: DataConfig, options: EvalOptions | None = None, out: str | Path | None = None
+) -> Path:
     """The samples at `path` against `data`'s test split (every metric that applies, CAS with labels) and the floor."""
     options = options or EvalOptions()
     timing: dict[str, float] = {}
@@ -56,40 +65,63 @@ def evaluate_samples(path: str | Path, data: DataConfig, options: EvalOptions | 
     metrics = measure(real, fake, test, test.prior, options.seed, feature_metrics(options))
     start = timed_stage(timing, "metrics", start)
     if samples.labels is not None and wants_cas(options, test, True) and extractors.stored is not None:
-        metrics.update(cas_of_images(samples.images, samples.labels, test, recipe_of(extractors.stored), options.progress))
+        metrics.update(
+            cas_of_images(samples.images, samples.labels, test, recipe_of(extractors.stored), options.progress)
+        )
         metrics["cas_n"] = len(samples.images)
         timed_stage(timing, "cas", start)
     summary = base_summary("samples", data, test, extractors, options)
-    summary.update(samples=samples.description, n_generated=len(samples.images), conditional=samples.labels is not None,
-                   metrics=metrics)
+    summary.update(
+        samples=samples.description,
+        n_generated=len(samples.images),
+        conditional=samples.labels is not None,
+        metrics=metrics,
+    )
     if options.floor:
-        summary["real_floor"], summary["real_floor_n"] = real_floor(data, extractors, real, test, len(samples.images),
-                                                                    options, timing)
+        summary["real_floor"], summary["real_floor_n"] = real_floor(
+            data, extractors, real, test, len(samples.images), options, timing
+        )
     summary["timing_s"] = timing
     out = Path(out) if out is not None else _default_out(path, "eval")
     return write_reports(out, summary, samples.images, fake, test, None)
 
 
-def compare_samples(path1: str | Path, path2: str | Path, data: DataConfig, options: EvalOptions | None = None,
-                    out: str | Path | None = None) -> Path:
+def compare_samples(
+    path1: str | Path,
+    path2: str | Path,
+    data: DataConfig,
+    options: EvalOptions | None = None,
+    out: str | Path | None = None,
+) -> Path:
     """Input 1 as generated against input 2 as real: FID, KID, precision/recall, density/coverage, IS of input 1."""
     options = options or EvalOptions()
     timing: dict[str, float] = {}
     test, extractors, _ = setup_real(data, options, timing)
     start = time.perf_counter()
-    first, second = (_subset(load_samples(p, test, data.fit, options.n, options.seed), options.n, options.seed)
-                     for p in (path1, path2))
+    first, second = (
+        _subset(load_samples(p, test, data.fit, options.n, options.seed), options.n, options.seed)
+        for p in (path1, path2)
+    )
     start = timed_stage(timing, "load", start)
     fake, real = extractors.sample_set(first.images, first.labels), extractors.sample_set(second.images, second.labels)
     start = timed_stage(timing, "features", start)
     names = feature_metrics(options) or ["fid", "kid", "is", "prdc", "fid_per_class"]
-    prior = (torch.bincount(second.labels, minlength=test.n_classes).double() / len(second.labels)).tolist() \
-        if second.labels is not None else test.prior
+    prior = (
+        (torch.bincount(second.labels, minlength=test.n_classes).double() / len(second.labels)).tolist()
+        if second.labels is not None
+        else test.prior
+    )
     metrics = measure(real, fake, test, prior, options.seed, names, skip_inapplicable=True)
     timed_stage(timing, "metrics", start)
     summary = base_summary("comparison", data, test, extractors, options)
-    summary.update(input1=first.description, input2=second.description, n_generated=len(first.images),
-                   conditional=first.labels is not None, metrics=metrics, timing_s=timing)
+    summary.update(
+        input1=first.description,
+        input2=second.description,
+        n_generated=len(first.images),
+        conditional=first.labels is not None,
+        metrics=metrics,
+        timing_s=timing,
+    )
     summary["data"]["n_real"] = len(second.images)
     out = Path(out) if out is not None else _default_out(path1, "vs-" + Path(str(path2).rstrip("/")).stem)
     return write_reports(out, summary, first.images, fake, test, None)

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import torch
 from safetensors import SafetensorError, safe_open
@@ -71,7 +71,11 @@ class Extractors:
         """What these features are: both extractors' identities ("points" for toy data)."""
         if self.features is None or self.classifier is None:
             return "points"
-        return self.features.identity if self.classifier is self.features else f"{self.features.identity}+{self.classifier.identity}"
+        return (
+            self.features.identity
+            if self.classifier is self.features
+            else f"{self.features.identity}+{self.classifier.identity}"
+        )
 
     def sample_set(self, samples: torch.Tensor, labels: torch.Tensor | None) -> SampleSet:
         """Features of uint8 images (or the float points themselves) with their labels."""
@@ -79,7 +83,11 @@ class Extractors:
             return SampleSet(features=samples.to(torch.float64), labels=labels)
         assert self.features is not None and self.classifier is not None
         main = extract(self.features, samples, self.batch_size, self.device)
-        cls = main if self.classifier is self.features else extract(self.classifier, samples, self.batch_size, self.device)
+        cls = (
+            main
+            if self.classifier is self.features
+            else extract(self.classifier, samples, self.batch_size, self.device)
+        )
         return SampleSet(main.pool, main.logits, cls.logits, labels)
 
     def real_set(self, dataset: ClassPartitionedDataset) -> tuple[SampleSet, bool]:
@@ -101,9 +109,21 @@ def tensor_key(identity: str) -> str:
 
 
 def write_features(path: Path, real: SampleSet, fingerprint: str, identity: str) -> None:
-    tensors = {"features": real.features, "logits": real.logits, "class_logits": real.class_logits, "labels": real.labels}
-    tensors = {k: v.contiguous().clone() for k, v in tensors.items() if v is not None}  # clones: logits may be class_logits
-    metadata = {"format": FEATURES_FORMAT, "fingerprint": fingerprint, "identity": identity, "keys": json.dumps(sorted(tensors))}
+    tensors = {
+        "features": real.features,
+        "logits": real.logits,
+        "class_logits": real.class_logits,
+        "labels": real.labels,
+    }
+    tensors = {
+        k: v.contiguous().clone() for k, v in tensors.items() if v is not None
+    }  # clones: logits may be class_logits
+    metadata = {
+        "format": FEATURES_FORMAT,
+        "fingerprint": fingerprint,
+        "identity": identity,
+        "keys": json.dumps(sorted(tensors)),
+    }
     atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata=metadata))
 
 
@@ -114,7 +134,11 @@ def read_features(path: Path, fingerprint: str, identity: str) -> SampleSet | No
     try:
         with safe_open(str(path), framework="pt") as f:
             metadata = f.metadata() or {}
-            if (metadata.get("format"), metadata.get("fingerprint"), metadata.get("identity")) != (FEATURES_FORMAT, fingerprint, identity):
+            if (metadata.get("format"), metadata.get("fingerprint"), metadata.get("identity")) != (
+                FEATURES_FORMAT,
+                fingerprint,
+                identity,
+            ):
                 return None
             tensors = {k: f.get_tensor(k) for k in f.keys()}
     except (SafetensorError, OSError, ValueError, RuntimeError):
@@ -122,9 +146,17 @@ def read_features(path: Path, fingerprint: str, identity: str) -> SampleSet | No
     return SampleSet(tensors["features"], tensors.get("logits"), tensors.get("class_logits"), tensors.get("labels"))
 
 
-def build_extractors(data: DataConfig, is_image: bool, features: str = "classifier", classifier_dir: str | None = None,
-                     inception_weights: str | None = None, train_classifier: bool = True, batch_size: int = 500,
-                     device: str = "cpu", progress: bool = True) -> Extractors:
+def build_extractors(
+    data: DataConfig,
+    is_image: bool,
+    features: str = "classifier",
+    classifier_dir: str | None = None,
+    inception_weights: str | None = None,
+    train_classifier: bool = True,
+    batch_size: int = 500,
+    device: str = "cpu",
+    progress: bool = True,
+) -> Extractors:
     """The domain classifier for `data` (found, or trained into the cache), and the `features` extractor."""
     if features not in EXTRACTORS:
         raise EvaluationError(f"--features: unknown extractor {features!r}; expected one of {', '.join(EXTRACTORS)}")

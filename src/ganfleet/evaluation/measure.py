@@ -12,6 +12,7 @@ from ganfleet.config import DataConfig
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.metrics import MetricContext, SampleSet, compute_metrics
 
+
 def stratified_labels(n: int, proportions: list[float]) -> torch.Tensor:
     """n labels with class k appearing round(n p_k) times (largest remainders; exact n / K each when balanced), sorted."""
     p = torch.tensor(proportions, dtype=torch.float64)
@@ -23,16 +24,32 @@ def stratified_labels(n: int, proportions: list[float]) -> torch.Tensor:
     return torch.repeat_interleave(torch.arange(len(proportions)), counts)
 
 
-def measure(real: SampleSet, fake: SampleSet, dataset: ClassPartitionedDataset, prior: list[float], seed: int = 0,
-            names: list[str] | None = None, kid_subsets: int = 100, skip_inapplicable: bool = False) -> dict[str, float]:
+def measure(
+    real: SampleSet,
+    fake: SampleSet,
+    dataset: ClassPartitionedDataset,
+    prior: list[float],
+    seed: int = 0,
+    names: list[str] | None = None,
+    kid_subsets: int = 100,
+    skip_inapplicable: bool = False,
+) -> dict[str, float]:
     """Metrics of the generated set against the real one.
 
     `dataset` is the real data (class names, toy mode centres); `prior` the class
     prior the generator was trained with (class TV is measured against it).
     """
-    context = MetricContext(real=real, fake=fake, prior=prior, class_names=dataset.class_names,
-                            mode_centers=dataset.mode_centers, mode_std=dataset.mode_std, toy=not dataset.is_image,
-                            seed=seed, kid_subsets=kid_subsets)
+    context = MetricContext(
+        real=real,
+        fake=fake,
+        prior=prior,
+        class_names=dataset.class_names,
+        mode_centers=dataset.mode_centers,
+        mode_std=dataset.mode_std,
+        toy=not dataset.is_image,
+        seed=seed,
+        kid_subsets=kid_subsets,
+    )
     return compute_metrics(context, names, skip_inapplicable)
 
 

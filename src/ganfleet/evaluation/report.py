@@ -1,11 +1,11 @@
 """What `ganfleet evaluate` writes: metrics.json, report.md, samples.png and curve.png.
 
-    metrics.json   every figure (model, real-data floor, per-class FID), settings, timings
-    report.md      a Markdown table: model vs the real-data floor
-    samples.png    generated samples, one row per class (requested label, or the classifier's
-                   prediction for unconditional fleets); a scatter plot for toy data
-    curve.png      FID / IS (or the toy metrics) over training steps, when the run was
-                   trained with --eval-every
+metrics.json   every figure (model, real-data floor, per-class FID), settings, timings
+report.md      a Markdown table: model vs the real-data floor
+samples.png    generated samples, one row per class (requested label, or the classifier's
+               prediction for unconditional fleets); a scatter plot for toy data
+curve.png      FID / IS (or the toy metrics) over training steps, when the run was
+               trained with --eval-every
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import torch
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.grids import class_rows, display_scale, make_grid, save_png, save_scatter
 from ganfleet.metrics import SampleSet
-from ganfleet.rundir.atomic import atomic_write_text
 from ganfleet.rundir import read_metrics
+from ganfleet.rundir.atomic import atomic_write_text
 
 SAMPLES_PER_CLASS = 10
 
@@ -61,22 +61,31 @@ def heading(summary: dict) -> list[str]:
     labelled = "labelled" if summary.get("conditional") else "unlabelled"
     if "input1" in summary:  # compare_samples
         one, two = summary["input1"], summary["input2"]
-        return [f"# Comparison of `{one['path']}` with `{two['path']}`", "",
-                f"Input 1 ({one['kind']}, {one['n']} {labelled} images) as generated, input 2 ({two['kind']}, {two['n']} images) "
-                f"as real, both fitted to `{summary['data']['source']}`'s test split ({summary['data']['config']}) and "
-                f"measured with its extractors: features `{summary['features']}`, seed {summary['seed']}."]
+        return [
+            f"# Comparison of `{one['path']}` with `{two['path']}`",
+            "",
+            f"Input 1 ({one['kind']}, {one['n']} {labelled} images) as generated, input 2 ({two['kind']}, {two['n']} images) "
+            f"as real, both fitted to `{summary['data']['source']}`'s test split ({summary['data']['config']}) and "
+            f"measured with its extractors: features `{summary['features']}`, seed {summary['seed']}.",
+        ]
     if "run" in summary:
         title = f"Evaluation of `{summary['run']['path']}`"
-        what = (f"Strategy `{summary['run']['strategy']}`, {summary['n_generated']} generated samples "
-                f"({'labels in the test split proportions' if summary['conditional'] else 'unconditional'}), seed {summary['seed']}.")
+        what = (
+            f"Strategy `{summary['run']['strategy']}`, {summary['n_generated']} generated samples "
+            f"({'labels in the test split proportions' if summary['conditional'] else 'unconditional'}), seed {summary['seed']}."
+        )
     elif "samples" in summary:
         title = f"Evaluation of the samples in `{summary['samples']['path']}`"
-        what = (f"{summary['n_generated']} {labelled} images ({summary['samples']['kind']}), fitted to the test split's size; "
-                f"seed {summary['seed']}.")
+        what = (
+            f"{summary['n_generated']} {labelled} images ({summary['samples']['kind']}), fitted to the test split's size; "
+            f"seed {summary['seed']}."
+        )
     else:
         title, what = f"Real-data floor of {summary['data']['source']}", ""
-    real = (f"Real: {summary['data']['n_real']} images of `{summary['data']['source']}`; floor: "
-            f"{summary.get('real_floor_n', '-')} train-split images against them. Features: `{summary['features']}`.")
+    real = (
+        f"Real: {summary['data']['n_real']} images of `{summary['data']['source']}`; floor: "
+        f"{summary.get('real_floor_n', '-')} train-split images against them. Features: `{summary['features']}`."
+    )
     return [f"# {title}", "", *([what] if what else []), real]
 
 
@@ -87,11 +96,15 @@ def markdown(summary: dict) -> str:
     if summary.get("classifier"):
         c = summary["classifier"]
         kind = "canonical" if c.get("canonical") else "non-canonical, named"
-        lines.append(f"Domain classifier `{c['path']}` ({kind}, recipe {c.get('recipe_id')}, weights "
-                     f"{c.get('weights_sha256', '')[:16]}; test accuracy {100 * c['test_accuracy']:.2f} %, data {c['fingerprint'][:16]}).")
+        lines.append(
+            f"Domain classifier `{c['path']}` ({kind}, recipe {c.get('recipe_id')}, weights "
+            f"{c.get('weights_sha256', '')[:16]}; test accuracy {100 * c['test_accuracy']:.2f} %, data {c['fingerprint'][:16]})."
+        )
     if summary.get("curve_note"):
         lines.append(f"Curve: {summary['curve_note']}.")
-    column, against = ("input 1 vs 2", "input 2's images of the class") if "input1" in summary else ("model", "its real test images")
+    column, against = (
+        ("input 1 vs 2", "input 2's images of the class") if "input1" in summary else ("model", "its real test images")
+    )
     lines += ["", f"| metric | {column} | real floor | better |", "|---|---|---|---|"]
     for key, label, better, std_key in ROWS:
         if (model and key in model) or (floor and key in floor):
@@ -101,16 +114,29 @@ def markdown(summary: dict) -> str:
     per_class = sorted({int(k.split("/")[1]) for m in (model, floor) if m for k in m if k.startswith("fid_class/")})
     if per_class:
         names = summary["data"]["class_names"]
-        lines += ["", f"Per-class FID (each class's samples against {against}):", "",
-                  "| class | name | model | real floor |", "|---|---|---|---|"]
-        lines += [f"| {k} | {names[k]} | {_cell(model, f'fid_class/{k}', None)} | {_cell(floor, f'fid_class/{k}', None)} |" for k in per_class]
+        lines += [
+            "",
+            f"Per-class FID (each class's samples against {against}):",
+            "",
+            "| class | name | model | real floor |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {k} | {names[k]} | {_cell(model, f'fid_class/{k}', None)} | {_cell(floor, f'fid_class/{k}', None)} |"
+            for k in per_class
+        ]
     return "\n".join(lines) + "\n"
 
 
 def save_samples(path: Path, samples: torch.Tensor, fake: SampleSet, test: ClassPartitionedDataset) -> Path:
     if samples.dtype != torch.uint8:
-        return save_scatter(samples[:5000], fake.labels[:5000] if fake.labels is not None else None, path,
-                            real=test.samples[:2000], centers=test.mode_centers)
+        return save_scatter(
+            samples[:5000],
+            fake.labels[:5000] if fake.labels is not None else None,
+            path,
+            real=test.samples[:2000],
+            centers=test.mode_centers,
+        )
     rows = fake.labels if fake.labels is not None else fake.class_logits.argmax(dim=1)
     grid, names = class_rows(samples, rows, test.class_names, SAMPLES_PER_CLASS, SAMPLES_PER_CLASS, every_class=True)
     return save_png(make_grid(grid, SAMPLES_PER_CLASS), path, scale=display_scale(samples.shape[-1]), row_names=names)
@@ -155,8 +181,14 @@ def _finite(tree: object) -> object:
     return tree
 
 
-def write_reports(out: Path, summary: dict, samples: torch.Tensor | None, fake: SampleSet | None,
-                  test: ClassPartitionedDataset, metrics_log: Path | None) -> Path:
+def write_reports(
+    out: Path,
+    summary: dict,
+    samples: torch.Tensor | None,
+    fake: SampleSet | None,
+    test: ClassPartitionedDataset,
+    metrics_log: Path | None,
+) -> Path:
     """Write every report into `out`; returns the path of metrics.json."""
     out.mkdir(parents=True, exist_ok=True)
     files = {"metrics": "metrics.json", "report": "report.md"}
@@ -166,8 +198,11 @@ def write_reports(out: Path, summary: dict, samples: torch.Tensor | None, fake: 
         logged = [r for r in read_metrics(metrics_log) if "eval" in r]
         records = comparable_records(logged, summary.get("extractors"))
         if len(records) < len(logged):
-            summary = {**summary, "curve_note": f"{len(logged) - len(records)} of {len(logged)} --eval-every records were "
-                                                "measured with other extractors (another classifier) and are left out"}
+            summary = {
+                **summary,
+                "curve_note": f"{len(logged) - len(records)} of {len(logged)} --eval-every records were "
+                "measured with other extractors (another classifier) and are left out",
+            }
         if save_curve(out / "curve.png", records) is not None:
             files["curve"] = "curve.png"
     summary = {**summary, "files": files}

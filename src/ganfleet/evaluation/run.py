@@ -45,7 +45,9 @@ class EvalOptions:
     """How an evaluation is run (the CLI's flags)."""
 
     n: int | None = None  # generated samples; default 10,000 (the test split's size for the floor alone)
-    member: str | None = None  # one member's generator for every sample (e.g. sgan's "global"); None: the fleet's routing
+    member: str | None = (
+        None  # one member's generator for every sample (e.g. sgan's "global"); None: the fleet's routing
+    )
     seed: int = 0
     features: str = "classifier"
     inception_weights: str | None = None
@@ -61,7 +63,11 @@ class EvalOptions:
 
     def __post_init__(self) -> None:
         """The cheap checks, before any data is read or any classifier trained."""
-        for flag, value, least in (("--n", self.n, 1), ("--cas-n", self.cas_n, 0), ("--batch-size", self.batch_size, 1)):
+        for flag, value, least in (
+            ("--n", self.n, 1),
+            ("--cas-n", self.cas_n, 0),
+            ("--batch-size", self.batch_size, 1),
+        ):
             if value is not None and (not isinstance(value, int) or value < least):
                 raise EvaluationError(f"{flag}: expected an integer >= {least}, got {value!r}")
         check_metric_names(self.metrics or [], extra=("cas",))
@@ -79,8 +85,15 @@ def as_samples(x: torch.Tensor) -> torch.Tensor:
     return to_uint8(x) if x.ndim == 4 else x
 
 
-def real_floor(data: DataConfig, extractors: Extractors, real: SampleSet, test: ClassPartitionedDataset, n: int,
-               options: EvalOptions, timing: dict[str, float]) -> tuple[dict[str, float], int]:
+def real_floor(
+    data: DataConfig,
+    extractors: Extractors,
+    real: SampleSet,
+    test: ClassPartitionedDataset,
+    n: int,
+    options: EvalOptions,
+    timing: dict[str, float],
+) -> tuple[dict[str, float], int]:
     """Metrics of min(n, train size) seeded train-split images (with their true labels) against the test split."""
     train = load_dataset(domain_config(data, "train"))
     g = torch.Generator().manual_seed(derive_seed(options.seed, "floor"))
@@ -96,8 +109,9 @@ def real_floor(data: DataConfig, extractors: Extractors, real: SampleSet, test: 
     return metrics, len(index)
 
 
-def real_cas(train: ClassPartitionedDataset, test: ClassPartitionedDataset, classifier: StoredClassifier,
-             options: EvalOptions) -> dict[str, float]:
+def real_cas(
+    train: ClassPartitionedDataset, test: ClassPartitionedDataset, classifier: StoredClassifier, options: EvalOptions
+) -> dict[str, float]:
     """CAS's ceiling: the classifier's recipe trained on as many real train images as CAS trains on generated ones.
 
     That is the evaluation classifier itself when CAS uses the whole train split's size (no training here).
@@ -123,17 +137,30 @@ def wants_cas(options: EvalOptions, test: ClassPartitionedDataset, conditional: 
     return chosen and options.cas_n != 0 and test.is_image and conditional
 
 
-def setup_real(data: DataConfig, options: EvalOptions, timing: dict[str, float]) -> tuple[ClassPartitionedDataset, Extractors, SampleSet]:
+def setup_real(
+    data: DataConfig, options: EvalOptions, timing: dict[str, float]
+) -> tuple[ClassPartitionedDataset, Extractors, SampleSet]:
     test = load_dataset(domain_config(data, "test"))
-    extractors = build_extractors(data, test.is_image, options.features, options.classifier, options.inception_weights,
-                                  options.train_classifier, options.batch_size, options.device, options.progress)
+    extractors = build_extractors(
+        data,
+        test.is_image,
+        options.features,
+        options.classifier,
+        options.inception_weights,
+        options.train_classifier,
+        options.batch_size,
+        options.device,
+        options.progress,
+    )
     start = time.perf_counter()
     real, cached = extractors.real_set(test)
     timed_stage(timing, "real_features_cached" if cached else "real_features", start)
     return test, extractors, real
 
 
-def base_summary(kind: str, data: DataConfig, test: ClassPartitionedDataset, extractors: Extractors, options: EvalOptions) -> dict:
+def base_summary(
+    kind: str, data: DataConfig, test: ClassPartitionedDataset, extractors: Extractors, options: EvalOptions
+) -> dict:
     return {
         "kind": kind,
         "data": {"source": test.source, "config": data.name, "n_real": len(test), "class_names": test.class_names},
@@ -153,8 +180,10 @@ def evaluate_run(run_dir: str | Path, options: EvalOptions | None = None, out: s
     data = data_config_of(run.read_json(run.config_path))
     test, extractors, real = setup_real(data, options, timing)
     if tuple(test.sample_shape) != tuple(fleet.sample_shape):
-        raise EvaluationError(f"{run.path}: the fleet makes samples of shape {fleet.sample_shape} but the test split of "
-                              f"{data.name} has {test.sample_shape}")
+        raise EvaluationError(
+            f"{run.path}: the fleet makes samples of shape {fleet.sample_shape} but the test split of "
+            f"{data.name} has {test.sample_shape}"
+        )
     n = smoke.cap(options.n if options.n is not None else DEFAULT_N, smoke.SAMPLES, "evaluation samples")
     labels = stratified_labels(n, test.prior) if fleet.member_is_conditional(options.member) else None
     start = time.perf_counter()
@@ -167,13 +196,28 @@ def evaluate_run(run_dir: str | Path, options: EvalOptions | None = None, out: s
     if wants_cas(options, test, labels is not None):
         assert extractors.stored is not None
         cas_n = smoke.cap(options.cas_n or len(load_dataset(domain_config(data, "train"))), smoke.SAMPLES, "CAS images")
-        metrics.update(classification_accuracy_score(fleet, options.member, cas_n, fleet.prior, test,
-                                                     recipe_of(extractors.stored), options.seed, options.progress))
+        metrics.update(
+            classification_accuracy_score(
+                fleet,
+                options.member,
+                cas_n,
+                fleet.prior,
+                test,
+                recipe_of(extractors.stored),
+                options.seed,
+                options.progress,
+            )
+        )
         metrics["cas_n"] = cas_n
         timed_stage(timing, "cas", start)
     summary = base_summary("model", data, test, extractors, options)
-    summary["run"] = {"path": str(run.path), "strategy": fleet.strategy, "steps": fleet.steps, "member": options.member,
-                      "ema": any(fleet.averaged.values())}
+    summary["run"] = {
+        "path": str(run.path),
+        "strategy": fleet.strategy,
+        "steps": fleet.steps,
+        "member": options.member,
+        "ema": any(fleet.averaged.values()),
+    }
     summary["n_generated"] = n
     summary["conditional"] = labels is not None
     summary["metrics"] = metrics

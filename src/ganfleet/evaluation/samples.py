@@ -26,7 +26,6 @@ from ganfleet.errors import EvaluationError
 from ganfleet.evaluation.measure import stratified_labels
 from ganfleet.fleet import Fleet
 
-
 MIN_IMAGES = 10
 
 
@@ -111,11 +110,17 @@ def load_samples(path: str | Path, test: ClassPartitionedDataset, fit: str, n: i
         kind = "image folder"
     else:
         raise EvaluationError(f"{path}: expected an .npz file, an image folder or a ganfleet run directory")
-    if labels is not None and (len(labels) != len(images) or int(labels.min()) < 0 or int(labels.max()) >= test.n_classes):
-        raise EvaluationError(f"{path}: y must hold one label per image in 0..{test.n_classes - 1} ({test.source} has "
-                              f"{test.n_classes} classes)")
+    if labels is not None and (
+        len(labels) != len(images) or int(labels.min()) < 0 or int(labels.max()) >= test.n_classes
+    ):
+        raise EvaluationError(
+            f"{path}: y must hold one label per image in 0..{test.n_classes - 1} ({test.source} has "
+            f"{test.n_classes} classes)"
+        )
     if len(images) < MIN_IMAGES:
-        raise EvaluationError(f"{path}: {len(images)} images; the metrics need at least {MIN_IMAGES} (IS uses 10 splits)")
+        raise EvaluationError(
+            f"{path}: {len(images)} images; the metrics need at least {MIN_IMAGES} (IS uses 10 splits)"
+        )
     description = {"path": str(path), "kind": kind, "n": len(images), "native_size": list(images.shape[1:])}
     if folders:
         description["folders"] = dict(zip(folders, test.class_names))

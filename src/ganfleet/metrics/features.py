@@ -57,8 +57,9 @@ class ClassifierExtractor:
 
 
 @torch.no_grad()
-def extract(extractor: FeatureExtractor, images: torch.Tensor, batch_size: int = 500,
-            device: torch.device | str = "cpu") -> Features:
+def extract(
+    extractor: FeatureExtractor, images: torch.Tensor, batch_size: int = 500, device: torch.device | str = "cpu"
+) -> Features:
     """Features of uint8 images (N, C, H, W), `batch_size` at a time, returned float32 on the CPU."""
     if images.dtype != torch.uint8:
         raise TypeError(f"extract expects uint8 images (quantise generated ones with to_uint8), got {images.dtype}")

@@ -55,8 +55,9 @@ class FrozenBatchNorm(nn.Module):
 class ConvBN(nn.Module):
     """Conv (no bias) -> BatchNorm -> ReLU: torchvision's BasicConv2d, keys `conv.*` and `bn.*`."""
 
-    def __init__(self, c_in: int, c_out: int, kernel: int | tuple[int, int], stride: int = 1,
-                 padding: int | tuple[int, int] = 0) -> None:
+    def __init__(
+        self, c_in: int, c_out: int, kernel: int | tuple[int, int], stride: int = 1, padding: int | tuple[int, int] = 0
+    ) -> None:
         super().__init__()
         self.conv = nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=padding, bias=False)
         self.bn = FrozenBatchNorm(c_out)
@@ -84,12 +85,15 @@ class MixedA(nn.Module):
         self.branch_pool = ConvBN(c_in, pool_channels, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.cat([
-            self.branch1x1(x),
-            self.branch5x5_2(self.branch5x5_1(x)),
-            self.branch3x3dbl_3(self.branch3x3dbl_2(self.branch3x3dbl_1(x))),
-            self.branch_pool(_avg_pool_no_pad(x)),
-        ], 1)
+        return torch.cat(
+            [
+                self.branch1x1(x),
+                self.branch5x5_2(self.branch5x5_1(x)),
+                self.branch3x3dbl_3(self.branch3x3dbl_2(self.branch3x3dbl_1(x))),
+                self.branch_pool(_avg_pool_no_pad(x)),
+            ],
+            1,
+        )
 
 
 class ReductionB(nn.Module):
@@ -103,11 +107,14 @@ class ReductionB(nn.Module):
         self.branch3x3dbl_3 = ConvBN(96, 96, 3, stride=2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.cat([
-            self.branch3x3(x),
-            self.branch3x3dbl_3(self.branch3x3dbl_2(self.branch3x3dbl_1(x))),
-            F.max_pool2d(x, 3, stride=2),
-        ], 1)
+        return torch.cat(
+            [
+                self.branch3x3(x),
+                self.branch3x3dbl_3(self.branch3x3dbl_2(self.branch3x3dbl_1(x))),
+                F.max_pool2d(x, 3, stride=2),
+            ],
+            1,
+        )
 
 
 class MixedC(nn.Module):
@@ -131,12 +138,15 @@ class MixedC(nn.Module):
         dbl = x
         for i in range(1, 6):
             dbl = getattr(self, f"branch7x7dbl_{i}")(dbl)
-        return torch.cat([
-            self.branch1x1(x),
-            self.branch7x7_3(self.branch7x7_2(self.branch7x7_1(x))),
-            dbl,
-            self.branch_pool(_avg_pool_no_pad(x)),
-        ], 1)
+        return torch.cat(
+            [
+                self.branch1x1(x),
+                self.branch7x7_3(self.branch7x7_2(self.branch7x7_1(x))),
+                dbl,
+                self.branch_pool(_avg_pool_no_pad(x)),
+            ],
+            1,
+        )
 
 
 class ReductionD(nn.Module):
@@ -176,12 +186,17 @@ class MixedE(nn.Module):
         a = self.branch3x3_1(x)
         b = self.branch3x3dbl_2(self.branch3x3dbl_1(x))
         pooled = F.max_pool2d(x, 3, stride=1, padding=1) if self.max_pool else _avg_pool_no_pad(x)
-        return torch.cat([
-            self.branch1x1(x),
-            self.branch3x3_2a(a), self.branch3x3_2b(a),
-            self.branch3x3dbl_3a(b), self.branch3x3dbl_3b(b),
-            self.branch_pool(pooled),
-        ], 1)
+        return torch.cat(
+            [
+                self.branch1x1(x),
+                self.branch3x3_2a(a),
+                self.branch3x3_2b(a),
+                self.branch3x3dbl_3a(b),
+                self.branch3x3dbl_3b(b),
+                self.branch_pool(pooled),
+            ],
+            1,
+        )
 
 
 class FIDInceptionV3(nn.Module):
@@ -227,11 +242,15 @@ def weights_path(path: str | Path | None) -> Path:
     """The weights file: `path`, else `$GANFLEET_INCEPTION_WEIGHTS`; an error saying how to get one if neither exists."""
     chosen = path or os.environ.get(WEIGHTS_ENV)
     if not chosen:
-        raise EvaluationError(f"--features inception needs the weights file {WEIGHTS_FILE} (pytorch-fid's release): "
-                              f"pass --inception-weights PATH or set {WEIGHTS_ENV}; ganfleet never downloads it")
+        raise EvaluationError(
+            f"--features inception needs the weights file {WEIGHTS_FILE} (pytorch-fid's release): "
+            f"pass --inception-weights PATH or set {WEIGHTS_ENV}; ganfleet never downloads it"
+        )
     chosen = Path(chosen).expanduser()
     if not chosen.is_file():
-        raise EvaluationError(f"{chosen}: Inception weights file not found (expected {WEIGHTS_FILE}, a PyTorch state dict)")
+        raise EvaluationError(
+            f"{chosen}: Inception weights file not found (expected {WEIGHTS_FILE}, a PyTorch state dict)"
+        )
     return chosen
 
 

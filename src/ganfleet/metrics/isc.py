@@ -19,7 +19,9 @@ import torch
 def inception_score(logits: torch.Tensor, splits: int = 10, seed: int = 0) -> tuple[float, float]:
     """(mean, population std) of the IS over `splits` parts of (N, K) logits, in float64."""
     if logits.ndim != 2 or len(logits) < splits:
-        raise ValueError(f"inception_score needs (N, K) logits with N >= splits={splits}, got shape {tuple(logits.shape)}")
+        raise ValueError(
+            f"inception_score needs (N, K) logits with N >= splits={splits}, got shape {tuple(logits.shape)}"
+        )
     order = torch.randperm(len(logits), generator=torch.Generator().manual_seed(seed))
     log_p = logits.to(torch.float64)[order].log_softmax(dim=1)
     scores = []

@@ -33,8 +33,9 @@ def polynomial_mmd2(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return (xx - xx_diag + yy - yy_diag) / (m * (m - 1)) - 2 * xy / (m * m)
 
 
-def kernel_inception_distance(real: torch.Tensor, fake: torch.Tensor, subsets: int = 100, subset_size: int = 1000,
-                              seed: int = 0) -> tuple[float, float]:
+def kernel_inception_distance(
+    real: torch.Tensor, fake: torch.Tensor, subsets: int = 100, subset_size: int = 1000, seed: int = 0
+) -> tuple[float, float]:
     """(mean, std) of the unbiased polynomial-kernel MMD^2 over `subsets` random subset pairs.
 
     Subsets of min(subset_size, N_real, N_fake) samples are drawn without

@@ -9,8 +9,8 @@ cannot feed, or for an unknown name, is an error naming the valid ones.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
@@ -111,19 +111,44 @@ def _kde(c: MetricContext) -> dict[str, float]:
     return {"kde_log_likelihood": kde_log_likelihood(c.real.features, c.fake.features, bandwidth)}
 
 
-METRICS: dict[str, Metric] = {m.name: m for m in [
-    Metric("fid", "Fréchet distance of feature Gaussians (lower is better)", _fid, lambda c: True),
-    Metric("kid", "kernel (polynomial MMD^2) distance, mean and std over subsets (lower is better)", _kid, lambda c: True),
-    Metric("is", "Inception Score from the logits, 10 splits (higher is better)", _is, lambda c: c.fake.logits is not None),
-    Metric("prdc", "precision, recall (k=3), density, coverage (k=5) on k-NN manifolds", _prdc, lambda c: True),
-    Metric("classes", "conditional accuracy, class-distribution entropy and TV to the prior", _classes,
-           lambda c: c.fake.class_logits is not None),
-    Metric("fid_per_class", "FID of each class against its real images", _fid_per_class,
-           lambda c: c.real.labels is not None and c.fake.labels is not None and not c.toy),
-    Metric("modes", "toy mixtures: modes covered, high-quality share (within 3 sigma)", _modes,
-           lambda c: c.mode_centers is not None and c.mode_std is not None),
-    Metric("kde", "toy data: KDE log-likelihood of real points under the samples", _kde, lambda c: c.toy),
-]}
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in [
+        Metric("fid", "Fréchet distance of feature Gaussians (lower is better)", _fid, lambda c: True),
+        Metric(
+            "kid",
+            "kernel (polynomial MMD^2) distance, mean and std over subsets (lower is better)",
+            _kid,
+            lambda c: True,
+        ),
+        Metric(
+            "is",
+            "Inception Score from the logits, 10 splits (higher is better)",
+            _is,
+            lambda c: c.fake.logits is not None,
+        ),
+        Metric("prdc", "precision, recall (k=3), density, coverage (k=5) on k-NN manifolds", _prdc, lambda c: True),
+        Metric(
+            "classes",
+            "conditional accuracy, class-distribution entropy and TV to the prior",
+            _classes,
+            lambda c: c.fake.class_logits is not None,
+        ),
+        Metric(
+            "fid_per_class",
+            "FID of each class against its real images",
+            _fid_per_class,
+            lambda c: c.real.labels is not None and c.fake.labels is not None and not c.toy,
+        ),
+        Metric(
+            "modes",
+            "toy mixtures: modes covered, high-quality share (within 3 sigma)",
+            _modes,
+            lambda c: c.mode_centers is not None and c.mode_std is not None,
+        ),
+        Metric("kde", "toy data: KDE log-likelihood of real points under the samples", _kde, lambda c: c.toy),
+    ]
+}
 
 
 def check_metric_names(names: list[str], extra: tuple[str, ...] = ()) -> None:
@@ -133,7 +158,9 @@ def check_metric_names(names: list[str], extra: tuple[str, ...] = ()) -> None:
             raise EvaluationError(f"unknown metric {name!r}; expected one of {', '.join((*METRICS, *extra))}")
 
 
-def compute_metrics(context: MetricContext, names: list[str] | None = None, skip_inapplicable: bool = False) -> dict[str, float]:
+def compute_metrics(
+    context: MetricContext, names: list[str] | None = None, skip_inapplicable: bool = False
+) -> dict[str, float]:
     """The named metrics (default: every one that applies), flattened into one dict.
 
     A named metric that does not apply is an error, or left out with `skip_inapplicable`.

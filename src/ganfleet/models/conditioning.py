@@ -41,7 +41,9 @@ class ProjectionCritic(nn.Module):
         return projection_logit(self.blocks(x).flatten(1), self.head, self.embed, labels)
 
 
-def projection_logit(h: torch.Tensor, head: nn.Linear, embed: nn.Embedding | None, labels: torch.Tensor | None) -> torch.Tensor:
+def projection_logit(
+    h: torch.Tensor, head: nn.Linear, embed: nn.Embedding | None, labels: torch.Tensor | None
+) -> torch.Tensor:
     """linear(h) (+ <embed(y), h> for a conditional discriminator), one logit per row."""
     out = head(h).squeeze(1)
     if embed is None:

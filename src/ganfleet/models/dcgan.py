@@ -30,7 +30,8 @@ the discriminator is a projection discriminator on its flattened features.
 
 from __future__ import annotations
 
-from typing import ClassVar, Sequence
+from collections.abc import Sequence
+from typing import ClassVar
 
 import torch
 import torch.nn as nn
@@ -51,8 +52,15 @@ class Generator(nn.Module):
 
     convolutional: ClassVar[bool] = True
 
-    def __init__(self, image_size: int, channels: int, latent_dim: int = 100, width: float = 1.0,
-                 bn_eps: float = 1e-5, n_classes: int = 0) -> None:
+    def __init__(
+        self,
+        image_size: int,
+        channels: int,
+        latent_dim: int = 100,
+        width: float = 1.0,
+        bn_eps: float = 1e-5,
+        n_classes: int = 0,
+    ) -> None:
         super().__init__()
         if image_size % 4:
             raise ValueError(f"image_size must be a multiple of 4, got {image_size}")
@@ -78,7 +86,9 @@ class Generator(nn.Module):
         )
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        h = self.project(with_one_hot(z, labels, self.n_classes)).view(z.shape[0], self.c1, self.init_size, self.init_size)
+        h = self.project(with_one_hot(z, labels, self.n_classes)).view(
+            z.shape[0], self.c1, self.init_size, self.init_size
+        )
         return self.blocks(h)
 
     @classmethod
@@ -131,8 +141,16 @@ class Discriminator(ProjectionCritic):
 
     convolutional: ClassVar[bool] = True
 
-    def __init__(self, image_size: int, channels: int, width: float = 1.0, bn_eps: float = 1e-5,
-                 n_classes: int = 0, dropout: float = PAPER_DROPOUT, norm: str = "batch") -> None:
+    def __init__(
+        self,
+        image_size: int,
+        channels: int,
+        width: float = 1.0,
+        bn_eps: float = 1e-5,
+        n_classes: int = 0,
+        dropout: float = PAPER_DROPOUT,
+        norm: str = "batch",
+    ) -> None:
         super().__init__()
         if image_size % 16:
             raise ValueError(f"image_size must be a multiple of 16, got {image_size}")

@@ -15,8 +15,9 @@ import torch
 import torch.nn as nn
 
 
-def channel_dropout_mask(like: torch.Tensor, channels: int, p: float,
-                         generator: torch.Generator | None = None) -> torch.Tensor:
+def channel_dropout_mask(
+    like: torch.Tensor, channels: int, p: float, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """Scaled keep-mask of shape (N, channels, 1, 1) for a (N, ·, H, W) input `like`.
 
     The draw is `bernoulli_(1 - p)` on a fresh (N, channels, 1, 1) tensor,

@@ -8,7 +8,8 @@ generator, projection in the discriminator. Packs of K run pairs-first,
 
 from __future__ import annotations
 
-from typing import ClassVar, Sequence
+from collections.abc import Sequence
+from typing import ClassVar
 
 import torch
 import torch.nn as nn
@@ -19,9 +20,12 @@ from ganfleet.models.packed import PackedModule
 
 def _mlp(n_in: int, n_out: int, hidden: int) -> nn.Sequential:
     return nn.Sequential(
-        nn.Linear(n_in, hidden), nn.LeakyReLU(0.01),
-        nn.Linear(hidden, hidden), nn.LeakyReLU(0.01),
-        nn.Linear(hidden, hidden), nn.LeakyReLU(0.01),
+        nn.Linear(n_in, hidden),
+        nn.LeakyReLU(0.01),
+        nn.Linear(hidden, hidden),
+        nn.LeakyReLU(0.01),
+        nn.Linear(hidden, hidden),
+        nn.LeakyReLU(0.01),
         nn.Linear(hidden, n_out),
     )
 

@@ -21,7 +21,8 @@ states map one to one.
 
 from __future__ import annotations
 
-from typing import ClassVar, Protocol, Sequence
+from collections.abc import Sequence
+from typing import ClassVar, Protocol
 
 import torch
 import torch.nn as nn
@@ -127,7 +128,9 @@ def pack_networks(networks: Sequence[nn.Module], channels_last: bool = False) ->
         raise ValueError(f"cannot pack networks of different types: {sorted({type(m).__name__ for m in networks})}")
     pack = getattr(type(first), "pack", None)
     if pack is None:
-        raise ValueError(f"cannot pack a {type(first).__name__}: packable networks define pack() (see ganfleet.models.packed)")
+        raise ValueError(
+            f"cannot pack a {type(first).__name__}: packable networks define pack() (see ganfleet.models.packed)"
+        )
     return pack(networks, channels_last)
 
 

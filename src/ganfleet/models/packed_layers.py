@@ -26,12 +26,14 @@ entry here.
 from __future__ import annotations
 
 import copy
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 import torch.nn as nn
 from torch.nn.utils import parametrize
-from torch.nn.utils.parametrizations import _SpectralNorm  # torch's spectral-norm parametrization (it has no public name)
+from torch.nn.utils.parametrizations import (
+    _SpectralNorm,
+)  # torch's spectral-norm parametrization (it has no public name)
 
 from ganfleet.models.anchors import ScoreAnchors
 from ganfleet.models.dropout import ChannelDropout, channel_dropout_mask
@@ -117,15 +119,34 @@ def _linear(layers: Sequence[nn.Module]) -> nn.Module:
 
 def _conv2d(layers: Sequence[nn.Module]) -> nn.Module:
     m, k = layers[0], len(layers)
-    return nn.Conv2d(k * m.in_channels, k * m.out_channels, m.kernel_size, m.stride, m.padding, m.dilation,
-                     groups=k * m.groups, bias=m.bias is not None, padding_mode=m.padding_mode)
+    return nn.Conv2d(
+        k * m.in_channels,
+        k * m.out_channels,
+        m.kernel_size,
+        m.stride,
+        m.padding,
+        m.dilation,
+        groups=k * m.groups,
+        bias=m.bias is not None,
+        padding_mode=m.padding_mode,
+    )
 
 
 def _conv_transpose2d(layers: Sequence[nn.Module]) -> nn.Module:
     """Weights (in, out/groups, kh, kw) stack on the input axis, which the groups split: group k is pair k."""
     m, k = layers[0], len(layers)
-    return nn.ConvTranspose2d(k * m.in_channels, k * m.out_channels, m.kernel_size, m.stride, m.padding, m.output_padding,
-                              groups=k * m.groups, bias=m.bias is not None, dilation=m.dilation, padding_mode=m.padding_mode)
+    return nn.ConvTranspose2d(
+        k * m.in_channels,
+        k * m.out_channels,
+        m.kernel_size,
+        m.stride,
+        m.padding,
+        m.output_padding,
+        groups=k * m.groups,
+        bias=m.bias is not None,
+        dilation=m.dilation,
+        padding_mode=m.padding_mode,
+    )
 
 
 def _batchnorm2d(layers: Sequence[nn.Module]) -> nn.Module:
@@ -188,8 +209,10 @@ def pack_layer(layers: Sequence[nn.Module]) -> nn.Module:
     if packer is None:
         names = ", ".join(t.__name__ for t in PACKED_LAYERS)
         raise ValueError(f"cannot pack a {type(first).__name__} layer; packable layer types: {names}")
-    if any(type(m) is not type(first) or m.extra_repr() != first.extra_repr() or len(m._modules) != len(first._modules)
-           for m in layers):
+    if any(
+        type(m) is not type(first) or m.extra_repr() != first.extra_repr() or len(m._modules) != len(first._modules)
+        for m in layers
+    ):
         raise ValueError(f"cannot pack differing layers: {[repr(m) for m in layers[:2]]}")
     return packer(layers)
 

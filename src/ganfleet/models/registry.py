@@ -10,14 +10,21 @@ makes (square images or points).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable
 
 import torch
 import torch.nn as nn
 
 from ganfleet.errors import ConfigError
-from ganfleet.models.dcgan import DISCRIMINATOR_NORMS, PAPER_DROPOUT, Discriminator, Generator, init_reference_weights, scaled
+from ganfleet.models.dcgan import (
+    DISCRIMINATOR_NORMS,
+    PAPER_DROPOUT,
+    Discriminator,
+    Generator,
+    init_reference_weights,
+    scaled,
+)
 from ganfleet.models.mlp import MLPDiscriminator, MLPGenerator
 from ganfleet.models.sngan import SNGANDiscriminator, SNGANGenerator
 from ganfleet.models.spectral import apply_spectral_norm
@@ -68,10 +75,14 @@ class ModelSpec:
         if self.d_norm is None:
             object.__setattr__(self, "d_norm", architecture.d_norms[0])  # frozen: resolve once, here
         if self.d_norm not in architecture.d_norms:
-            raise ConfigError(f"model.d_norm: {self.d_norm!r} does not fit arch {self.arch}; expected one of {', '.join(architecture.d_norms)}")
+            raise ConfigError(
+                f"model.d_norm: {self.d_norm!r} does not fit arch {self.arch}; expected one of {', '.join(architecture.d_norms)}"
+            )
         architecture.check_shape(self.sample_shape)
         if self.spectral_norm not in SPECTRAL_NORM_CHOICES:
-            raise ConfigError(f"model.spectral_norm: unknown value {self.spectral_norm!r}; expected one of {', '.join(SPECTRAL_NORM_CHOICES)}")
+            raise ConfigError(
+                f"model.spectral_norm: unknown value {self.spectral_norm!r}; expected one of {', '.join(SPECTRAL_NORM_CHOICES)}"
+            )
 
     def conditional(self, n_classes: int) -> ModelSpec:
         """The same architecture conditioned on `n_classes` labels."""
@@ -85,8 +96,16 @@ class ModelSpec:
     @classmethod
     def from_dict(cls, d: dict) -> ModelSpec:
         # Manifests written before d_norm, spectral_norm or d_dropout existed get what was built then.
-        return cls(d["arch"], tuple(d["sample_shape"]), d["latent_dim"], d["width"], d["n_classes"], d.get("d_norm"),
-                   d.get("spectral_norm", "none"), d.get("d_dropout", PAPER_DROPOUT))
+        return cls(
+            d["arch"],
+            tuple(d["sample_shape"]),
+            d["latent_dim"],
+            d["width"],
+            d["n_classes"],
+            d.get("d_norm"),
+            d.get("spectral_norm", "none"),
+            d.get("d_dropout", PAPER_DROPOUT),
+        )
 
 
 def _check_points(shape: tuple[int, ...]) -> None:
@@ -102,7 +121,9 @@ def _check_square_images(shape: tuple[int, ...]) -> None:
     # logit: real and fake batches get the same mean score and the
     # discriminator barely learns. From 32 px on (2x2 and up) it works.
     if shape[1] < 32 or shape[1] % 16:
-        raise ConfigError(f"model.arch: the conv nets need an image side that is a multiple of 16 and at least 32, got {shape[1]} (set data.image_size)")
+        raise ConfigError(
+            f"model.arch: the conv nets need an image side that is a multiple of 16 and at least 32, got {shape[1]} (set data.image_size)"
+        )
 
 
 def _conv_generator(bn_eps: float) -> Callable[[ModelSpec], nn.Module]:
@@ -111,15 +132,19 @@ def _conv_generator(bn_eps: float) -> Callable[[ModelSpec], nn.Module]:
         g = Generator(size, c, spec.latent_dim, spec.width, bn_eps, spec.n_classes)
         init_reference_weights(g)
         return g
+
     return build
 
 
 def _conv_discriminator(bn_eps: float) -> Callable[[ModelSpec], nn.Module]:
     def build(spec: ModelSpec) -> nn.Module:
         c, size, _ = spec.sample_shape
-        d = Discriminator(size, c, spec.width, bn_eps, spec.n_classes, dropout=spec.d_dropout, norm=spec.d_norm or "batch")
+        d = Discriminator(
+            size, c, spec.width, bn_eps, spec.n_classes, dropout=spec.d_dropout, norm=spec.d_norm or "batch"
+        )
         init_reference_weights(d)
         return d
+
     return build
 
 
@@ -154,24 +179,54 @@ class Architecture:
     points: bool = False  # samples are points (D,), not images
 
 
-ARCHITECTURES: dict[str, Architecture] = {a.name: a for a in [
-    Architecture("paper", "the paper's tables, BatchNorm eps 0.8 as its reference code",
-                 _conv_generator(0.8), _conv_discriminator(0.8), _check_square_images, DISCRIMINATOR_NORMS),
-    Architecture("dcgan", "the paper's tables with standard BatchNorm (eps 1e-5)",
-                 _conv_generator(1e-5), _conv_discriminator(1e-5), _check_square_images, DISCRIMINATOR_NORMS),
-    Architecture("sngan", "SNGAN's standard CNN (Miyato et al. 2018): transposed-convolution generator, 7-convolution "
-                          "discriminator without normalisation layers (for spectral norm)",
-                 _sngan_generator, _sngan_discriminator, _check_square_images, ("none",)),
-    Architecture("mlp", "4-layer MLPs for 2-D toy points (SGAN)", _mlp_generator, _mlp_discriminator, _check_points,
-                 ("none",), points=True),
-]}
+ARCHITECTURES: dict[str, Architecture] = {
+    a.name: a
+    for a in [
+        Architecture(
+            "paper",
+            "the paper's tables, BatchNorm eps 0.8 as its reference code",
+            _conv_generator(0.8),
+            _conv_discriminator(0.8),
+            _check_square_images,
+            DISCRIMINATOR_NORMS,
+        ),
+        Architecture(
+            "dcgan",
+            "the paper's tables with standard BatchNorm (eps 1e-5)",
+            _conv_generator(1e-5),
+            _conv_discriminator(1e-5),
+            _check_square_images,
+            DISCRIMINATOR_NORMS,
+        ),
+        Architecture(
+            "sngan",
+            "SNGAN's standard CNN (Miyato et al. 2018): transposed-convolution generator, 7-convolution "
+            "discriminator without normalisation layers (for spectral norm)",
+            _sngan_generator,
+            _sngan_discriminator,
+            _check_square_images,
+            ("none",),
+        ),
+        Architecture(
+            "mlp",
+            "4-layer MLPs for 2-D toy points (SGAN)",
+            _mlp_generator,
+            _mlp_discriminator,
+            _check_points,
+            ("none",),
+            points=True,
+        ),
+    ]
+}
 
 
 def get_architecture(name: str) -> Architecture:
     try:
         return ARCHITECTURES[name]
     except KeyError:
-        raise ConfigError(f"model.arch: unknown architecture {name!r}; expected one of {', '.join(ARCHITECTURES)}") from None
+        raise ConfigError(
+            f"model.arch: unknown architecture {name!r}; expected one of {', '.join(ARCHITECTURES)}"
+        ) from None
 
 
 def default_architecture(points: bool) -> str:

@@ -20,7 +20,8 @@ K networks of either kind pack into one module (grouped convolutions, see models
 
 from __future__ import annotations
 
-from typing import ClassVar, Sequence
+from collections.abc import Sequence
+from typing import ClassVar
 
 import torch
 import torch.nn as nn
@@ -34,7 +35,9 @@ class SNGANGenerator(nn.Module):
 
     convolutional: ClassVar[bool] = True
 
-    def __init__(self, image_size: int, channels: int, latent_dim: int = 128, width: float = 1.0, n_classes: int = 0) -> None:
+    def __init__(
+        self, image_size: int, channels: int, latent_dim: int = 128, width: float = 1.0, n_classes: int = 0
+    ) -> None:
         super().__init__()
         if image_size % 8:
             raise ValueError(f"image_size must be a multiple of 8, got {image_size}")

@@ -15,7 +15,7 @@ models/packed_layers.py.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 import torch.nn as nn
@@ -67,9 +67,14 @@ class PackedSpectralNorm(nn.Module):
         if self.training:
             with torch.no_grad():
                 for _ in range(self.n_power_iterations):
-                    self._u.copy_(F.normalize(torch.bmm(matrix, self._v.unsqueeze(-1)).squeeze(-1), dim=-1, eps=self.eps))
-                    self._v.copy_(F.normalize(torch.bmm(matrix.transpose(1, 2), self._u.unsqueeze(-1)).squeeze(-1),
-                                              dim=-1, eps=self.eps))
+                    self._u.copy_(
+                        F.normalize(torch.bmm(matrix, self._v.unsqueeze(-1)).squeeze(-1), dim=-1, eps=self.eps)
+                    )
+                    self._v.copy_(
+                        F.normalize(
+                            torch.bmm(matrix.transpose(1, 2), self._u.unsqueeze(-1)).squeeze(-1), dim=-1, eps=self.eps
+                        )
+                    )
         u, v = self._u.clone(), self._v.clone()
         sigma = torch.einsum("kr,krc,kc->k", u, matrix, v)
         out = (weight.reshape(self.n_pairs, -1) / sigma.view(-1, 1)).reshape(weight.shape)

@@ -10,4 +10,13 @@ See docs/packing.md.
 from ganfleet.packing.pack import PackedPairs, PairPack, group_pairs, pack_key
 from ganfleet.packing.plan import PackPlan, candidate_plans, choose_plan, plan_execution
 
-__all__ = ["PackPlan", "PackedPairs", "PairPack", "candidate_plans", "choose_plan", "group_pairs", "pack_key", "plan_execution"]
+__all__ = [
+    "PackPlan",
+    "PackedPairs",
+    "PairPack",
+    "candidate_plans",
+    "choose_plan",
+    "group_pairs",
+    "pack_key",
+    "plan_execution",
+]

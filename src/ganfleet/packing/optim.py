@@ -9,15 +9,16 @@ the packed tensors makes, element by element, the update K separate Adams make.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 
 from ganfleet.models import PackedModule
 
 
-def pack_optimizer(optimizers: Sequence[torch.optim.Optimizer], modules: Sequence[torch.nn.Module],
-                   packed: PackedModule) -> torch.optim.Optimizer:
+def pack_optimizer(
+    optimizers: Sequence[torch.optim.Optimizer], modules: Sequence[torch.nn.Module], packed: PackedModule
+) -> torch.optim.Optimizer:
     """One optimiser of the same type and hyper-parameters over `packed`, holding the K optimisers' states.
 
     Per-parameter states shaped like the parameter (Adam's moments) are stacked;
@@ -45,13 +46,19 @@ def pack_optimizer(optimizers: Sequence[torch.optim.Optimizer], modules: Sequenc
             elif all(torch.equal(torch.as_tensor(v), torch.as_tensor(value)) for v in values):
                 packed_state[key] = value.clone() if torch.is_tensor(value) else value
             else:
-                raise ValueError(f"cannot pack optimiser state {name}.{key}: the pairs differ (pairs at different steps?)")
+                raise ValueError(
+                    f"cannot pack optimiser state {name}.{key}: the pairs differ (pairs at different steps?)"
+                )
         opt.state[tensor] = packed_state
     return opt
 
 
-def unpack_optimizer(opt: torch.optim.Optimizer, packed: PackedModule, optimizers: Sequence[torch.optim.Optimizer],
-                     modules: Sequence[torch.nn.Module]) -> None:
+def unpack_optimizer(
+    opt: torch.optim.Optimizer,
+    packed: PackedModule,
+    optimizers: Sequence[torch.optim.Optimizer],
+    modules: Sequence[torch.nn.Module],
+) -> None:
     """Write the packed optimiser's states into the K optimisers (fresh tensors, each pair's own)."""
     for k, (o, m) in enumerate(zip(optimizers, modules, strict=True)):
         params = dict(m.named_parameters())
@@ -60,8 +67,10 @@ def unpack_optimizer(opt: torch.optim.Optimizer, packed: PackedModule, optimizer
             if not state:
                 continue
             o.state[params[name]] = {
-                key: (packed.pair_view(name, v)[k].clone(memory_format=torch.contiguous_format)
-                      if torch.is_tensor(v) and v.shape == tensor.shape and v.ndim > 0
-                      else (v.clone() if torch.is_tensor(v) else v))
+                key: (
+                    packed.pair_view(name, v)[k].clone(memory_format=torch.contiguous_format)
+                    if torch.is_tensor(v) and v.shape == tensor.shape and v.ndim > 0
+                    else (v.clone() if torch.is_tensor(v) else v)
+                )
                 for key, v in state.items()
             }

@@ -23,19 +23,20 @@ gradient would still change its weights).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Callable, ClassVar, Iterator, Sequence
+from typing import ClassVar
 
 import torch
 from torch.func import vmap
 
+from ganfleet.data.augment import AugmentDraws, DiffAugment
 from ganfleet.losses import PointSampler
 from ganfleet.models import pack_networks
 from ganfleet.packing.optim import pack_optimizer, unpack_optimizer
 from ganfleet.pairs import Pair, StepRule, adversarial_step
-from ganfleet.pairs.executor import compile_networks
-from ganfleet.data.augment import AugmentDraws, DiffAugment
 from ganfleet.pairs.ema import update_ema
+from ganfleet.pairs.executor import compile_networks
 from ganfleet.seeds import step_generator
 
 
@@ -100,8 +101,12 @@ class PairPack:
 
     def noise(self, like: torch.Tensor) -> torch.Tensor:
         """(K, N, latent) noise, pair k's from its own generator."""
-        return torch.stack([torch.randn(like.shape[1], self.generator.latent_dim, device=like.device, dtype=like.dtype,
-                                        generator=r) for r in self._generators()])
+        return torch.stack(
+            [
+                torch.randn(like.shape[1], self.generator.latent_dim, device=like.device, dtype=like.dtype, generator=r)
+                for r in self._generators()
+            ]
+        )
 
     def augment(self, policy: DiffAugment, images: torch.Tensor) -> torch.Tensor:
         """(K, N, C, H, W) images, pair k's augmentations drawn from its own generator, applied as one batch."""
@@ -135,8 +140,16 @@ class PairPack:
 def pack_key(pair: Pair) -> tuple:
     """Pairs with equal keys can share a pack: same networks, optimiser settings, batch size and step."""
     hyper = [{k: v for k, v in o.param_groups[0].items() if k != "params"} for o in (pair.opt_g, pair.opt_d)]
-    return (repr(pair.generator), repr(pair.discriminator), repr(hyper), pair.stream.batch_size, pair.step,
-            pair.device, pair.stream.labels is not None, pair.ema is not None)
+    return (
+        repr(pair.generator),
+        repr(pair.discriminator),
+        repr(hyper),
+        pair.stream.batch_size,
+        pair.step,
+        pair.device,
+        pair.stream.labels is not None,
+        pair.ema is not None,
+    )
 
 
 def group_pairs(pairs: Sequence[Pair], size: int) -> list[list[Pair]]:

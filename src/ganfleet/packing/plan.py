@@ -17,8 +17,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import torch
 
@@ -120,8 +120,9 @@ def time_plan(plan: PackPlan, pairs: Sequence[Pair], rule: StepRule, steps: int 
             size //= 2
 
 
-def choose_plan(pairs: Sequence[Pair], rule: StepRule, steps: int = AUTO_STEPS,
-                say: Callable[[str], None] | None = None) -> tuple[PackPlan, dict[str, float]]:
+def choose_plan(
+    pairs: Sequence[Pair], rule: StepRule, steps: int = AUTO_STEPS, say: Callable[[str], None] | None = None
+) -> tuple[PackPlan, dict[str, float]]:
     """The fastest candidate plan for `pairs` and every candidate's seconds per pair-step; `say` hears each one's timing."""
     convolutional = is_convolutional(pairs[0].generator)
     timings: dict[PackPlan, float] = {}
@@ -131,14 +132,17 @@ def choose_plan(pairs: Sequence[Pair], rule: StepRule, steps: int = AUTO_STEPS,
         fitted, seconds = time_plan(plan, pairs, rule, steps)
         timings[fitted] = seconds
         if say is not None:
-            say(f"pack auto: timed {i}/{len(candidates)}, pack {fitted}: {seconds * 1e3:.1f} ms per pair-step "
-                f"({time.perf_counter() - started:.1f} s)")
+            say(
+                f"pack auto: timed {i}/{len(candidates)}, pack {fitted}: {seconds * 1e3:.1f} ms per pair-step "
+                f"({time.perf_counter() - started:.1f} s)"
+            )
     best = min(timings, key=timings.__getitem__)
     return best, {str(p): s for p, s in timings.items()}
 
 
-def plan_execution(setting: str, pairs: Sequence[Pair], rule: StepRule,
-                   say: Callable[[str], None] | None = None, compile: bool = False) -> tuple[Executor, str]:
+def plan_execution(
+    setting: str, pairs: Sequence[Pair], rule: StepRule, say: Callable[[str], None] | None = None, compile: bool = False
+) -> tuple[Executor, str]:
     """The executor for `train.pack` = `setting` on the run's pairs, and a line saying what was chosen.
 
     `auto` times its candidates first (eager), telling `say` what it is timing as it goes; `compile`
@@ -150,12 +154,19 @@ def plan_execution(setting: str, pairs: Sequence[Pair], rule: StepRule,
     convolutional = is_convolutional(due[0].generator)
     plan = parse_pack(setting, convolutional, due[0].device)
     if plan is not None:
-        why = (" (fast on a CPU: conv nets one pair at a time in channels_last, the MLPs one at a time)"
-               if setting == "fast" else "")
+        why = (
+            " (fast on a CPU: conv nets one pair at a time in channels_last, the MLPs one at a time)"
+            if setting == "fast"
+            else ""
+        )
         return executor(plan, compile), f"pack: {plan}{why}{', compiled' if compile else ''}"
     if say is not None:
-        say(f"pack auto: timing {len(candidate_plans(len(due), convolutional))} ways to step {len(due)} pairs "
-            f"({AUTO_STEPS + 1} steps each, on scratch copies)")
+        say(
+            f"pack auto: timing {len(candidate_plans(len(due), convolutional))} ways to step {len(due)} pairs "
+            f"({AUTO_STEPS + 1} steps each, on scratch copies)"
+        )
     plan, timings = choose_plan(due, rule, say=say)
     measured = ", ".join(f"{name} {seconds * 1e3:.1f}" for name, seconds in timings.items())
-    return executor(plan, compile), f"pack auto: chose {plan}{', compiled' if compile else ''} (ms per pair-step: {measured})"
+    return executor(
+        plan, compile
+    ), f"pack auto: chose {plan}{', compiled' if compile else ''} (ms per pair-step: {measured})"

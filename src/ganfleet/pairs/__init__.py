@@ -1,17 +1,42 @@
 """Pairs and the one adversarial step.
 
-    pair.py    Networks (a step group of one), Pair (a member's networks, optimisers, data stream, seed, progress)
-    step.py    StepRule and the adversarial step, written once for single pairs and packs
-    build.py   members -> pairs (networks from the model spec, Adam, batch stream, budget); the step rule
+pair.py    Networks (a step group of one), Pair (a member's networks, optimisers, data stream, seed, progress)
+step.py    StepRule and the adversarial step, written once for single pairs and packs
+build.py   members -> pairs (networks from the model spec, Adam, batch stream, budget); the step rule
 """
 
 from ganfleet.pairs.build import base_spec, make_pair, member_spec, pair_seed, step_rule, target_steps
 from ganfleet.pairs.pair import Networks, Pair
-from ganfleet.pairs.step import (StepGroup, StepRule, TrainingGroup, adversarial_step, clip_weights, discriminator_loss,
-                                 discriminator_update, frozen, generator_loss, generator_update)
+from ganfleet.pairs.step import (
+    StepGroup,
+    StepRule,
+    TrainingGroup,
+    adversarial_step,
+    clip_weights,
+    discriminator_loss,
+    discriminator_update,
+    frozen,
+    generator_loss,
+    generator_update,
+)
 
 __all__ = [
-    "Networks", "Pair", "StepGroup", "StepRule", "TrainingGroup", "adversarial_step", "base_spec", "clip_weights",
-    "discriminator_loss", "discriminator_update", "frozen", "generator_loss", "generator_update",
-    "make_pair", "member_spec", "pair_seed", "step_rule", "target_steps",
+    "Networks",
+    "Pair",
+    "StepGroup",
+    "StepRule",
+    "TrainingGroup",
+    "adversarial_step",
+    "base_spec",
+    "clip_weights",
+    "discriminator_loss",
+    "discriminator_update",
+    "frozen",
+    "generator_loss",
+    "generator_update",
+    "make_pair",
+    "member_spec",
+    "pair_seed",
+    "step_rule",
+    "target_steps",
 ]

@@ -6,9 +6,10 @@ import math
 
 import torch
 
+from ganfleet import smoke
 from ganfleet.config import RunConfig
-from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.data.augment import DiffAugment, parse_policy
+from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.data.stream import BatchStream
 from ganfleet.losses import get_loss
 from ganfleet.models import ModelSpec, build_pair
@@ -16,7 +17,6 @@ from ganfleet.models.anchors import ScoreAnchors
 from ganfleet.pairs.ema import EmaRule, ema_copy
 from ganfleet.pairs.pair import Pair
 from ganfleet.pairs.step import StepRule
-from ganfleet import smoke
 from ganfleet.seeds import derive_seed
 from ganfleet.strategies import Member
 
@@ -25,9 +25,15 @@ DEFAULT_EPOCHS = 5.0
 
 def base_spec(config: RunConfig, dataset: ClassPartitionedDataset) -> ModelSpec:
     """The unconditional architecture for this config and data (members add conditioning)."""
-    return ModelSpec(config.resolved_arch, dataset.sample_shape, config.model.latent_dim, config.model.width,
-                     d_norm=config.resolved_d_norm, spectral_norm=config.model.spectral_norm,
-                     d_dropout=config.resolved_d_dropout)
+    return ModelSpec(
+        config.resolved_arch,
+        dataset.sample_shape,
+        config.model.latent_dim,
+        config.model.width,
+        d_norm=config.resolved_d_norm,
+        spectral_norm=config.model.spectral_norm,
+        d_dropout=config.resolved_d_dropout,
+    )
 
 
 def member_spec(spec: ModelSpec, member: Member, n_classes: int) -> ModelSpec:
@@ -67,11 +73,20 @@ def step_rule(config: RunConfig, sample_shape: tuple[int, ...] | None = None) ->
     augment = None
     if operations:
         if sample_shape is None or len(sample_shape) != 3:
-            raise ValueError(f"augment.policy {config.augment.policy!r} needs the images' (C, H, W), got {sample_shape}")
+            raise ValueError(
+                f"augment.policy {config.augment.policy!r} needs the images' (C, H, W), got {sample_shape}"
+            )
         augment = DiffAugment(operations, sample_shape[0], sample_shape[-1])
     ema = EmaRule(config.ema.kimg, config.ema.rampup) if config.ema.kimg > 0 else None
-    return StepRule(get_loss(loss.name), loss.critic_steps, loss.penalty_weight, loss.clip_value, augment=augment,
-                    lecam_weight=loss.lecam_weight, ema=ema)
+    return StepRule(
+        get_loss(loss.name),
+        loss.critic_steps,
+        loss.penalty_weight,
+        loss.clip_value,
+        augment=augment,
+        lecam_weight=loss.lecam_weight,
+        ema=ema,
+    )
 
 
 def make_pair(config: RunConfig, dataset: ClassPartitionedDataset, member: Member, device: torch.device) -> Pair:

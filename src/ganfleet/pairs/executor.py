@@ -7,7 +7,8 @@ then SGAN's global pair). The training loop only calls `step` and `sync`.
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 import torch
 

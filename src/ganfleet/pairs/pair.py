@@ -8,16 +8,17 @@ kind; the adversarial step is written once for both.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, ClassVar, Iterator
+from typing import ClassVar
 
 import torch
 import torch.nn as nn
 
+from ganfleet.data.augment import DiffAugment
 from ganfleet.data.stream import BatchStream
 from ganfleet.losses import PointSampler
-from ganfleet.data.augment import DiffAugment
 from ganfleet.pairs.ema import EmaRule, update_ema
 from ganfleet.seeds import seed_step
 from ganfleet.strategies import Member

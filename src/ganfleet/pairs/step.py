@@ -23,15 +23,16 @@ group, so a pair trains the same in a pack or alone.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, ContextManager, Iterator, Protocol
+from typing import ContextManager, Protocol
 
 import torch
 import torch.nn as nn
 
-from ganfleet.losses import AdversarialLoss, PointSampler, gradient_norm_penalty, lecam_penalty
 from ganfleet.data.augment import DiffAugment
+from ganfleet.losses import AdversarialLoss, PointSampler, gradient_norm_penalty, lecam_penalty
 from ganfleet.pairs.ema import EmaRule
 
 
@@ -91,8 +92,9 @@ def frozen(module: nn.Module) -> Iterator[None]:
         module.requires_grad_(True)
 
 
-def discriminator_loss(group: StepGroup, rule: StepRule, real: torch.Tensor, fake: torch.Tensor,
-                       labels: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def discriminator_loss(
+    group: StepGroup, rule: StepRule, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(loss per pair with the rule's regularisers, scores of real, scores of fake); `fake` should come detached.
 
     With augmentation the scores, the penalty points and LeCam's anchors are
@@ -108,7 +110,9 @@ def discriminator_loss(group: StepGroup, rule: StepRule, real: torch.Tensor, fak
         loss = loss + rule.penalty_weight * gradient_norm_penalty(lambda x: d(x, labels), points, group.sample_dims)
     if rule.lecam_weight:
         anchors = d.lecam_anchors
-        anchors.update(group.per_pair(torch.mean, d_real.detach()), group.per_pair(torch.mean, d_fake.detach()), rule.lecam_decay)
+        anchors.update(
+            group.per_pair(torch.mean, d_real.detach()), group.per_pair(torch.mean, d_fake.detach()), rule.lecam_decay
+        )
         loss = loss + rule.lecam_weight * group.per_pair(lecam_penalty, d_real, d_fake, anchors.ema)
     return loss, d_real, d_fake
 
@@ -121,8 +125,9 @@ def clip_weights(d: nn.Module, rule: StepRule) -> None:
                 p.clamp_(-rule.clip_value, rule.clip_value)
 
 
-def discriminator_update(group: StepGroup, rule: StepRule, real: torch.Tensor, fake: torch.Tensor,
-                         labels: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def discriminator_update(
+    group: StepGroup, rule: StepRule, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """One optimiser step of the discriminator(s) on `discriminator_loss`; returns its (loss, d_real, d_fake)."""
     loss, d_real, d_fake = discriminator_loss(group, rule, real, fake.detach(), labels)
     assert group.opt_d is not None

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 LOSSES = (("d_loss", "discriminator loss"), ("g_loss", "generator loss"))
 
@@ -51,9 +51,16 @@ def save_fid_per_class(path: Path, class_names: Sequence[str], model: dict, floo
     fig, ax = plt.subplots(figsize=(max(5, 0.7 * len(classes) + 2), 3.6), dpi=100)
     width = 0.4 if floor else 0.8
     xs = range(len(classes))
-    ax.bar([x - (width / 2 if floor else 0) for x in xs], [model[f"fid_class/{k}"] or 0 for k in classes], width, label="model")
+    ax.bar(
+        [x - (width / 2 if floor else 0) for x in xs],
+        [model[f"fid_class/{k}"] or 0 for k in classes],
+        width,
+        label="model",
+    )
     if floor:
-        ax.bar([x + width / 2 for x in xs], [floor.get(f"fid_class/{k}") or 0 for k in classes], width, label="real floor")
+        ax.bar(
+            [x + width / 2 for x in xs], [floor.get(f"fid_class/{k}") or 0 for k in classes], width, label="real floor"
+        )
     ax.set_xticks(list(xs), [class_names[k] for k in classes], rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("FID (lower is better)")
     ax.set_title("per-class FID")

@@ -39,7 +39,9 @@ def save_fleet_samples(fleet: Fleet, path: Path, seed: int = 0) -> Path:
         if x.ndim == 2:
             return save_scatter(x, None, path)
         return save_png(make_grid(x, 8), path, scale=display_scale(x.shape[-1]))
-    labels = [k for k in range(fleet.n_classes) for _ in range(SAMPLES_PER_CLASS if fleet.sample_shape != (2,) else 200)]
+    labels = [
+        k for k in range(fleet.n_classes) for _ in range(SAMPLES_PER_CLASS if fleet.sample_shape != (2,) else 200)
+    ]
     x = fleet.sample(len(labels), labels=labels, seed=seed)
     if x.ndim == 2:
         return save_scatter(x, torch.tensor(labels), path)
@@ -56,8 +58,10 @@ def _training_line(run: RunDir) -> str:
     if not run.telemetry_path.is_file():
         return "Training: no telemetry.json yet (the run has not finished a session)."
     totals = training_totals(run.read_json(run.telemetry_path))
-    return (f"Training: {totals['wall_s']:.0f} s over {totals['sessions']} session(s) that trained, "
-            f"{totals['images']:,} images, {totals['img_per_s']:.0f} img/s.")
+    return (
+        f"Training: {totals['wall_s']:.0f} s over {totals['sessions']} session(s) that trained, "
+        f"{totals['images']:,} images, {totals['img_per_s']:.0f} img/s."
+    )
 
 
 def _loss_table(fleet: Fleet, records: list[dict]) -> list[str]:
@@ -65,23 +69,43 @@ def _loss_table(fleet: Fleet, records: list[dict]) -> list[str]:
     for r in sorted((r for r in records if "pairs" in r), key=lambda r: r["step"]):
         last.update(r["pairs"])
     names = member_names(fleet)
-    rows = [f"| {m.name} | {names[m.name]} | {fleet.steps[m.name]} | {last.get(m.name, {}).get('d_loss', float('nan')):.3f} | "
-            f"{last.get(m.name, {}).get('g_loss', float('nan')):.3f} |" for m in fleet.members]
-    return ["| pair | class | steps | D loss | G loss |", "|---|---|---|---|---|", *rows, "",
-            "Losses are the means over each pair's last logging tick."]
+    rows = [
+        f"| {m.name} | {names[m.name]} | {fleet.steps[m.name]} | {last.get(m.name, {}).get('d_loss', float('nan')):.3f} | "
+        f"{last.get(m.name, {}).get('g_loss', float('nan')):.3f} |"
+        for m in fleet.members
+    ]
+    return [
+        "| pair | class | steps | D loss | G loss |",
+        "|---|---|---|---|---|",
+        *rows,
+        "",
+        "Losses are the means over each pair's last logging tick.",
+    ]
 
 
 def _evaluation_section(run: RunDir, fleet: Fleet, out: Path) -> list[str]:
     path = run.path / "eval" / "metrics.json"
     if not path.is_file():
-        return ["## Evaluation", "", f"Not evaluated yet: `{CLI} evaluate {run.path}` measures FID, KID, IS, precision/recall, "
-                "class metrics and CAS against the test split (then run `report` again for the per-class chart)."]
+        return [
+            "## Evaluation",
+            "",
+            f"Not evaluated yet: `{CLI} evaluate {run.path}` measures FID, KID, IS, precision/recall, "
+            "class metrics and CAS against the test split (then run `report` again for the per-class chart).",
+        ]
     summary = json.loads(path.read_text())
     model, floor = summary.get("metrics") or {}, summary.get("real_floor")
-    lines = ["## Evaluation", "", f"From `{path}` ({summary.get('n_generated', '?')} samples, features `{summary.get('features')}`):"]
+    lines = [
+        "## Evaluation",
+        "",
+        f"From `{path}` ({summary.get('n_generated', '?')} samples, features `{summary.get('features')}`):",
+    ]
     if "fid" in model:
-        lines.append(f"FID {model['fid']:.2f}" + (f" (real-data floor {floor['fid']:.2f})" if floor and "fid" in floor else "")
-                     + (f", CAS {model['cas']:.3f}" if "cas" in model else "") + ".")
+        lines.append(
+            f"FID {model['fid']:.2f}"
+            + (f" (real-data floor {floor['fid']:.2f})" if floor and "fid" in floor else "")
+            + (f", CAS {model['cas']:.3f}" if "cas" in model else "")
+            + "."
+        )
     if save_fid_per_class(out / "fid_per_class.png", fleet.class_names, model, floor) is not None:
         lines += ["", "![per-class FID](fid_per_class.png)"]
     return lines
@@ -97,22 +121,40 @@ def write_run_report(run_dir: str | Path, out: str | Path | None = None, seed: i
     save_fleet_samples(fleet, out / "samples.png", seed)
     data = manifest["data"]
     steps = sorted(set(fleet.steps.values()))
-    lines = [f"# Run report: `{run.path}`", "",
-             f"Strategy `{fleet.strategy}` on **{data['source']}** ({sum(data['counts']):,} images, {fleet.n_classes} classes), "
-             f"`{manifest['model']['arch']}` at width {config['model']['width']}, loss `{config['loss']['name']}`; "
-             f"status {manifest.get('status', '?')}, {steps[0] if len(steps) == 1 else f'{steps[0]}..{steps[-1]}'} steps per pair.",
-             "", _training_line(run), "", "## Samples", "", "![samples](samples.png)", "",
-             "One row per class, named on the left." if fleet.is_conditional else "Unconditional samples."]
+    lines = [
+        f"# Run report: `{run.path}`",
+        "",
+        f"Strategy `{fleet.strategy}` on **{data['source']}** ({sum(data['counts']):,} images, {fleet.n_classes} classes), "
+        f"`{manifest['model']['arch']}` at width {config['model']['width']}, loss `{config['loss']['name']}`; "
+        f"status {manifest.get('status', '?')}, {steps[0] if len(steps) == 1 else f'{steps[0]}..{steps[-1]}'} steps per pair.",
+        "",
+        _training_line(run),
+        "",
+        "## Samples",
+        "",
+        "![samples](samples.png)",
+        "",
+        "One row per class, named on the left." if fleet.is_conditional else "Unconditional samples.",
+    ]
     if save_loss_curves(out / "losses.png", records, member_names(fleet)) is not None:
         lines += ["", "## Losses", "", "![losses](losses.png)", ""]
     lines += _loss_table(fleet, records)
     evals = [r for r in records if "eval" in r]
     if evals and save_curve(out / "curve.png", comparable_records(evals, evals[-1].get("extractors"))) is not None:
         lines += ["", "## During training (--eval-every)", "", "![FID and accuracy over training](curve.png)"]
-    lines += ["", *_evaluation_section(run, fleet, out), "", "## Next", "",
-              f"From the repository root (`{CLI}` runs ganfleet in `.venv`):", "",
-              f"    {CLI} sample {run.path} --n 100 --out grid.png", f"    {CLI} sample {run.path} --per-class 100 --out export/",
-              f"    {CLI} evaluate {run.path}", ""]
+    lines += [
+        "",
+        *_evaluation_section(run, fleet, out),
+        "",
+        "## Next",
+        "",
+        f"From the repository root (`{CLI}` runs ganfleet in `.venv`):",
+        "",
+        f"    {CLI} sample {run.path} --n 100 --out grid.png",
+        f"    {CLI} sample {run.path} --per-class 100 --out export/",
+        f"    {CLI} evaluate {run.path}",
+        "",
+    ]
     out.mkdir(parents=True, exist_ok=True)
     report = out / "report.md"
     report.write_text("\n".join(lines))

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 TEMPORARY_PREFIX = ".ganfleet-tmp."
 _TEMPORARY = re.compile(r"^\.ganfleet-tmp\.\d+\..+$")
 # the names run directories held before the prefix, with that era's temporary pattern
-_OLD_TEMPORARY = re.compile(r"^\.(config\.json|manifest\.json|progress\.json|telemetry\.json|step-\d{8}\.safetensors)\.tmp-\d+$")
+_OLD_TEMPORARY = re.compile(
+    r"^\.(config\.json|manifest\.json|progress\.json|telemetry\.json|step-\d{8}\.safetensors)\.tmp-\d+$"
+)
 
 
 def temporary_path(path: Path) -> Path:

@@ -104,8 +104,17 @@ def _module_tensors(module: nn.Module, prefix: str, tensors: dict[str, torch.Ten
         tensors[f"{prefix}.{key}"] = value.detach().cpu().contiguous().clone()
 
 
-def save_pair(folder: Path, name: str, step: int, generator: nn.Module, discriminator: nn.Module,
-              opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer, keep: int = 2, ema: nn.Module | None = None) -> Path:
+def save_pair(
+    folder: Path,
+    name: str,
+    step: int,
+    generator: nn.Module,
+    discriminator: nn.Module,
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer,
+    keep: int = 2,
+    ema: nn.Module | None = None,
+) -> Path:
     """Write `folder/step-XXXXXXXX.safetensors` atomically and delete all but the newest `keep`.
 
     NonFiniteState, and nothing written, when a weight, buffer or optimiser state is not finite.
@@ -131,7 +140,9 @@ def save_pair(folder: Path, name: str, step: int, generator: nn.Module, discrimi
         "sha256": json.dumps({p: tensor_digest(_split(tensors, p)) for p in sections}),
     }
     path = folder / checkpoint_name(step)
-    data = save(tensors, metadata=metadata)  # bytes, written by atomic_write alone (save_file adds a temporary of its own)
+    data = save(
+        tensors, metadata=metadata
+    )  # bytes, written by atomic_write alone (save_file adds a temporary of its own)
     atomic_write(path, lambda tmp: tmp.write_bytes(data))
     for old in list_checkpoints(folder)[:-keep]:
         old.unlink(missing_ok=True)
@@ -160,7 +171,9 @@ def read_checkpoint(path: Path, prefixes: tuple[str, ...] = PREFIXES) -> tuple[d
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{path}: unreadable checkpoint ({exc})") from None
     if metadata.get("format") != FORMAT:
-        raise CheckpointError(f"{path}: not a ganfleet pair checkpoint (format {metadata.get('format')!r}, expected {FORMAT!r})")
+        raise CheckpointError(
+            f"{path}: not a ganfleet pair checkpoint (format {metadata.get('format')!r}, expected {FORMAT!r})"
+        )
     digests = json.loads(metadata.get("sha256", "{}"))
     for prefix in prefixes:
         if prefix not in digests and prefix in OPTIONAL:
@@ -170,7 +183,9 @@ def read_checkpoint(path: Path, prefixes: tuple[str, ...] = PREFIXES) -> tuple[d
     return tensors, metadata
 
 
-def newest_valid(folder: Path, prefixes: tuple[str, ...] = PREFIXES) -> tuple[Path, dict[str, torch.Tensor], dict[str, str]] | None:
+def newest_valid(
+    folder: Path, prefixes: tuple[str, ...] = PREFIXES
+) -> tuple[Path, dict[str, torch.Tensor], dict[str, str]] | None:
     """The newest checkpoint in `folder` that reads and verifies, loaded; warns about each one skipped."""
     for path in reversed(list_checkpoints(folder)):
         try:

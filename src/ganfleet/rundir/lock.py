@@ -65,7 +65,9 @@ def read_holder(path: Path) -> LockHolder | None:
         data = json.loads(path.read_text())
         if data.pop("format", None) != LOCK_FORMAT:
             return None
-        return LockHolder(int(data["pid"]), str(data["host"]), str(data["started"]), data.get("job"), int(data.get("attempt", 0)))
+        return LockHolder(
+            int(data["pid"]), str(data["host"]), str(data["started"]), data.get("job"), int(data.get("attempt", 0))
+        )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
@@ -106,8 +108,10 @@ class RunLock:
         reason = self._stale_reason(holder)
         if reason is None:
             assert holder is not None
-            raise CheckpointError(f"{self.path.parent}: another ganfleet process is writing this run ({holder.describe()}; "
-                                  f"lock file {self.path}); wait for it to end, or delete the lock file if that process is gone")
+            raise CheckpointError(
+                f"{self.path.parent}: another ganfleet process is writing this run ({holder.describe()}; "
+                f"lock file {self.path}); wait for it to end, or delete the lock file if that process is gone"
+            )
         return holder, reason
 
     def check(self) -> None:

@@ -24,11 +24,20 @@ MEMBER_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
 def check_member_name(name: Any, where: str) -> str:
     """`name` if it is a plain file name (letters, digits, `.`, `_`, `-`; not `.` or `..`); CheckpointError otherwise."""
     if not isinstance(name, str) or not MEMBER_NAME.match(name) or name in (".", ".."):
-        raise CheckpointError(f"{where}: member name {name!r} is not a plain name (expected letters, digits, '.', '_' or '-')")
+        raise CheckpointError(
+            f"{where}: member name {name!r} is not a plain name (expected letters, digits, '.', '_' or '-')"
+        )
     return name
 
 
-KINDS = {dict: "a mapping", list: "a list", str: "a string", bool: "true or false", int: "an integer", (int, float): "a number"}
+KINDS = {
+    dict: "a mapping",
+    list: "a list",
+    str: "a string",
+    bool: "true or false",
+    int: "an integer",
+    (int, float): "a number",
+}
 
 
 def _require(mapping: dict, key: str, kind: type | tuple[type, ...], where: str) -> Any:
@@ -66,7 +75,9 @@ def _check_data(data: dict, where: str) -> int:
         raise CheckpointError(f"{where}: data.class_names must be 1 to {MAX_CLASSES} strings")
     finite = all(isinstance(p, (int, float)) and not isinstance(p, bool) and math.isfinite(p) and p >= 0 for p in prior)
     if len(prior) != len(names) or not finite or sum(prior) <= 0:
-        raise CheckpointError(f"{where}: data.prior must be {len(names)} non-negative finite numbers with a positive sum, got {prior!r}")
+        raise CheckpointError(
+            f"{where}: data.prior must be {len(names)} non-negative finite numbers with a positive sum, got {prior!r}"
+        )
     return len(names)
 
 
@@ -77,8 +88,11 @@ def _check_member(member: Any, n_classes: int, where: str) -> None:
     _require(member, "conditional", bool, f"{where}: member {name}")
     classes = _require(member, "classes", list, f"{where}: member {name}")
     label = member.get("label")
-    outside = [c for c in classes + ([] if label is None else [label])
-               if not (isinstance(c, int) and not isinstance(c, bool) and 0 <= c < n_classes)]
+    outside = [
+        c
+        for c in classes + ([] if label is None else [label])
+        if not (isinstance(c, int) and not isinstance(c, bool) and 0 <= c < n_classes)
+    ]
     if outside:
         raise CheckpointError(f"{where}: member {name}: class {outside[0]!r} is not one of the {n_classes} classes")
 
@@ -97,5 +111,7 @@ def check_manifest(manifest: Any, where: str) -> dict:
         _check_member(member, n_classes, where)
     names = [m["name"] for m in members]
     if len(set(names)) != len(names):
-        raise CheckpointError(f"{where}: member names repeat ({', '.join(sorted({n for n in names if names.count(n) > 1}))})")
+        raise CheckpointError(
+            f"{where}: member names repeat ({', '.join(sorted({n for n in names if names.count(n) > 1}))})"
+        )
     return manifest

@@ -18,8 +18,19 @@ from ganfleet.rundir.lock import LOCK_NAME, read_holder
 from ganfleet.rundir.rundir import MANIFEST_FORMAT, RunDir
 
 # everything train writes at the top of a run directory (files and folders)
-RUN_NAMES = ("config.json", "manifest.json", "metrics.jsonl", "progress.json", "telemetry.json", "grids", "pairs", "ranks",
-             "tensorboard", "eval", LOCK_NAME)
+RUN_NAMES = (
+    "config.json",
+    "manifest.json",
+    "metrics.jsonl",
+    "progress.json",
+    "telemetry.json",
+    "grids",
+    "pairs",
+    "ranks",
+    "tensorboard",
+    "eval",
+    LOCK_NAME,
+)
 FolderKind = Literal["new", "empty", "run", "foreign"]
 
 
@@ -57,10 +68,14 @@ def claim_out_dir(run: RunDir, force: bool = False) -> FolderKind:
     entries = sorted(p.name for p in run.path.iterdir())
     if not force:
         shown = ", ".join(entries[:5]) + (f" and {len(entries) - 5} more" if len(entries) > 5 else "")
-        raise CheckpointError(f"{run.path}: not empty and not a ganfleet run (holds {shown}); choose a new or empty --out, "
-                              "or pass --force to train there without touching those files")
+        raise CheckpointError(
+            f"{run.path}: not empty and not a ganfleet run (holds {shown}); choose a new or empty --out, "
+            "or pass --force to train there without touching those files"
+        )
     taken = [name for name in RUN_NAMES if (run.path / name).exists() or (run.path / name).is_symlink()]
     if taken:
-        raise CheckpointError(f"{run.path}: --force would overwrite {', '.join(taken)}, which ganfleet did not write; "
-                              "move them away or choose another --out")
+        raise CheckpointError(
+            f"{run.path}: --force would overwrite {', '.join(taken)}, which ganfleet did not write; "
+            "move them away or choose another --out"
+        )
     return kind

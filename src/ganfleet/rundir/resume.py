@@ -9,11 +9,24 @@ from ganfleet.rundir.rundir import RunDir
 # Keys that may change between a run and its resumption: the budget (train
 # longer), bookkeeping cadences and where and how it runs (device, packing). Anything else would make the
 # resumed run a different experiment from the one its checkpoints belong to.
-RESUMABLE_KEYS = frozenset({
-    "out", "budget.epochs", "budget.steps", "budget.kimg", "cadence.log_every", "cadence.grid_every",
-    "cadence.checkpoint_every", "cadence.keep_checkpoints", "train.device", "train.pack",
-    "eval.every", "eval.n", "eval.classifier", "eval.member",
-})
+RESUMABLE_KEYS = frozenset(
+    {
+        "out",
+        "budget.epochs",
+        "budget.steps",
+        "budget.kimg",
+        "cadence.log_every",
+        "cadence.grid_every",
+        "cadence.checkpoint_every",
+        "cadence.keep_checkpoints",
+        "train.device",
+        "train.pack",
+        "eval.every",
+        "eval.n",
+        "eval.classifier",
+        "eval.member",
+    }
+)
 
 
 def check_resumable(run: RunDir, config: RunConfig) -> None:

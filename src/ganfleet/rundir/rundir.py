@@ -69,7 +69,9 @@ class RunDir:
         """A JSON object file of the run; CheckpointError naming it when it is missing, unreadable or not an object."""
         try:
             if path.stat().st_size > MAX_JSON_BYTES:
-                raise CheckpointError(f"{path}: {path.stat().st_size} bytes, more than a run's JSON files ever hold ({MAX_JSON_BYTES})")
+                raise CheckpointError(
+                    f"{path}: {path.stat().st_size} bytes, more than a run's JSON files ever hold ({MAX_JSON_BYTES})"
+                )
             data = json.loads(path.read_bytes().decode("utf-8"))
         except FileNotFoundError:
             raise CheckpointError(f"{path}: missing; is {self.path} a ganfleet run directory?") from None
@@ -83,7 +85,9 @@ class RunDir:
         """The manifest, checked (`manifest.py`): every reader may rely on its keys, names and prior."""
         manifest = self.read_json(self.manifest_path)
         if manifest.get("format") != MANIFEST_FORMAT:
-            raise CheckpointError(f"{self.manifest_path}: format {manifest.get('format')!r}, expected {MANIFEST_FORMAT!r}")
+            raise CheckpointError(
+                f"{self.manifest_path}: format {manifest.get('format')!r}, expected {MANIFEST_FORMAT!r}"
+            )
         return check_manifest(manifest, str(self.manifest_path))
 
     def write_manifest(self, manifest: dict[str, Any], status: str) -> None:
@@ -93,4 +97,7 @@ class RunDir:
             checkpoints = list_checkpoints(self.pair_dir(m["name"]))
             step = int(checkpoints[-1].stem.split("-")[1]) if checkpoints else 0
             members.append({**m, "step": step})
-        self.write_json(self.manifest_path, {**manifest, "members": members, "status": status, "updated": time.strftime("%Y-%m-%dT%H:%M:%S")})
+        self.write_json(
+            self.manifest_path,
+            {**manifest, "members": members, "status": status, "updated": time.strftime("%Y-%m-%dT%H:%M:%S")},
+        )

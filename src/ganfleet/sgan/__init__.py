@@ -12,5 +12,13 @@ from ganfleet.sgan.executor import SganExecutor, sgan_executor
 from ganfleet.sgan.global_step import LocalView, accumulate_global_gradients, apply_global_step, make_view
 from ganfleet.sgan.reduce import GlobalReduction, SumOverRanks
 
-__all__ = ["GlobalReduction", "LocalView", "SganExecutor", "SumOverRanks", "accumulate_global_gradients",
-           "apply_global_step", "make_view", "sgan_executor"]
+__all__ = [
+    "GlobalReduction",
+    "LocalView",
+    "SganExecutor",
+    "SumOverRanks",
+    "accumulate_global_gradients",
+    "apply_global_step",
+    "make_view",
+    "sgan_executor",
+]

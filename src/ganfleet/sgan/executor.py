@@ -10,7 +10,7 @@ global step (`reduce.py`) gives every replica the same step.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 
@@ -25,14 +25,23 @@ from ganfleet.sgan.weight_sharing import share_local_weights
 class SganExecutor:
     """The locals by `inner`, then (when due) G_0 and D_0 one step each; logged values are means over all locals."""
 
-    def __init__(self, inner: Executor, global_pair: Pair, local_pairs: Sequence[Pair], n_locals: int,
-                 messenger_steps: int, sum_over_ranks: SumOverRanks | None = None) -> None:
+    def __init__(
+        self,
+        inner: Executor,
+        global_pair: Pair,
+        local_pairs: Sequence[Pair],
+        n_locals: int,
+        messenger_steps: int,
+        sum_over_ranks: SumOverRanks | None = None,
+    ) -> None:
         self.inner = inner
         self.global_pair = global_pair
         self.n_locals = n_locals  # of every rank
         self.messenger_steps = messenger_steps
         self.reduction = GlobalReduction(global_pair, sum_over_ranks) if sum_over_ranks is not None else None
-        self.views: list[LocalView] = [make_view(global_pair, local, global_pair.stream.batch_size) for local in local_pairs]
+        self.views: list[LocalView] = [
+            make_view(global_pair, local, global_pair.stream.batch_size) for local in local_pairs
+        ]
         self.shared_fractions: tuple[float, float] | None = None  # of G's and D's parameters, with shared weights
 
     def step(self, due: Sequence[Pair], rule: StepRule) -> dict[str, dict[str, torch.Tensor]]:
@@ -54,8 +63,15 @@ class SganExecutor:
         self.inner.sync()
 
 
-def sgan_executor(pairs: Sequence[Pair], global_name: str, n_locals: int, messenger_steps: int, share_weights: bool,
-                  plan_locals: Callable[[list[Pair]], Executor], sum_over_ranks: SumOverRanks | None = None) -> SganExecutor:
+def sgan_executor(
+    pairs: Sequence[Pair],
+    global_name: str,
+    n_locals: int,
+    messenger_steps: int,
+    share_weights: bool,
+    plan_locals: Callable[[list[Pair]], Executor],
+    sum_over_ranks: SumOverRanks | None = None,
+) -> SganExecutor:
     """The executor of an SGAN run over `pairs`: the global pair and the locals this process holds.
 
     `plan_locals` gives the executor of the local pairs (after their layers are
@@ -68,12 +84,18 @@ def sgan_executor(pairs: Sequence[Pair], global_name: str, n_locals: int, messen
     if global_pair is None:
         raise GanfleetError("sgan: every process must hold the global pair")
     if sum_over_ranks is None and len(local_pairs) != n_locals:
-        raise GanfleetError(f"sgan: this process holds {len(local_pairs)} of the {n_locals} local pairs "
-                            "but is connected to no other rank")
+        raise GanfleetError(
+            f"sgan: this process holds {len(local_pairs)} of the {n_locals} local pairs "
+            "but is connected to no other rank"
+        )
     if share_weights and len(local_pairs) != n_locals:
-        raise ConfigError("sgan.share_weights: the locals' shared layers would be shared only within each rank; "
-                          "train sgan with shared weights in one process")
+        raise ConfigError(
+            "sgan.share_weights: the locals' shared layers would be shared only within each rank; "
+            "train sgan with shared weights in one process"
+        )
     fractions = share_local_weights(local_pairs) if share_weights else None
-    executor = SganExecutor(plan_locals(local_pairs), global_pair, local_pairs, n_locals, messenger_steps, sum_over_ranks)
+    executor = SganExecutor(
+        plan_locals(local_pairs), global_pair, local_pairs, n_locals, messenger_steps, sum_over_ranks
+    )
     executor.shared_fractions = fractions
     return executor

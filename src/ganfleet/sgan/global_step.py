@@ -42,8 +42,15 @@ import torch
 import torch.nn as nn
 
 from ganfleet.data.stream import BatchStream
-from ganfleet.pairs import (Networks, Pair, StepRule, clip_weights, discriminator_loss, discriminator_update,
-                            generator_loss)
+from ganfleet.pairs import (
+    Networks,
+    Pair,
+    StepRule,
+    clip_weights,
+    discriminator_loss,
+    discriminator_update,
+    generator_loss,
+)
 from ganfleet.seeds import derive_seed, seed_step
 
 
@@ -81,7 +88,7 @@ class LocalView:
     local: Pair
     messenger: Messenger
     stream: BatchStream  # the local pair's images, in an order of the global pair's own
-    label: int | None    # the class G_n generates when the global pair is conditional, else None
+    label: int | None  # the class G_n generates when the global pair is conditional, else None
     seed: int
 
     def labels(self, n: int, device: torch.device) -> torch.Tensor | None:
@@ -109,8 +116,9 @@ def train_messenger(view: LocalView, global_pair: Pair, rule: StepRule, steps: i
         discriminator_update(group, rule, real, fake, labels)
 
 
-def accumulate_global_gradients(global_pair: Pair, views: Sequence[LocalView], rule: StepRule,
-                                messenger_steps: int) -> dict[str, torch.Tensor]:
+def accumulate_global_gradients(
+    global_pair: Pair, views: Sequence[LocalView], rule: StepRule, messenger_steps: int
+) -> dict[str, torch.Tensor]:
     """Zero G_0's and D_0's gradients, then add each view's contribution; returns detached sums.
 
     Sums (not means) over views, so per-process sums add up to the total.
@@ -137,7 +145,12 @@ def accumulate_global_gradients(global_pair: Pair, views: Sequence[LocalView], r
         d_loss, d_real, d_fake = discriminator_loss(against_local, rule, real, fake, labels)
         d_loss.backward()
 
-        for key, value in (("g_loss", g_loss), ("d_loss", d_loss), ("d_real", d_real.mean()), ("d_fake", d_fake.mean())):
+        for key, value in (
+            ("g_loss", g_loss),
+            ("d_loss", d_loss),
+            ("d_real", d_real.mean()),
+            ("d_fake", d_fake.mean()),
+        ):
             sums[key] += value.detach()
     return sums
 

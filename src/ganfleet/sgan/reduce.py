@@ -61,9 +61,9 @@ class GlobalReduction:
         sizes = [p.numel() for p in self.params] + [len(self.params)] + [b.numel() for b in self.float_buffers]
         sizes += [b.numel() for b in self.count_buffers] + [len(keys), 1]
         chunks = list(torch.split(flat, sizes))
-        grads, present = chunks[:len(self.params)], chunks[len(self.params)]
-        rest = chunks[len(self.params) + 1:]
-        floats, counts = rest[:len(self.float_buffers)], rest[len(self.float_buffers):-2]
+        grads, present = chunks[: len(self.params)], chunks[len(self.params)]
+        rest = chunks[len(self.params) + 1 :]
+        floats, counts = rest[: len(self.float_buffers)], rest[len(self.float_buffers) : -2]
         losses, ranks = rest[-2], rest[-1]
         for param, grad, flag in zip(self.params, grads, present.tolist()):  # one device sync, not one per parameter
             param.grad = grad.view_as(param) if flag > 0 else None

@@ -1,7 +1,7 @@
 """Training strategies by name: which pairs a run trains. An unknown name is an error listing the valid ones.
 
-    independent.py   gan (DC-GAN), cgan (DC-CGAN), class-parallel (distributed DC-CGAN)
-    sgan.py          SGAN: local pairs and a global pair trained from them
+independent.py   gan (DC-GAN), cgan (DC-CGAN), class-parallel (distributed DC-CGAN)
+sgan.py          SGAN: local pairs and a global pair trained from them
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from ganfleet.strategies.independent import CganStrategy, ClassParallelStrategy,
 from ganfleet.strategies.member import Member
 from ganfleet.strategies.sgan import GLOBAL, SganStrategy
 
-STRATEGIES: dict[str, type[Strategy]] = {s.name: s for s in (GanStrategy, CganStrategy, ClassParallelStrategy, SganStrategy)}
+STRATEGIES: dict[str, type[Strategy]] = {
+    s.name: s for s in (GanStrategy, CganStrategy, ClassParallelStrategy, SganStrategy)
+}
 
 
 def get_strategy(name: str, **options: object) -> Strategy:
@@ -20,8 +22,10 @@ def get_strategy(name: str, **options: object) -> Strategy:
     try:
         cls = STRATEGIES[name]
     except KeyError:
-        raise ConfigError(f"train.strategy: unknown strategy {name!r}; expected one of {', '.join(STRATEGIES)}") from None
+        raise ConfigError(
+            f"train.strategy: unknown strategy {name!r}; expected one of {', '.join(STRATEGIES)}"
+        ) from None
     return cls(**options)
 
 
-__all__ = ["GLOBAL", "Member", "Strategy", "STRATEGIES", "class_member_name", "get_strategy"]
+__all__ = ["GLOBAL", "STRATEGIES", "Member", "Strategy", "class_member_name", "get_strategy"]

@@ -47,7 +47,10 @@ class SganStrategy(Strategy):
         if self.split_by_class:
             locals_ = class_members(dataset)
         else:
-            locals_ = [Member(local_member_name(n), label=None, conditional=False, classes=everything) for n in range(self.n_locals)]
+            locals_ = [
+                Member(local_member_name(n), label=None, conditional=False, classes=everything)
+                for n in range(self.n_locals)
+            ]
         return [Member(GLOBAL, label=None, conditional=self.split_by_class, classes=everything)] + locals_
 
     def budgets(self, budgets: dict[str, int]) -> dict[str, int]:

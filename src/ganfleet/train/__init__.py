@@ -1,12 +1,12 @@
 """The training loop, and what it needs to start and step a run.
 
-    loop.py         train(): set-up, the loop (one clock, one maintenance block per iteration), the end of a run
-    plan.py         the run's data, strategy, members, budgets and manifest; pairs built and restored
-    execution.py    how this rank's pairs are stepped (looped, packed, SGAN's global pair)
-    ticks.py        per-tick records
-    sample_grid.py  the loop's sample grids
-    interrupt.py    SIGINT/SIGTERM (or a launcher's death) stop between steps
-    health.py       pairs whose values stop being finite are stopped; the run fails naming them
+loop.py         train(): set-up, the loop (one clock, one maintenance block per iteration), the end of a run
+plan.py         the run's data, strategy, members, budgets and manifest; pairs built and restored
+execution.py    how this rank's pairs are stepped (looped, packed, SGAN's global pair)
+ticks.py        per-tick records
+sample_grid.py  the loop's sample grids
+interrupt.py    SIGINT/SIGTERM (or a launcher's death) stop between steps
+health.py       pairs whose values stop being finite are stopped; the run fails naming them
 """
 
 from ganfleet.train.loop import TrainResult, train

@@ -26,19 +26,25 @@ def plan_summary(config: RunConfig, plan: RunPlan, device: str) -> str:
     pair_steps = sum(steps)
     each = f"{steps[0]}" if steps[0] == steps[-1] else f"{steps[0]}..{steps[-1]}"
     arch = plan.manifest["model"]["arch"]
-    line = (f"plan: {len(steps)} pair(s) ({plan.strategy.name}, {arch} at width {config.model.width:g}, on {device}), "
-            f"{each} steps each: {pair_steps:,} pair-steps, {format_kimg(pair_steps * per_step / 1000)} kimg "
-            f"({per_step} real images per step)")
+    line = (
+        f"plan: {len(steps)} pair(s) ({plan.strategy.name}, {arch} at width {config.model.width:g}, on {device}), "
+        f"{each} steps each: {pair_steps:,} pair-steps, {format_kimg(pair_steps * per_step / 1000)} kimg "
+        f"({per_step} real images per step)"
+    )
     if device == "cpu" and arch != "mlp" and config.model.width >= CPU_PRESET_HINT_WIDTH:
-        line += f"; width {config.model.width:g} is slow on a CPU: --preset cpu trains at width 0.25, several times faster"
+        line += (
+            f"; width {config.model.width:g} is slow on a CPU: --preset cpu trains at width 0.25, several times faster"
+        )
     return line
 
 
 def resolved_values(config: RunConfig, plan: RunPlan) -> dict[str, Any]:
     """The value each `auto` or `null` key of `config` takes in this run (keys that stay open, e.g. pack auto, are left out)."""
     values: dict[str, Any] = {
-        "model.arch": config.resolved_arch, "model.d_norm": config.resolved_d_norm,
-        "model.d_dropout": config.resolved_d_dropout, "loss.n_critic": config.loss.critic_steps,
+        "model.arch": config.resolved_arch,
+        "model.d_norm": config.resolved_d_norm,
+        "model.d_dropout": config.resolved_d_dropout,
+        "loss.n_critic": config.loss.critic_steps,
         "train.device": str(resolve_device(config.train.device)),
     }
     if plan.dataset.is_image:

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from ganfleet.config import RunConfig
 from ganfleet.packing import plan_execution
@@ -17,14 +17,23 @@ from ganfleet.sgan import SumOverRanks, sgan_executor
 from ganfleet.strategies import Strategy
 
 
-def build_executor(config: RunConfig, strategy: Strategy, n_members: int, pairs: Sequence[Pair], rule: StepRule,
-                   sum_over_ranks: SumOverRanks | None, say: Callable[[str], None] | None = None) -> tuple[Executor, str]:
+def build_executor(
+    config: RunConfig,
+    strategy: Strategy,
+    n_members: int,
+    pairs: Sequence[Pair],
+    rule: StepRule,
+    sum_over_ranks: SumOverRanks | None,
+    say: Callable[[str], None] | None = None,
+) -> tuple[Executor, str]:
     """The executor of this rank's `pairs` and a line saying how they are stepped.
 
     `n_members` counts the members of every rank; `sum_over_ranks` is None for a
     process that trains alone; `say` hears what `--pack auto` is timing while it times.
     """
-    setting = "off" if config.sgan.share_weights and config.train.pack == "fast" else config.train.pack  # tied layers: no packs
+    setting = (
+        "off" if config.sgan.share_weights and config.train.pack == "fast" else config.train.pack
+    )  # tied layers: no packs
     if strategy.global_member is None:
         return plan_execution(setting, pairs, rule, say, config.train.compile)
     lines: list[str] = []
@@ -34,6 +43,13 @@ def build_executor(config: RunConfig, strategy: Strategy, n_members: int, pairs:
         lines.append(line)
         return executor
 
-    executor = sgan_executor(pairs, strategy.global_member, n_members - 1, config.sgan.messenger_steps or rule.n_critic,
-                             config.sgan.share_weights, plan_locals, sum_over_ranks)
+    executor = sgan_executor(
+        pairs,
+        strategy.global_member,
+        n_members - 1,
+        config.sgan.messenger_steps or rule.n_critic,
+        config.sgan.share_weights,
+        plan_locals,
+        sum_over_ranks,
+    )
     return executor, lines[0]

@@ -12,7 +12,7 @@ naming every such pair and its step (`TrainingDiverged`, exit 2).
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import torch
 
@@ -58,8 +58,12 @@ def stop_diverged(pair: Pair, step: int, reason: str) -> dict:
 
 def diverged_message(diverged: Mapping[str, dict], checkpoint_steps: Mapping[str, int], n_members: int) -> str:
     """One line naming every stopped pair, its step and the checkpoint it keeps."""
-    parts = [f"{name} at step {d['step']} ({d['reason']}; kept "
-             f"{'its checkpoint of step ' + str(checkpoint_steps[name]) if checkpoint_steps.get(name) else 'no checkpoint'})"
-             for name, d in sorted(diverged.items())]
+    parts = [
+        f"{name} at step {d['step']} ({d['reason']}; kept "
+        f"{'its checkpoint of step ' + str(checkpoint_steps[name]) if checkpoint_steps.get(name) else 'no checkpoint'})"
+        for name, d in sorted(diverged.items())
+    ]
     others = n_members - len(diverged)
-    return f"training diverged: {'; '.join(parts)}; {others} other pair(s) finished; train again with lower learning rates"
+    return (
+        f"training diverged: {'; '.join(parts)}; {others} other pair(s) finished; train again with lower learning rates"
+    )

@@ -51,7 +51,9 @@ class StopRequest:
                 self._previous[sig] = signal.signal(sig, self._handle)
         parent = os.getppid()
         if self._watch_parent and parent > 1:
-            self._watcher = threading.Thread(target=self._watch, args=(parent,), name="ganfleet-parent-watch", daemon=True)
+            self._watcher = threading.Thread(
+                target=self._watch, args=(parent,), name="ganfleet-parent-watch", daemon=True
+            )
             self._watcher.start()
         return self
 

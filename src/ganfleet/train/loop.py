@@ -34,8 +34,8 @@ from ganfleet.train.estimate import plan_summary
 from ganfleet.train.execution import build_executor
 from ganfleet.train.health import LossWatch, TrainingDiverged, diverged_message, stop_diverged
 from ganfleet.train.interrupt import StopRequest, TrainingInterrupted
-from ganfleet.train.progress import Progress
 from ganfleet.train.plan import RunPlan, build_pairs, check_out_dir, checkpoint, plan_run, start_run
+from ganfleet.train.progress import Progress
 from ganfleet.train.sample_grid import GridBlocks, grid_blocks, grid_labels, save_grid
 from ganfleet.train.ticks import TickStats
 
@@ -56,8 +56,13 @@ class TrainResult:
         return self.images / self.seconds if self.seconds > 0 else 0.0
 
 
-def train(config: RunConfig, resume: bool = False, progress: bool = True,
-          dataset: ClassPartitionedDataset | None = None, force: bool = False) -> TrainResult:
+def train(
+    config: RunConfig,
+    resume: bool = False,
+    progress: bool = True,
+    dataset: ClassPartitionedDataset | None = None,
+    force: bool = False,
+) -> TrainResult:
     """Train every pair of `config`'s strategy to its budget, checkpointing into `config.out`.
 
     `config.out` must be new, empty or a ganfleet run (`force`: any folder in
@@ -73,8 +78,14 @@ def train(config: RunConfig, resume: bool = False, progress: bool = True,
         return train_on(cluster, config, resume, progress, dataset, force)
 
 
-def train_on(cluster: Cluster, config: RunConfig, resume: bool, progress: bool,
-             dataset: ClassPartitionedDataset | None, force: bool = False) -> TrainResult:
+def train_on(
+    cluster: Cluster,
+    config: RunConfig,
+    resume: bool,
+    progress: bool,
+    dataset: ClassPartitionedDataset | None,
+    force: bool = False,
+) -> TrainResult:
     """`train` on one rank of `cluster` (the whole job when it is a single process)."""
     run = RunDir(config.out)
     lock = RunLock(run.path, cluster.env.elastic_run_id, cluster.env.restart_count)  # rank 0 takes it for the job
@@ -91,17 +102,28 @@ def train_on(cluster: Cluster, config: RunConfig, resume: bool, progress: bool,
     if diverged:
         raise TrainingDiverged(diverged)
     steps = {name: step for r in summary["ranks"] for name, step in sorted(r["end_steps"].items())}
-    return TrainResult(run.path, dict(sorted(steps.items())), summary["wall_s"], summary["images"], cluster.rank, summary)
+    return TrainResult(
+        run.path, dict(sorted(steps.items())), summary["wall_s"], summary["images"], cluster.rank, summary
+    )
 
 
-def train_owned(cluster: Cluster, config: RunConfig, run: RunDir, lock: RunLock, resume: bool, progress: bool,
-                dataset: ClassPartitionedDataset | None, stop: StopRequest) -> tuple[dict, str | None]:
+def train_owned(
+    cluster: Cluster,
+    config: RunConfig,
+    run: RunDir,
+    lock: RunLock,
+    resume: bool,
+    progress: bool,
+    dataset: ClassPartitionedDataset | None,
+    stop: StopRequest,
+) -> tuple[dict, str | None]:
     """The run in a folder this job may own: plan, the lock and first files, pairs, the loop, the end; `finish_run`'s summary."""
     telemetry = cluster.telemetry
     with telemetry.timed("setup"):  # nothing is written until every rank has its pairs (restored when resuming)
         plan = cluster.agree(partial(plan_run, config, dataset))
-        names = cluster.share([m.name for m in plan.members], plan.budgets, plan.manifest["data"]["fingerprint"],
-                              plan.strategy.replicated)
+        names = cluster.share(
+            [m.name for m in plan.members], plan.budgets, plan.manifest["data"]["fingerprint"], plan.strategy.replicated
+        )
         manifest = {**plan.manifest, "launch": cluster.launch_record()}
         mine = plan.dataset.only_classes(c for m in plan.members if m.name in names for c in m.classes)
         pairs = cluster.agree(partial(build_pairs, config, plan, mine, names, cluster.device, run, resume))
@@ -109,13 +131,20 @@ def train_owned(cluster: Cluster, config: RunConfig, run: RunDir, lock: RunLock,
         cluster.on_writer(partial(start_run, run, config, manifest, lock))
     try:  # from here on the run directory is this job's: a failure is recorded in its manifest
         loop = TrainingLoop(cluster, config, plan, pairs, mine, run, manifest, progress)
-        manifest["execution"] = {"pack": loop.execution, "threads": cluster.threads.threads,  # rank 0's, this session's
-                                 "threads_reason": cluster.threads.reason}
+        manifest["execution"] = {
+            "pack": loop.execution,
+            "threads": cluster.threads.threads,  # rank 0's, this session's
+            "threads_reason": cluster.threads.reason,
+        }
         loop.run(stop)
         telemetry.end_steps = {p.name: p.step for p in pairs}
         with telemetry.timed("grid"):
             blocks = cluster.agree(partial(grid_blocks, pairs, loop.labels, mine, config.train.seed))
-        all_blocks, reports, diverged = cluster.gather(blocks), cluster.gather(telemetry.snapshot()), cluster.gather(loop.diverged)
+        all_blocks, reports, diverged = (
+            cluster.gather(blocks),
+            cluster.gather(telemetry.snapshot()),
+            cluster.gather(loop.diverged),
+        )
         return cluster.on_writer(partial(finish_run, run, manifest, all_blocks, reports, mine.mode_centers, diverged))
     except BaseException as exc:
         if cluster.is_writer and not isinstance(exc, TrainingInterrupted):
@@ -131,9 +160,25 @@ class TrainingLoop:
     TrainingInterrupted is raised. So does a failure, as RankFailed on the others.
     """
 
-    def __init__(self, cluster: Cluster, config: RunConfig, plan: RunPlan, pairs: list[Pair],
-                 dataset: ClassPartitionedDataset, run: RunDir, manifest: dict, progress: bool) -> None:
-        self.cluster, self.config, self.pairs, self.dataset, self.run_dir, self.manifest = cluster, config, pairs, dataset, run, manifest
+    def __init__(
+        self,
+        cluster: Cluster,
+        config: RunConfig,
+        plan: RunPlan,
+        pairs: list[Pair],
+        dataset: ClassPartitionedDataset,
+        run: RunDir,
+        manifest: dict,
+        progress: bool,
+    ) -> None:
+        self.cluster, self.config, self.pairs, self.dataset, self.run_dir, self.manifest = (
+            cluster,
+            config,
+            pairs,
+            dataset,
+            run,
+            manifest,
+        )
         self.cadence = config.cadence
         self.rule = step_rule(config, dataset.sample_shape)
         self.replicated = plan.strategy.replicated
@@ -145,14 +190,19 @@ class TrainingLoop:
         self.bar = Progress(sum(max(0, p.target_steps - p.step) for p in pairs), desc, self.progress)
         self.bar.note(plan_summary(config, plan, str(cluster.device)))
         if cluster.world_size > 1:
-            self.bar.note(f"progress: rank 0's {len(pairs)} of {len(plan.members)} pairs (every rank logs its own to "
-                          "ranks/rank-NNNN/metrics.jsonl; telemetry.json sums them at the end)")
+            self.bar.note(
+                f"progress: rank 0's {len(pairs)} of {len(plan.members)} pairs (every rank logs its own to "
+                "ranks/rank-NNNN/metrics.jsonl; telemetry.json sums them at the end)"
+            )
         sum_over_ranks = cluster.sum_over_ranks if cluster.world_size > 1 else None
         with cluster.telemetry.timed("pack"):  # --pack auto times its candidates here
-            self.executor, self.execution = build_executor(config, plan.strategy, len(plan.members), pairs, self.rule,
-                                                           sum_over_ranks, self.bar.note)
+            self.executor, self.execution = build_executor(
+                config, plan.strategy, len(plan.members), pairs, self.rule, sum_over_ranks, self.bar.note
+            )
         self.evaluator = TrainingEvaluator.for_run(config, manifest, dataset)
-        self.own = [p for p in pairs if cluster.is_writer or p.name not in self.replicated]  # rank 0 checkpoints replicated pairs
+        self.own = [
+            p for p in pairs if cluster.is_writer or p.name not in self.replicated
+        ]  # rank 0 checkpoints replicated pairs
         self.own_names = {p.name for p in self.own}
         self.records = cluster.records_dir(run.path)
         self.ticks = TickStats(images_per_step=config.train.batch_size * self.rule.n_critic)
@@ -164,13 +214,17 @@ class TrainingLoop:
         telemetry = self.cluster.telemetry
         self.bar.note(f"{self.execution}; {self.cluster.threads}")
         for folder in [self.records, *(self.run_dir.pair_dir(p.name) for p in self.own)]:
-            remove_temporaries(folder)  # this rank's records and checkpoints, if it was killed mid-write in an earlier attempt
+            remove_temporaries(
+                folder
+            )  # this rank's records and checkpoints, if it was killed mid-write in an earlier attempt
         self.log = MetricsLog(self.records / "metrics.jsonl", self.records / "tensorboard")
         write_progress(self.records, telemetry)
         self.bar.begin()
         try:
             with self.cluster.heartbeat(lockstep=bool(self.replicated)) as beat:
-                while (due := [p for p in self.pairs if not p.done]) and not beat.should_stop(stop.requested is not None):
+                while (due := [p for p in self.pairs if not p.done]) and not beat.should_stop(
+                    stop.requested is not None
+                ):
                     with telemetry.timed("compute"):
                         out = self.executor.step(due, self.rule)
                         self.ticks.add(out)
@@ -189,8 +243,11 @@ class TrainingLoop:
         if stopped:
             self.checkpoint_all()
             self.cluster.on_writer(partial(self.run_dir.write_manifest, self.manifest, status="interrupted"))
-            raise TrainingInterrupted(f"stopped by {stop.requested or 'another rank'} at step {max(p.step for p in self.pairs)}; "
-                                      "every pair is checkpointed", stop.requested)
+            raise TrainingInterrupted(
+                f"stopped by {stop.requested or 'another rank'} at step {max(p.step for p in self.pairs)}; "
+                "every pair is checkpointed",
+                stop.requested,
+            )
 
     def due(self, every: int) -> bool:
         """Whether a cadence of `every` iterations (0: never) falls on this iteration."""
@@ -217,8 +274,12 @@ class TrainingLoop:
                 self.save(pair)
         if grid:
             with telemetry.timed("grid"):
-                save_grid(grid_blocks(self.pairs, self.labels, self.dataset, self.config.train.seed),
-                          self.records / "grids" / f"step-{self.clock:08d}.png", self.dataset.mode_centers, self.dataset.class_names)
+                save_grid(
+                    grid_blocks(self.pairs, self.labels, self.dataset, self.config.train.seed),
+                    self.records / "grids" / f"step-{self.clock:08d}.png",
+                    self.dataset.mode_centers,
+                    self.dataset.class_names,
+                )
         if evaluate:
             with telemetry.timed("eval"):
                 self.log.write(self.evaluator.record(self.pairs, self.clock))
@@ -265,15 +326,25 @@ def write_progress(records: Path, telemetry: Telemetry) -> None:
     atomic_write_text(records / "progress.json", json.dumps(telemetry.snapshot(with_progress=False), indent=2) + "\n")
 
 
-def finish_run(run: RunDir, manifest: dict, blocks: list[GridBlocks], reports: list[dict], mode_centers,
-               diverged: list[dict[str, dict]]) -> tuple[dict, str | None]:
+def finish_run(
+    run: RunDir,
+    manifest: dict,
+    blocks: list[GridBlocks],
+    reports: list[dict],
+    mode_centers,
+    diverged: list[dict[str, dict]],
+) -> tuple[dict, str | None]:
     """Rank 0, once every pair is done or stopped: the final grid from every rank's rows, telemetry.json and the
     manifest, `complete`, or `failed` with each member stopped on non-finite values marked `diverged`.
 
     Returns the telemetry summary and, when some pair was stopped, the line that says so.
     """
-    save_grid({label: rows for b in blocks for label, rows in b.items()}, run.grids_dir / "final.png", mode_centers,
-              manifest["data"]["class_names"])
+    save_grid(
+        {label: rows for b in blocks for label, rows in b.items()},
+        run.grids_dir / "final.png",
+        mode_centers,
+        manifest["data"]["class_names"],
+    )
     previous = run.read_json(run.telemetry_path) if run.telemetry_path.is_file() else None
     summary = with_sessions(summarize(reports), previous)
     run.write_json(run.telemetry_path, summary)

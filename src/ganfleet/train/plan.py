@@ -7,7 +7,8 @@ directory's shared files (`check_out_dir`, `start_run`).
 
 from __future__ import annotations
 
-from typing import NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import torch
 
@@ -19,8 +20,16 @@ from ganfleet.distributed import Cluster
 from ganfleet.errors import CheckpointError
 from ganfleet.pairs import Pair, base_spec, make_pair, target_steps
 from ganfleet.pairs.build import images_per_step
-from ganfleet.rundir import (MANIFEST_FORMAT, RunDir, RunLock, check_resumable, claim_out_dir, load_latest, remove_temporaries,
-                             save_pair)
+from ganfleet.rundir import (
+    MANIFEST_FORMAT,
+    RunDir,
+    RunLock,
+    check_resumable,
+    claim_out_dir,
+    load_latest,
+    remove_temporaries,
+    save_pair,
+)
 from ganfleet.strategies import Member, Strategy, get_strategy
 from ganfleet.strategies.sgan import DEFAULT_LOCALS
 
@@ -38,12 +47,19 @@ class RunPlan(NamedTuple):
 def configured_strategy(config: RunConfig) -> Strategy:
     """The strategy `train.strategy` with the options its config section gives it (sgan's locals)."""
     if config.train.strategy == "sgan":
-        return get_strategy("sgan", n_locals=config.sgan.locals or DEFAULT_LOCALS, split_by_class=config.sgan.split_by_class)
+        return get_strategy(
+            "sgan", n_locals=config.sgan.locals or DEFAULT_LOCALS, split_by_class=config.sgan.split_by_class
+        )
     return get_strategy(config.train.strategy)
 
 
-def manifest_for(config: RunConfig, dataset: ClassPartitionedDataset, strategy: Strategy,
-                 members: list[Member], targets: dict[str, int]) -> dict:
+def manifest_for(
+    config: RunConfig,
+    dataset: ClassPartitionedDataset,
+    strategy: Strategy,
+    members: list[Member],
+    targets: dict[str, int],
+) -> dict:
     """Everything needed to rebuild and sample the fleet, without the training code."""
     return {
         "format": MANIFEST_FORMAT,
@@ -58,11 +74,20 @@ def manifest_for(config: RunConfig, dataset: ClassPartitionedDataset, strategy: 
             "counts": dataset.counts,
             "prior": dataset.prior,
         },
-        "budget": {**{key: getattr(config.budget, key) for key in config.budget.KEYS},
-                   "images_per_step": images_per_step(config), "target_images": images_per_step(config) * sum(targets.values())},
+        "budget": {
+            **{key: getattr(config.budget, key) for key in config.budget.KEYS},
+            "images_per_step": images_per_step(config),
+            "target_images": images_per_step(config) * sum(targets.values()),
+        },
         "members": [
-            {"name": m.name, "label": m.label, "conditional": m.conditional, "classes": list(m.classes), "target_steps": targets[m.name],
-             "target_images": images_per_step(config) * targets[m.name]}
+            {
+                "name": m.name,
+                "label": m.label,
+                "conditional": m.conditional,
+                "classes": list(m.classes),
+                "target_steps": targets[m.name],
+                "target_images": images_per_step(config) * targets[m.name],
+            }
             for m in members
         ],
     }
@@ -90,7 +115,9 @@ def check_out_dir(run: RunDir, config: RunConfig, resume: bool, force: bool, clu
     restarted = cluster.is_restart and run.exists() and cluster.continues(run.read_manifest().get("launch"))
     resume = resume or restarted
     if run.exists() and not resume:
-        raise CheckpointError(f"{run.path}: a run already exists here; pass --resume to continue it or choose another --out")
+        raise CheckpointError(
+            f"{run.path}: a run already exists here; pass --resume to continue it or choose another --out"
+        )
     if resume:
         if not run.exists():
             raise CheckpointError(f"{run.path}: nothing to resume (no manifest.json)")
@@ -114,8 +141,10 @@ def restore(pair: Pair, run: RunDir) -> None:
     if state is None:
         return
     if pair.ema is not None and state.ema is None:
-        raise CheckpointError(f"{run.pair_dir(pair.name)}: the checkpoint of step {state.step} keeps no generator EMA "
-                              "but this run does (ema.kimg > 0)")
+        raise CheckpointError(
+            f"{run.pair_dir(pair.name)}: the checkpoint of step {state.step} keeps no generator EMA "
+            "but this run does (ema.kimg > 0)"
+        )
     try:
         pair.generator.load_state_dict(state.generator)
         pair.discriminator.load_state_dict(state.discriminator)
@@ -126,19 +155,37 @@ def restore(pair: Pair, run: RunDir) -> None:
     except (RuntimeError, ValueError, KeyError) as exc:  # another width, architecture or optimiser
         lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
         detail = (lines[1] if len(lines) > 1 else lines[0] if lines else type(exc).__name__)[:200]
-        raise CheckpointError(f"{run.pair_dir(pair.name)}: the checkpoint of step {state.step} does not fit this run's networks "
-                              f"({detail}); it belongs to a run with other model settings") from None
+        raise CheckpointError(
+            f"{run.pair_dir(pair.name)}: the checkpoint of step {state.step} does not fit this run's networks "
+            f"({detail}); it belongs to a run with other model settings"
+        ) from None
     pair.step = state.step
 
 
 def checkpoint(pair: Pair, run: RunDir, keep: int) -> None:
     """Save the pair's state as its newest checkpoint (NonFiniteState, nothing written, if it holds NaN or infinity)."""
-    save_pair(run.pair_dir(pair.name), pair.name, pair.step, pair.generator, pair.discriminator, pair.opt_g, pair.opt_d, keep,
-              ema=pair.ema)
+    save_pair(
+        run.pair_dir(pair.name),
+        pair.name,
+        pair.step,
+        pair.generator,
+        pair.discriminator,
+        pair.opt_g,
+        pair.opt_d,
+        keep,
+        ema=pair.ema,
+    )
 
 
-def build_pairs(config: RunConfig, plan: RunPlan, dataset: ClassPartitionedDataset, names: Sequence[str],
-                device: torch.device, run: RunDir, resume: bool) -> list[Pair]:
+def build_pairs(
+    config: RunConfig,
+    plan: RunPlan,
+    dataset: ClassPartitionedDataset,
+    names: Sequence[str],
+    device: torch.device,
+    run: RunDir,
+    resume: bool,
+) -> list[Pair]:
     """The pairs of `names` with the strategy's budgets, each restored from its newest valid checkpoint when the run
     resumes (reading only: a checkpoint that does not fit is found before anything is written)."""
     pairs = [make_pair(config, dataset, m, device) for m in plan.members if m.name in names]

@@ -33,7 +33,9 @@ def format_duration(seconds: float) -> str:
 
 def format_kimg(kimg: float) -> str:
     """Thousands of images, with the digits that matter: 0.128, 6.40, 96.0, 1234."""
-    return f"{kimg:.3f}" if kimg < 1 else f"{kimg:.2f}" if kimg < 10 else f"{kimg:.1f}" if kimg < 1000 else f"{kimg:,.0f}"
+    return (
+        f"{kimg:.3f}" if kimg < 1 else f"{kimg:.2f}" if kimg < 10 else f"{kimg:.1f}" if kimg < 1000 else f"{kimg:,.0f}"
+    )
 
 
 def loss_summary(pairs: dict[str, dict[str, float]], key: str) -> str:
@@ -48,14 +50,22 @@ def loss_summary(pairs: dict[str, dict[str, float]], key: str) -> str:
 class Progress:
     """The bar or the plain lines of one rank's loop (disabled: nothing at all)."""
 
-    def __init__(self, total: int, desc: str, enabled: bool, plain: bool | None = None, stream: TextIO | None = None) -> None:
+    def __init__(
+        self, total: int, desc: str, enabled: bool, plain: bool | None = None, stream: TextIO | None = None
+    ) -> None:
         self.stream = stream or sys.stderr
         self.enabled = enabled
         self.plain = (not self.stream.isatty()) if plain is None else plain
         self.total, self.done, self.ticks = total, 0, 0
         self.start = time.perf_counter()
-        self.bar = tqdm(total=total, unit="pair-step", desc=desc, file=self.stream, dynamic_ncols=True,
-                        disable=not enabled or self.plain)
+        self.bar = tqdm(
+            total=total,
+            unit="pair-step",
+            desc=desc,
+            file=self.stream,
+            dynamic_ncols=True,
+            disable=not enabled or self.plain,
+        )
 
     def begin(self) -> None:
         """The first step is next: the ETA's clock starts here (after set-up and --pack auto)."""
@@ -86,11 +96,16 @@ class Progress:
         eta = self.eta_seconds()
         eta_text = format_duration(eta) if eta is not None else "-"
         if self.plain:
-            self.note(f"tick {self.ticks:<3d} step {step}/{last_step}   kimg {format_kimg(kimg)}   img/s {record['img_per_s']:.0f}   "
-                      f"d {loss_summary(record['pairs'], 'd_loss')}   g {loss_summary(record['pairs'], 'g_loss')}   eta {eta_text}")
+            self.note(
+                f"tick {self.ticks:<3d} step {step}/{last_step}   kimg {format_kimg(kimg)}   img/s {record['img_per_s']:.0f}   "
+                f"d {loss_summary(record['pairs'], 'd_loss')}   g {loss_summary(record['pairs'], 'g_loss')}   eta {eta_text}"
+            )
         else:
-            self.bar.set_postfix(d=f"{record['mean'].get('d_loss', float('nan')):.3f}",
-                                 g=f"{record['mean'].get('g_loss', float('nan')):.3f}", img_s=f"{record['img_per_s']:.0f}")
+            self.bar.set_postfix(
+                d=f"{record['mean'].get('d_loss', float('nan')):.3f}",
+                g=f"{record['mean'].get('g_loss', float('nan')):.3f}",
+                img_s=f"{record['img_per_s']:.0f}",
+            )
             if self.ticks == 1 and eta is not None:
                 self.note(f"eta: {eta_text} for the remaining {self.total - self.done} pair-steps at this pace")
 

@@ -9,17 +9,17 @@ same image as a single-process run's.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import torch
 
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.grids import display_scale, make_grid, save_png, save_scatter
-from ganfleet.sampling import generate
 from ganfleet.pairs import Pair
-from ganfleet.strategies import Member
+from ganfleet.sampling import generate
 from ganfleet.seeds import derive_seed
+from ganfleet.strategies import Member
 
 GRID_COLUMNS = 8
 REAL_POINTS_PER_CLASS = 250  # toy data: real points drawn behind the samples
@@ -40,7 +40,9 @@ def drawn_labels(members: Sequence[Member]) -> list[int]:
     return sorted(routed) if routed else grid_labels(members)
 
 
-def grid_blocks(pairs: Sequence[Pair], all_labels: Sequence[int], dataset: ClassPartitionedDataset, seed: int) -> GridBlocks:
+def grid_blocks(
+    pairs: Sequence[Pair], all_labels: Sequence[int], dataset: ClassPartitionedDataset, seed: int
+) -> GridBlocks:
     """The rows of `pairs`' labels, with the noise each label has in a grid of `all_labels`."""
     labels = drawn_labels([p.member for p in pairs])
     device = pairs[0].device
@@ -51,7 +53,10 @@ def grid_blocks(pairs: Sequence[Pair], all_labels: Sequence[int], dataset: Class
     y = torch.tensor(labels).repeat_interleave(GRID_COLUMNS)
     x = generate({p.name: p.sampler for p in pairs}, [p.member for p in pairs], z[rows].to(device), y.to(device)).cpu()
     return {
-        label: (x[i * GRID_COLUMNS : (i + 1) * GRID_COLUMNS], None if dataset.is_image else real_points(dataset, label, seed))
+        label: (
+            x[i * GRID_COLUMNS : (i + 1) * GRID_COLUMNS],
+            None if dataset.is_image else real_points(dataset, label, seed),
+        )
         for i, label in enumerate(labels)
     }
 
@@ -63,8 +68,9 @@ def real_points(dataset: ClassPartitionedDataset, label: int, seed: int) -> torc
     return dataset.samples[index[torch.randperm(len(index), generator=g)[:REAL_POINTS_PER_CLASS]]]
 
 
-def save_grid(blocks: GridBlocks, path: Path, mode_centers: torch.Tensor | None = None,
-              class_names: Sequence[str] | None = None) -> Path:
+def save_grid(
+    blocks: GridBlocks, path: Path, mode_centers: torch.Tensor | None = None, class_names: Sequence[str] | None = None
+) -> Path:
     """Images: a PNG with one row per label, in label order, each named by its class. Toy points: a scatter plot over the real points."""
     labels = sorted(blocks)
     x = torch.cat([blocks[label][0] for label in labels])
