@@ -7,7 +7,9 @@
    ns loss), one pack of K against one pair at a time (looped, for K <= 100), each with TF32 matmuls
    on and off, and with bf16 autocast: img/s and peak device memory per pair;
 2. weak scaling: 10, 100, 1,000 classes on one device at fixed work per pair (one adversarial step
-   of batch 64 each): seconds per iteration of the whole fleet, packed, and per pair-step.
+   of batch 64 each): seconds per iteration of the whole fleet, packed, and per pair-step;
+3. the loop around the step (`loop_overhead.py`): K = 10, 100, 1,000 packed toy-MLP pairs and 100 conv
+   pairs trained by the whole `train()` loop, time per iteration against `executor.step` alone.
 
 Every figure is the fastest of `--steps` timed steps after one warm-up step. Writes `gpu.json` and
 `gpu.md` (the Markdown tables docs/packing.md takes) to `--out`; a case that runs out of memory is
@@ -28,7 +30,9 @@ from pathlib import Path
 import torch
 
 from ganfleet.packing import PackPlan
-from ganfleet.packing.plan import executor
+from ganfleet.packing.choice import executor
+from loop_overhead import markdown as loop_markdown
+from loop_overhead import measure as loop_measure
 from packing import BATCH, make_pairs
 
 
@@ -151,6 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     args.sizes, args.classes, args.width, args.loop_limit = (
         ([1, 4], [2, 8], 0.0625, 4) if args.quick else ([1, 10, 100, 1000], [10, 100, 1000], 1.0, 100)
     )
+    args.loop_cases = (
+        [("mlp", 4), ("conv", 2)] if args.quick else [("mlp", 10), ("mlp", 100), ("mlp", 1000), ("conv", 100)]
+    )
+    args.loop_steps = 8 if args.quick else 40
     args.modes = ["fp32", "bf16"] if device.type != "cuda" else ["fp32", "tf32", "bf16"]
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu"
     header = (
@@ -158,12 +166,16 @@ def main(argv: list[str] | None = None) -> int:
         f"torch {torch.__version__}, fastest of {args.steps} steps)"
     )
     ladder_rows, scaling_rows = ladder(args, device), weak_scaling(args, device)
+    loop_rows = []
+    for kind, k in args.loop_cases:
+        loop_rows.append(loop_measure(kind, k, args.loop_steps, args.loop_steps // 4, args.device))
+        print(json.dumps(loop_rows[-1]), file=sys.stderr, flush=True)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "gpu.json").write_text(
-        json.dumps({"device": name, "ladder": ladder_rows, "weak_scaling": scaling_rows}, indent=1)
-    )
-    (out / "gpu.md").write_text(markdown(ladder_rows, scaling_rows, header))
+    record = {"device": name, "ladder": ladder_rows, "weak_scaling": scaling_rows, "loop": loop_rows}
+    (out / "gpu.json").write_text(json.dumps(record, indent=1))
+    text = markdown(ladder_rows, scaling_rows, header) + "\n" + loop_markdown(loop_rows, args.device) + "\n"
+    (out / "gpu.md").write_text(text)
     print((out / "gpu.md").read_text())
     return 0
 

@@ -40,7 +40,7 @@ from ganfleet.config import RunConfig, apply_values
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.models import ModelSpec, build_pair, pack_networks
 from ganfleet.packing import PackPlan, PairPack
-from ganfleet.packing.plan import seconds_per_pair_step
+from ganfleet.packing.choice import seconds_per_pair_step
 from ganfleet.pairs import adversarial_step, make_pair, step_rule
 from ganfleet.strategies import get_strategy
 from pair_memory import GIB, measure_pair_memory

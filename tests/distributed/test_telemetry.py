@@ -9,6 +9,7 @@ import torch
 
 import ganfleet.distributed.telemetry as telemetry_module
 from ganfleet.distributed.telemetry import Telemetry, format_table, peak_rss_bytes, summarize
+from ganfleet.train.ticks import TickRecord
 
 
 class FakeClock:
@@ -36,9 +37,8 @@ def test_nested_sections_charge_each_second_once(clock: FakeClock) -> None:
     with t.timed("compute"):
         clock.now += 10.0
     clock.now += 4.0  # untracked (logging, Python)
-    t.tick(
-        {"step": 7, "img_per_s": 123.45, "mean": {"d_loss": 0.5, "g_loss": 1.25}}, images=640, steps={"class-0001": 7}
-    )
+    mean = {"d_loss": 0.5, "g_loss": 1.25}
+    t.write_tick(TickRecord(7, 0.0, 123.45, mean, {}, images=640, pair_steps={"class-0001": 7}))
     record = t.snapshot()
     assert record["seconds"] == {
         "setup": 3.0,

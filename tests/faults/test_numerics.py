@@ -62,7 +62,8 @@ def poison_pair(monkeypatch: pytest.MonkeyPatch, name: str, at_step: int, weight
                 with torch.no_grad():
                     next(pair.discriminator.parameters()).fill_(float("nan"))
             else:
-                out[name] = {key: torch.full_like(value, float("nan")) for key, value in out[name].items()}
+                for key, value in out.values.items():
+                    out.values[key] = torch.full_like(value, float("nan"))
         return out
 
     monkeypatch.setattr(executor, "adversarial_step", step)
@@ -102,8 +103,10 @@ def test_packed_pairs_going_non_finite_stop_alike(tiny_images, tmp_path: Path, m
 
     def step(group, rule):
         out = real_step(group, rule)
-        if "class-0002" in out and group.step == 3:
-            out["class-0002"] = {k: torch.full_like(v, float("inf")) for k, v in out["class-0002"].items()}
+        if "class-0002" in out.names and group.step == 3:
+            k = out.names.index("class-0002")
+            for key, value in out.values.items():
+                out.values[key] = value.index_fill(0, torch.tensor([k]), float("inf"))
         return out
 
     monkeypatch.setattr(pack, "adversarial_step", step)

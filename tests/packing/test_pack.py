@@ -18,7 +18,7 @@ import torch
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.models.mlp import MLPDiscriminator, MLPGenerator
 from ganfleet.packing.pack import PackedPairs, PairPack, group_pairs
-from ganfleet.pairs import Pair, adversarial_step, make_pair, step_rule
+from ganfleet.pairs import Pair, adversarial_step, by_pair, make_pair, step_rule
 from ganfleet.pairs.executor import LoopedPairs
 from ganfleet.strategies import get_strategy
 from tests.conftest import make_tiny_images, tiny_config
@@ -94,8 +94,8 @@ def test_packed_steps_equal_separate_steps(loss: str, steps: int) -> None:
     rule = step_rule(tiny_config("unused", **kwargs))
     run = PackedPairs(3, channels_last=True)
     for _ in range(steps):
-        expected = {p.name: adversarial_step(p, rule)[p.name] for p in looped}
-        actual = run.step(packed, rule)
+        expected = {p.name: adversarial_step(p, rule).by_pair()[p.name] for p in looped}
+        actual = by_pair(run.step(packed, rule))
         for name, values in expected.items():
             for key, value in values.items():
                 torch.testing.assert_close(actual[name][key], value, **TOL)
@@ -129,8 +129,8 @@ def test_packed_steps_equal_separate_steps_with_every_recipe_feature(loss: str, 
         rule = step_rule(config, data.sample_shape)
         run = PackedPairs(3, channels_last=strategy == "class-parallel")
         for _ in range(3):
-            expected = {p.name: adversarial_step(p, rule)[p.name] for p in looped}
-            actual = run.step(packed, rule)
+            expected = {p.name: adversarial_step(p, rule).by_pair()[p.name] for p in looped}
+            actual = by_pair(run.step(packed, rule))
             for name, values in expected.items():
                 for key, value in values.items():
                     torch.testing.assert_close(actual[name][key], value, **TOL)

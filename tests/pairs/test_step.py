@@ -60,7 +60,7 @@ def toy_pair(w: float, b: float) -> Pair:
 def test_wgan_gp_step_matches_the_hand_computed_update() -> None:
     # |grad_x C| = |w| = 1 everywhere, so the penalty and its gradient vanish at w = 1.
     pair = toy_pair(w=1.0, b=-1.0)
-    out = adversarial_step(pair, StepRule(get_loss("wgan-gp"), n_critic=1, penalty_weight=10.0))["toy"]
+    out = adversarial_step(pair, StepRule(get_loss("wgan-gp"), n_critic=1, penalty_weight=10.0)).by_pair()["toy"]
     w1 = 1.0 - LR * (-1.0 - 1.0)  # 1.02: the critic scores real higher than fake
     b1 = -1.0 - LR * (-w1)  # -0.9898: the generator moves towards the data
     torch.testing.assert_close(pair.discriminator.w.detach(), torch.tensor(w1), rtol=0, atol=1e-7)

@@ -18,9 +18,9 @@ from ganfleet.pairs.executor import LoopedPairs
 from ganfleet.sgan import sgan_executor
 from ganfleet.sgan.global_step import LocalView, accumulate_global_gradients
 from ganfleet.sgan.reduce import GlobalReduction
-from ganfleet.train.plan import plan_run
+from ganfleet.train.run_plan import plan_run
 from tests.conftest import tiny_config
-from tests.sgan.test_executor import build
+from tests.sgan.test_stepping import build
 
 MESSENGER_STEPS = 1
 

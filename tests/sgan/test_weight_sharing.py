@@ -11,7 +11,7 @@ from ganfleet.models import ModelSpec, build_pair
 from ganfleet.pairs import adversarial_step, step_rule
 from ganfleet.sgan.weight_sharing import data_side_half, shared_fraction
 from ganfleet.train import train
-from tests.sgan.test_executor import build, toy_config, toy_data
+from tests.sgan.test_stepping import build, toy_config, toy_data
 
 
 def linear(n_in: int, n_out: int) -> int:

@@ -13,9 +13,9 @@ from ganfleet.pairs import make_pair
 from ganfleet.sampling import default_member
 from ganfleet.strategies import get_strategy
 from ganfleet.strategies.sgan import SganStrategy
-from ganfleet.train.plan import configured_strategy, plan_run
+from ganfleet.train.run_plan import configured_strategy, plan_run
 from tests.conftest import tiny_config
-from tests.sgan.test_executor import CPU, build, toy_config, toy_data
+from tests.sgan.test_stepping import CPU, build, toy_config, toy_data
 
 # ----------------------------------------------------------------------------- members
 

@@ -9,13 +9,15 @@ from ganfleet.config import apply_values
 from ganfleet.train import plan_run
 from ganfleet.train.estimate import plan_summary, resolved_config
 from ganfleet.train.progress import Progress, format_duration, format_kimg, loss_summary
+from ganfleet.train.ticks import TickRecord
 from tests.conftest import tiny_config
 
-RECORD = {
-    "img_per_s": 412.3,
-    "mean": {"d_loss": 1.2, "g_loss": 0.8},
-    "pairs": {"class-0000": {"d_loss": 1.0, "g_loss": 0.7}, "class-0001": {"d_loss": 1.4, "g_loss": 0.9}},
-}
+PAIRS = {"class-0000": {"d_loss": 1.0, "g_loss": 0.7}, "class-0001": {"d_loss": 1.4, "g_loss": 0.9}}
+
+
+def record(step: int, last_step: int, kimg: float) -> TickRecord:
+    mean = {"d_loss": 1.2, "g_loss": 0.8}
+    return TickRecord(step, 1.0, 412.3, mean, PAIRS, images=0, last_step=last_step, kimg=kimg)
 
 
 class Terminal(io.StringIO):
@@ -29,9 +31,9 @@ def test_off_a_terminal_each_tick_is_one_plain_line() -> None:
     assert progress.plain
     progress.begin()
     progress.update(10)
-    progress.tick(RECORD, step=5, last_step=20, kimg=0.64)
+    progress.write_tick(record(5, 20, 0.64))
     progress.update(10)
-    progress.tick(RECORD, step=10, last_step=20, kimg=1.28)
+    progress.write_tick(record(10, 20, 1.28))
     progress.close()
     lines = stream.getvalue().splitlines()
     assert "\r" not in stream.getvalue() and len(lines) == 2
@@ -45,8 +47,8 @@ def test_on_a_terminal_the_bar_and_one_eta_line() -> None:
     progress = Progress(total=40, desc="x", enabled=True, stream=stream)
     assert not progress.plain
     progress.update(10)
-    progress.tick(RECORD, step=5, last_step=20, kimg=0.64)
-    progress.tick(RECORD, step=5, last_step=20, kimg=0.64)
+    progress.write_tick(record(5, 20, 0.64))
+    progress.write_tick(record(5, 20, 0.64))
     progress.close()
     assert stream.getvalue().count("eta: ") == 1 and "pair-step" in stream.getvalue()
 
@@ -55,7 +57,7 @@ def test_disabled_progress_prints_nothing() -> None:
     stream = io.StringIO()
     progress = Progress(total=4, desc="x", enabled=False, stream=stream)
     progress.note("plan: ...")
-    progress.tick(RECORD, step=1, last_step=2, kimg=0.1)
+    progress.write_tick(record(1, 2, 0.1))
     progress.close()
     assert stream.getvalue() == ""
 

@@ -25,7 +25,7 @@ def dry_run(config: RunConfig) -> int:
     """Load the data and plan the run (so bad classes or shapes fail here), print the resolved config and the plan line."""
     from ganfleet.devices import resolve_device
     from ganfleet.train.estimate import plan_summary, resolved_config
-    from ganfleet.train.plan import plan_run
+    from ganfleet.train.run_plan import plan_run
 
     plan = plan_run(config)
     print(resolved_config(config, plan).to_json())

@@ -6,8 +6,8 @@ torchrun, MPI or Slurm with more than one rank it is a `ProcessGroupCluster`
 on a process group (gloo on CPU, NCCL on GPU with one GPU per local rank) and
 takes it down again at the end. The loop calls the same methods either way:
 
-    share(names, loads, fingerprint, replicated)  this rank's members (LPT over ranks, `assign.py`,
-                           plus the replicated ones), same data checked
+    assign(names, loads, fingerprint, replicated)  which rank trains which member (LPT over ranks,
+                           `assign.py`; the replicated ones on every rank), same data checked
     agree(fn)              run fn on every rank; a failure on any rank is raised on all
     on_writer(fn)          run fn on rank 0 only (shared files), outcome shared with all
     gather(value)          every rank's value, on rank 0
@@ -18,15 +18,20 @@ Collectives of this control plane always run on a gloo group (CPU tensors),
 so they never touch the GPU streams that training uses; `sum_over_ranks` runs
 on a group of its own (NCCL on GPU), so training and control rounds never
 interleave on one group.
+
+A Cluster only talks between ranks. What a run measures (telemetry), how many
+threads it uses and how it was launched belong to the run (`ganfleet.train`);
+the time a rank spends blocked in a collective is charged to whatever
+`Cluster.waiting` says (the run's telemetry sets it).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 
 import torch
@@ -35,8 +40,6 @@ import torch.distributed as dist
 from ganfleet.distributed.assign import assign_classes
 from ganfleet.distributed.env import LaunchEnv, detect_launch
 from ganfleet.distributed.heartbeat import Heartbeat, RankFailed, describe
-from ganfleet.distributed.telemetry import Telemetry
-from ganfleet.distributed.threads import ThreadChoice, choose_threads, using_threads
 from ganfleet.errors import ClusterError
 
 T = TypeVar("T")
@@ -66,16 +69,29 @@ class SoloHeartbeat:
         return stopping() and unfinished
 
 
+@dataclass(frozen=True)
+class Assignment:
+    """Which rank trains which member: `ranks` for those spread over ranks, `replicated` held by every rank."""
+
+    ranks: dict[str, int]
+    replicated: tuple[str, ...]
+
+    def members_of(self, rank: int, names: Sequence[str]) -> list[str]:
+        """The members among `names` that `rank` holds, in `names` order."""
+        return [n for n in names if n in self.replicated or self.ranks[n] == rank]
+
+
+def no_wait_timer() -> AbstractContextManager[None]:
+    return nullcontext()
+
+
 class Cluster:
     """A single process: rank 0 of 1. It trains every pair and writes every file."""
 
     def __init__(self, env: LaunchEnv, device: torch.device) -> None:
         self.env = env
         self.device = device
-        self.threads = ThreadChoice(torch.get_num_threads(), "as found")  # `join` sets the run's choice
-        self.telemetry = Telemetry(env.rank, env.world_size, device, env.restart_count)
-        self.assignment: dict[str, int] = {}
-        self.replicated: tuple[str, ...] = ()
+        self.waiting: Callable[[], AbstractContextManager[None]] = no_wait_timer  # charged with blocked time
 
     @property
     def rank(self) -> int:
@@ -90,19 +106,23 @@ class Cluster:
         """Rank 0 writes the files every rank shares: config, manifest, final grid, telemetry."""
         return self.rank == 0
 
-    def share(
+    @property
+    def backend(self) -> str | None:
+        """The process group's backend (None for a single process)."""
+        return None
+
+    def assign(
         self, names: Sequence[str], loads: Mapping[str, float], fingerprint: str, replicated: Sequence[str] = ()
-    ) -> list[str]:
-        """This rank's member names, in `names` order: the `replicated` ones (every rank holds them) and
-        the others spread longest-processing-time first over ranks by `loads` (step budgets).
+    ) -> Assignment:
+        """The `replicated` members on every rank and the others spread longest-processing-time first over
+        ranks by `loads` (step budgets).
 
         `fingerprint` identifies the data this rank loaded; all ranks must agree on it.
         """
         spread = [n for n in names if n not in replicated]
         shares = assign_classes([loads[n] for n in spread], self.world_size)
-        self.assignment = {spread[i]: rank for rank, share in enumerate(shares) for i in share}
-        self.replicated = tuple(n for n in names if n in replicated)
-        return [n for n in names if n in self.replicated or self.assignment[n] == self.rank]
+        ranks = {spread[i]: rank for rank, share in enumerate(shares) for i in share}
+        return Assignment(ranks, tuple(n for n in names if n in replicated))
 
     def agree(self, fn: Callable[[], T]) -> T:
         return fn()
@@ -118,37 +138,6 @@ class Cluster:
 
     def sum_over_ranks(self, tensor: torch.Tensor) -> None:
         """Sum `tensor` over the ranks, in place: over one rank it is already the sum."""
-
-    @property
-    def is_restart(self) -> bool:
-        """Whether a launcher restarted this job after a failure (torchrun --max-restarts)."""
-        return self.env.restart_count > 0
-
-    def records_dir(self, run_path: Path) -> Path:
-        """Where this rank's own records go in the run directory (metrics.jsonl, periodic grids, progress.json)."""
-        return run_path
-
-    def continues(self, launch: Mapping[str, Any] | None) -> bool:
-        """Whether this is a torchrun restart of the job whose launch record (a run manifest's) is `launch`.
-
-        A restart (TORCHELASTIC_RESTART_COUNT > 0) continues only a run whose
-        manifest carries this job's rendezvous id, never some older run in --out.
-        """
-        if self.env.restart_count == 0 or self.env.elastic_run_id is None or not launch:
-            return False
-        return launch.get("elastic_run_id") == self.env.elastic_run_id
-
-    def launch_record(self) -> dict[str, Any]:
-        """How the run was launched, for the manifest."""
-        return {
-            "launcher": self.env.launcher,
-            "world_size": self.world_size,
-            "backend": None,
-            "elastic_run_id": self.env.elastic_run_id,
-            "restart_count": self.env.restart_count,
-            "ranks": {m: r for m, r in sorted(self.assignment.items())},
-            "replicated": list(self.replicated),  # held by every rank, checkpointed by rank 0
-        }
 
 
 class ProcessGroupCluster(Cluster):
@@ -166,7 +155,7 @@ class ProcessGroupCluster(Cluster):
         self.training = training  # None: the default group, which is then not the control group
 
     def _collective(self, call: Callable[[], T]) -> T:
-        with self.telemetry.timed("wait"):
+        with self.waiting():
             try:
                 return call()
             except RuntimeError as exc:
@@ -203,9 +192,9 @@ class ProcessGroupCluster(Cluster):
         """fn's value on rank 0, run there only, given to every rank."""
         return self._exchange(lambda: fn() if self.is_writer else None, share_value=True)[1][0]
 
-    def share(
+    def assign(
         self, names: Sequence[str], loads: Mapping[str, float], fingerprint: str, replicated: Sequence[str] = ()
-    ) -> list[str]:
+    ) -> Assignment:
         fingerprints: list[Any] = [None] * self.world_size
         self._collective(lambda: dist.all_gather_object(fingerprints, fingerprint, group=self.control))
         if len(set(fingerprints)) > 1:  # every rank raises the same error, so none is left waiting
@@ -213,7 +202,7 @@ class ProcessGroupCluster(Cluster):
             raise ClusterError(
                 f"the ranks loaded different data (fingerprints {seen}); every rank must read the same files"
             )
-        return super().share(names, loads, fingerprint, replicated)
+        return super().assign(names, loads, fingerprint, replicated)
 
     def gather(self, value: T) -> list[T] | None:
         out: list[Any] | None = [None] * self.world_size if self.is_writer else None
@@ -221,20 +210,18 @@ class ProcessGroupCluster(Cluster):
         return out
 
     def heartbeat(self, lockstep: bool = False) -> Heartbeat:
-        return Heartbeat(self.control, self.telemetry, lockstep=lockstep)
+        return Heartbeat(self.control, self.waiting, lockstep=lockstep)
 
     def sum_over_ranks(self, tensor: torch.Tensor) -> None:
         try:
-            with self.telemetry.timed("wait"):  # mostly waiting for the slowest rank's share of the work
+            with self.waiting():  # mostly waiting for the slowest rank's share of the work
                 dist.all_reduce(tensor, op=dist.ReduceOp.SUM, group=self.training)
         except RuntimeError as exc:  # a rank failed or vanished; the heartbeat tells why
             raise RankFailed(f"lost contact with another rank ({str(exc).splitlines()[0]})") from None
 
-    def records_dir(self, run_path: Path) -> Path:
-        return run_path / "ranks" / f"rank-{self.rank:04d}"
-
-    def launch_record(self) -> dict[str, Any]:
-        return {**super().launch_record(), "backend": dist.get_backend()}
+    @property
+    def backend(self) -> str | None:
+        return dist.get_backend()
 
 
 def rank_device(device: torch.device, env: LaunchEnv) -> torch.device:
@@ -267,22 +254,12 @@ def attempt_store(env: LaunchEnv) -> dist.Store:
 
 
 @contextmanager
-def join(device: torch.device, environ: Mapping[str, str] | None = None, threads: str = "auto") -> Iterator[Cluster]:
+def join(device: torch.device, env: LaunchEnv | None = None) -> Iterator[Cluster]:
     """This process's Cluster for the duration of a run (a process group only when there are several ranks).
 
-    torch's CPU threads follow `threads` (`train.threads`, see `distributed/threads.py`)
-    for the run and are restored after it; `Cluster.threads` says what was chosen and why.
+    `env` is who launched this process (`detect_launch(os.environ)` when not given).
     """
-    environ = os.environ if environ is None else environ
-    env = detect_launch(environ)
-    with using_threads(choose_threads(threads, env.local_world_size or 1, environ)) as choice:
-        with _join(device, environ, env) as cluster:
-            cluster.threads = choice
-            yield cluster
-
-
-@contextmanager
-def _join(device: torch.device, environ: Mapping[str, str], env: LaunchEnv) -> Iterator[Cluster]:
+    env = detect_launch(os.environ) if env is None else env
     if not env.is_distributed:
         yield Cluster(env, device)
         return

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ganfleet.errors import ClusterError
 
@@ -49,6 +49,21 @@ class LaunchEnv:
     @property
     def is_distributed(self) -> bool:
         return self.world_size > 1
+
+    @property
+    def is_restart(self) -> bool:
+        """Whether a launcher restarted this job after a failure (torchrun --max-restarts)."""
+        return self.restart_count > 0
+
+    def continues(self, launch: Mapping[str, Any] | None) -> bool:
+        """Whether this is a torchrun restart of the job whose launch record (a run manifest's) is `launch`.
+
+        A restart (TORCHELASTIC_RESTART_COUNT > 0) continues only a run whose
+        manifest carries this job's rendezvous id, never some older run in --out.
+        """
+        if self.restart_count == 0 or self.elastic_run_id is None or not launch:
+            return False
+        return launch.get("elastic_run_id") == self.elastic_run_id
 
 
 def _int(environ: Mapping[str, str], key: str, default: int | None = None) -> int:

@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import timedelta
 
 import torch
 import torch.distributed as dist
 
-from ganfleet.distributed.telemetry import Telemetry
 from ganfleet.errors import ClusterError
 
 FAILED, STOPPING, UNFINISHED = range(3)
@@ -57,11 +57,11 @@ class Heartbeat:
     def __init__(
         self,
         group: dist.ProcessGroup | None,
-        telemetry: Telemetry,
+        waiting: Callable[[], AbstractContextManager[None]],
         interval: float = INTERVAL_S,
         lockstep: bool = False,
     ) -> None:
-        self.group, self.telemetry, self.interval, self.lockstep = group, telemetry, interval, lockstep
+        self.group, self.waiting, self.interval, self.lockstep = group, waiting, interval, lockstep
         self.stop_requested = False  # some rank asked to stop (seen in a completed round)
         self._work: dist.Work | None = None
         self._flags = torch.zeros(3, dtype=torch.int64)
@@ -135,7 +135,7 @@ class Heartbeat:
         """
         if not self.lockstep:
             return requested_here or self.stop_requested
-        with self.telemetry.timed("wait"):
+        with self.waiting():
             self._post(stopping=requested_here, unfinished=True)
             self._collect()
         return self.stop_requested
@@ -152,7 +152,7 @@ class Heartbeat:
 
     def finish(self, stopping: Callable[[], bool], unfinished: bool) -> bool:
         """Block until every rank's pairs are done (False) or a rank stops with pairs unfinished (True)."""
-        with self.telemetry.timed("wait"):
+        with self.waiting():
             if self._work is not None:
                 self._collect()
             if self.stop_requested:

@@ -62,15 +62,14 @@ class Telemetry:
             if self._open:
                 self._open[-1][1] = now
 
-    def tick(self, record: dict, images: int, steps: dict[str, int]) -> None:
-        """Keep a logging tick's progress (local iteration, time, mean losses, img/s); images and steps so far."""
-        self.images, self.end_steps = images, dict(steps)
-        point = {
-            "iteration": record["step"],
-            "time": round(self.elapsed(), 3),
-            "img_per_s": round(record["img_per_s"], 1),
-        }
-        point.update({k: round(v, 5) for k, v in record["mean"].items()})
+    def write_tick(self, record: Any) -> None:
+        """Keep a tick's progress point (iteration, time, img/s, mean losses) and the images and steps so far.
+
+        `record` is the loop's `TickRecord` (ganfleet.train.ticks; this package sits below it).
+        """
+        self.images, self.end_steps = record.images, dict(record.pair_steps)
+        point = {"iteration": record.step, "time": round(self.elapsed(), 3), "img_per_s": round(record.img_per_s, 1)}
+        point.update({k: round(v, 5) for k, v in record.mean.items()})
         self.progress.append(point)
 
     def elapsed(self) -> float:

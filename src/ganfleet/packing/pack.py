@@ -34,7 +34,7 @@ from ganfleet.data.augment import AugmentDraws, DiffAugment
 from ganfleet.losses import PointSampler
 from ganfleet.models import pack_networks
 from ganfleet.packing.optim import pack_optimizer, unpack_optimizer
-from ganfleet.pairs import Pair, StepRule, adversarial_step
+from ganfleet.pairs import Pair, StepLogs, StepRule, adversarial_step
 from ganfleet.pairs.ema import update_ema
 from ganfleet.pairs.executor import compile_networks
 from ganfleet.seeds import step_generator
@@ -47,6 +47,7 @@ class PairPack:
 
     def __init__(self, pairs: Sequence[Pair], channels_last: bool) -> None:
         self.pairs = list(pairs)
+        self.names = tuple(p.name for p in self.pairs)
         if len({p.step for p in self.pairs}) != 1:
             raise ValueError("a pack holds pairs at the same step (their Adam bias corrections must agree)")
         gens, discs = [p.generator for p in self.pairs], [p.discriminator for p in self.pairs]
@@ -127,14 +128,14 @@ class PairPack:
     def penalty_points(self, sampler: PointSampler, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         return torch.stack([sampler(real[k], fake[k], r) for k, r in enumerate(self._generators())])
 
-    def finish(self, logs: dict[str, torch.Tensor]) -> dict[str, dict[str, torch.Tensor]]:
-        """Count the step of every pair; each pair's detached scalars (scores averaged over its batch)."""
-        means = {key: value.detach().reshape(len(self.pairs), -1).mean(dim=1) for key, value in logs.items()}
-        out = {}
-        for k, pair in enumerate(self.pairs):
+    def finish(self, logs: dict[str, torch.Tensor]) -> StepLogs:
+        """Count the step of every pair; their detached values as (K,) tensors (scores averaged over each batch)."""
+        for pair in self.pairs:
             pair.step += 1
-            out[pair.name] = {key: value[k] for key, value in means.items()}
-        return out
+        k = len(self.pairs)
+        return StepLogs(
+            self.names, {key: value.detach().reshape(k, -1).mean(dim=1) for key, value in logs.items()}, self.step
+        )
 
 
 def pack_key(pair: Pair) -> tuple:
@@ -170,13 +171,13 @@ class PackedPairs:
         self.channels_last = channels_last
         self.compile = compile  # torch.compile each pack's networks (in place: names and tensors stay)
         self.packs: list[PairPack] = []
+        self._due: Sequence[Pair] | None = None  # the pairs the packs were made for
 
-    def step(self, due: Sequence[Pair], rule: StepRule) -> dict[str, dict[str, torch.Tensor]]:
-        self._regroup(due)
-        out: dict[str, dict[str, torch.Tensor]] = {}
-        for pack in self.packs:
-            out.update(adversarial_step(pack, rule))
-        return {p.name: out[p.name] for p in due}
+    def step(self, due: Sequence[Pair], rule: StepRule) -> list[StepLogs]:
+        if not (isinstance(due, tuple) and due is self._due):  # the loop passes one tuple until the due pairs change
+            self._regroup(due)
+            self._due = due
+        return [adversarial_step(pack, rule) for pack in self.packs]
 
     def sync(self) -> None:
         for pack in self.packs:

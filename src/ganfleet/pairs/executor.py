@@ -10,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-import torch
-
 from ganfleet.pairs.pair import Networks, Pair
-from ganfleet.pairs.step import StepRule, adversarial_step
+from ganfleet.pairs.step import StepLogs, StepRule, adversarial_step
 
 
 class Executor(Protocol):
     """Advances due pairs by one step; `sync` makes every Pair's own modules and optimisers current."""
 
-    def step(self, due: Sequence[Pair], rule: StepRule) -> dict[str, dict[str, torch.Tensor]]: ...
+    def step(self, due: Sequence[Pair], rule: StepRule) -> list[StepLogs]:
+        """One step of every pair in `due` (a tuple that stays the same object while the due pairs do: an executor
+        may keep what it built for it); the logged values of each step group."""
+        ...
 
     def sync(self) -> None: ...
 
@@ -40,14 +41,13 @@ class LoopedPairs:
         self.compile = compile
         self.compiled: set[int] = set()
 
-    def step(self, due: Sequence[Pair], rule: StepRule) -> dict[str, dict[str, torch.Tensor]]:
-        out: dict[str, dict[str, torch.Tensor]] = {}
-        for pair in due:
-            if self.compile and id(pair) not in self.compiled:
-                compile_networks(pair)
-                self.compiled.add(id(pair))
-            out.update(adversarial_step(pair, rule))
-        return out
+    def step(self, due: Sequence[Pair], rule: StepRule) -> list[StepLogs]:
+        if self.compile:
+            for pair in due:
+                if id(pair) not in self.compiled:
+                    compile_networks(pair)
+                    self.compiled.add(id(pair))
+        return [adversarial_step(pair, rule) for pair in due]
 
     def sync(self) -> None:
         pass

@@ -19,7 +19,8 @@ import torch.nn as nn
 from ganfleet.data.augment import DiffAugment
 from ganfleet.data.stream import BatchStream
 from ganfleet.losses import PointSampler
-from ganfleet.pairs.ema import EmaRule, update_ema
+from ganfleet.pairs.ema import update_ema
+from ganfleet.pairs.step import StepLogs, StepRule
 from ganfleet.seeds import seed_step
 from ganfleet.strategies import Member
 
@@ -58,7 +59,7 @@ class Networks:
     def augment(self, policy: DiffAugment, images: torch.Tensor) -> torch.Tensor:
         return policy(images)
 
-    def after_generator_step(self, rule: object) -> None:
+    def after_generator_step(self, rule: StepRule) -> None:
         """Bare networks keep no generator average."""
 
 
@@ -74,9 +75,11 @@ class Pair(Networks):
     ema: nn.Module | None = field(default=None, kw_only=True)  # the generator's moving average (pairs/ema.py)
     diverged: dict | None = field(default=None, kw_only=True)  # {step, reason} once stopped on non-finite values
     latent_dim: int = field(init=False)
+    names: tuple[str, ...] = field(init=False)  # as a step group's (K = 1)
 
     def __post_init__(self) -> None:
         self.latent_dim = self.generator.latent_dim
+        self.names = (self.member.name,)
 
     @property
     def name(self) -> str:
@@ -100,12 +103,11 @@ class Pair(Networks):
         """The generator samples come from: the EMA when the pair keeps one."""
         return self.ema if self.ema is not None else self.generator
 
-    def after_generator_step(self, rule: object) -> None:
+    def after_generator_step(self, rule: StepRule) -> None:
         """Move the generator's EMA (this step's images not counted yet, as StyleGAN2-ADA)."""
-        ema_rule: EmaRule | None = getattr(rule, "ema", None)
-        if self.ema is not None and ema_rule is not None:
+        if self.ema is not None and rule.ema is not None:
             batch = self.stream.batch_size
-            update_ema(self.ema, self.generator, ema_rule.beta(self.step * batch, batch))
+            update_ema(self.ema, self.generator, rule.ema.beta(self.step * batch, batch))
 
     @contextmanager
     def draws(self) -> Iterator[None]:
@@ -116,7 +118,7 @@ class Pair(Networks):
     def real_batch(self, index: int) -> tuple[torch.Tensor, torch.Tensor | None]:
         return self.stream.batch(index)
 
-    def finish(self, logs: dict[str, torch.Tensor]) -> dict[str, dict[str, torch.Tensor]]:
-        """Count the step; this pair's detached scalars (scores averaged over the batch)."""
+    def finish(self, logs: dict[str, torch.Tensor]) -> StepLogs:
+        """Count the step; this pair's detached values (scores averaged over the batch), each of shape (1,)."""
         self.step += 1
-        return {self.name: {key: value.detach().mean() for key, value in logs.items()}}
+        return StepLogs(self.names, {key: value.detach().mean().reshape(1) for key, value in logs.items()}, self.step)

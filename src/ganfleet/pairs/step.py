@@ -9,10 +9,11 @@ pair) share them:
 
 - `discriminator_loss`: real and fake scoring (each image augmented first,
   DiffAugment), the loss, the gradient penalty, LeCam regularisation;
-- `discriminator_update`: one optimiser step on it, then weight clipping;
+- `discriminator_update`: one optimiser step on it, then weight clipping
+  (`discriminator_optimiser_step`);
 - `generator_loss` / `generator_update`: the generator's loss against a
   frozen discriminator (on augmented images), one optimiser step, then the
-  generator EMA's update;
+  generator EMA's update (`generator_optimiser_step`);
 - `adversarial_step`: n_critic discriminator updates, then one generator update.
 
 Randomness: real batch i of step s is batch s*n_critic + i of each pair's
@@ -23,10 +24,10 @@ group, so a pair trains the same in a pack or alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import ContextManager, Protocol
+from typing import Protocol
 
 import torch
 import torch.nn as nn
@@ -75,11 +76,33 @@ class TrainingGroup(StepGroup, Protocol):
 
     step: int
 
-    def draws(self) -> ContextManager[None]: ...
+    def draws(self) -> AbstractContextManager[None]: ...
 
     def real_batch(self, index: int) -> tuple[torch.Tensor, torch.Tensor | None]: ...
 
-    def finish(self, logs: dict[str, torch.Tensor]) -> dict[str, dict[str, torch.Tensor]]: ...
+    def finish(self, logs: dict[str, torch.Tensor]) -> StepLogs: ...
+
+
+@dataclass(frozen=True)
+class StepLogs:
+    """What one step of a step group logs: every value a detached (K,) tensor on the device, one entry per pair.
+
+    `names` are the group's K pairs in order; `step` is the step count they reached (the pairs of a group
+    move together). Values are scores averaged over each pair's batch; nothing here synchronises the device.
+    """
+
+    names: tuple[str, ...]
+    values: dict[str, torch.Tensor]
+    step: int
+
+    def by_pair(self) -> dict[str, dict[str, torch.Tensor]]:
+        """{pair: {key: scalar tensor}}: one pair's view (for records and comparisons, not for the hot loop)."""
+        return {name: {key: value[k] for key, value in self.values.items()} for k, name in enumerate(self.names)}
+
+
+def by_pair(logs: Sequence[StepLogs]) -> dict[str, dict[str, torch.Tensor]]:
+    """Every group's `StepLogs.by_pair`, merged."""
+    return {name: values for group in logs for name, values in group.by_pair().items()}
 
 
 @contextmanager
@@ -133,9 +156,15 @@ def discriminator_update(
     assert group.opt_d is not None
     group.opt_d.zero_grad(set_to_none=True)
     loss.sum().backward()
+    discriminator_optimiser_step(group, rule)
+    return loss, d_real, d_fake
+
+
+def discriminator_optimiser_step(group: StepGroup, rule: StepRule) -> None:
+    """The discriminator's optimiser step on the gradients it holds, then weight clipping when the loss asks."""
+    assert group.opt_d is not None
     group.opt_d.step()
     clip_weights(group.discriminator, rule)
-    return loss, d_real, d_fake
 
 
 def generator_loss(group: StepGroup, rule: StepRule, fake: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
@@ -152,15 +181,21 @@ def generator_update(group: StepGroup, rule: StepRule, fake: torch.Tensor, label
     assert group.opt_g is not None
     group.opt_g.zero_grad(set_to_none=True)
     loss.sum().backward()
-    group.opt_g.step()
-    group.after_generator_step(rule)
+    generator_optimiser_step(group, rule)
     return loss
 
 
-def adversarial_step(group: TrainingGroup, rule: StepRule) -> dict[str, dict[str, torch.Tensor]]:
+def generator_optimiser_step(group: StepGroup, rule: StepRule) -> None:
+    """The generator's optimiser step on the gradients it holds, then its EMA's update."""
+    assert group.opt_g is not None
+    group.opt_g.step()
+    group.after_generator_step(rule)
+
+
+def adversarial_step(group: TrainingGroup, rule: StepRule) -> StepLogs:
     """n_critic discriminator updates then one generator update of every pair in `group`; advances their steps.
 
-    Returns each pair's detached scalars (no device sync): d_loss, g_loss, d_real, d_fake.
+    Returns the group's logged values, one (K,) tensor each, with no device sync: d_loss, g_loss, d_real, d_fake.
     """
     with group.draws():
         for i in range(rule.n_critic):

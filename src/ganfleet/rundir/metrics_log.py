@@ -33,6 +33,10 @@ class MetricsLog:
                 if key != "step" and isinstance(value, (int, float)):
                     self._tb.add_scalar(key, value, step)
 
+    def write_tick(self, record: Any) -> None:
+        """A tick's record (the loop's `TickRecord`), as its JSON line."""
+        self.write(record.to_json())
+
     def close(self) -> None:
         self._file.close()
         if self._tb is not None:

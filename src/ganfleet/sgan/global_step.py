@@ -46,10 +46,11 @@ from ganfleet.pairs import (
     Networks,
     Pair,
     StepRule,
-    clip_weights,
     discriminator_loss,
+    discriminator_optimiser_step,
     discriminator_update,
     generator_loss,
+    generator_optimiser_step,
 )
 from ganfleet.seeds import derive_seed, seed_step
 
@@ -156,9 +157,8 @@ def accumulate_global_gradients(
 
 
 def apply_global_step(global_pair: Pair, rule: StepRule) -> None:
-    """One optimiser step of G_0 (then its EMA's) and of D_0 on their (summed, possibly all-reduced) gradients."""
-    global_pair.opt_g.step()
-    global_pair.after_generator_step(rule)
-    global_pair.opt_d.step()
-    clip_weights(global_pair.discriminator, rule)
+    """One optimiser step of G_0 (then its EMA's) and of D_0 (then clipping) on their summed, possibly
+    all-reduced, gradients: the step pieces every pair uses."""
+    generator_optimiser_step(global_pair, rule)
+    discriminator_optimiser_step(global_pair, rule)
     global_pair.step += 1

@@ -13,8 +13,8 @@ from ganfleet.config import RunConfig, apply_values
 from ganfleet.devices import resolve_device
 from ganfleet.pairs.build import DEFAULT_EPOCHS, images_per_step
 from ganfleet.strategies.sgan import DEFAULT_LOCALS
-from ganfleet.train.plan import RunPlan
 from ganfleet.train.progress import format_kimg
+from ganfleet.train.run_plan import RunPlan
 
 CPU_PRESET_HINT_WIDTH = 0.5  # at or above this width on a CPU, point at --preset cpu
 

@@ -17,7 +17,8 @@ from collections.abc import Mapping, Sequence
 import torch
 
 from ganfleet.errors import GanfleetError
-from ganfleet.pairs import Pair
+from ganfleet.pairs import Pair, StepLogs
+from ganfleet.train.ticks import PairIndex
 
 
 class TrainingDiverged(GanfleetError):
@@ -25,29 +26,32 @@ class TrainingDiverged(GanfleetError):
 
 
 class LossWatch:
-    """Per pair, the first step count after which its logged values were not finite (-1: none yet), on the device."""
+    """Per pair, the first step count after which its logged values were not finite (-1: none yet): one (P,)
+    tensor on the device, updated by a few kernels per step group."""
 
-    def __init__(self) -> None:
-        self._first_bad: dict[str, torch.Tensor] = {}
+    def __init__(self, index: PairIndex) -> None:
+        self.index = index
+        self._first_bad: torch.Tensor | None = None
 
-    def observe(self, out: Mapping[str, Mapping[str, torch.Tensor]], steps: Mapping[str, int]) -> None:
-        """One iteration's per-pair values (`Executor.step`'s output) and each pair's step count after it."""
-        for name, values in out.items():
-            if not values:
+    def observe(self, logs: Sequence[StepLogs]) -> None:
+        """One iteration's step groups (`Executor.step`'s output); each group's step is the count its pairs reached."""
+        for group in logs:
+            if not group.values:
                 continue
-            bad = ~torch.isfinite(torch.stack([v.detach().reshape(()) for v in values.values()])).all()
-            first = self._first_bad.get(name)
-            if first is None:
-                first = torch.full((), -1, dtype=torch.int64, device=bad.device)
-            self._first_bad[name] = torch.where(bad & (first < 0), steps[name], first)
+            values = torch.stack([v.detach() for v in group.values.values()])  # (keys, K)
+            if self._first_bad is None:
+                self._first_bad = torch.full((len(self.index),), -1, dtype=torch.int64, device=values.device)
+            positions, _ = self.index.of(group.names, values.device)
+            bad = ~torch.isfinite(values).all(dim=0)
+            first = self._first_bad.index_select(0, positions)
+            self._first_bad.index_copy_(0, positions, torch.where(bad & (first < 0), group.step, first))
 
     def first_bad(self, names: Sequence[str]) -> dict[str, int]:
         """{name: step} of the pairs among `names` whose values were not finite (one synchronisation)."""
-        names = [n for n in names if n in self._first_bad]
-        if not names:
+        if self._first_bad is None or not names:
             return {}
-        steps = torch.stack([self._first_bad[n].cpu() for n in names]).tolist()
-        return {n: s for n, s in zip(names, steps) if s >= 0}
+        steps = self._first_bad.cpu().tolist()
+        return {n: steps[self.index.position[n]] for n in names if steps[self.index.position[n]] >= 0}
 
 
 def stop_diverged(pair: Pair, step: int, reason: str) -> dict:

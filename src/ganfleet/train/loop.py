@@ -5,18 +5,26 @@ the run's executor (one pair at a time, packs, or SGAN's locals then its global
 pair; `execution.py`). One clock counts the iterations (it starts at the step
 of the most advanced pair) and one maintenance block per iteration does what is
 due by that clock: checkpoints (and those of pairs that just finished), sample
-grids, evaluation, and a tick (a log line) every `cadence.log_every`
-iterations. The executor syncs the pairs' own modules once, before any of it.
+grids, evaluation, and a tick every `cadence.log_every` iterations. The
+executor syncs the pairs' own modules once, before any of it.
 
-The same loop runs on every rank of a multi-process job: a `Cluster` says
-which pairs are this rank's, runs the run directory's shared writes on rank 0
-and carries failures and stop requests between ranks. A single process is a
-Cluster of one, with no process group and no collectives.
+Per iteration the loop does nothing per pair: the executor's logged values are
+one tensor per step group (`StepLogs`), added on the device into the tick's
+statistics and the health watch (`ticks.py`, `health.py`), and the due pairs
+change only when one finishes (`schedule.py`). A tick makes one record that
+every writer takes: metrics.jsonl (and TensorBoard), telemetry, progress.json
+and the bar or log line.
+
+The same loop runs on every rank of a multi-process job: the run's `Cluster`
+says which pairs are this rank's, runs the run directory's shared writes on
+rank 0 and carries failures and stop requests between ranks. A single process
+is a Cluster of one, with no process group and no collectives.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from dataclasses import dataclass
 from functools import partial
@@ -25,19 +33,22 @@ from pathlib import Path
 from ganfleet.config import RunConfig
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.devices import resolve_device
-from ganfleet.distributed import Cluster, RankFailed, Telemetry, join, summarize
+from ganfleet.distributed import RankFailed, Telemetry, detect_launch, join, summarize
 from ganfleet.distributed.telemetry import with_sessions
+from ganfleet.distributed.threads import choose_threads, using_threads
 from ganfleet.evaluation.during_training import TrainingEvaluator
 from ganfleet.pairs import Pair, step_rule
-from ganfleet.rundir import MetricsLog, NonFiniteState, RunDir, RunLock, atomic_write_text, remove_temporaries
+from ganfleet.rundir import MetricsLog, NonFiniteState, RunDir, atomic_write_text, remove_temporaries
+from ganfleet.train.context import RunContext
 from ganfleet.train.estimate import plan_summary
 from ganfleet.train.execution import build_executor
 from ganfleet.train.health import LossWatch, TrainingDiverged, diverged_message, stop_diverged
 from ganfleet.train.interrupt import StopRequest, TrainingInterrupted
-from ganfleet.train.plan import RunPlan, build_pairs, check_out_dir, checkpoint, plan_run, start_run
 from ganfleet.train.progress import Progress
+from ganfleet.train.run_plan import RunPlan, build_pairs, check_out_dir, checkpoint, plan_run, start_run
 from ganfleet.train.sample_grid import GridBlocks, grid_blocks, grid_labels, save_grid
-from ganfleet.train.ticks import TickStats
+from ganfleet.train.schedule import DuePairs
+from ganfleet.train.ticks import PairIndex, TickRecord, TickStats, TickWriter
 
 
 @dataclass
@@ -72,80 +83,61 @@ def train(
     A pair whose values stop being finite is stopped and the run raises
     TrainingDiverged at the end. Started by torchrun, MPI or Slurm with several
     ranks, each rank trains its share of the pairs and the run directory is the
-    same (`ganfleet.distributed`).
+    same (`ganfleet.distributed`). torch's CPU threads follow `train.threads`
+    for the run and are restored after it.
     """
-    with join(resolve_device(config.train.device), threads=config.train.threads) as cluster:
-        return train_on(cluster, config, resume, progress, dataset, force)
-
-
-def train_on(
-    cluster: Cluster,
-    config: RunConfig,
-    resume: bool,
-    progress: bool,
-    dataset: ClassPartitionedDataset | None,
-    force: bool = False,
-) -> TrainResult:
-    """`train` on one rank of `cluster` (the whole job when it is a single process)."""
-    run = RunDir(config.out)
-    lock = RunLock(run.path, cluster.env.elastic_run_id, cluster.env.restart_count)  # rank 0 takes it for the job
-    # SIGINT/SIGTERM (and, under a launcher, its death) only ask to stop (at the loop's next iteration), so
-    # that no signal, e.g. torchrun stopping the others after a rank failed, cuts a write short.
-    with StopRequest(watch_parent=cluster.env.launcher != "single") as stop:
-        with cluster.telemetry.timed("setup"):
-            resume = cluster.on_writer(partial(check_out_dir, run, config, resume, force, cluster, lock))
-        try:
-            summary, diverged = train_owned(cluster, config, run, lock, resume, progress, dataset, stop)
-        finally:
-            if cluster.is_writer:
-                lock.release()
+    env = detect_launch(os.environ)
+    threads = choose_threads(config.train.threads, env.local_world_size or 1)
+    with using_threads(threads), join(resolve_device(config.train.device), env) as cluster:
+        context = RunContext.open(config, cluster, threads, progress)
+        # SIGINT/SIGTERM (and, under a launcher, its death) only ask to stop (at the loop's next iteration), so
+        # that no signal, e.g. torchrun stopping the others after a rank failed, cuts a write short.
+        with StopRequest(watch_parent=env.launcher != "single") as stop:
+            with context.telemetry.timed("setup"):
+                check = partial(check_out_dir, context.run, config, resume, force, env, context.lock)
+                resume = cluster.on_writer(check)
+            try:
+                summary, diverged = run_training(context, resume, dataset, stop)
+            finally:
+                if cluster.is_writer:
+                    context.lock.release()
     if diverged:
         raise TrainingDiverged(diverged)
     steps = {name: step for r in summary["ranks"] for name, step in sorted(r["end_steps"].items())}
     return TrainResult(
-        run.path, dict(sorted(steps.items())), summary["wall_s"], summary["images"], cluster.rank, summary
+        context.run.path, dict(sorted(steps.items())), summary["wall_s"], summary["images"], cluster.rank, summary
     )
 
 
-def train_owned(
-    cluster: Cluster,
-    config: RunConfig,
-    run: RunDir,
-    lock: RunLock,
-    resume: bool,
-    progress: bool,
-    dataset: ClassPartitionedDataset | None,
-    stop: StopRequest,
+def run_training(
+    context: RunContext, resume: bool, dataset: ClassPartitionedDataset | None, stop: StopRequest
 ) -> tuple[dict, str | None]:
-    """The run in a folder this job may own: plan, the lock and first files, pairs, the loop, the end; `finish_run`'s summary."""
-    telemetry = cluster.telemetry
+    """The run in a folder this job may own: plan, the lock and first files, pairs, the loop, the end;
+    `finish_run`'s summary."""
+    cluster, config, telemetry, run = context.cluster, context.config, context.telemetry, context.run
     with telemetry.timed("setup"):  # nothing is written until every rank has its pairs (restored when resuming)
         plan = cluster.agree(partial(plan_run, config, dataset))
-        names = cluster.share(
-            [m.name for m in plan.members], plan.budgets, plan.manifest["data"]["fingerprint"], plan.strategy.replicated
-        )
-        manifest = {**plan.manifest, "launch": cluster.launch_record()}
-        mine = plan.dataset.only_classes(c for m in plan.members if m.name in names for c in m.classes)
-        pairs = cluster.agree(partial(build_pairs, config, plan, mine, names, cluster.device, run, resume))
+        names = [m.name for m in plan.members]
+        fingerprint = plan.manifest["data"]["fingerprint"]
+        assignment = cluster.assign(names, plan.budgets, fingerprint, plan.strategy.replicated)
+        mine_names = assignment.members_of(cluster.rank, names)
+        manifest = {**plan.manifest, "launch": context.launch_record(assignment)}
+        held = set(mine_names)
+        mine = plan.dataset.only_classes(c for m in plan.members if m.name in held for c in m.classes)
+        pairs = cluster.agree(partial(build_pairs, config, plan, mine, mine_names, cluster.device, run, resume))
         telemetry.start_steps = {p.name: p.step for p in pairs}
-        cluster.on_writer(partial(start_run, run, config, manifest, lock))
+        cluster.on_writer(partial(start_run, run, config, manifest, context.lock))
     try:  # from here on the run directory is this job's: a failure is recorded in its manifest
-        loop = TrainingLoop(cluster, config, plan, pairs, mine, run, manifest, progress)
-        manifest["execution"] = {
-            "pack": loop.execution,
-            "threads": cluster.threads.threads,  # rank 0's, this session's
-            "threads_reason": cluster.threads.reason,
-        }
+        loop = TrainingLoop(context, plan, pairs, mine, manifest)
+        manifest["execution"] = context.execution_record(loop.execution)  # rank 0's, this session's
         loop.run(stop)
         telemetry.end_steps = {p.name: p.step for p in pairs}
         with telemetry.timed("grid"):
             blocks = cluster.agree(partial(grid_blocks, pairs, loop.labels, mine, config.train.seed))
-        all_blocks, reports, diverged = (
-            cluster.gather(blocks),
-            cluster.gather(telemetry.snapshot()),
-            cluster.gather(loop.diverged),
-        )
-        return cluster.on_writer(partial(finish_run, run, manifest, all_blocks, reports, mine.mode_centers, diverged))
+        all_blocks, reports = cluster.gather(blocks), cluster.gather(telemetry.snapshot())
+        diverged = cluster.gather(loop.diverged)
+        finish = partial(finish_run, run, manifest, all_blocks, reports, mine.mode_centers, diverged)
+        return cluster.on_writer(finish)
     except BaseException as exc:
         if cluster.is_writer and not isinstance(exc, TrainingInterrupted):
             mark_stopped(run, manifest, "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
@@ -162,32 +154,22 @@ class TrainingLoop:
 
     def __init__(
         self,
-        cluster: Cluster,
-        config: RunConfig,
+        context: RunContext,
         plan: RunPlan,
         pairs: list[Pair],
         dataset: ClassPartitionedDataset,
-        run: RunDir,
         manifest: dict,
-        progress: bool,
     ) -> None:
-        self.cluster, self.config, self.pairs, self.dataset, self.run_dir, self.manifest = (
-            cluster,
-            config,
-            pairs,
-            dataset,
-            run,
-            manifest,
-        )
+        cluster, config = context.cluster, context.config
+        self.context, self.config, self.pairs, self.dataset, self.manifest = context, config, pairs, dataset, manifest
+        self.run_dir, self.telemetry, self.records = context.run, context.telemetry, context.records
         self.cadence = config.cadence
         self.rule = step_rule(config, dataset.sample_shape)
-        self.replicated = plan.strategy.replicated
         self.labels = grid_labels(plan.members)
-        self.progress = progress and cluster.is_writer
-        desc = f"{self.manifest['strategy']} x{len(pairs)}"
+        desc = f"{manifest['strategy']} x{len(pairs)}"
         if cluster.world_size > 1:
             desc = f"rank 0's {desc} of {len(plan.members)}"
-        self.bar = Progress(sum(max(0, p.target_steps - p.step) for p in pairs), desc, self.progress)
+        self.bar = Progress(sum(max(0, p.target_steps - p.step) for p in pairs), desc, context.progress)
         self.bar.note(plan_summary(config, plan, str(cluster.device)))
         if cluster.world_size > 1:
             self.bar.note(
@@ -195,43 +177,43 @@ class TrainingLoop:
                 "ranks/rank-NNNN/metrics.jsonl; telemetry.json sums them at the end)"
             )
         sum_over_ranks = cluster.sum_over_ranks if cluster.world_size > 1 else None
-        with cluster.telemetry.timed("pack"):  # --pack auto times its candidates here
+        with self.telemetry.timed("pack"):  # --pack auto times its candidates here
             self.executor, self.execution = build_executor(
                 config, plan.strategy, len(plan.members), pairs, self.rule, sum_over_ranks, self.bar.note
             )
         self.evaluator = TrainingEvaluator.for_run(config, manifest, dataset)
-        self.own = [
-            p for p in pairs if cluster.is_writer or p.name not in self.replicated
-        ]  # rank 0 checkpoints replicated pairs
+        replicated = plan.strategy.replicated  # every rank holds these; rank 0 checkpoints them
+        self.own = [p for p in pairs if cluster.is_writer or p.name not in replicated]
         self.own_names = {p.name for p in self.own}
-        self.records = cluster.records_dir(run.path)
-        self.ticks = TickStats(images_per_step=config.train.batch_size * self.rule.n_critic)
+        self.by_name = {p.name: p for p in pairs}
+        self.lockstep = bool(replicated)
+        self.schedule = DuePairs(pairs)
+        index = PairIndex([p.name for p in pairs])
+        self.ticks = TickStats(index, images_per_step=config.train.batch_size * self.rule.n_critic)
+        self.watch = LossWatch(index)
         self.clock = max(p.step for p in pairs)  # iterations: the step of the most advanced pair
-        self.watch = LossWatch()
+        self.last_step = max(p.target_steps for p in pairs)
         self.diverged: dict[str, dict] = {}  # this rank's pairs stopped on non-finite values
 
     def run(self, stop: StopRequest) -> None:
-        telemetry = self.cluster.telemetry
-        self.bar.note(f"{self.execution}; {self.cluster.threads}")
+        self.bar.note(f"{self.execution}; {self.context.threads}")
         for folder in [self.records, *(self.run_dir.pair_dir(p.name) for p in self.own)]:
-            remove_temporaries(
-                folder
-            )  # this rank's records and checkpoints, if it was killed mid-write in an earlier attempt
+            remove_temporaries(folder)  # this rank's records and checkpoints, if killed mid-write in an earlier attempt
         self.log = MetricsLog(self.records / "metrics.jsonl", self.records / "tensorboard")
-        write_progress(self.records, telemetry)
+        progress_file = ProgressFile(self.records, self.telemetry)
+        progress_file.write()
+        self.writers: list[TickWriter] = [self.log, self.telemetry, progress_file, self.bar]
         self.bar.begin()
         try:
-            with self.cluster.heartbeat(lockstep=bool(self.replicated)) as beat:
-                while (due := [p for p in self.pairs if not p.done]) and not beat.should_stop(
-                    stop.requested is not None
-                ):
-                    with telemetry.timed("compute"):
-                        out = self.executor.step(due, self.rule)
-                        self.ticks.add(out)
-                        self.watch.observe(out, {p.name: p.step for p in due})
+            with self.context.cluster.heartbeat(lockstep=self.lockstep) as beat:
+                while (due := self.schedule.pairs) and not beat.should_stop(stop.requested is not None):
+                    with self.telemetry.timed("compute"):
+                        logs = self.executor.step(due, self.rule)
+                        self.ticks.add(logs)
+                        self.watch.observe(logs)
                     self.clock += 1
                     self.bar.update(len(due))
-                    self.maintain(due)
+                    self.maintain(due, self.schedule.stepped())
                     beat.poll()
                 stopped = beat.finish(lambda: stop.requested is not None, not all(p.done for p in self.pairs))
         except RankFailed:  # another rank failed or vanished; this rank's pairs are whole: keep their progress
@@ -242,7 +224,8 @@ class TrainingLoop:
             self.log.close()
         if stopped:
             self.checkpoint_all()
-            self.cluster.on_writer(partial(self.run_dir.write_manifest, self.manifest, status="interrupted"))
+            interrupted = partial(self.run_dir.write_manifest, self.manifest, status="interrupted")
+            self.context.cluster.on_writer(interrupted)
             raise TrainingInterrupted(
                 f"stopped by {stop.requested or 'another rank'} at step {max(p.step for p in self.pairs)}; "
                 "every pair is checkpointed",
@@ -253,46 +236,49 @@ class TrainingLoop:
         """Whether a cadence of `every` iterations (0: never) falls on this iteration."""
         return bool(every) and self.clock % every == 0
 
-    def maintain(self, stepped: list[Pair]) -> None:
+    def maintain(self, stepped: tuple[Pair, ...], finished: list[Pair]) -> None:
         """What this iteration's clock makes due: checkpoints, a grid, an evaluation, a tick; one sync before them.
 
+        `stepped` are the pairs this iteration stepped, `finished` those of them that reached their budgets.
         Before a checkpoint or a tick, pairs whose values stopped being finite are stopped (`health.py`).
+        Nothing here looks at every pair unless something is due.
         """
-        telemetry = self.cluster.telemetry
         tick = self.due(self.cadence.log_every)
-        mine = [p for p in stepped if p.name in self.own_names]  # a set: this is per iteration, over every pair
-        if tick or any(p.done or self.due(self.cadence.checkpoint_every) for p in mine):
+        periodic = self.due(self.cadence.checkpoint_every)
+        finished = [p for p in finished if p.name in self.own_names]
+        if tick or finished or periodic:
             self.check_values()
-        finished = all(p.done for p in self.pairs)
-        to_save = [p for p in mine if p.diverged is None and (p.done or self.due(self.cadence.checkpoint_every))]
+        all_done = not self.schedule.pairs
+        saving = [p for p in stepped if p.name in self.own_names] if periodic else finished
+        to_save = [p for p in saving if p.diverged is None]
         grid = self.due(self.cadence.grid_every)
-        evaluate = self.evaluator is not None and (finished or self.due(self.evaluator.every))
+        evaluate = self.evaluator is not None and (all_done or self.due(self.evaluator.every))
         if to_save or grid or evaluate:
             self.executor.sync()
-        with telemetry.timed("checkpoint"):
+        with self.telemetry.timed("checkpoint"):
             for pair in to_save:
                 self.save(pair)
         if grid:
-            with telemetry.timed("grid"):
-                save_grid(
-                    grid_blocks(self.pairs, self.labels, self.dataset, self.config.train.seed),
-                    self.records / "grids" / f"step-{self.clock:08d}.png",
-                    self.dataset.mode_centers,
-                    self.dataset.class_names,
-                )
+            with self.telemetry.timed("grid"):
+                blocks = grid_blocks(self.pairs, self.labels, self.dataset, self.config.train.seed)
+                path = self.records / "grids" / f"step-{self.clock:08d}.png"
+                save_grid(blocks, path, self.dataset.mode_centers, self.dataset.class_names)
         if evaluate:
-            with telemetry.timed("eval"):
+            assert self.evaluator is not None
+            with self.telemetry.timed("eval"):
                 self.log.write(self.evaluator.record(self.pairs, self.clock))
-        if finished or tick:
+        if all_done or tick:
             self.tick()
 
     def check_values(self) -> None:
         """Stop every pair whose logged values were not finite at some step (one synchronisation)."""
-        for name, step in self.watch.first_bad([p.name for p in self.pairs if p.diverged is None]).items():
-            self.stop_pair(next(p for p in self.pairs if p.name == name), step, "non-finite losses")
+        watched = [p.name for p in self.pairs if p.diverged is None]
+        for name, step in self.watch.first_bad(watched).items():
+            self.stop_pair(self.by_name[name], step, "non-finite losses")
 
     def stop_pair(self, pair: Pair, step: int, reason: str) -> None:
         self.diverged[pair.name] = stop_diverged(pair, step, reason)
+        self.schedule.refresh()
         self.bar.note(f"{pair.name}: stopped at step {step} ({reason}); the other pairs go on")
 
     def save(self, pair: Pair) -> None:
@@ -303,16 +289,14 @@ class TrainingLoop:
             self.stop_pair(pair, pair.step, f"non-finite {exc.tensor}")
 
     def tick(self) -> None:
-        """A log line: the tick's record in metrics.jsonl, telemetry, progress.json and the bar."""
-        record = self.ticks.close(self.clock)
-        self.log.write(record)
-        self.cluster.telemetry.tick(record, self.ticks.images, {p.name: p.step for p in self.pairs})
-        write_progress(self.records, self.cluster.telemetry)
-        kimg = sum(p.step for p in self.pairs) * self.ticks.images_per_step / 1000
-        self.bar.tick(record, self.clock, max(p.target_steps for p in self.pairs), kimg)
+        """The tick's one record, to every writer: metrics.jsonl, telemetry, progress.json, the bar or log line."""
+        record = self.ticks.close(self.clock, {p.name: p.step for p in self.pairs}, self.last_step)
+        for writer in self.writers:
+            writer.write_tick(record)
 
     def checkpoint_all(self) -> None:
-        """Checkpoint every pair this rank owns, but those stopped on non-finite values (after a stop or another rank's failure)."""
+        """Checkpoint every pair this rank owns, but those stopped on non-finite values (after a stop or another
+        rank's failure)."""
         self.check_values()
         self.executor.sync()
         for pair in self.own:
@@ -320,10 +304,19 @@ class TrainingLoop:
                 self.save(pair)
 
 
-def write_progress(records: Path, telemetry: Telemetry) -> None:
+class ProgressFile:
     """This rank's telemetry so far (pid, host, time by category, steps): `progress.json` in its records folder."""
-    records.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(records / "progress.json", json.dumps(telemetry.snapshot(with_progress=False), indent=2) + "\n")
+
+    def __init__(self, records: Path, telemetry: Telemetry) -> None:
+        self.path, self.telemetry = records / "progress.json", telemetry
+
+    def write(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        snapshot = self.telemetry.snapshot(with_progress=False)
+        atomic_write_text(self.path, json.dumps(snapshot, indent=2) + "\n")
+
+    def write_tick(self, record: TickRecord) -> None:
+        self.write()
 
 
 def finish_run(

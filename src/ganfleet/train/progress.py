@@ -20,6 +20,8 @@ from typing import TextIO
 
 from tqdm import tqdm
 
+from ganfleet.train.ticks import TickRecord
+
 
 def format_duration(seconds: float) -> str:
     """3725 -> '1h02m', 252 -> '4m12s', 9.4 -> '9s'."""
@@ -90,21 +92,22 @@ class Progress:
             return None
         return (time.perf_counter() - self.start) / self.done * max(0, self.total - self.done)
 
-    def tick(self, record: dict, step: int, last_step: int, kimg: float) -> None:
+    def write_tick(self, record: TickRecord) -> None:
         """The tick's line (plain) or the bar's postfix; the ETA once after the first tick."""
         self.ticks += 1
         eta = self.eta_seconds()
         eta_text = format_duration(eta) if eta is not None else "-"
         if self.plain:
             self.note(
-                f"tick {self.ticks:<3d} step {step}/{last_step}   kimg {format_kimg(kimg)}   img/s {record['img_per_s']:.0f}   "
-                f"d {loss_summary(record['pairs'], 'd_loss')}   g {loss_summary(record['pairs'], 'g_loss')}   eta {eta_text}"
+                f"tick {self.ticks:<3d} step {record.step}/{record.last_step}   kimg {format_kimg(record.kimg)}   "
+                f"img/s {record.img_per_s:.0f}   d {loss_summary(record.pairs, 'd_loss')}   "
+                f"g {loss_summary(record.pairs, 'g_loss')}   eta {eta_text}"
             )
         else:
             self.bar.set_postfix(
-                d=f"{record['mean'].get('d_loss', float('nan')):.3f}",
-                g=f"{record['mean'].get('g_loss', float('nan')):.3f}",
-                img_s=f"{record['img_per_s']:.0f}",
+                d=f"{record.mean.get('d_loss', float('nan')):.3f}",
+                g=f"{record.mean.get('g_loss', float('nan')):.3f}",
+                img_s=f"{record.img_per_s:.0f}",
             )
             if self.ticks == 1 and eta is not None:
                 self.note(f"eta: {eta_text} for the remaining {self.total - self.done} pair-steps at this pace")

@@ -11,14 +11,14 @@ from ganfleet import Fleet
 from ganfleet.config import DataConfig, RunConfig, apply_values
 from ganfleet.data import load_dataset
 from ganfleet.data.dataset import ClassPartitionedDataset
-from ganfleet.pairs import Pair, adversarial_step, step_rule
+from ganfleet.pairs import Pair, adversarial_step, by_pair, step_rule
 from ganfleet.rundir import RunDir
 from ganfleet.rundir.checkpoint import load_latest
 from ganfleet.sgan import SganExecutor
 from ganfleet.sgan.global_step import accumulate_global_gradients
 from ganfleet.train import train
 from ganfleet.train.execution import build_executor
-from ganfleet.train.plan import build_pairs, plan_run
+from ganfleet.train.run_plan import build_pairs, plan_run
 from tests.conftest import tiny_config
 
 CPU = torch.device("cpu")
@@ -176,7 +176,7 @@ def test_conditional_g0_learns_label_k_only_from_class_k() -> None:
 def test_variants_take_finite_global_steps(loss: str) -> None:
     config = toy_config(sgan__locals=2, loss__name=loss, loss__clip_value=0.05)
     strategy, pairs = build(config, toy_data())
-    out = strategy.step(pairs, step_rule(config))
+    out = by_pair(strategy.step(pairs, step_rule(config)))
     assert set(out) == {"global", "local-00", "local-01"}
     assert out["global"].keys() == out["local-00"].keys()
     assert all(torch.isfinite(v) for v in out["global"].values())

@@ -14,8 +14,8 @@ from ganfleet.config import RunConfig, apply_values
 from ganfleet.errors import ConfigError
 from ganfleet.fleet import Fleet
 from ganfleet.packing import PackedPairs
-from ganfleet.packing import plan as pack_plan
-from ganfleet.packing.plan import PackPlan, candidate_plans, choose_plan, parse_pack, plan_execution
+from ganfleet.packing import choice as pack_plan
+from ganfleet.packing.choice import PackPlan, candidate_plans, choose_plan, parse_pack, plan_execution
 from ganfleet.pairs import step_rule
 from ganfleet.pairs.executor import LoopedPairs
 from ganfleet.rundir import RunDir

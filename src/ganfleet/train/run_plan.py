@@ -16,7 +16,7 @@ import ganfleet
 from ganfleet.config import RunConfig
 from ganfleet.data import load_dataset
 from ganfleet.data.dataset import ClassPartitionedDataset
-from ganfleet.distributed import Cluster
+from ganfleet.distributed import LaunchEnv
 from ganfleet.errors import CheckpointError
 from ganfleet.pairs import Pair, base_spec, make_pair, target_steps
 from ganfleet.pairs.build import images_per_step
@@ -103,7 +103,7 @@ def plan_run(config: RunConfig, dataset: ClassPartitionedDataset | None = None) 
     return RunPlan(dataset, strategy, members, budgets, manifest_for(config, dataset, strategy, members, budgets))
 
 
-def check_out_dir(run: RunDir, config: RunConfig, resume: bool, force: bool, cluster: Cluster, lock: RunLock) -> bool:
+def check_out_dir(run: RunDir, config: RunConfig, resume: bool, force: bool, env: LaunchEnv, lock: RunLock) -> bool:
     """Whether the run resumes (--resume, or a torchrun restart of the job that started it).
 
     Nothing is written yet: an error if --out is someone else's folder
@@ -112,7 +112,7 @@ def check_out_dir(run: RunDir, config: RunConfig, resume: bool, force: bool, clu
     live process holds its lock (`start_run` takes it once the data has loaded).
     """
     claim_out_dir(run, force)
-    restarted = cluster.is_restart and run.exists() and cluster.continues(run.read_manifest().get("launch"))
+    restarted = env.is_restart and run.exists() and env.continues(run.read_manifest().get("launch"))
     resume = resume or restarted
     if run.exists() and not resume:
         raise CheckpointError(

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import torch
-
 from ganfleet.errors import ConfigError, GanfleetError
-from ganfleet.pairs import Pair, StepRule
+from ganfleet.pairs import Pair, StepLogs, StepRule
 from ganfleet.pairs.executor import Executor
 from ganfleet.sgan.global_step import LocalView, accumulate_global_gradients, apply_global_step, make_view
 from ganfleet.sgan.reduce import GlobalReduction, SumOverRanks
@@ -43,21 +41,28 @@ class SganExecutor:
             make_view(global_pair, local, global_pair.stream.batch_size) for local in local_pairs
         ]
         self.shared_fractions: tuple[float, float] | None = None  # of G's and D's parameters, with shared weights
+        self._due: Sequence[Pair] | None = None
+        self._locals_due: tuple[Pair, ...] = ()
+        self._global_due = False
 
-    def step(self, due: Sequence[Pair], rule: StepRule) -> dict[str, dict[str, torch.Tensor]]:
-        locals_due = [p for p in due if p is not self.global_pair]
-        out = self.inner.step(locals_due, rule) if locals_due else {}
-        if any(p is self.global_pair for p in due):
+    def step(self, due: Sequence[Pair], rule: StepRule) -> list[StepLogs]:
+        if not (isinstance(due, tuple) and due is self._due):  # the loop passes one tuple until the due pairs change
+            self._due = due
+            self._locals_due = tuple(p for p in due if p is not self.global_pair)
+            self._global_due = len(self._locals_due) < len(due)
+        out = self.inner.step(self._locals_due, rule) if self._locals_due else []
+        if self._global_due:
             self.inner.sync()  # the global step reads the locals' own networks and optimiser states
-            out[self.global_pair.name] = self.global_step(rule)
+            out.append(self.global_step(rule))
         return out
 
-    def global_step(self, rule: StepRule) -> dict[str, torch.Tensor]:
+    def global_step(self, rule: StepRule) -> StepLogs:
         sums = accumulate_global_gradients(self.global_pair, self.views, rule, self.messenger_steps)
         if self.reduction is not None:
             sums = self.reduction(sums)
         apply_global_step(self.global_pair, rule)
-        return {key: value / self.n_locals for key, value in sums.items()}
+        means = {key: (value / self.n_locals).reshape(1) for key, value in sums.items()}
+        return StepLogs(self.global_pair.names, means, self.global_pair.step)
 
     def sync(self) -> None:
         self.inner.sync()
