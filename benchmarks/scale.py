@@ -19,6 +19,7 @@ widest paper pair of which `--classes` fit in `--budget-gib`, and how many pairs
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import resource
 import sys
@@ -133,7 +134,9 @@ def largest(args: argparse.Namespace) -> dict:
         pair = make_pair(config, data, get_strategy("class-parallel").members(data)[0], torch.device("cpu"))
         rule = step_rule(config, data.sample_shape)
         memory = measure_pair_memory(
-            (pair.generator, pair.discriminator), (pair.opt_g, pair.opt_d), lambda: adversarial_step(pair, rule)
+            (pair.generator, pair.discriminator),
+            (pair.opt_g, pair.opt_d),
+            functools.partial(adversarial_step, pair, rule),
         )
         rows.append(
             {"width": width, "bytes_per_pair": memory.total, "pairs_in_budget": memory.pairs_in(budget, packed=False)}

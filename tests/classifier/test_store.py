@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -104,10 +105,10 @@ def test_missing_or_broken_folders(saved: Path, tmp_path: Path) -> None:
         load_classifier(tmp_path / "empty", data=DIGITS_01)
     folder = Path(shutil.copytree(saved, tmp_path / "broken"))
     (folder / WEIGHTS).write_bytes(b"garbage")
-    with pytest.raises(EvaluationError, match="classifier.safetensors: cannot load the classifier weights"):
+    with pytest.raises(EvaluationError, match=re.escape("classifier.safetensors: cannot load the classifier weights")):
         load_classifier(folder)
     (folder / MANIFEST).write_text("{")
-    with pytest.raises(EvaluationError, match="manifest.json: unreadable"):
+    with pytest.raises(EvaluationError, match=re.escape("manifest.json: unreadable")):
         load_classifier(folder)
 
 

@@ -148,7 +148,7 @@ def test_wrong_magic(tmp_path: Path) -> None:
 
 
 def test_images_and_labels_swapped(tmp_path: Path) -> None:
-    images, labels = small_set()
+    _images, labels = small_set()
     write_idx(tmp_path / "train-images-idx3-ubyte", labels)  # a labels file where images belong
     write_idx(tmp_path / "train-labels-idx1-ubyte", labels)
     with pytest.raises(

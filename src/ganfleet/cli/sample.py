@@ -151,7 +151,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
             x = fleet.sample(
                 n, labels=labels, seed=args.seed, member=args.member, prior=args.prior, truncation=args.truncation
             )
-            ncol = args.columns or (args.per_class if args.per_class else max(1, int(round(n**0.5))))
+            ncol = args.columns or (args.per_class if args.per_class else max(1, round(n**0.5)))
     except (ValueError, KeyError) as exc:
         raise GanfleetError(f"sample: {exc}") from None
     if folder:

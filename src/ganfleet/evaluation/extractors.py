@@ -140,7 +140,7 @@ def read_features(path: Path, fingerprint: str, identity: str) -> SampleSet | No
                 identity,
             ):
                 return None
-            tensors = {k: f.get_tensor(k) for k in f.keys()}
+            tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 (safe_open has keys() but is not iterable)
     except (SafetensorError, OSError, ValueError, RuntimeError):
         return None  # a damaged cache entry is recomputed (and rewritten)
     return SampleSet(tensors["features"], tensors.get("logits"), tensors.get("class_logits"), tensors.get("labels"))

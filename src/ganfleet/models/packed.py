@@ -43,7 +43,7 @@ class PackedModule(nn.Module):
         # Built on the meta device (no memory, no draw from the global RNG), then
         # allocated and filled with the pairs' own tensors.
         with torch.device("meta"):
-            for name, child in first.named_children():
+            for name, _ in first.named_children():
                 self.add_module(name, pack_layer([getattr(m, name) for m in modules]))
         reference = next(first.parameters())
         self.to_empty(device=reference.device)
@@ -55,7 +55,7 @@ class PackedModule(nn.Module):
 
     def pair_view(self, name: str, tensor: torch.Tensor) -> torch.Tensor:
         """`tensor` (the packed parameter or buffer `name`, or a state of the same shape) as (K, *pair shape)."""
-        return tensor.view((self.n_pairs,) + tuple(self.pair_shapes[name]))
+        return tensor.view((self.n_pairs, *self.pair_shapes[name]))
 
     @torch.no_grad()
     def load_pairs(self, modules: Sequence[nn.Module]) -> None:

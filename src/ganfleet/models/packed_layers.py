@@ -50,7 +50,7 @@ def to_channels(x: torch.Tensor, channels_last: bool) -> torch.Tensor:
 
 def from_channels(x: torch.Tensor, n_pairs: int) -> torch.Tensor:
     """(N, K*C, H, W) -> (K, N, C, H, W), a view."""
-    n, kc, h, w = x.shape
+    kc = x.shape[1]
     return x.unflatten(1, (n_pairs, kc // n_pairs)).transpose(0, 1)
 
 

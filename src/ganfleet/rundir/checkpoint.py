@@ -125,7 +125,7 @@ def save_pair(
     sections = PREFIXES
     if ema is not None:
         _module_tensors(ema, "ema", tensors)
-        sections = PREFIXES + ("ema",)
+        sections = (*PREFIXES, "ema")
     groups_g = _optimizer_to_tensors(opt_g.state_dict(), "opt_g", tensors)
     groups_d = _optimizer_to_tensors(opt_d.state_dict(), "opt_d", tensors)
     bad = first_nonfinite(tensors)
@@ -166,7 +166,7 @@ def read_checkpoint(path: Path, prefixes: tuple[str, ...] = PREFIXES) -> tuple[d
     try:
         with safe_open(str(path), framework="pt") as f:
             metadata = f.metadata() or {}
-            keys = [k for k in f.keys() if k.split(".", 1)[0] in prefixes]
+            keys = [k for k in f.keys() if k.split(".", 1)[0] in prefixes]  # noqa: SIM118 (safe_open has keys() but is not iterable)
             tensors = {k: f.get_tensor(k) for k in keys}
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{path}: unreadable checkpoint ({exc})") from None
