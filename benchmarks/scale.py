@@ -1,8 +1,8 @@
 """1,000 classes for real: a synthetic 1,000-class data set trained class-parallel, end to end.
 
-    python benchmarks/scale.py                                   # 1,000 classes x 64 images, width 0.125, 20 steps per pair
+    python benchmarks/scale.py                              # 1,000 classes x 64 images, width 0.125, 20 steps per pair
     python benchmarks/scale.py --classes 200 --steps 2 --per-class 8 --no-evaluate   # what the test runs
-    python benchmarks/scale.py --largest --budget-gib 16         # the largest width whose pairs fit a memory budget
+    python benchmarks/scale.py --largest --budget-gib 16    # the largest width whose pairs fit a memory budget
 
 The data: K classes of 32x32 grey images, each class a random blob pattern plus noise (so a classifier can
 tell them apart), written as an image folder (`train/`, `test/`, one subfolder of PNGs per class) and as an

@@ -108,7 +108,8 @@ def save_scatter(
     real: torch.Tensor | None = None,
     centers: torch.Tensor | None = None,
 ) -> Path:
-    """2-D samples as a scatter plot PNG (toy data): real points grey, samples coloured by label, mode centres as crosses."""
+    """2-D samples as a scatter plot PNG (toy data): real points grey, samples coloured by label,
+    mode centres as crosses."""
     import matplotlib
 
     matplotlib.use("Agg")

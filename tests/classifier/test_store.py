@@ -1,4 +1,5 @@
-"""Saved classifiers: round trip, refusal of other data, canonical recipes (shipped, cached), errors that say what to run."""
+"""Saved classifiers: round trip, refusal of other data, canonical recipes (shipped, cached),
+errors that say what to run."""
 
 from __future__ import annotations
 
@@ -70,7 +71,8 @@ def test_round_trip_and_cache_copy(saved: Path, tmp_path: Path, cache: Path) -> 
 def test_only_the_canonical_recipe_is_found_without_being_named(saved: Path, cache: Path) -> None:
     with pytest.raises(
         EvaluationError,
-        match=r"no canonical classifier for digits .* train one with: ganfleet classifier train --data digits --classes 0,1",
+        match=r"no canonical classifier for digits .* "
+        r"train one with: ganfleet classifier train --data digits --classes 0,1",
     ):
         classifier_for(DIGITS_01, train_missing=False)
     with pytest.raises(EvaluationError, match="non-canonical recipe is only used when named"):

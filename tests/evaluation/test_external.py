@@ -26,7 +26,8 @@ DATA = DataConfig(name="digits", classes=[0, 1, 2])
 
 @pytest.fixture
 def exported(env, cache, tmp_path: Path) -> dict[str, Path]:
-    """The class-parallel fleet's 60 evaluation samples (the labels and seed evaluate_run uses) as an npz and an image folder."""
+    """The class-parallel fleet's 60 evaluation samples (the labels and seed evaluate_run uses) as an npz and an image
+    folder."""
     fleet = Fleet.load(env["class-parallel"])
     test = load_dataset(DataConfig(name="digits", classes=[0, 1, 2], split="test"))
     labels = stratified_labels(60, test.prior)

@@ -175,7 +175,8 @@ def load_classifier(
     saw = manifest["data"]
     if fingerprint is not None and saw["fingerprint"] != fingerprint:
         raise EvaluationError(
-            f"{folder}: this classifier was trained on other data ({saw['source']}, fingerprint {saw['fingerprint'][:16]}) "
+            f"{folder}: this classifier was trained on other data ({saw['source']}, "
+            f"fingerprint {saw['fingerprint'][:16]}) "
             f"than the data being evaluated (fingerprint {fingerprint[:16]}); {hint}"
         )
     model = DomainClassifier(ClassifierSpec.from_dict(manifest["spec"]))
@@ -187,7 +188,8 @@ def load_classifier(
 
 
 def copy_to_cache(folder: str | Path, fingerprint: str, recipe_id: str) -> Path | None:
-    """Copy a saved classifier into the cache unless the cache already has one for this data and recipe; returns the copy."""
+    """Copy a saved classifier into the cache unless the cache already has one for this data and recipe;
+    returns the copy."""
     target = cache_dir(fingerprint, recipe_id)
     if (target / MANIFEST).is_file() or Path(folder).resolve() == target.resolve():
         return None

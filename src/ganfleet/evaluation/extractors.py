@@ -48,7 +48,8 @@ def inception_extractor(classifier: StoredClassifier, inception_weights: str | N
     return model
 
 
-# name -> (the domain classifier, the Inception weights file or None) -> the extractor of FID/KID/PR features and IS logits
+# name -> (the domain classifier, the Inception weights file or None) -> the extractor of FID/KID/PR features and IS
+# logits
 EXTRACTORS: dict[str, Callable[[StoredClassifier, str | None], FeatureExtractor]] = {
     "classifier": classifier_extractor,
     "inception": inception_extractor,

@@ -1,4 +1,5 @@
-"""The DC-GAN generator and discriminator of Lupo Pasini et al., "Scalable balanced training of conditional GANs" (Tables 1-4).
+"""The DC-GAN generator and discriminator of Lupo Pasini et al.,
+"Scalable balanced training of conditional GANs" (Tables 1-4).
 
 Layer for layer as the tables and the reference code they come from:
 

@@ -69,7 +69,10 @@ class PackedLinear(nn.Module):
         return torch.baddbmm(self.bias.unsqueeze(1), x, self.weight.transpose(1, 2))
 
     def extra_repr(self) -> str:
-        return f"pairs={self.n_pairs}, in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        return (
+            f"pairs={self.n_pairs}, in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
 
 
 class PackedEmbedding(nn.Module):

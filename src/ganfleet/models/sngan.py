@@ -1,4 +1,5 @@
-"""The standard CNN generator and discriminator of SNGAN (Miyato et al., "Spectral Normalization for GANs", 2018, Table 3).
+"""The standard CNN generator and discriminator of SNGAN (Miyato et al., "Spectral Normalization for GANs", 2018,
+Table 3).
 
 Generator: Linear(latent [+ K one-hot] -> 512*s*s), s = image/8, BatchNorm, ReLU;
 three ConvTranspose 4x4 stride 2 (512 -> 256 -> 128 -> 64), each BatchNorm and ReLU;

@@ -42,7 +42,8 @@ class NonFiniteState(CheckpointError):
 
 
 def first_nonfinite(tensors: dict[str, torch.Tensor]) -> str | None:
-    """The name of the first floating-point tensor (in name order) holding a NaN or an infinity; None when all are finite."""
+    """The name of the first floating-point tensor (in name order) holding a NaN or an infinity;
+    None when all are finite."""
     floating = [k for k in sorted(tensors) if tensors[k].is_floating_point()]
     if not floating:
         return None
