@@ -22,7 +22,7 @@ states map one to one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar, Protocol
+from typing import ClassVar, Protocol, cast
 
 import torch
 import torch.nn as nn
@@ -32,14 +32,20 @@ from ganfleet.models.packed_layers import PackedChannelDropout, pack_layer
 
 
 class PackedModule(nn.Module):
-    """K pairs' tensors stacked, packed from and unpacked to K modules of one architecture."""
+    """K pairs' tensors stacked, packed from and unpacked to K modules of one architecture.
+
+    The children are the packed counterparts of the pairs' own, under the same names (added in
+    __init__); subclasses declare the ones their forward uses.
+    """
+
+    embed: nn.Module  # conditional discriminators: the packed label embedding of the projection term
 
     def __init__(self, modules: Sequence[nn.Module], channels_last: bool) -> None:
         super().__init__()
         first = modules[0]
         self.n_pairs = len(modules)
         self.channels_last = channels_last
-        self.n_classes = first.n_classes
+        self.n_classes = cast(int, first.n_classes)  # every pair network has its class count
         # Built on the meta device (no memory, no draw from the global RNG), then
         # allocated and filled with the pairs' own tensors.
         with torch.device("meta"):
@@ -49,7 +55,7 @@ class PackedModule(nn.Module):
         self.to_empty(device=reference.device)
         self.to(dtype=reference.dtype)
         if channels_last:
-            self.to(memory_format=torch.channels_last)
+            self.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch's stubs lack it
         self.pair_shapes = {name: t.shape for name, t in first.state_dict().items()}
         self.load_pairs(modules)
 
