@@ -24,6 +24,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import torch
 from safetensors import SafetensorError
@@ -54,7 +55,7 @@ def cache_dir(fingerprint: str, recipe_id: str = CANONICAL.recipe_id) -> Path:
     return cache_root() / "classifiers" / f"{fingerprint[:16]}-{recipe_id}"
 
 
-def domain_config(data: DataConfig, split: str = "train") -> DataConfig:
+def domain_config(data: DataConfig, split: Literal["train", "test"] = "train") -> DataConfig:
     """The data a classifier for `data` is trained (or tested) on: the whole split, same source, classes and fit."""
     return dataclasses.replace(data, split=split, max_per_class=None)
 

@@ -132,11 +132,11 @@ def walks(args: argparse.Namespace, fleet: Fleet) -> tuple[torch.Tensor, list[in
     between two seeded noises."""
     conditional = fleet.member_is_conditional(args.member)
     rows = fleet.n_classes if conditional else WALKS_UNCONDITIONAL
-    ends = [
+    a, b = (
         draw_noise(rows, fleet.spec.latent_dim, derive_seed(args.seed, "walk", end), args.truncation)
         for end in ("a", "b")
-    ]
-    z = latent_walk(*ends, args.interpolate)
+    )
+    z = latent_walk(a, b, args.interpolate)
     labels = [k for k in range(rows) for _ in range(args.interpolate)] if conditional else None
     return fleet.generate(z, labels, args.member), labels
 

@@ -110,14 +110,14 @@ def tensor_key(identity: str) -> str:
 
 
 def write_features(path: Path, real: SampleSet, fingerprint: str, identity: str) -> None:
-    tensors = {
+    present = {
         "features": real.features,
         "logits": real.logits,
         "class_logits": real.class_logits,
         "labels": real.labels,
     }
     tensors = {
-        k: v.contiguous().clone() for k, v in tensors.items() if v is not None
+        k: v.contiguous().clone() for k, v in present.items() if v is not None
     }  # clones: logits may be class_logits
     metadata = {
         "format": FEATURES_FORMAT,
@@ -171,5 +171,10 @@ def build_extractors(
     stored.model.to(device)
     classifier = classifier_extractor(stored, None)
     info = stored.describe()
-    main = classifier if features == "classifier" else EXTRACTORS[features](stored, inception_weights).to(device)
+    if features == "classifier":
+        main = classifier
+    else:
+        main = EXTRACTORS[features](stored, inception_weights)
+        if isinstance(main, torch.nn.Module):  # the Inception network (the classifier is on `device` already)
+            main.to(device)
     return Extractors(main, classifier, info, batch_size, device, stored)

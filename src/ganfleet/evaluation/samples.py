@@ -102,6 +102,7 @@ def load_samples(path: str | Path, test: ClassPartitionedDataset, fit: str, n: i
         labels = stratified_labels(count, test.prior) if fleet.is_conditional else None
         images = to_uint8(fleet.sample(count, labels=labels, seed=seed))
         return Samples(fit_to(images, test, fit, path), labels, {"path": str(path), "kind": "run", "n": count})
+    folders: list[str]
     if path.suffix == ".npz":
         images, labels = read_npz(path)
         kind, folders = "npz", []

@@ -123,7 +123,7 @@ def save_pair(
     tensors: dict[str, torch.Tensor] = {}
     _module_tensors(generator, "generator", tensors)
     _module_tensors(discriminator, "discriminator", tensors)
-    sections = PREFIXES
+    sections: tuple[str, ...] = PREFIXES
     if ema is not None:
         _module_tensors(ema, "ema", tensors)
         sections = (*PREFIXES, "ema")
