@@ -1,4 +1,4 @@
-# ganfleet: `make demo` trains a small class-parallel fleet, `make test` runs the suite.
+# ganfleet: `make demo` trains a small class-parallel fleet, `make test` checks the code (`make lint`) and runs the suite.
 # Both create .venv and install everything first; nothing else is needed. Afterwards
 # `./ganfleet ...` runs the command from .venv without activating it.
 
@@ -14,11 +14,11 @@ TORCH_VERSION ?= 2.13.0
 TORCH ?= cpu
 TORCH_INDEX ?= $(if $(filter cpu,$(TORCH)),,https://download.pytorch.org/whl/$(TORCH))
 TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
-# optional parts: dev (pytest), tb (TensorBoard logs): make install EXTRAS=dev,tb
+# optional parts: dev (pytest, ruff, mypy), tb (TensorBoard logs): make install EXTRAS=dev,tb
 EXTRAS ?= dev
 FM_DIR := /usr/share/datasets/fashion-mnist
 
-.PHONY: install data mpi test test-fast demo bench clean
+.PHONY: install data mpi lint test test-fast demo bench clean
 
 install: $(VENV)/.installed
 
@@ -59,7 +59,13 @@ mpi:
 	  echo "Open MPI not installed (needs root + apt: apt-get install openmpi-bin mpich); the MPI tests skip"; \
 	fi
 
-test: install data mpi
+# ruff (lint and format) and mypy, configured in pyproject.toml; any finding fails `make test`
+lint: install
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/mypy
+
+test: install data mpi lint
 	$(PY) -m pytest -q
 
 test-fast: install

@@ -103,11 +103,13 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     device = resolve_device(args.device, "--device")
     print(
-        f"# torch.compile of G and D vs eager (recommended recipe, batch 64, 32x32x1; torch {torch.__version__}, {device}, "
-        f"{os.cpu_count()} cores, {torch.get_num_threads()} threads, best of {args.repeats} x {args.steps} steps)\n"
+        "# torch.compile of G and D vs eager (recommended recipe, batch 64, 32x32x1; "
+        f"torch {torch.__version__}, {device}, {os.cpu_count()} cores, {torch.get_num_threads()} threads, "
+        f"best of {args.repeats} x {args.steps} steps)\n"
     )
     print(
-        "| width | eager ms/pair-step | compiled ms/pair-step | speed-up | first compile s | next pair s | float64 drift, 4 steps |"
+        "| width | eager ms/pair-step | compiled ms/pair-step | speed-up | first compile s | next pair s "
+        "| float64 drift, 4 steps |"
     )
     print("|---|---|---|---|---|---|")
     for width in args.widths:

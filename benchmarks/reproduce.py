@@ -1,9 +1,9 @@
 """The papers' comparison and the recipes', on the canonical scale of `ganfleet evaluate`.
 
-    python benchmarks/reproduce.py --steps 600                                 # Fashion-MNIST: both recipes, both budgets, 3 seeds
+    python benchmarks/reproduce.py --steps 600    # Fashion-MNIST: both recipes, both budgets, 3 seeds
     python benchmarks/reproduce.py --steps 600 --systems cp-dccgan dccgan --budgets a
     python benchmarks/reproduce.py --data digits --steps 400 --seeds 0
-    python benchmarks/reproduce.py --quick                                     # digits, 1 seed, 30 steps: a smoke run
+    python benchmarks/reproduce.py --quick        # digits, 1 seed, 30 steps: a smoke run
     python benchmarks/reproduce.py --steps 300 --systems cp-dccgan cp-wcgan cp-wcgan-bn sgan-global sgan-global-id5
 
 Systems (Lupo Pasini et al.'s three, the W-CGAN sequel's, SGAN's global generator):
@@ -13,7 +13,8 @@ Systems (Lupo Pasini et al.'s three, the W-CGAN sequel's, SGAN's global generato
 - class-parallel DC-CGAN (`cp-dccgan`): one pair per class (the distributed DC-CGAN);
 - class-parallel W-CGAN (`cp-wcgan`): the same with Wasserstein-GP critics (5 critic steps per generator step);
 - SGAN conditional G_0 (`sgan-global`): class-parallel locals and a conditional global pair, G_0 evaluated;
-- by `--systems` only: the W-CGAN with the paper's BatchNorm critic (`cp-wcgan-bn`) and SGAN with 5 messenger steps (`sgan-global-id5`).
+- by `--systems` only: the W-CGAN with the paper's BatchNorm critic (`cp-wcgan-bn`) and SGAN with 5 messenger
+  steps (`sgan-global-id5`).
 
 Each is trained with each recipe of `--recipes` (`ganfleet.recipes`: `paper`, `recommended`)
 at `--width`, for one of two budgets of S = `--steps` (`--budgets`):
@@ -161,7 +162,8 @@ def train_and_evaluate(
     timing = json.loads(timing_path.read_text()) if timing_path.is_file() else {"train_s": 0.0, "sessions": 0}
     if status != "complete":
         print(
-            f"== {recipe} {system.label}, {steps} steps, seed {seed}: {'resuming' if status else 'training'} -> {run_dir}",
+            f"== {recipe} {system.label}, {steps} steps, seed {seed}: "
+            f"{'resuming' if status else 'training'} -> {run_dir}",
             file=sys.stderr,
         )
         start = time.perf_counter()
@@ -282,12 +284,13 @@ def write_results(
         )
     (out / "grids").mkdir(exist_ok=True)
     lines = [
-        f"# {settings.data}: S = {settings.steps} steps, seeds {', '.join(map(str, settings.seeds))}, width {settings.width:g}, "
-        f"batch {settings.batch_size}",
+        f"# {settings.data}: S = {settings.steps} steps, seeds {', '.join(map(str, settings.seeds))}, "
+        f"width {settings.width:g}, batch {settings.batch_size}",
         "",
         f"Command: `{command}`  ",
         f"Machine: {platform.platform()}, torch {torch.__version__}, {settings.threads} threads  ",
-        f"Extractors: `{identities.pop()}` (the canonical classifier); {settings.n_eval:,} samples against the test split; "
+        f"Extractors: `{identities.pop()}` (the canonical classifier); "
+        f"{settings.n_eval:,} samples against the test split; "
         f"CAS trains on {settings.cas_n:,} generated images (the floor's on as many real ones).",
         "",
     ]

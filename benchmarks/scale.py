@@ -1,8 +1,8 @@
 """1,000 classes for real: a synthetic 1,000-class data set trained class-parallel, end to end.
 
-    python benchmarks/scale.py                                   # 1,000 classes x 64 images, width 0.125, 20 steps per pair
+    python benchmarks/scale.py                              # 1,000 classes x 64 images, width 0.125, 20 steps per pair
     python benchmarks/scale.py --classes 200 --steps 2 --per-class 8 --no-evaluate   # what the test runs
-    python benchmarks/scale.py --largest --budget-gib 16         # the largest width whose pairs fit a memory budget
+    python benchmarks/scale.py --largest --budget-gib 16    # the largest width whose pairs fit a memory budget
 
 The data: K classes of 32x32 grey images, each class a random blob pattern plus noise (so a classifier can
 tell them apart), written as an image folder (`train/`, `test/`, one subfolder of PNGs per class) and as an
@@ -19,6 +19,7 @@ widest paper pair of which `--classes` fit in `--budget-gib`, and how many pairs
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import resource
 import sys
@@ -133,7 +134,9 @@ def largest(args: argparse.Namespace) -> dict:
         pair = make_pair(config, data, get_strategy("class-parallel").members(data)[0], torch.device("cpu"))
         rule = step_rule(config, data.sample_shape)
         memory = measure_pair_memory(
-            (pair.generator, pair.discriminator), (pair.opt_g, pair.opt_d), lambda: adversarial_step(pair, rule)
+            (pair.generator, pair.discriminator),
+            (pair.opt_g, pair.opt_d),
+            functools.partial(adversarial_step, pair, rule),
         )
         rows.append(
             {"width": width, "bytes_per_pair": memory.total, "pairs_in_budget": memory.pairs_in(budget, packed=False)}

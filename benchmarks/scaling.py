@@ -203,8 +203,8 @@ def measure(mode: str, ranks: list[int], args: argparse.Namespace, work: Path) -
 
 def table(rows: list[dict]) -> str:
     lines = [
-        "| scaling | ranks | classes | threads/rank | train s | wall s | launch-to-exit s | img/s | mean idle % | efficiency "
-        "| independent s | train / independent |",
+        "| scaling | ranks | classes | threads/rank | train s | wall s | launch-to-exit s | img/s | mean idle % | "
+        "efficiency | independent s | train / independent |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
@@ -275,7 +275,8 @@ def main() -> None:
     shutil.rmtree(work, ignore_errors=True)
     header = (
         f"# scaling: {cores()} cores, torch.distributed gloo, paper arch width {args.width}, batch 64, 32x32x1, "
-        f"{args.steps} steps per pair, weak {args.classes_per_rank} classes per rank, strong {args.strong_classes} classes\n"
+        f"{args.steps} steps per pair, weak {args.classes_per_rank} classes per rank, "
+        f"strong {args.strong_classes} classes\n"
     )
     text = header + "\n" + table(rows) + "\n"
     print(text)

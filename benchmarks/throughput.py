@@ -132,8 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     dataset = synthetic_dataset()
     print(
-        f"# ganfleet's default training vs a DataLoader script ({N_CLASSES} classes, paper arch, batch {BATCH}, 32x32x1, "
-        f"{args.steps} steps per pair; torch {torch.__version__}, {os.cpu_count()} cores, "
+        f"# ganfleet's default training vs a DataLoader script ({N_CLASSES} classes, paper arch, batch {BATCH}, "
+        f"32x32x1, {args.steps} steps per pair; torch {torch.__version__}, {os.cpu_count()} cores, "
         f"{torch.get_num_threads()} threads at start, best of {args.repeats})\n"
     )
     print("| width | script img/s | ganfleet img/s | ganfleet / script | ganfleet ran as |")
@@ -146,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
             speed, execution = ganfleet_img_per_s(dataset, width, steps)
             ours.append(speed)
         print(
-            f"| {width:g} ({steps} steps) | {max(script):.0f} | {max(ours):.0f} | {max(ours) / max(script):.2f} | {execution} |",
+            f"| {width:g} ({steps} steps) | {max(script):.0f} | {max(ours):.0f} | {max(ours) / max(script):.2f} | "
+            f"{execution} |",
             flush=True,
         )
     return 0

@@ -68,7 +68,8 @@ class Curve:
 
 
 def run_configs(args: argparse.Namespace, mixture: str, iteration: int) -> dict[str, RunConfig]:
-    """The runs of one mixture at `iteration`: the standard pair, the pair updated N times as often, one SGAN run per I_D."""
+    """The runs of one mixture at `iteration`: the standard pair, the pair updated N times as often,
+    one SGAN run per I_D."""
     common = {
         "data.name": "toy",
         "data.mixture": mixture,

@@ -77,7 +77,8 @@ SMALL = ClassifierTraining(epochs=0.1, min_steps=40, batch_size=32, width=4, fea
 
 @pytest.fixture(scope="session")
 def env(tmp_path_factory) -> dict[str, Path]:
-    """A small digits 0-2 classifier (not the canonical recipe: named wherever it is used), and one tiny run per kind of fleet."""
+    """A small digits 0-2 classifier (not the canonical recipe: named wherever it is used),
+    and one tiny run per kind of fleet."""
     root = tmp_path_factory.mktemp("eval")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GANFLEET_CACHE", str(root / "cache"))

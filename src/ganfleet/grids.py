@@ -43,7 +43,7 @@ def save_png(
     path.parent.mkdir(parents=True, exist_ok=True)
     image = Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid)
     if scale > 1:
-        image = image.resize((image.width * scale, image.height * scale), Image.NEAREST)
+        image = image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
     if row_names and any(row_names):
         image = with_row_names(image, list(row_names), pad * scale)
     image.save(path)
@@ -85,11 +85,11 @@ def class_rows(
     images a blank row instead of none. The name is on the first row of each
     class, so `save_png(make_grid(x, ncol), ..., row_names=names)` draws the grid labelled by class.
     """
-    labels = torch.as_tensor(labels, dtype=torch.int64)
+    label_of = torch.as_tensor(labels, dtype=torch.int64)
     blank = torch.full_like(images[:1], 255 if images.dtype == torch.uint8 else 1)
     cells, names = [], []
-    for label in range(len(class_names)) if every_class else labels.unique().tolist():
-        mine = images[labels == label][:per_class]
+    for label in range(len(class_names)) if every_class else label_of.unique().tolist():
+        mine = images[label_of == label][:per_class]
         rows = max(1, math.ceil(len(mine) / ncol))
         cells += [mine, blank.expand(rows * ncol - len(mine), *images.shape[1:])]
         names += [class_names[label]] + [""] * (rows - 1)
@@ -108,7 +108,8 @@ def save_scatter(
     real: torch.Tensor | None = None,
     centers: torch.Tensor | None = None,
 ) -> Path:
-    """2-D samples as a scatter plot PNG (toy data): real points grey, samples coloured by label, mode centres as crosses."""
+    """2-D samples as a scatter plot PNG (toy data): real points grey, samples coloured by label,
+    mode centres as crosses."""
     import matplotlib
 
     matplotlib.use("Agg")

@@ -57,7 +57,7 @@ def generate(
         rows = (labels == label).nonzero().flatten()
         x = _run(generators[by_label[label]], z[rows], None)
         if out is None:
-            out = torch.empty((len(z),) + tuple(x.shape[1:]), dtype=x.dtype, device=x.device)
+            out = torch.empty((len(z), *x.shape[1:]), dtype=x.dtype, device=x.device)
         out[rows] = x
     assert out is not None
     return out

@@ -1,4 +1,5 @@
-"""benchmarks/scale.py at 200 classes x 2 steps: the 1,000-class path (image folder, default execution, lazy Fleet) in CI's budget."""
+"""benchmarks/scale.py at 200 classes x 2 steps: the 1,000-class path (image folder, default execution,
+lazy Fleet) in CI's budget."""
 
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
-"""Saved classifiers: round trip, refusal of other data, canonical recipes (shipped, cached), errors that say what to run."""
+"""Saved classifiers: round trip, refusal of other data, canonical recipes (shipped, cached),
+errors that say what to run."""
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -69,7 +71,8 @@ def test_round_trip_and_cache_copy(saved: Path, tmp_path: Path, cache: Path) -> 
 def test_only_the_canonical_recipe_is_found_without_being_named(saved: Path, cache: Path) -> None:
     with pytest.raises(
         EvaluationError,
-        match=r"no canonical classifier for digits .* train one with: ganfleet classifier train --data digits --classes 0,1",
+        match=r"no canonical classifier for digits .* "
+        r"train one with: ganfleet classifier train --data digits --classes 0,1",
     ):
         classifier_for(DIGITS_01, train_missing=False)
     with pytest.raises(EvaluationError, match="non-canonical recipe is only used when named"):
@@ -104,10 +107,10 @@ def test_missing_or_broken_folders(saved: Path, tmp_path: Path) -> None:
         load_classifier(tmp_path / "empty", data=DIGITS_01)
     folder = Path(shutil.copytree(saved, tmp_path / "broken"))
     (folder / WEIGHTS).write_bytes(b"garbage")
-    with pytest.raises(EvaluationError, match="classifier.safetensors: cannot load the classifier weights"):
+    with pytest.raises(EvaluationError, match=re.escape("classifier.safetensors: cannot load the classifier weights")):
         load_classifier(folder)
     (folder / MANIFEST).write_text("{")
-    with pytest.raises(EvaluationError, match="manifest.json: unreadable"):
+    with pytest.raises(EvaluationError, match=re.escape("manifest.json: unreadable")):
         load_classifier(folder)
 
 

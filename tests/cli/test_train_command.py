@@ -1,4 +1,5 @@
-"""`ganfleet train` as a user drives it: resume by folder, a dry run that resolves and validates, presets, budgets, signals."""
+"""`ganfleet train` as a user drives it: resume by folder, a dry run that resolves and validates, presets, budgets,
+signals."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""DiffAugment: each operation against a hand-computed small tensor, differentiable, and the same draws however grouped."""
+"""DiffAugment: each operation against a hand-computed small tensor, differentiable,
+and the same draws however grouped."""
 
 from __future__ import annotations
 

@@ -148,7 +148,7 @@ def test_wrong_magic(tmp_path: Path) -> None:
 
 
 def test_images_and_labels_swapped(tmp_path: Path) -> None:
-    images, labels = small_set()
+    _images, labels = small_set()
     write_idx(tmp_path / "train-images-idx3-ubyte", labels)  # a labels file where images belong
     write_idx(tmp_path / "train-labels-idx1-ubyte", labels)
     with pytest.raises(
@@ -168,7 +168,8 @@ def test_truncated_data(tmp_path: Path, gz: bool) -> None:
     with pytest.raises(
         DataError,
         match=re.escape(
-            f"{path}: truncated: {expected - 5} data bytes after the header; expected {expected} for dimensions (20, 28, 28)"
+            f"{path}: truncated: {expected - 5} data bytes after the header; "
+            f"expected {expected} for dimensions (20, 28, 28)"
         ),
     ):
         load_raw(cfg(tmp_path))
@@ -224,7 +225,8 @@ def test_count_mismatch(tmp_path: Path) -> None:
     with pytest.raises(
         DataError,
         match=re.escape(
-            f"{tmp_path / 'train-images-idx3-ubyte'}: 20 images but {tmp_path / 'train-labels-idx1-ubyte'} has 19 labels"
+            f"{tmp_path / 'train-images-idx3-ubyte'}: 20 images but {tmp_path / 'train-labels-idx1-ubyte'} "
+            "has 19 labels"
         ),
     ):
         load_raw(cfg(tmp_path))

@@ -1,4 +1,5 @@
-"""The single-process Cluster through the real loop: telemetry files, elastic auto-resume, failure status; device rules."""
+"""The single-process Cluster through the real loop: telemetry files, elastic auto-resume, failure status;
+device rules."""
 
 from __future__ import annotations
 

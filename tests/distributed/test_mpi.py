@@ -14,7 +14,7 @@ import pytest
 
 from ganfleet.cli import main
 from ganfleet.rundir import LOCK_NAME, RunDir
-from tests.distributed.test_torchrun import MEMBERS, REPO, tiny_npz, train_args, worker_env  # noqa: F401 (fixture)
+from tests.distributed.test_torchrun import MEMBERS, REPO, train_args, worker_env
 from tests.train.test_loop import assert_same_states
 
 pytestmark = pytest.mark.slow

@@ -20,7 +20,7 @@ import pytest
 
 from ganfleet.cli import main
 from ganfleet.rundir import LOCK_NAME, RunDir, list_checkpoints
-from tests.distributed.test_torchrun import MEMBERS, REPO, tiny_npz, train_args, worker_env  # noqa: F401 (fixture)
+from tests.distributed.test_torchrun import MEMBERS, REPO, train_args, worker_env
 from tests.train.test_loop import assert_same_states
 
 pytestmark = pytest.mark.slow
@@ -130,7 +130,7 @@ def test_elastic_job_survives_a_node_lost_for_good(tiny_npz: Path, tmp_path: Pat
             os.kill(pid, signal.SIGKILL)
         os.killpg(lost.pid, signal.SIGKILL)  # the agent and its session: the node is gone for good
         lost.communicate(timeout=60)
-        stdout, stderr = survivor.communicate(timeout=360)
+        _stdout, stderr = survivor.communicate(timeout=360)
     finally:
         stop([survivor, lost])
     assert survivor.returncode == 0, stderr[-3000:]

@@ -58,8 +58,9 @@ def assert_same_global_pair(one: Path, two: Path) -> None:
 
     Not bit for bit: one process adds the 8 locals' gradient contributions one after the other, two
     ranks add two partial sums of 4, so the float32 sums round differently (measured: at most 1.5e-8
-    after 6 steps). The tolerance is 100 times that and far below one optimiser step (lr 2e-4; G_0 moves by ~8e-4 in 3 steps), so a
-    missing or doubled contribution, or replicas that drift apart, would fail it. (With BatchNorm
+    after 6 steps). The tolerance is 100 times that and far below one optimiser step (lr 2e-4; G_0
+    moves by ~8e-4 in 3 steps), so a missing or doubled contribution, or replicas that drift apart,
+    would fail it. (With BatchNorm
     after a biased layer, e.g. the dcgan architecture, that bias's gradient is pure rounding noise,
     which Adam scales up to steps of +-lr: those biases differ by up to about lr per step there.)
     """

@@ -13,29 +13,19 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from ganfleet import Fleet
 from ganfleet.cli import main
 from ganfleet.rundir import LOCK_NAME, RunDir, is_temporary
 from ganfleet.rundir.checkpoint import list_checkpoints, read_checkpoint
-from tests.conftest import HANG_S, make_tiny_images
+from tests.conftest import HANG_S
 from tests.train.test_loop import assert_same_states
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 MEMBERS = ["class-0000", "class-0001", "class-0002"]
-
-
-@pytest.fixture(scope="module")
-def tiny_npz(tmp_path_factory) -> Path:
-    """The tiny 3-class images (10, 7, 5 per class) as an .npz data source."""
-    ds = make_tiny_images()
-    path = tmp_path_factory.mktemp("data") / "tiny.npz"
-    np.savez(path, x=ds.samples[:, 0].numpy(), y=ds.labels.numpy(), class_names=np.array(ds.class_names))
-    return path
 
 
 def train_args(npz: Path, out: Path, *extra: str) -> list[str]:
@@ -220,7 +210,7 @@ def test_a_killed_worker_is_restarted_and_every_pair_resumes(tiny_npz: Path, tmp
             time.sleep(0.01)
         else:
             pytest.fail("never saw a checkpoint of every pair before rank 1 finished")
-        stdout, stderr = job.communicate(timeout=HANG_S)
+        _stdout, stderr = job.communicate(timeout=HANG_S)
     finally:
         stop(job)
     assert job.returncode == 0, stderr[-3000:]

@@ -1,4 +1,5 @@
-"""CAS: a classifier trained on generated images only, tested on real ones; real images score the classifier's own accuracy."""
+"""CAS: a classifier trained on generated images only, tested on real ones;
+real images score the classifier's own accuracy."""
 
 from __future__ import annotations
 

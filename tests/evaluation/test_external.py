@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,8 @@ DATA = DataConfig(name="digits", classes=[0, 1, 2])
 
 @pytest.fixture
 def exported(env, cache, tmp_path: Path) -> dict[str, Path]:
-    """The class-parallel fleet's 60 evaluation samples (the labels and seed evaluate_run uses) as an npz and an image folder."""
+    """The class-parallel fleet's 60 evaluation samples (the labels and seed evaluate_run uses) as an npz and an image
+    folder."""
     fleet = Fleet.load(env["class-parallel"])
     test = load_dataset(DataConfig(name="digits", classes=[0, 1, 2], split="test"))
     labels = stratified_labels(60, test.prior)
@@ -76,7 +78,7 @@ def test_samples_are_fitted_to_the_data_and_checked(env, cache, tmp_path: Path) 
     floats = load_samples(tmp_path / "floats.npz", test, "resize", None, 0)
     assert floats.labels is None and int(floats.images.min()) == 255
     np.savez(tmp_path / "bad.npz", x=np.zeros((10, 32, 32), np.uint8), y=np.array([0, 7] * 5))
-    with pytest.raises(EvaluationError, match="y must hold one label per image in 0..2"):
+    with pytest.raises(EvaluationError, match=re.escape("y must hold one label per image in 0..2")):
         load_samples(tmp_path / "bad.npz", test, "resize", None, 0)
     np.savez(tmp_path / "few.npz", x=np.zeros((3, 32, 32), np.uint8))
     with pytest.raises(EvaluationError, match="3 images; the metrics need at least 10"):

@@ -51,7 +51,8 @@ class Outcome:
 
 
 def call(argv: list[str], capsys: pytest.CaptureFixture) -> Outcome:
-    """`ganfleet <argv>` as the console script runs it; an exception escaping main is what a user sees as a traceback."""
+    """`ganfleet <argv>` as the console script runs it; an exception escaping main is what a user sees as a
+    traceback."""
     capsys.readouterr()
     before = torch.get_num_threads()
     try:

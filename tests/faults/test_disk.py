@@ -47,7 +47,9 @@ def ganfleet_line(argv: list[str], out: Path) -> str:
 
 
 def outcome(out: Path) -> tuple[int, list[str]]:
-    return int(Path(f"{out}.status").read_text()), [l for l in Path(f"{out}.err").read_text().splitlines() if l.strip()]
+    return int(Path(f"{out}.status").read_text()), [
+        line for line in Path(f"{out}.err").read_text().splitlines() if line.strip()
+    ]
 
 
 @needs_mounts

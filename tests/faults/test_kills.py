@@ -4,6 +4,7 @@ per process, and leaves no temporary file or lock behind. `pytest --stress` runs
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -56,6 +57,11 @@ def progress_pid(records: Path) -> int | None:
         return None
 
 
+def training_or_ended(job: subprocess.Popen, records: Path) -> Callable[[], bool]:
+    """Whether `job` has started its training loop (its pid in `records`' progress.json), or has ended."""
+    return lambda: progress_pid(records) == job.pid or job.poll() is not None
+
+
 def finish(job: subprocess.Popen, timeout: float = 240) -> subprocess.CompletedProcess:
     out, err = job.communicate(timeout=timeout)
     return subprocess.CompletedProcess(job.args, job.returncode, out, err)
@@ -84,7 +90,7 @@ def test_random_sigkills_then_resume(fault_env: FaultEnv, straight: Path, tmp_pa
     rng, out, stale = random.Random(kill_seed), tmp_path / "run", False
     job = start(tiny_train_args(fault_env.npz, out, *STEPS))
     for _ in range(2):
-        wait_for(lambda: progress_pid(out) == job.pid or job.poll() is not None, "the process to start training")
+        wait_for(training_or_ended(job, out), "the process to start training")
         time.sleep(rng.uniform(0.0, 2.0))
         if job.poll() is not None:
             break
@@ -132,10 +138,8 @@ def kill_workers(job: subprocess.Popen, out: Path, ranks: int) -> None:
         "every rank to train and every pair to checkpoint",
     )
     for r in records:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(progress_pid(r), signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     job.kill()
     job.communicate(timeout=120)
 

@@ -135,7 +135,9 @@ def test_a_worker_killed_without_a_word_is_named(fault_env: FaultEnv, tmp_path: 
 
 
 def test_a_killed_worker_under_max_restarts_is_restarted_and_the_run_equals_an_uninterrupted_one(
-    fault_env: FaultEnv, straight: Path, tmp_path: Path
+    fault_env: FaultEnv,
+    straight: Path,  # noqa: F811 (the fixture imported from test_kills)
+    tmp_path: Path,
 ) -> None:
     out = tmp_path / "run"
     job = launcher(tiny_train_args(fault_env.npz, out, *STEPS, "--nproc", "2", "--max-restarts", "2"))

@@ -50,7 +50,8 @@ def test_a_learning_rate_that_blows_up_fails_the_run_naming_every_pair(
 
 
 def poison_pair(monkeypatch: pytest.MonkeyPatch, name: str, at_step: int, weights: bool) -> None:
-    """Fault injection: after `name` takes step `at_step`, its logged losses (or its discriminator's weights) become NaN."""
+    """Fault injection: after `name` takes step `at_step`, its logged losses
+    (or its discriminator's weights) become NaN."""
     import ganfleet.pairs.executor as executor
 
     real_step = executor.adversarial_step

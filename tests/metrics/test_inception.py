@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -149,10 +150,10 @@ def test_missing_weights_say_how_to_get_them(tmp_path: Path, monkeypatch) -> Non
     monkeypatch.delenv(WEIGHTS_ENV, raising=False)
     with pytest.raises(EvaluationError, match=f"pt_inception-2015-12-05-6726825d.pth.*{WEIGHTS_ENV}.*never downloads"):
         load_inception(None)
-    with pytest.raises(EvaluationError, match="nope.pth: Inception weights file not found"):
+    with pytest.raises(EvaluationError, match=re.escape("nope.pth: Inception weights file not found")):
         load_inception(tmp_path / "nope.pth")
     monkeypatch.setenv(WEIGHTS_ENV, str(tmp_path / "from-env.pth"))
-    with pytest.raises(EvaluationError, match="from-env.pth: Inception weights file not found"):
+    with pytest.raises(EvaluationError, match=re.escape("from-env.pth: Inception weights file not found")):
         load_inception(None)
 
 
@@ -168,7 +169,7 @@ def test_mismatched_files_are_refused(tmp_path: Path, state) -> None:
     ):
         load_inception(tmp_path / "other.pth")
     (tmp_path / "junk.pth").write_bytes(b"not a checkpoint")
-    with pytest.raises(EvaluationError, match="junk.pth: not a readable PyTorch state dict"):
+    with pytest.raises(EvaluationError, match=re.escape("junk.pth: not a readable PyTorch state dict")):
         load_inception(tmp_path / "junk.pth")
     torch.save([1, 2, 3], tmp_path / "list.pth")
     with pytest.raises(EvaluationError, match="expected a state dict"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import torch
 import torch.nn as nn
@@ -85,7 +87,7 @@ def test_pair_k_of_the_packed_networks_is_network_k(name: str, channels_last: bo
     d.set_generators([torch.Generator().manual_seed(10 + k) for k in range(K)])
     x = g(z, labels)
     scores = d(x, labels)
-    assert x.shape == (K, N) + spec.sample_shape and scores.shape == (K, N)
+    assert x.shape == (K, N, *spec.sample_shape) and scores.shape == (K, N)
     for k in range(K):
         torch.manual_seed(10 + k)  # pair k alone draws its masks from the global RNG seeded the same
         x_k = gens[k](z[k], one(labels, k))
@@ -141,15 +143,15 @@ def test_packing_refuses_mixed_or_unknown_networks() -> None:
         pack_networks(paper[:1] + mlp[:1])
     wider = build_pair(ModelSpec("paper", (1, 32, 32), 16, 0.25), 0)[0]
     with pytest.raises(ValueError, match="cannot pack differing layers"):
-        pack_networks(paper[:1] + [wider])
+        pack_networks([*paper[:1], wider])
     with pytest.raises(ValueError, match="cannot pack a GELU layer; packable layer types: Linear, Conv2d"):
         pack_layer([nn.GELU(), nn.GELU()])
-    with pytest.raises(ValueError, match="cannot pack a Linear: packable networks define pack()"):
+    with pytest.raises(ValueError, match=re.escape("cannot pack a Linear: packable networks define pack()")):
         pack_networks([nn.Linear(2, 2)])
 
 
 def test_pairs_with_different_batchnorm_counters_are_not_packed() -> None:
     gens, _ = pairs_of(SPECS["paper"])
     gens[1].blocks[0].num_batches_tracked += 1
-    with pytest.raises(ValueError, match="blocks.0.num_batches_tracked: the pairs differ"):
+    with pytest.raises(ValueError, match=re.escape("blocks.0.num_batches_tracked: the pairs differ")):
         pack_networks(gens)

@@ -1,4 +1,5 @@
-"""`ganfleet report`: what it draws from a run directory, and training figures that survive a resume with nothing to do."""
+"""`ganfleet report`: what it draws from a run directory, and training figures that survive a resume with nothing to
+do."""
 
 from __future__ import annotations
 

@@ -47,7 +47,7 @@ def test_round_trip_restores_weights_buffers_and_adam(tmp_path: Path) -> None:
         assert torch.equal(state.generator[key], value), key
     for key, value in d.state_dict().items():
         assert torch.equal(state.discriminator[key], value), key
-    g2, d2 = build_pair(ModelSpec("dcgan", (1, 32, 32), width=0.125), seed=1)
+    g2, _d2 = build_pair(ModelSpec("dcgan", (1, 32, 32), width=0.125), seed=1)
     opt_g2 = torch.optim.Adam(g2.parameters(), 1e-3)
     opt_g2.load_state_dict(state.opt_g)
     original, restored = opt_g.state_dict(), opt_g2.state_dict()

@@ -4,6 +4,7 @@ are never touched."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,7 @@ def test_force_never_overwrites_a_name_ganfleet_writes(tiny_images, tmp_path: Pa
     (out / "grids").mkdir(parents=True)
     (out / "metrics.jsonl").write_text("their metrics\n")
     with pytest.raises(
-        CheckpointError, match="--force would overwrite metrics.jsonl, grids, which ganfleet did not write"
+        CheckpointError, match=re.escape("--force would overwrite metrics.jsonl, grids, which ganfleet did not write")
     ):
         train(tiny_config(out, budget__steps=2), progress=False, dataset=tiny_images, force=True)
     assert (out / "metrics.jsonl").read_text() == "their metrics\n" and sorted(p.name for p in out.iterdir()) == [

@@ -24,6 +24,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import torch
 from safetensors import SafetensorError
@@ -54,7 +55,7 @@ def cache_dir(fingerprint: str, recipe_id: str = CANONICAL.recipe_id) -> Path:
     return cache_root() / "classifiers" / f"{fingerprint[:16]}-{recipe_id}"
 
 
-def domain_config(data: DataConfig, split: str = "train") -> DataConfig:
+def domain_config(data: DataConfig, split: Literal["train", "test"] = "train") -> DataConfig:
     """The data a classifier for `data` is trained (or tested) on: the whole split, same source, classes and fit."""
     return dataclasses.replace(data, split=split, max_per_class=None)
 
@@ -175,7 +176,8 @@ def load_classifier(
     saw = manifest["data"]
     if fingerprint is not None and saw["fingerprint"] != fingerprint:
         raise EvaluationError(
-            f"{folder}: this classifier was trained on other data ({saw['source']}, fingerprint {saw['fingerprint'][:16]}) "
+            f"{folder}: this classifier was trained on other data ({saw['source']}, "
+            f"fingerprint {saw['fingerprint'][:16]}) "
             f"than the data being evaluated (fingerprint {fingerprint[:16]}); {hint}"
         )
     model = DomainClassifier(ClassifierSpec.from_dict(manifest["spec"]))
@@ -187,7 +189,8 @@ def load_classifier(
 
 
 def copy_to_cache(folder: str | Path, fingerprint: str, recipe_id: str) -> Path | None:
-    """Copy a saved classifier into the cache unless the cache already has one for this data and recipe; returns the copy."""
+    """Copy a saved classifier into the cache unless the cache already has one for this data and recipe;
+    returns the copy."""
     target = cache_dir(fingerprint, recipe_id)
     if (target / MANIFEST).is_file() or Path(folder).resolve() == target.resolve():
         return None

@@ -51,7 +51,7 @@ def load_dataset(cfg: DataOptions) -> ClassPartitionedDataset:
     if cfg.max_per_class is not None:
         ds = ds.limit_per_class(cfg.max_per_class)
     if ds.is_image:
-        c, h, w = ds.sample_shape
+        _, h, w = ds.sample_shape
         size = cfg.image_size or default_image_size(max(h, w))
         if (h, w) != (size, size):
             if cfg.fit == "pad" and max(h, w) > size:

@@ -148,7 +148,8 @@ def _locate(root: Path, layout: CifarLayout) -> tuple[str, Path]:
     if (root / layout.archive).is_file():
         return "archive", root / layout.archive
     raise DataError(
-        f"{root}: no {layout.meta} here or in {layout.folder}/, and no {layout.archive}; expected the CIFAR python version"
+        f"{root}: no {layout.meta} here or in {layout.folder}/, and no {layout.archive}; "
+        "expected the CIFAR python version"
     )
 
 

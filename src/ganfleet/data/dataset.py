@@ -41,7 +41,8 @@ class ClassPartitionedDataset:
         self.labels = self.labels.to(torch.int64).reshape(-1)
         if len(self.labels) != len(self.samples):
             raise DataError(
-                f"{self.source}: {len(self.samples)} samples but {len(self.labels)} labels; expected one label per sample"
+                f"{self.source}: {len(self.samples)} samples but {len(self.labels)} labels; "
+                "expected one label per sample"
             )
         k = len(self.class_names)
         if len(self.labels) and (int(self.labels.min()) < 0 or int(self.labels.max()) >= k):
@@ -50,11 +51,13 @@ class ClassPartitionedDataset:
         self.class_index = [torch.nonzero(self.labels == c).flatten() for c in range(k)]
 
     def require_every_class(self) -> ClassPartitionedDataset:
-        """DataError unless every class has a sample (checked after filtering, so a class subset may drop empty ones)."""
+        """DataError unless every class has a sample (checked after filtering,
+        so a class subset may drop empty ones)."""
         empty = [name for name, ix in zip(self.class_names, self.class_index) if len(ix) == 0]
         if empty:
             raise DataError(
-                f"{self.source}: class(es) {', '.join(map(repr, empty))} have no samples; expected at least one per class"
+                f"{self.source}: class(es) {', '.join(map(repr, empty))} have no samples; "
+                "expected at least one per class"
             )
         return self
 

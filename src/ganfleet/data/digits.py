@@ -10,7 +10,8 @@ from ganfleet.data.options import DataOptions
 
 
 def load_digits(cfg: DataOptions) -> ClassPartitionedDataset:
-    """A deterministic 20 % hold-out (every 5th of the 1,797 images, 360) for split=test; the other 1,437 for split=train.
+    """A deterministic 20 % hold-out (every 5th of the 1,797 images, 360) for split=test;
+    the other 1,437 for split=train.
 
     Train and test never overlap.
     """

@@ -73,7 +73,8 @@ def read_idx(path: Path, magic: int) -> np.ndarray:
     if len(data) - header != expected:
         what = "truncated" if len(data) - header < expected else "too long"
         raise DataError(
-            f"{path}: {what}: {len(data) - header} data bytes after the header; expected {expected} for dimensions {dims}"
+            f"{path}: {what}: {len(data) - header} data bytes after the header; "
+            f"expected {expected} for dimensions {dims}"
         )
     # Copy so the tensor built on it owns writable memory (frombuffer views of bytes are read-only).
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims).copy()

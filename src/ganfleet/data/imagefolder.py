@@ -115,12 +115,14 @@ def load_imagefolder(cfg: DataOptions) -> ClassPartitionedDataset:
                 first = path
                 if im.shape[0] != im.shape[1]:
                     raise DataError(
-                        f"{path}: {im.shape[1]}x{im.shape[0]} image is not square; set data.image_size to resize every image"
+                        f"{path}: {im.shape[1]}x{im.shape[0]} image is not square; "
+                        "set data.image_size to resize every image"
                     )
             elif im.shape[:2] != images[0].shape[:2]:
                 h, w = images[0].shape[:2]
                 raise DataError(
-                    f"{path}: {im.shape[1]}x{im.shape[0]} image, but {first} is {w}x{h}; expected one size (or set data.image_size)"
+                    f"{path}: {im.shape[1]}x{im.shape[0]} image, but {first} is {w}x{h}; "
+                    "expected one size (or set data.image_size)"
                 )
             images.append(im)
             labels.append(label)

@@ -28,9 +28,13 @@ import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ganfleet.distributed.env import detect_launch, usable_cores
 from ganfleet.errors import ClusterError
+
+if TYPE_CHECKING:  # at run time torch.distributed.elastic is imported only where it is used
+    from torch.distributed.elastic.multiprocessing.errors import ProcessFailure
 
 LAUNCH_FLAGS = ("--nproc", "--max-restarts")  # ours, not passed on to the workers
 WORKER_ERRORS = "GANFLEET_WORKER_ERRORS"  # the folder workers record their one-line errors in
@@ -112,7 +116,7 @@ def worker_lines(folder: Path) -> list[dict]:
     return sorted(records, key=lambda r: bool(r.get("relayed")))  # stable: rank order within each kind
 
 
-def failure_line(failures: Mapping[int, object]) -> str:
+def failure_line(failures: Mapping[int, ProcessFailure]) -> str:
     """What torchrun knows of workers that died without a word (killed, crashed)."""
     parts = []
     for rank, failure in sorted(failures.items()):
@@ -126,7 +130,7 @@ def failure_line(failures: Mapping[int, object]) -> str:
     return "; ".join(parts) or "a worker failed"
 
 
-def job_line(lines: list[dict], failures: Mapping[int, object]) -> tuple[int, str]:
+def job_line(lines: list[dict], failures: Mapping[int, ProcessFailure]) -> tuple[int, str]:
     """The launcher's exit status and line for a job whose workers failed: a rank's own error first, then the
     ranks killed without a word, then `interrupted` when every rank stopped on request, then another rank's report."""
     errors = [r for r in lines if r["kind"] == "error"]

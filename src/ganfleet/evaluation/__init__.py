@@ -1,4 +1,5 @@
-"""`ganfleet evaluate`: fleets (or any generator's samples) against held-out real data, with reports; and evaluation during training."""
+"""`ganfleet evaluate`: fleets (or any generator's samples) against held-out real data, with reports;
+and evaluation during training."""
 
 from ganfleet.evaluation.external import compare_samples, evaluate_samples
 from ganfleet.evaluation.run import EvalOptions, evaluate_real_baseline, evaluate_run

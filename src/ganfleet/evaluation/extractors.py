@@ -48,7 +48,8 @@ def inception_extractor(classifier: StoredClassifier, inception_weights: str | N
     return model
 
 
-# name -> (the domain classifier, the Inception weights file or None) -> the extractor of FID/KID/PR features and IS logits
+# name -> (the domain classifier, the Inception weights file or None) -> the extractor of FID/KID/PR features and IS
+# logits
 EXTRACTORS: dict[str, Callable[[StoredClassifier, str | None], FeatureExtractor]] = {
     "classifier": classifier_extractor,
     "inception": inception_extractor,
@@ -109,14 +110,14 @@ def tensor_key(identity: str) -> str:
 
 
 def write_features(path: Path, real: SampleSet, fingerprint: str, identity: str) -> None:
-    tensors = {
+    present = {
         "features": real.features,
         "logits": real.logits,
         "class_logits": real.class_logits,
         "labels": real.labels,
     }
     tensors = {
-        k: v.contiguous().clone() for k, v in tensors.items() if v is not None
+        k: v.contiguous().clone() for k, v in present.items() if v is not None
     }  # clones: logits may be class_logits
     metadata = {
         "format": FEATURES_FORMAT,
@@ -140,7 +141,7 @@ def read_features(path: Path, fingerprint: str, identity: str) -> SampleSet | No
                 identity,
             ):
                 return None
-            tensors = {k: f.get_tensor(k) for k in f.keys()}
+            tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 (safe_open has keys() but is not iterable)
     except (SafetensorError, OSError, ValueError, RuntimeError):
         return None  # a damaged cache entry is recomputed (and rewritten)
     return SampleSet(tensors["features"], tensors.get("logits"), tensors.get("class_logits"), tensors.get("labels"))
@@ -170,5 +171,10 @@ def build_extractors(
     stored.model.to(device)
     classifier = classifier_extractor(stored, None)
     info = stored.describe()
-    main = classifier if features == "classifier" else EXTRACTORS[features](stored, inception_weights).to(device)
+    if features == "classifier":
+        main = classifier
+    else:
+        main = EXTRACTORS[features](stored, inception_weights)
+        if isinstance(main, torch.nn.Module):  # the Inception network (the classifier is on `device` already)
+            main.to(device)
     return Extractors(main, classifier, info, batch_size, device, stored)

@@ -51,7 +51,7 @@ def read_npz(path: Path) -> tuple[torch.Tensor, torch.Tensor | None]:
         with np.load(path, allow_pickle=False) as f:
             if "x" not in f:
                 raise EvaluationError(f"{path}: no array 'x'; expected x (images) and optionally y (labels)")
-            x, y = f["x"], f["y"] if "y" in f else None
+            x, y = f["x"], f.get("y")
     except (OSError, ValueError) as exc:
         raise EvaluationError(f"{path}: unreadable .npz ({exc})") from None
     if x.ndim not in (3, 4):
@@ -102,6 +102,7 @@ def load_samples(path: str | Path, test: ClassPartitionedDataset, fit: str, n: i
         labels = stratified_labels(count, test.prior) if fleet.is_conditional else None
         images = to_uint8(fleet.sample(count, labels=labels, seed=seed))
         return Samples(fit_to(images, test, fit, path), labels, {"path": str(path), "kind": "run", "n": count})
+    folders: list[str]
     if path.suffix == ".npz":
         images, labels = read_npz(path)
         kind, folders = "npz", []

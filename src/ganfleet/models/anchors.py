@@ -16,6 +16,8 @@ import torch.nn as nn
 class ScoreAnchors(nn.Module):
     """`ema` = (average real score, average fake score), (2,) for one pair, (K, 2) for a pack of K."""
 
+    ema: torch.Tensor  # a buffer, registered in __init__
+
     def __init__(self, n_pairs: int | None = None) -> None:
         super().__init__()
         self.register_buffer("ema", torch.zeros(2) if n_pairs is None else torch.zeros(n_pairs, 2))

@@ -23,7 +23,8 @@ def with_one_hot(z: torch.Tensor, labels: torch.Tensor | None, n_classes: int) -
 
 
 class ProjectionCritic(nn.Module):
-    """A conv discriminator's end: its trunk `blocks` (set by the subclass), then `set_head`'s linear `head` and projection `embed`.
+    """A conv discriminator's end: its trunk `blocks` (set by the subclass),
+    then `set_head`'s linear `head` and projection `embed`.
 
     Subclasses build `blocks` and call `set_head`; the packed counterpart
     (`dcgan.PackedConvDiscriminator`) reads these three names.

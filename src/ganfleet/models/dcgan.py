@@ -1,4 +1,5 @@
-"""The DC-GAN generator and discriminator of Lupo Pasini et al., "Scalable balanced training of conditional GANs" (Tables 1-4).
+"""The DC-GAN generator and discriminator of Lupo Pasini et al.,
+"Scalable balanced training of conditional GANs" (Tables 1-4).
 
 Layer for layer as the tables and the reference code they come from:
 
@@ -31,7 +32,7 @@ the discriminator is a projection discriminator on its flattened features.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import torch
 import torch.nn as nn
@@ -100,9 +101,14 @@ class PackedConvGenerator(PackedModule):
     """K conv generators (a Linear `project` viewed as `first_map`, then `blocks`) as one module:
     z (K, N, latent) [, labels (K, N)] -> images (K, N, C, H, W). The DC-GAN and SNGAN generators pack as this."""
 
+    project: nn.Module
+    blocks: nn.Module
+
     def __init__(self, generators: Sequence[nn.Module], channels_last: bool = False) -> None:
         super().__init__(generators, channels_last)
-        self.latent_dim, self.first_map = generators[0].latent_dim, generators[0].first_map
+        first = generators[0]
+        self.latent_dim = cast(int, first.latent_dim)
+        self.first_map = cast(tuple[int, int, int], first.first_map)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         k, n = z.shape[:2]
@@ -173,6 +179,9 @@ class Discriminator(ProjectionCritic):
 class PackedConvDiscriminator(PackedModule):
     """K conv discriminators (`blocks`, then a linear `head` and the projection `embed`) as one module:
     images (K, N, C, H, W) [, labels (K, N)] -> logits (K, N). The DC-GAN and SNGAN discriminators pack as this."""
+
+    blocks: nn.Module
+    head: nn.Module
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         h = from_channels(self.blocks(to_channels(x, self.channels_last)), self.n_pairs).flatten(2)

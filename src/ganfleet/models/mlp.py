@@ -52,6 +52,8 @@ class MLPGenerator(nn.Module):
 class PackedMLPGenerator(PackedModule):
     """K `MLPGenerator`s as one module: z (K, N, latent) [, labels (K, N)] -> points (K, N, dim)."""
 
+    net: nn.Module
+
     def __init__(self, generators: Sequence[MLPGenerator]) -> None:
         super().__init__(generators, channels_last=False)
         self.latent_dim = generators[0].latent_dim
@@ -82,6 +84,9 @@ class MLPDiscriminator(nn.Module):
 
 class PackedMLPDiscriminator(PackedModule):
     """K `MLPDiscriminator`s as one module: points (K, N, dim) [, labels (K, N)] -> logits (K, N)."""
+
+    trunk: nn.Module
+    head: nn.Module
 
     def __init__(self, discriminators: Sequence[MLPDiscriminator]) -> None:
         super().__init__(discriminators, channels_last=False)

@@ -22,7 +22,7 @@ states map one to one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar, Protocol
+from typing import ClassVar, Protocol, cast
 
 import torch
 import torch.nn as nn
@@ -32,30 +32,36 @@ from ganfleet.models.packed_layers import PackedChannelDropout, pack_layer
 
 
 class PackedModule(nn.Module):
-    """K pairs' tensors stacked, packed from and unpacked to K modules of one architecture."""
+    """K pairs' tensors stacked, packed from and unpacked to K modules of one architecture.
+
+    The children are the packed counterparts of the pairs' own, under the same names (added in
+    __init__); subclasses declare the ones their forward uses.
+    """
+
+    embed: nn.Module  # conditional discriminators: the packed label embedding of the projection term
 
     def __init__(self, modules: Sequence[nn.Module], channels_last: bool) -> None:
         super().__init__()
         first = modules[0]
         self.n_pairs = len(modules)
         self.channels_last = channels_last
-        self.n_classes = first.n_classes
+        self.n_classes = cast(int, first.n_classes)  # every pair network has its class count
         # Built on the meta device (no memory, no draw from the global RNG), then
         # allocated and filled with the pairs' own tensors.
         with torch.device("meta"):
-            for name, child in first.named_children():
+            for name, _ in first.named_children():
                 self.add_module(name, pack_layer([getattr(m, name) for m in modules]))
         reference = next(first.parameters())
         self.to_empty(device=reference.device)
         self.to(dtype=reference.dtype)
         if channels_last:
-            self.to(memory_format=torch.channels_last)
+            self.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch's stubs lack it
         self.pair_shapes = {name: t.shape for name, t in first.state_dict().items()}
         self.load_pairs(modules)
 
     def pair_view(self, name: str, tensor: torch.Tensor) -> torch.Tensor:
         """`tensor` (the packed parameter or buffer `name`, or a state of the same shape) as (K, *pair shape)."""
-        return tensor.view((self.n_pairs,) + tuple(self.pair_shapes[name]))
+        return tensor.view((self.n_pairs, *self.pair_shapes[name]))
 
     @torch.no_grad()
     def load_pairs(self, modules: Sequence[nn.Module]) -> None:

@@ -26,7 +26,8 @@ entry here.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar, cast
 
 import torch
 import torch.nn as nn
@@ -50,7 +51,7 @@ def to_channels(x: torch.Tensor, channels_last: bool) -> torch.Tensor:
 
 def from_channels(x: torch.Tensor, n_pairs: int) -> torch.Tensor:
     """(N, K*C, H, W) -> (K, N, C, H, W), a view."""
-    n, kc, h, w = x.shape
+    kc = x.shape[1]
     return x.unflatten(1, (n_pairs, kc // n_pairs)).transpose(0, 1)
 
 
@@ -69,7 +70,10 @@ class PackedLinear(nn.Module):
         return torch.baddbmm(self.bias.unsqueeze(1), x, self.weight.transpose(1, 2))
 
     def extra_repr(self) -> str:
-        return f"pairs={self.n_pairs}, in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        return (
+            f"pairs={self.n_pairs}, in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
 
 
 class PackedEmbedding(nn.Module):
@@ -110,22 +114,34 @@ class PackedChannelDropout(nn.Module):
 
 
 Packer = Callable[[Sequence[nn.Module]], nn.Module]
+L = TypeVar("L", bound=nn.Module)
+
+
+def _first(layers: Sequence[nn.Module], kind: type[L]) -> L:
+    """`layers[0]` as the layer type its packer packs (`pack_layer` checked that every layer is one)."""
+    return cast(L, layers[0])
+
+
+def _pair(value: tuple[int, ...]) -> tuple[int, int]:
+    """A 2-D convolution's (h, w) setting, which torch keeps as a tuple of unknown length."""
+    h, w = value
+    return h, w
 
 
 def _linear(layers: Sequence[nn.Module]) -> nn.Module:
-    m = layers[0]
+    m = _first(layers, nn.Linear)
     return PackedLinear(len(layers), m.in_features, m.out_features, m.bias is not None)
 
 
 def _conv2d(layers: Sequence[nn.Module]) -> nn.Module:
-    m, k = layers[0], len(layers)
+    m, k = _first(layers, nn.Conv2d), len(layers)
     return nn.Conv2d(
         k * m.in_channels,
         k * m.out_channels,
-        m.kernel_size,
-        m.stride,
-        m.padding,
-        m.dilation,
+        _pair(m.kernel_size),
+        _pair(m.stride),
+        m.padding if isinstance(m.padding, str) else _pair(m.padding),
+        _pair(m.dilation),
         groups=k * m.groups,
         bias=m.bias is not None,
         padding_mode=m.padding_mode,
@@ -134,39 +150,40 @@ def _conv2d(layers: Sequence[nn.Module]) -> nn.Module:
 
 def _conv_transpose2d(layers: Sequence[nn.Module]) -> nn.Module:
     """Weights (in, out/groups, kh, kw) stack on the input axis, which the groups split: group k is pair k."""
-    m, k = layers[0], len(layers)
+    m, k = _first(layers, nn.ConvTranspose2d), len(layers)
+    assert not isinstance(m.padding, str)  # ConvTranspose2d takes no "same"/"valid" padding
     return nn.ConvTranspose2d(
         k * m.in_channels,
         k * m.out_channels,
-        m.kernel_size,
-        m.stride,
-        m.padding,
-        m.output_padding,
+        _pair(m.kernel_size),
+        _pair(m.stride),
+        _pair(m.padding),
+        _pair(m.output_padding),
         groups=k * m.groups,
         bias=m.bias is not None,
-        dilation=m.dilation,
+        dilation=_pair(m.dilation),
         padding_mode=m.padding_mode,
     )
 
 
 def _batchnorm2d(layers: Sequence[nn.Module]) -> nn.Module:
-    m = layers[0]
+    m = _first(layers, nn.BatchNorm2d)
     return nn.BatchNorm2d(len(layers) * m.num_features, m.eps, m.momentum, m.affine, m.track_running_stats)
 
 
 def _groupnorm(layers: Sequence[nn.Module]) -> nn.Module:
     """Pair k's channels are the k-th block of the packed ones, so its groups stay whole."""
-    m = layers[0]
+    m = _first(layers, nn.GroupNorm)
     return nn.GroupNorm(len(layers) * m.num_groups, len(layers) * m.num_channels, m.eps, m.affine)
 
 
 def _embedding(layers: Sequence[nn.Module]) -> nn.Module:
-    m = layers[0]
+    m = _first(layers, nn.Embedding)
     return PackedEmbedding(len(layers), m.num_embeddings, m.embedding_dim)
 
 
 def _channel_dropout(layers: Sequence[nn.Module]) -> nn.Module:
-    return PackedChannelDropout(len(layers), layers[0].p)
+    return PackedChannelDropout(len(layers), _first(layers, ChannelDropout).p)
 
 
 def _score_anchors(layers: Sequence[nn.Module]) -> nn.Module:
@@ -179,7 +196,8 @@ def _stateless(layers: Sequence[nn.Module]) -> nn.Module:
 
 
 def _sequential(layers: Sequence[nn.Module]) -> nn.Module:
-    return nn.Sequential(*[pack_layer([seq[i] for seq in layers]) for i in range(len(layers[0]))])
+    seqs = cast(Sequence[nn.Sequential], layers)
+    return nn.Sequential(*[pack_layer([seq[i] for seq in seqs]) for i in range(len(seqs[0]))])
 
 
 PACKED_LAYERS: dict[type[nn.Module], Packer] = {
@@ -225,9 +243,14 @@ def _pack_parametrized(layers: Sequence[nn.Module]) -> nn.Module:
     if packer is None or any(type(m).__mro__[1] is not base for m in layers):
         raise ValueError(f"cannot pack parametrized {base.__name__} layers")
     packed = packer(layers)
-    for name, chain in first.parametrizations.items():
+    for name, chain in _chains(first).items():
         if len(chain) != 1 or not isinstance(chain[0], _SpectralNorm):
             raise ValueError(f"cannot pack the parametrization of {base.__name__}.{name}: only spectral norm packs")
-        norm = pack_spectral_norms([m.parametrizations[name][0] for m in layers], chain.original.shape)
+        norm = pack_spectral_norms([_chains(m)[name][0] for m in layers], chain.original.shape)
         parametrize.register_parametrization(packed, name, norm, unsafe=True)
     return packed
+
+
+def _chains(layer: nn.Module) -> Mapping[str, parametrize.ParametrizationList]:
+    """A parametrized layer's parametrization chain of each tensor, by the tensor's name (its `parametrizations`)."""
+    return cast("Mapping[str, parametrize.ParametrizationList]", layer.parametrizations)

@@ -76,12 +76,14 @@ class ModelSpec:
             object.__setattr__(self, "d_norm", architecture.d_norms[0])  # frozen: resolve once, here
         if self.d_norm not in architecture.d_norms:
             raise ConfigError(
-                f"model.d_norm: {self.d_norm!r} does not fit arch {self.arch}; expected one of {', '.join(architecture.d_norms)}"
+                f"model.d_norm: {self.d_norm!r} does not fit arch {self.arch}; "
+                f"expected one of {', '.join(architecture.d_norms)}"
             )
         architecture.check_shape(self.sample_shape)
         if self.spectral_norm not in SPECTRAL_NORM_CHOICES:
             raise ConfigError(
-                f"model.spectral_norm: unknown value {self.spectral_norm!r}; expected one of {', '.join(SPECTRAL_NORM_CHOICES)}"
+                f"model.spectral_norm: unknown value {self.spectral_norm!r}; "
+                f"expected one of {', '.join(SPECTRAL_NORM_CHOICES)}"
             )
 
     def conditional(self, n_classes: int) -> ModelSpec:
@@ -122,7 +124,8 @@ def _check_square_images(shape: tuple[int, ...]) -> None:
     # discriminator barely learns. From 32 px on (2x2 and up) it works.
     if shape[1] < 32 or shape[1] % 16:
         raise ConfigError(
-            f"model.arch: the conv nets need an image side that is a multiple of 16 and at least 32, got {shape[1]} (set data.image_size)"
+            "model.arch: the conv nets need an image side that is a multiple of 16 and at least 32, "
+            f"got {shape[1]} (set data.image_size)"
         )
 
 

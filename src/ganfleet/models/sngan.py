@@ -1,4 +1,5 @@
-"""The standard CNN generator and discriminator of SNGAN (Miyato et al., "Spectral Normalization for GANs", 2018, Table 3).
+"""The standard CNN generator and discriminator of SNGAN (Miyato et al., "Spectral Normalization for GANs", 2018,
+Table 3).
 
 Generator: Linear(latent [+ K one-hot] -> 512*s*s), s = image/8, BatchNorm, ReLU;
 three ConvTranspose 4x4 stride 2 (512 -> 256 -> 128 -> 64), each BatchNorm and ReLU;
@@ -20,6 +21,7 @@ K networks of either kind pack into one module (grouped convolutions, see models
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -46,7 +48,7 @@ class SNGANGenerator(nn.Module):
         self.first_map = (c[0], image_size // 8, image_size // 8)
         self.project = nn.Linear(latent_dim + n_classes, c[0] * (image_size // 8) ** 2)
         layers: list[nn.Module] = [nn.BatchNorm2d(c[0]), nn.ReLU()]
-        for c_in, c_out in zip(c, c[1:]):
+        for c_in, c_out in itertools.pairwise(c):
             layers += [nn.ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1), nn.BatchNorm2d(c_out), nn.ReLU()]
         layers += [nn.Conv2d(c[-1], channels, 3, stride=1, padding=1), nn.Tanh()]
         self.blocks = nn.Sequential(*layers)

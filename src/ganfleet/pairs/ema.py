@@ -46,5 +46,5 @@ def update_ema(ema: nn.Module, generator: nn.Module, beta: float) -> None:
     """ema <- beta * ema + (1 - beta) * generator for parameters; buffers copied."""
     for average, current in zip(ema.parameters(), generator.parameters(), strict=True):
         average.copy_(current.detach().lerp(average, beta))
-    for average, current in zip(ema.buffers(), generator.buffers(), strict=True):
-        average.copy_(current)
+    for kept, buffer in zip(ema.buffers(), generator.buffers(), strict=True):
+        kept.copy_(buffer)

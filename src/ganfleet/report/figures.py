@@ -18,7 +18,8 @@ def _pyplot():
 
 
 def save_loss_curves(path: Path, records: Sequence[dict], names: dict[str, str]) -> Path | None:
-    """D and G loss against the step, one line per pair (named by `names`: member -> class name); None without records."""
+    """D and G loss against the step, one line per pair (named by `names`: member -> class name);
+    None without records."""
     ticks = sorted((r for r in records if "pairs" in r), key=lambda r: r["step"])
     members = sorted({m for r in ticks for m in r["pairs"]})
     if not ticks:

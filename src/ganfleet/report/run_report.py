@@ -33,7 +33,8 @@ def run_records(run: RunDir) -> list[dict]:
 
 
 def save_fleet_samples(fleet: Fleet, path: Path, seed: int = 0) -> Path:
-    """SAMPLES_PER_CLASS samples of every class, one labelled row each (64 unlabelled for an unconditional fleet; toy: a scatter)."""
+    """SAMPLES_PER_CLASS samples of every class, one labelled row each (64 unlabelled for an unconditional fleet; toy:
+    a scatter)."""
     if not fleet.is_conditional:
         x = fleet.sample(64, seed=seed)
         if x.ndim == 2:
@@ -70,7 +71,8 @@ def _loss_table(fleet: Fleet, records: list[dict]) -> list[str]:
         last.update(r["pairs"])
     names = member_names(fleet)
     rows = [
-        f"| {m.name} | {names[m.name]} | {fleet.steps[m.name]} | {last.get(m.name, {}).get('d_loss', float('nan')):.3f} | "
+        f"| {m.name} | {names[m.name]} | {fleet.steps[m.name]} | "
+        f"{last.get(m.name, {}).get('d_loss', float('nan')):.3f} | "
         f"{last.get(m.name, {}).get('g_loss', float('nan')):.3f} |"
         for m in fleet.members
     ]
@@ -124,9 +126,11 @@ def write_run_report(run_dir: str | Path, out: str | Path | None = None, seed: i
     lines = [
         f"# Run report: `{run.path}`",
         "",
-        f"Strategy `{fleet.strategy}` on **{data['source']}** ({sum(data['counts']):,} images, {fleet.n_classes} classes), "
+        f"Strategy `{fleet.strategy}` on **{data['source']}** "
+        f"({sum(data['counts']):,} images, {fleet.n_classes} classes), "
         f"`{manifest['model']['arch']}` at width {config['model']['width']}, loss `{config['loss']['name']}`; "
-        f"status {manifest.get('status', '?')}, {steps[0] if len(steps) == 1 else f'{steps[0]}..{steps[-1]}'} steps per pair.",
+        f"status {manifest.get('status', '?')}, {steps[0] if len(steps) == 1 else f'{steps[0]}..{steps[-1]}'} "
+        "steps per pair.",
         "",
         _training_line(run),
         "",

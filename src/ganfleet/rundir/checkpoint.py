@@ -42,7 +42,8 @@ class NonFiniteState(CheckpointError):
 
 
 def first_nonfinite(tensors: dict[str, torch.Tensor]) -> str | None:
-    """The name of the first floating-point tensor (in name order) holding a NaN or an infinity; None when all are finite."""
+    """The name of the first floating-point tensor (in name order) holding a NaN or an infinity;
+    None when all are finite."""
     floating = [k for k in sorted(tensors) if tensors[k].is_floating_point()]
     if not floating:
         return None
@@ -122,10 +123,10 @@ def save_pair(
     tensors: dict[str, torch.Tensor] = {}
     _module_tensors(generator, "generator", tensors)
     _module_tensors(discriminator, "discriminator", tensors)
-    sections = PREFIXES
+    sections: tuple[str, ...] = PREFIXES
     if ema is not None:
         _module_tensors(ema, "ema", tensors)
-        sections = PREFIXES + ("ema",)
+        sections = (*PREFIXES, "ema")
     groups_g = _optimizer_to_tensors(opt_g.state_dict(), "opt_g", tensors)
     groups_d = _optimizer_to_tensors(opt_d.state_dict(), "opt_d", tensors)
     bad = first_nonfinite(tensors)
@@ -166,7 +167,7 @@ def read_checkpoint(path: Path, prefixes: tuple[str, ...] = PREFIXES) -> tuple[d
     try:
         with safe_open(str(path), framework="pt") as f:
             metadata = f.metadata() or {}
-            keys = [k for k in f.keys() if k.split(".", 1)[0] in prefixes]
+            keys = [k for k in f.keys() if k.split(".", 1)[0] in prefixes]  # noqa: SIM118 (safe_open has keys() but is not iterable)
             tensors = {k: f.get_tensor(k) for k in keys}
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{path}: unreadable checkpoint ({exc})") from None

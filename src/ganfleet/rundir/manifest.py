@@ -22,7 +22,8 @@ MEMBER_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
 
 
 def check_member_name(name: Any, where: str) -> str:
-    """`name` if it is a plain file name (letters, digits, `.`, `_`, `-`; not `.` or `..`); CheckpointError otherwise."""
+    """`name` if it is a plain file name (letters, digits, `.`, `_`, `-`; not `.` or `..`);
+    CheckpointError otherwise."""
     if not isinstance(name, str) or not MEMBER_NAME.match(name) or name in (".", ".."):
         raise CheckpointError(
             f"{where}: member name {name!r} is not a plain name (expected letters, digits, '.', '_' or '-')"

@@ -43,7 +43,8 @@ def _is_run_manifest(path: Path) -> bool:
 
 
 def folder_kind(run: RunDir) -> FolderKind:
-    """new (absent), empty, run (a ganfleet manifest, or the lock of an attempt killed before it wrote one) or foreign."""
+    """new (absent), empty, run (a ganfleet manifest, or the lock of an attempt killed before it wrote one) or
+    foreign."""
     path = run.path
     if not path.exists():
         return "new"
@@ -61,7 +62,8 @@ def folder_kind(run: RunDir) -> FolderKind:
 
 
 def claim_out_dir(run: RunDir, force: bool = False) -> FolderKind:
-    """The kind of `run.path`; CheckpointError if it is someone else's folder (with `force`: if ganfleet would overwrite a file there)."""
+    """The kind of `run.path`; CheckpointError if it is someone else's folder (with `force`:
+    if ganfleet would overwrite a file there)."""
     kind = folder_kind(run)
     if kind != "foreign":
         return kind

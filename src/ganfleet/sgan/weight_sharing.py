@@ -87,6 +87,7 @@ def share_local_weights(pairs: Sequence[Pair]) -> tuple[float, float]:
     share_layers([p.generator for p in pairs], g_names)
     share_layers([p.discriminator for p in pairs], d_names)
     for pair in pairs:
+        assert pair.opt_g is not None and pair.opt_d is not None  # pairs that train have their optimisers
         pair.opt_g = _rebuilt(pair.opt_g, pair.generator)
         pair.opt_d = _rebuilt(pair.opt_d, pair.discriminator)
     return (shared_fraction(first.generator, g_names), shared_fraction(first.discriminator, d_names))

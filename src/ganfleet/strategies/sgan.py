@@ -51,7 +51,7 @@ class SganStrategy(Strategy):
                 Member(local_member_name(n), label=None, conditional=False, classes=everything)
                 for n in range(self.n_locals)
             ]
-        return [Member(GLOBAL, label=None, conditional=self.split_by_class, classes=everything)] + locals_
+        return [Member(GLOBAL, label=None, conditional=self.split_by_class, classes=everything), *locals_]
 
     def budgets(self, budgets: dict[str, int]) -> dict[str, int]:
         """Every pair iterates as long as the local pair that needs most steps (Algorithm 1)."""
