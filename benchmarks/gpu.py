@@ -1,7 +1,7 @@
 """The GPU measurements in one command: packed pairs per device, TF32/bf16, and weak scaling over classes.
 
     python benchmarks/gpu.py --out runs/gpu                      # on a CUDA device: about 5-8 minutes
-    python benchmarks/gpu.py --device cpu --quick --out /tmp/gpu # the same code on the CPU in seconds (what the tests run)
+    python benchmarks/gpu.py --device cpu --quick --out /tmp/gpu # the same code on the CPU in seconds (the test)
 
 1. packing ladder: K = 1, 10, 100, 1,000 pairs on one device (paper arch, width 1, batch 64, 32x32x1,
    ns loss), one pack of K against one pair at a time (looped, for K <= 100), each with TF32 matmuls

@@ -36,7 +36,7 @@ def run_files(run: Path) -> list[str]:
 def checkpoint_layout(path: Path) -> tuple[dict, dict]:
     """Tensor names with dtypes and shapes, and the header keys of one checkpoint file."""
     with safe_open(str(path), framework="pt") as f:
-        return {k: (f.get_slice(k).get_dtype(), tuple(f.get_slice(k).get_shape())) for k in f.keys()}, sorted(
+        return {k: (f.get_slice(k).get_dtype(), tuple(f.get_slice(k).get_shape())) for k in f.keys()}, sorted(  # noqa: SIM118 (safe_open has keys() but cannot be iterated)
             f.metadata()
         )
 
@@ -70,7 +70,9 @@ def test_packed_run_equals_unpacked_run_with_per_pair_budgets(tmp_path: Path) ->
         a, b = final(tmp_path / "packed", member), final(tmp_path / "off", member)
         assert a.keys() == b.keys()
         for key in a:
-            torch.testing.assert_close(a[key], b[key], rtol=1e-5, atol=1e-5, msg=lambda m: f"{member} {key}: {m}")
+            torch.testing.assert_close(
+                a[key], b[key], rtol=1e-5, atol=1e-5, msg=lambda m, member=member, key=key: f"{member} {key}: {m}"
+            )
 
 
 def test_packed_run_writes_the_same_artifact(tiny_images, tmp_path: Path) -> None:

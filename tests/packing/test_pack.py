@@ -62,7 +62,8 @@ def make_pairs(
 
 
 def full_state(pair: Pair) -> dict[str, torch.Tensor]:
-    """Weights, buffers (LeCam's anchors among them), the generator EMA and both Adam states of a pair, flattened to names."""
+    """Weights, buffers (LeCam's anchors among them), the generator EMA and both Adam states of a pair, flattened
+    to names."""
     out = {f"g.{k}": v for k, v in pair.generator.state_dict().items()}
     out.update({f"d.{k}": v for k, v in pair.discriminator.state_dict().items()})
     if pair.ema is not None:
@@ -79,7 +80,9 @@ def assert_same_pairs(actual: list[Pair], expected: list[Pair], **tol: float) ->
         sa, sb = full_state(a), full_state(b)
         assert sa.keys() == sb.keys()
         for key in sa:
-            torch.testing.assert_close(sa[key], sb[key], **(tol or TOL), msg=lambda m: f"{a.name} {key}: {m}")
+            torch.testing.assert_close(
+                sa[key], sb[key], **(tol or TOL), msg=lambda m, a=a, key=key: f"{a.name} {key}: {m}"
+            )
 
 
 @pytest.mark.parametrize(("loss", "steps"), [("ns", 3), ("hinge", 2), ("wgan-gp", 2), ("dragan", 1), ("wgan", 1)])

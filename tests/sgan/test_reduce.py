@@ -7,6 +7,7 @@ here the ranks are replicas of G_0/D_0 in one process and their packed buffers a
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import pytest
@@ -93,7 +94,7 @@ def test_summed_contributions_give_every_replica_the_one_process_step(tiny_image
 def test_a_parameter_no_rank_gave_a_gradient_keeps_none(tiny_images, tmp_path: Path) -> None:
     """As in one process, where Adam then skips it (a zero gradient would still move it by Adam's momentum)."""
     config = tiny_config(tmp_path, train__strategy="sgan", sgan__split_by_class=True)
-    strategy, pairs = build(config, tiny_images)
+    _, pairs = build(config, tiny_images)
     ranks = [contribution(pairs[0], [], step_rule(config)) for _ in range(2)]
     total = sum(flat for _, _, flat in ranks)
     for replica, reduction, _ in ranks:
@@ -126,6 +127,7 @@ def test_shared_weights_stay_in_one_process(tiny_images, tmp_path: Path) -> None
     config = tiny_config(tmp_path, train__strategy="sgan", sgan__split_by_class=True, sgan__share_weights=True)
     pairs = [make_pair(config, tiny_images, m, torch.device("cpu")) for m in plan_run(config, tiny_images).members]
     with pytest.raises(
-        ConfigError, match="sgan.share_weights: the locals' shared layers would be shared only within each rank"
+        ConfigError,
+        match=re.escape("sgan.share_weights: the locals' shared layers would be shared only within each rank"),
     ):
         executor_of(pairs[:2], share_weights=True, sum_over_ranks=not_summed)

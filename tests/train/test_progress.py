@@ -1,4 +1,5 @@
-"""What training shows: one plain line per tick off a terminal, the bar on one, the ETA, the plan and its resolved config."""
+"""What training shows: one plain line per tick off a terminal, the bar on one, the ETA, the plan and its resolved
+config."""
 
 from __future__ import annotations
 

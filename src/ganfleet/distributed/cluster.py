@@ -56,8 +56,8 @@ class SoloHeartbeat:
     def __enter__(self) -> SoloHeartbeat:
         return self
 
-    def __exit__(self, *exc: object) -> bool:
-        return False
+    def __exit__(self, *exc: object) -> None:
+        pass
 
     def should_stop(self, requested_here: bool) -> bool:
         return requested_here
@@ -249,6 +249,7 @@ def attempt_store(env: LaunchEnv) -> dist.Store:
     still holds the dead workers' addresses; connecting to those fails
     (pytorch/pytorch#167288). A prefix per restart keeps each attempt's keys apart.
     """
+    assert env.init_method is not None  # a distributed launch always says how ranks meet
     store, _, _ = next(dist.rendezvous(env.init_method, env.rank, env.world_size, timeout=COLLECTIVE_TIMEOUT))
     return dist.PrefixStore(f"ganfleet/attempt-{env.restart_count}", store)
 

@@ -71,10 +71,9 @@ class Heartbeat:
     def __enter__(self) -> Heartbeat:
         return self
 
-    def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: object) -> bool:
+    def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: object) -> None:
         if exc is not None and not isinstance(exc, RankFailed):
             self._notify(exc)
-        return False
 
     # ------------------------------------------------------------------ rounds
 

@@ -1,4 +1,5 @@
-"""Where each rank's wall-clock goes, what it produced and how much memory it took (the measurements Hopkins's dissertation asks for).
+"""Where each rank's wall-clock goes, what it produced and how much memory it took (what Hopkins's dissertation
+asks to measure).
 
 Per rank: seconds in setup (data, networks, restore), pack (`--pack auto` timing its candidates), compute (training
 steps), checkpoint (writing pair checkpoints), grid (sample grids), eval
@@ -137,7 +138,8 @@ def with_sessions(summary: dict[str, Any], previous: dict[str, Any] | None) -> d
 
 
 def training_totals(telemetry: dict[str, Any]) -> dict[str, float]:
-    """Seconds, images and img/s over the sessions of a run that trained (a resume with nothing left to do adds nothing)."""
+    """Seconds, images and img/s over the sessions of a run that trained (a resume with nothing left to do adds
+    nothing)."""
     sessions = [s for s in telemetry.get("sessions") or [session_record(telemetry)] if s["images"] > 0]
     seconds, images = sum(s["wall_s"] for s in sessions), sum(s["images"] for s in sessions)
     return {

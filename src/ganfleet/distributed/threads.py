@@ -36,7 +36,8 @@ class ThreadChoice:
 
 
 def busy_cores(sample_s: float = SAMPLE_S) -> float | None:
-    """Cores kept busy by other processes right now: /proc/stat over `sample_s` (Linux), else the 1-minute load; None if unknown."""
+    """Cores kept busy by other processes right now: /proc/stat over `sample_s` (Linux), else the 1-minute load;
+    None if unknown."""
     try:
         first = _cpu_times()
         time.sleep(sample_s)

@@ -1,4 +1,5 @@
-"""How a run steps its pairs (`train.pack`): `fast` (the default), one at a time, in packs of K, or whichever `auto` times fastest.
+"""How a run steps its pairs (`train.pack`): `fast` (the default), one at a time, in packs of K, or whichever
+`auto` times fastest.
 
 `auto` runs a few steps of each candidate on scratch copies of the run's own
 pairs (the pairs themselves are not touched) and keeps the fastest per
@@ -28,6 +29,7 @@ from ganfleet.pairs import Pair, StepRule
 from ganfleet.pairs.executor import Executor, LoopedPairs
 
 AUTO_STEPS = 3  # timed steps per candidate, after one warm-up step
+CPU = torch.device("cpu")
 LOOP_SAMPLE = 4  # pairs timed for the candidates whose cost per pair is independent of the count
 
 
@@ -44,7 +46,7 @@ class PackPlan:
         return f"{self.size}" + (" channels_last" if self.channels_last else "")
 
 
-def parse_pack(setting: str, convolutional: bool, device: torch.device = torch.device("cpu")) -> PackPlan | None:
+def parse_pack(setting: str, convolutional: bool, device: torch.device = CPU) -> PackPlan | None:
     """`off`, `K` or `fast` as a plan; None for `auto` (the plan is timed, see `choose_plan`).
 
     `fast` is the path measured fastest on a CPU (docs/packing.md): conv nets one
@@ -63,7 +65,8 @@ def parse_pack(setting: str, convolutional: bool, device: torch.device = torch.d
 
 
 def executor(plan: PackPlan, compile: bool = False) -> Executor:
-    """What steps the pairs under `plan`: PackedPairs, or LoopedPairs for one pair at a time; `compile`: torch.compile'd networks."""
+    """What steps the pairs under `plan`: PackedPairs, or LoopedPairs for one pair at a time; `compile`:
+    torch.compile'd networks."""
     return LoopedPairs(compile) if plan.size is None else PackedPairs(plan.size, plan.channels_last, compile)
 
 
@@ -123,7 +126,8 @@ def time_plan(plan: PackPlan, pairs: Sequence[Pair], rule: StepRule, steps: int 
 def choose_plan(
     pairs: Sequence[Pair], rule: StepRule, steps: int = AUTO_STEPS, say: Callable[[str], None] | None = None
 ) -> tuple[PackPlan, dict[str, float]]:
-    """The fastest candidate plan for `pairs` and every candidate's seconds per pair-step; `say` hears each one's timing."""
+    """The fastest candidate plan for `pairs` and every candidate's seconds per pair-step; `say` hears each
+    one's timing."""
     convolutional = is_convolutional(pairs[0].generator)
     timings: dict[PackPlan, float] = {}
     candidates = candidate_plans(len(pairs), convolutional)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import torch
 from torch.func import vmap
@@ -55,10 +55,10 @@ class PairPack:
         self.discriminator = pack_networks(discs, channels_last)
         self.opt_g = pack_optimizer([p.opt_g for p in self.pairs], gens, self.generator)
         self.opt_d = pack_optimizer([p.opt_d for p in self.pairs], discs, self.discriminator)
-        emas = [p.ema for p in self.pairs]
-        if any(e is not None for e in emas) and not all(e is not None for e in emas):
+        emas = [p.ema for p in self.pairs if p.ema is not None]
+        if emas and len(emas) < len(self.pairs):
             raise ValueError("a pack holds pairs that all keep a generator EMA, or none")
-        self.ema = pack_networks(emas, channels_last).requires_grad_(False) if emas[0] is not None else None
+        self.ema = pack_networks(emas, channels_last).requires_grad_(False) if emas else None
         self._rngs: list[torch.Generator] | None = None
 
     @property
@@ -71,7 +71,7 @@ class PairPack:
         self.generator.write_back(gens)
         self.discriminator.write_back(discs)
         if self.ema is not None:
-            self.ema.write_back([p.ema for p in self.pairs])
+            self.ema.write_back([p.ema for p in self.pairs if p.ema is not None])
         unpack_optimizer(self.opt_g, self.generator, [p.opt_g for p in self.pairs], gens)
         unpack_optimizer(self.opt_d, self.discriminator, [p.opt_d for p in self.pairs], discs)
 
@@ -97,14 +97,20 @@ class PairPack:
     def real_batch(self, index: int) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Batch `index` of every pair's stream, stacked: (K, N, ...) and labels (K, N) or None."""
         batches = [p.stream.batch(index) for p in self.pairs]
-        labels = [y for _, y in batches]
-        return torch.stack([x for x, _ in batches]), (torch.stack(labels) if labels[0] is not None else None)
+        labels = [y for _, y in batches if y is not None]  # all of them, or none (unconditional pairs)
+        return torch.stack([x for x, _ in batches]), (torch.stack(labels) if labels else None)
 
     def noise(self, like: torch.Tensor) -> torch.Tensor:
         """(K, N, latent) noise, pair k's from its own generator."""
         return torch.stack(
             [
-                torch.randn(like.shape[1], self.generator.latent_dim, device=like.device, dtype=like.dtype, generator=r)
+                torch.randn(
+                    like.shape[1],
+                    cast(int, self.generator.latent_dim),
+                    device=like.device,
+                    dtype=like.dtype,
+                    generator=r,
+                )
                 for r in self._generators()
             ]
         )

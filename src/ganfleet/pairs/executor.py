@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from ganfleet.pairs.pair import Networks, Pair
-from ganfleet.pairs.step import StepLogs, StepRule, adversarial_step
+from ganfleet.pairs.pair import Pair
+from ganfleet.pairs.step import StepGroup, StepLogs, StepRule, adversarial_step
 
 
 class Executor(Protocol):
@@ -25,7 +25,7 @@ class Executor(Protocol):
     def sync(self) -> None: ...
 
 
-def compile_networks(group: Networks) -> None:
+def compile_networks(group: StepGroup) -> None:
     """torch.compile a step group's generator and discriminator in place (`nn.Module.compile`: state_dict names stay).
 
     Networks of one architecture share the compiled code; each further one costs a few seconds of guards.

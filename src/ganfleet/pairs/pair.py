@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import torch
 import torch.nn as nn
@@ -54,7 +54,7 @@ class Networks:
 
     def noise(self, like: torch.Tensor) -> torch.Tensor:
         """Noise for a batch like `like` (N, ...): (N, latent) in its dtype, on its device."""
-        return torch.randn(like.shape[0], self.generator.latent_dim, device=like.device, dtype=like.dtype)
+        return torch.randn(like.shape[0], cast(int, self.generator.latent_dim), device=like.device, dtype=like.dtype)
 
     def augment(self, policy: DiffAugment, images: torch.Tensor) -> torch.Tensor:
         return policy(images)
@@ -67,6 +67,8 @@ class Networks:
 class Pair(Networks):
     """A member's networks, optimisers, data stream, seed and progress (equal only to itself)."""
 
+    opt_g: torch.optim.Optimizer  # a pair always has both optimisers
+    opt_d: torch.optim.Optimizer
     member: Member = field(kw_only=True)
     stream: BatchStream = field(kw_only=True)
     seed: int = field(kw_only=True)
@@ -78,7 +80,7 @@ class Pair(Networks):
     names: tuple[str, ...] = field(init=False)  # as a step group's (K = 1)
 
     def __post_init__(self) -> None:
-        self.latent_dim = self.generator.latent_dim
+        self.latent_dim = int(cast(int, self.generator.latent_dim))
         self.names = (self.member.name,)
 
     @property
@@ -91,7 +93,8 @@ class Pair(Networks):
         return self.step >= self.target_steps or self.diverged is not None
 
     def to_dtype(self, dtype: torch.dtype) -> Pair:
-        """Networks, EMA and batches in `dtype`, in place (the optimisers keep their parameters); float64 comparisons use it."""
+        """Networks, EMA and batches in `dtype`, in place (the optimisers keep their parameters); float64
+        comparisons use it."""
         self.generator.to(dtype), self.discriminator.to(dtype)
         if self.ema is not None:
             self.ema.to(dtype)

@@ -27,13 +27,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import ClassVar, Protocol, cast
 
 import torch
 import torch.nn as nn
 
 from ganfleet.data.augment import DiffAugment
 from ganfleet.losses import AdversarialLoss, PointSampler, gradient_norm_penalty, lecam_penalty
+from ganfleet.models.anchors import ScoreAnchors
 from ganfleet.pairs.ema import EmaRule
 
 
@@ -54,11 +55,19 @@ class StepRule:
 class StepGroup(Protocol):
     """What the step's pieces need of K >= 1 pairs (`Networks`, `Pair` or `PairPack`)."""
 
-    generator: nn.Module
-    discriminator: nn.Module
-    opt_g: torch.optim.Optimizer | None
-    opt_d: torch.optim.Optimizer | None
-    sample_dims: int  # leading dims before a sample: 1 for (N, ...), 2 for (K, N, ...)
+    @property
+    def generator(self) -> nn.Module: ...
+
+    @property
+    def discriminator(self) -> nn.Module: ...
+
+    @property
+    def opt_g(self) -> torch.optim.Optimizer | None: ...
+
+    @property
+    def opt_d(self) -> torch.optim.Optimizer | None: ...
+
+    sample_dims: ClassVar[int]  # leading dims before a sample: 1 for (N, ...), 2 for (K, N, ...)
 
     def per_pair(self, fn: Callable[..., torch.Tensor], *scores: torch.Tensor) -> torch.Tensor: ...
 
@@ -74,7 +83,8 @@ class StepGroup(Protocol):
 class TrainingGroup(StepGroup, Protocol):
     """A step group with data and progress: what `adversarial_step` advances."""
 
-    step: int
+    @property
+    def step(self) -> int: ...
 
     def draws(self) -> AbstractContextManager[None]: ...
 
@@ -132,7 +142,7 @@ def discriminator_loss(
         points = group.penalty_points(rule.loss.penalty.points, real, fake)
         loss = loss + rule.penalty_weight * gradient_norm_penalty(lambda x: d(x, labels), points, group.sample_dims)
     if rule.lecam_weight:
-        anchors = d.lecam_anchors
+        anchors = cast(ScoreAnchors, d.lecam_anchors)
         anchors.update(
             group.per_pair(torch.mean, d_real.detach()), group.per_pair(torch.mean, d_fake.detach()), rule.lecam_decay
         )

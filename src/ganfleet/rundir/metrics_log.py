@@ -15,7 +15,7 @@ class MetricsLog:
     def __init__(self, path: Path, tensorboard_dir: Path | None = None) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(path, "a", buffering=1)
+        self._file = open(path, "a", buffering=1)  # noqa: SIM115 (open for the run, closed by close())
         self._tb = None
         if tensorboard_dir is not None:
             try:

@@ -1,4 +1,5 @@
-"""What a run is and will cost, said before it trains: its config with every `auto`/`null` resolved, pairs, steps, images.
+"""What a run is and will cost, said before it trains: its config with every `auto`/`null` resolved, pairs,
+steps, images.
 
 `train` prints the plan line; `train --dry-run` prints the resolved config
 (after loading the data, so that e.g. a class index the data does not have is
@@ -39,7 +40,8 @@ def plan_summary(config: RunConfig, plan: RunPlan, device: str) -> str:
 
 
 def resolved_values(config: RunConfig, plan: RunPlan) -> dict[str, Any]:
-    """The value each `auto` or `null` key of `config` takes in this run (keys that stay open, e.g. pack auto, are left out)."""
+    """The value each `auto` or `null` key of `config` takes in this run (keys that stay open, e.g. pack auto,
+    are left out)."""
     values: dict[str, Any] = {
         "model.arch": config.resolved_arch,
         "model.d_norm": config.resolved_d_norm,

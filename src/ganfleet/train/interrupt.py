@@ -68,7 +68,8 @@ class StopRequest:
 
 
 class TrainingInterrupted(KeyboardInterrupt):
-    """Raised after a requested stop, once every pair is checkpointed; `signal_name` is the signal that asked (or None)."""
+    """Raised after a requested stop, once every pair is checkpointed; `signal_name` is the signal that asked
+    (or None)."""
 
     def __init__(self, message: str = "", signal_name: str | None = None) -> None:
         super().__init__(message)

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+import torch
+
 from ganfleet.config import RunConfig
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.devices import resolve_device
@@ -322,16 +324,17 @@ class ProgressFile:
 def finish_run(
     run: RunDir,
     manifest: dict,
-    blocks: list[GridBlocks],
-    reports: list[dict],
-    mode_centers,
-    diverged: list[dict[str, dict]],
+    blocks: list[GridBlocks] | None,
+    reports: list[dict] | None,
+    mode_centers: torch.Tensor | None,
+    diverged: list[dict[str, dict]] | None,
 ) -> tuple[dict, str | None]:
     """Rank 0, once every pair is done or stopped: the final grid from every rank's rows, telemetry.json and the
     manifest, `complete`, or `failed` with each member stopped on non-finite values marked `diverged`.
 
     Returns the telemetry summary and, when some pair was stopped, the line that says so.
     """
+    assert blocks is not None and reports is not None and diverged is not None  # gathered on rank 0
     save_grid(
         {label: rows for b in blocks for label, rows in b.items()},
         run.grids_dir / "final.png",

@@ -41,7 +41,8 @@ def format_kimg(kimg: float) -> str:
 
 
 def loss_summary(pairs: dict[str, dict[str, float]], key: str) -> str:
-    """'1.234 [1.010..1.501]': the mean of `key` over pairs, then the lowest and highest (the mean alone for one pair)."""
+    """'1.234 [1.010..1.501]': the mean of `key` over pairs, then the lowest and highest (the mean alone for
+    one pair)."""
     values = [p[key] for p in pairs.values() if key in p]
     if not values:
         return "-"

@@ -128,7 +128,8 @@ def check_out_dir(run: RunDir, config: RunConfig, resume: bool, force: bool, env
 
 
 def start_run(run: RunDir, config: RunConfig, manifest: dict, lock: RunLock) -> None:
-    """The run's lock (creating its folder), then its first files: the resolved config and a manifest saying it is running."""
+    """The run's lock (creating its folder), then its first files: the resolved config and a manifest saying it
+    is running."""
     lock.acquire()
     remove_temporaries(run.path)  # a writer killed mid-write in an earlier attempt
     run.write_json(run.config_path, config.to_dict())
@@ -151,6 +152,7 @@ def restore(pair: Pair, run: RunDir) -> None:
         pair.opt_g.load_state_dict(state.opt_g)
         pair.opt_d.load_state_dict(state.opt_d)
         if pair.ema is not None:
+            assert state.ema is not None  # refused above
             pair.ema.load_state_dict(state.ema)
     except (RuntimeError, ValueError, KeyError) as exc:  # another width, architecture or optimiser
         lines = [line.strip() for line in str(exc).splitlines() if line.strip()]

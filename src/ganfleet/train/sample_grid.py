@@ -71,7 +71,8 @@ def real_points(dataset: ClassPartitionedDataset, label: int, seed: int) -> torc
 def save_grid(
     blocks: GridBlocks, path: Path, mode_centers: torch.Tensor | None = None, class_names: Sequence[str] | None = None
 ) -> Path:
-    """Images: a PNG with one row per label, in label order, each named by its class. Toy points: a scatter plot over the real points."""
+    """Images: a PNG with one row per label, in label order, each named by its class. Toy points: a scatter plot
+    over the real points."""
     labels = sorted(blocks)
     x = torch.cat([blocks[label][0] for label in labels])
     real = [blocks[label][1] for label in labels]
