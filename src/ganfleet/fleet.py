@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -19,23 +19,6 @@ from ganfleet.seeds import derive_seed
 from ganfleet.strategies import Member
 
 Prior = Literal["empirical", "uniform"]
-
-
-class ConditionalFlag(int):
-    """`Fleet.is_conditional`: a bool in comparisons and `if` (use `bool(...)` for JSON) that older code may still call with a member."""
-
-    def __new__(cls, value: bool, of_member: Callable[[str | None], bool]) -> ConditionalFlag:
-        flag = super().__new__(cls, bool(value))
-        flag._of_member = of_member
-        return flag
-
-    def __call__(self, member: str | None = None) -> bool:
-        return self._of_member(member)
-
-    def __repr__(self) -> str:
-        return repr(bool(self))
-
-    __str__ = __repr__
 
 
 class CheckpointedGenerators(Mapping[str, nn.Module]):
@@ -171,13 +154,12 @@ class Fleet:
         return self.spec.sample_shape
 
     @property
-    def is_conditional(self) -> ConditionalFlag:
-        """Whether the fleet's samples (its default routing) can be asked for by label, like `n_classes` an attribute.
+    def is_conditional(self) -> bool:
+        """Whether the fleet's samples (its default routing) can be asked for by label.
 
-        Still callable as before, `fleet.is_conditional("global")`, which is
-        `fleet.member_is_conditional("global")`.
+        `member_is_conditional(name)` answers for one member.
         """
-        return ConditionalFlag(self.member_is_conditional(None), self.member_is_conditional)
+        return self.member_is_conditional(None)
 
     def member_is_conditional(self, member: str | None = None) -> bool:
         """Whether samples of `member` (default routing if None) can be asked for by label."""
