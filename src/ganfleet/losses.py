@@ -108,15 +108,12 @@ PointSampler = Callable[[torch.Tensor, torch.Tensor, torch.Generator | None], to
 class GradientPenalty:
     """The gradient-norm penalty taken at points drawn by `points` from one real and one fake batch.
 
-    Called as `penalty(critic, real, fake)` (random draws from torch's global
-    RNG). Packed pairs draw each pair's points with `points(real_k, fake_k,
-    generator_k)` and take all penalties in one `gradient_norm_penalty`.
+    The step (`pairs/step.py`) draws the points with `points(real, fake,
+    generator)` (packed pairs: each pair's from its own generator) and takes
+    the penalty with `gradient_norm_penalty` at them.
     """
 
     points: PointSampler
-
-    def __call__(self, critic: Critic, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        return gradient_norm_penalty(critic, self.points(real, fake, None))
 
 
 wgan_gp_penalty = GradientPenalty(wgan_gp_points)

@@ -27,9 +27,6 @@ class Features:
     def __len__(self) -> int:
         return len(self.pool)
 
-    def select(self, index: torch.Tensor) -> Features:
-        return Features(self.pool[index], self.logits[index])
-
 
 class FeatureExtractor(Protocol):
     """Maps a batch of images in [-1, 1] to (features, logits).

@@ -33,14 +33,6 @@ def apply_spectral_norm(module: nn.Module) -> nn.Module:
     return module
 
 
-def spectral_sigma(layer: nn.Module) -> torch.Tensor:
-    """The sigma the layer's spectral norm divides by now: sigma = u^T W v with its current vectors."""
-    sn = layer.parametrizations.weight[0]
-    weight = layer.parametrizations.weight.original
-    matrix = weight.transpose(0, 1).flatten(1) if sn.dim == 1 else weight.flatten(1)
-    return torch.dot(sn._u, matrix @ sn._v)
-
-
 class PackedSpectralNorm(nn.Module):
     """Spectral norms of K stacked weights of one shape: one power iteration per pair per forward (train mode).
 
