@@ -1,6 +1,11 @@
 """The domain classifier: model, training, storage, and finding the right one for some data.
 
 ganfleet classifier train --data fashion-mnist --out classifiers/fm
+
+model.py     a small CNN on the GANs' own images (32 px and up, [-1, 1])
+training.py  training on a data set's whole train split, measured on its test split
+store.py     saved classifiers: safetensors weights and a manifest naming the data they learnt
+canonical/   the classifiers shipped with the package, by data set
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """Pairs and the one adversarial step.
 
-pair.py    Networks (a step group of one), Pair (a member's networks, optimisers, data stream, seed, progress)
-step.py    StepRule and the adversarial step, written once for single pairs and packs
-build.py   members -> pairs (networks from the model spec, Adam, batch stream, budget); the step rule
+pair.py      Networks (a step group of one), Pair (a member's networks, optimisers, data stream, seed, progress)
+step.py      StepRule and the adversarial step, written once for single pairs and packs
+ema.py       the generator's exponential moving average, the generator a fleet samples from
+executor.py  how a run's pairs are stepped each iteration: the protocol, and one pair at a time
+build.py     members -> pairs (networks from the model spec, Adam, batch stream, budget); the step rule
 """
 
 from ganfleet.pairs.build import base_spec, make_pair, member_spec, pair_seed, step_rule, target_steps
