@@ -182,7 +182,11 @@ def flag_values(args: argparse.Namespace, flags: list[Flag]) -> dict[str, Any]:
 
 
 def config_from_args(args: argparse.Namespace, flags: list[Flag], base: RunConfig | None = None) -> RunConfig:
-    """base (the defaults, or a resumed run's saved config) < --recipe < --preset < --config file < flags < --set overrides."""
+    """The config of `args`, each layer over the one before it.
+
+    base (the defaults, or a resumed run's saved config) < --recipe < --preset
+    < --config file < flags < --set overrides.
+    """
     from ganfleet.recipes import PRESETS, RECIPES, recipe_config
 
     config = base or RunConfig()
