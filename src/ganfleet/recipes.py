@@ -29,9 +29,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from ganfleet import smoke
 from ganfleet.config import BudgetConfig, DataConfig, RunConfig
 from ganfleet.data import load_raw
 from ganfleet.errors import ConfigError, DataError
+from ganfleet.pairs.build import capped_budget
 
 Change = Callable[[RunConfig], RunConfig]
 
@@ -139,7 +141,7 @@ def demo_config(out: str) -> RunConfig:
 
     Fashion-MNIST when it is installed, else scikit-learn's digits; a quarter
     of the paper's width, so each of the 10 pairs gets several hundred steps
-    in the time budget.
+    in the time budget (a few steps under GANFLEET_SMOKE).
     """
     data = "fashion-mnist" if fashion_mnist_available() else "digits"
     config = PRESETS["cpu"](RECIPES["recommended"](RunConfig()))
@@ -152,4 +154,4 @@ def demo_config(out: str) -> RunConfig:
         out=out,
     )
     demo.check()
-    return demo
+    return capped_budget(demo, smoke.limit(smoke.STEPS))

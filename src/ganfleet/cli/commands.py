@@ -12,13 +12,19 @@ from ganfleet.rundir import RunDir
 
 
 def train_config(args: argparse.Namespace) -> RunConfig:
-    """The run's config; with --resume, the run directory's own saved config under the recipe, file, flags and --set."""
+    """The run's config; with --resume, the run directory's own saved config under the recipe, file, flags and --set.
+
+    Under GANFLEET_SMOKE its budget is capped here, once (`ganfleet.smoke`).
+    """
+    from ganfleet import smoke
+    from ganfleet.pairs.build import capped_budget
+
     config = config_from_args(args, DATA_FLAGS + TRAIN_FLAGS)
     if args.resume and RunDir(config.out).exists():
         from ganfleet.rundir.resume import saved_config
 
         config = config_from_args(args, DATA_FLAGS + TRAIN_FLAGS, base=saved_config(RunDir(config.out)))
-    return config
+    return capped_budget(config, smoke.limit(smoke.STEPS))
 
 
 def dry_run(config: RunConfig) -> int:

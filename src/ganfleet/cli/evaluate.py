@@ -24,7 +24,7 @@ def _data_config(args: argparse.Namespace) -> DataConfig:
 
 
 def cmd_classifier_train(args: argparse.Namespace) -> int:
-    from ganfleet.classifier import ClassifierTraining, load_classifier, shipped_for, train_and_save
+    from ganfleet.classifier import ClassifierTraining, load_classifier, shipped_for, smoke_caps, train_and_save
     from ganfleet.classifier.store import MANIFEST, cache_dir, domain_config
     from ganfleet.data import load_dataset
 
@@ -53,7 +53,7 @@ def cmd_classifier_train(args: argparse.Namespace) -> int:
             f"{100 * stored.test_accuracy:.2f} %); --force retrains"
         )
         return 0
-    stored = train_and_save(data, out, settings, progress=not args.quiet)
+    stored = train_and_save(data, out, settings, progress=not args.quiet, caps=smoke_caps())
     m = stored.manifest
     kind = "canonical recipe" if settings.canonical else "recipe"
     print(
@@ -87,6 +87,8 @@ def evaluate_external(args: argparse.Namespace, options) -> Path:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from ganfleet.devices import resolve_device
+    from ganfleet import smoke
+    from ganfleet.classifier import smoke_caps
     from ganfleet.evaluation import EvalOptions, evaluate_real_baseline, evaluate_run
 
     resolve_device(args.device, "--device")
@@ -105,7 +107,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         device=args.device,
         progress=not args.quiet,
         ema=not args.no_ema,
-    )
+        classifier_caps=smoke_caps(),
+    ).capped(smoke.limit(smoke.SAMPLES))  # GANFLEET_SMOKE's caps, once
     if args.samples or args.input1 or args.input2:
         path = evaluate_external(args, options)
     elif args.real_baseline:

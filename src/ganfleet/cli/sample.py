@@ -118,7 +118,7 @@ def choose_labels(args: argparse.Namespace, fleet: Fleet) -> tuple[int, list[int
         labels = parse_labels(args.labels, fleet.class_names)
         return len(labels), labels
     if args.per_class:
-        per_class = smoke.cap(args.per_class, smoke.SAMPLES // 20, "--per-class")
+        per_class = args.per_class
         return per_class * fleet.n_classes, [k for k in range(fleet.n_classes) for _ in range(per_class)]
     if not conditional:
         return args.n, None
@@ -139,6 +139,8 @@ def walks(args: argparse.Namespace, fleet: Fleet) -> tuple[torch.Tensor, list[in
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
+    if args.per_class and not (args.labels or args.interpolate):  # the options' one cap under GANFLEET_SMOKE
+        args.per_class = smoke.cap(args.per_class, smoke.limit(smoke.SAMPLES // 20), "--per-class")
     fleet = Fleet.load(args.run, device=resolve_device(args.device, "--device"), ema=not args.no_ema)
     out = Path(args.out)
     folder = args.out.endswith("/") or out.suffix == "" or out.is_dir()

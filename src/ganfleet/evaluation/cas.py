@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import torch
 
-from ganfleet.classifier import CANONICAL, ClassifierTraining, StoredClassifier
+from ganfleet.classifier import CANONICAL, NO_CAPS, ClassifierTraining, StoredClassifier, TrainingCaps
 from ganfleet.classifier.training import train_classifier
 from ganfleet.data.dataset import ClassPartitionedDataset, to_uint8
 from ganfleet.evaluation.measure import stratified_labels
@@ -32,11 +32,12 @@ def cas_of_images(
     test: ClassPartitionedDataset,
     recipe: ClassifierTraining,
     progress: bool = False,
+    caps: TrainingCaps = NO_CAPS,
 ) -> dict[str, float]:
     """CAS of uint8 `images` with their `labels`: `recipe` trained on them alone, its accuracy on `test`
     (and on its own training images)."""
     generated = ClassPartitionedDataset(images, labels, list(test.class_names), "generated")
-    result = train_classifier(generated, test, recipe, progress)
+    result = train_classifier(generated, test, recipe, progress, caps)
     return {"cas": result.test_accuracy, "cas_train_accuracy": result.train_accuracy}
 
 
@@ -49,8 +50,9 @@ def classification_accuracy_score(
     recipe: ClassifierTraining,
     seed: int,
     progress: bool = False,
+    caps: TrainingCaps = NO_CAPS,
 ) -> dict[str, float]:
     """CAS of `n` samples of the fleet, labels in the proportions `prior`."""
     labels = stratified_labels(n, prior)
     images = to_uint8(fleet.sample(n, labels=labels, seed=derive_seed(seed, "cas"), member=member))
-    return cas_of_images(images, labels, test, recipe, progress)
+    return cas_of_images(images, labels, test, recipe, progress, caps)

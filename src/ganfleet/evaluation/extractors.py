@@ -25,7 +25,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
-from ganfleet.classifier import StoredClassifier, cache_root, classifier_for
+from ganfleet.classifier import NO_CAPS, StoredClassifier, TrainingCaps, cache_root, classifier_for
 from ganfleet.config import DataConfig
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.errors import EvaluationError
@@ -156,6 +156,7 @@ def build_extractors(
     batch_size: int = 500,
     device: str = "cpu",
     progress: bool = True,
+    classifier_caps: TrainingCaps = NO_CAPS,
 ) -> Extractors:
     """The domain classifier for `data` (found, or trained into the cache), and the `features` extractor."""
     if features not in EXTRACTORS:
@@ -166,7 +167,9 @@ def build_extractors(
         from ganfleet.metrics.inception import weights_path
 
         weights_path(inception_weights)
-    stored = classifier_for(data, classifier_dir, train_missing=train_classifier, progress=progress)
+    stored = classifier_for(
+        data, classifier_dir, train_missing=train_classifier, progress=progress, caps=classifier_caps
+    )
     stored.model.to(device)
     classifier = classifier_extractor(stored, None)
     info = stored.describe()
