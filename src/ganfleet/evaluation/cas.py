@@ -17,7 +17,10 @@ from ganfleet.classifier.training import train_classifier
 from ganfleet.data.dataset import ClassPartitionedDataset, to_uint8
 from ganfleet.evaluation.measure import stratified_labels
 from ganfleet.fleet import Fleet
+from ganfleet.metrics import Figure
 from ganfleet.seeds import derive_seed
+
+CAS_FIGURE = Figure("cas", "CAS: trained on generated, tested on real", "higher")  # beside the metrics' own
 
 
 def recipe_of(classifier: StoredClassifier) -> ClassifierTraining:

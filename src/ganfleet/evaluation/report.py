@@ -17,31 +17,25 @@ from pathlib import Path
 import torch
 
 from ganfleet.data.dataset import ClassPartitionedDataset
+from ganfleet.evaluation.cas import CAS_FIGURE
 from ganfleet.grids import class_rows, display_scale, make_grid, save_png, save_scatter
-from ganfleet.metrics import SampleSet
+from ganfleet.metrics import METRICS, Figure, SampleSet
 from ganfleet.rundir import read_metrics
 from ganfleet.rundir.atomic import atomic_write_text
 
 SAMPLES_PER_CLASS = 10
 
-# (key, label, better direction, paired std key)
-ROWS = [
-    ("fid", "FID", "lower", None),
-    ("kid_mean", "KID", "lower", "kid_std"),
-    ("is_mean", "IS (10 splits)", "higher", "is_std"),
-    ("precision", "precision (k=3)", "higher", None),
-    ("recall", "recall (k=3)", "higher", None),
-    ("density", "density (k=5)", "~1", None),
-    ("coverage", "coverage (k=5)", "higher", None),
-    ("conditional_accuracy", "conditional accuracy", "higher", None),
-    ("class_entropy", "class entropy (nats)", "= floor", None),
-    ("class_tv", "class TV to the prior", "lower", None),
-    ("fid_class_mean", "per-class FID, mean", "lower", None),
-    ("cas", "CAS: trained on generated, tested on real", "higher", None),
-    ("high_quality_share", "high-quality share (3 sigma)", "higher", None),
-    ("modes_covered", "modes covered", "higher", None),
-    ("kde_log_likelihood", "KDE log-likelihood (nats)", "higher", None),
-]
+
+def report_rows() -> list[Figure]:
+    """The report table's rows: each metric's figures in the registry's order, CAS after the image metrics."""
+    rows: list[Figure] = []
+    for metric in METRICS.values():
+        rows += metric.figures
+        if metric.name == "fid_per_class":
+            rows.append(CAS_FIGURE)
+    return rows
+
+
 CURVE_KEYS = ("fid", "is_mean", "conditional_accuracy", "modes_covered", "high_quality_share")
 
 
@@ -106,7 +100,8 @@ def markdown(summary: dict) -> str:
         ("input 1 vs 2", "input 2's images of the class") if "input1" in summary else ("model", "its real test images")
     )
     lines += ["", f"| metric | {column} | real floor | better |", "|---|---|---|---|"]
-    for key, label, better, std_key in ROWS:
+    for row in report_rows():
+        key, label, better, std_key = row.key, row.label, row.better, row.std_key
         if (model and key in model) or (floor and key in floor):
             if key == "class_entropy":
                 label += f" (max {next(m for m in (model, floor) if m and key in m)['class_entropy_max']:.4f})"
