@@ -77,8 +77,7 @@ def preset(name: str, description: str) -> Callable[[Change], Change]:
 
 @recipe(
     "paper",
-    "the distributed DC-CGAN paper's networks (BatchNorm eps 0.8, Dropout 0.25), non-saturating loss, "
-    "Adam 2e-4 (0.5, 0.999)",
+    "the distributed DC-CGAN paper's networks, non-saturating loss and Adam 2e-4 (0.5, 0.999)",
 )
 def paper_recipe(config: RunConfig) -> RunConfig:
     return replace(
@@ -93,9 +92,7 @@ def paper_recipe(config: RunConfig) -> RunConfig:
 
 @recipe(
     "recommended",
-    "spectral-norm discriminator without dropout or BatchNorm, hinge loss, DiffAugment "
-    "(color, translation, cutout), generator EMA (half-life 2 kimg, ramp-up 0.1), "
-    "Adam 1e-3 (0.0, 0.9) for both networks",
+    "spectral-norm discriminator, hinge loss, DiffAugment, generator EMA and Adam 1e-3 (0.0, 0.9)",
 )
 def recommended_recipe(config: RunConfig) -> RunConfig:
     return replace(
@@ -108,12 +105,12 @@ def recommended_recipe(config: RunConfig) -> RunConfig:
     )
 
 
-@preset("cpu", "a quarter of the paper's width (the demo's), several times faster on a CPU; budgets stay yours")
+@preset("cpu", "a quarter of the paper's width (the demo's), much faster on a CPU")
 def cpu_preset(config: RunConfig) -> RunConfig:
     return replace(config, model=replace(config.model, width=0.25))
 
 
-@preset("paper", "the papers' width 1.0, meant for a GPU (README: hours on a CPU)")
+@preset("paper", "the papers' width 1.0, meant for a GPU")
 def paper_preset(config: RunConfig) -> RunConfig:
     return replace(config, model=replace(config.model, width=1.0))
 

@@ -189,9 +189,9 @@ def register_evaluate(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--samples",
         metavar="PATH",
-        help="evaluate any generator's samples instead of a run: an .npz (x uint8 N,H,W[,C]; "
-        "y optional) or an image folder (one subfolder per class in class order, as `sample --per-class` writes), "
-        "fitted to the test split of --data and measured like a fleet (writes PATH-eval/ unless --out)",
+        help="evaluate any generator's samples instead of a run: an .npz (x uint8 N,H,W[,C]; y optional) or "
+        "an image folder of class subfolders (as `sample --per-class` writes). They are fitted to the test split "
+        "of --data and measured like a fleet (writes PATH-eval/ unless --out).",
     )
     p.add_argument(
         "--input1",

@@ -159,7 +159,7 @@ def add_config_flags(parser: argparse.ArgumentParser, recipes: bool = False) -> 
         parser.add_argument(
             "--recipe",
             choices=tuple(RECIPES),
-            help="a named recipe, under the config file, the flags and --set: "
+            help="a named recipe of how pairs train, under the config file, the flags and --set: "
             + "; ".join(f"{name}: {recipe.description}" for name, recipe in RECIPES.items()),
         )
         parser.add_argument(

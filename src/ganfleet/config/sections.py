@@ -90,16 +90,21 @@ class ModelConfig:
 
     arch: ArchName = option(
         "auto",
-        "paper (the paper's tables, BatchNorm eps 0.8), dcgan (same, standard BatchNorm), sngan (SNGAN's standard CNN: transposed convolutions, a discriminator of comparable size without normalisation layers), mlp (toy data); auto: mlp for toy data, paper otherwise",
+        "paper (the paper's tables, BatchNorm eps 0.8), dcgan (the same with standard BatchNorm), "
+        "sngan (SNGAN's standard CNN) or mlp (toy data); auto: mlp for toy data, paper otherwise",
     )
     width: float = option(
         1.0,
-        "channel multiplier for the conv nets (0.25 trains ~6x faster on CPU), hidden-unit multiplier for the mlp (of 512); 1.0 is the papers' width",
+        "channel multiplier for the conv nets, hidden-unit multiplier (of 512) for the mlp; "
+        "1.0 is the papers' width, 0.25 (--preset cpu) much faster on a CPU",
     )
     latent_dim: int = option(100, "noise dimension (the paper's 100)")
     d_norm: NormName = option(
         "auto",
-        "conv discriminator normalisation after blocks 2-4: batch (the paper's BatchNorm), layer (per sample over C,H,W), none; auto: none with a spectral-norm discriminator, layer for wgan and wgan-gp (train-mode BatchNorm fixes each channel's batch mean, so the batch-mean score E C(fake) - E C(real) compares moves only through the last feature map's spatial pattern, and the gradient penalty stops being per sample), batch otherwise; the mlp has none",
+        "conv discriminator normalisation after blocks 2-4: batch (the paper's BatchNorm), layer (per sample "
+        "over C,H,W) or none; auto: none with a spectral-norm discriminator, layer for wgan and wgan-gp "
+        "(BatchNorm would couple a critic's samples; models/dcgan.py says how), batch otherwise. "
+        "The mlp has none.",
     )
     spectral_norm: Literal["none", "discriminator", "both"] = option(
         "none",
@@ -132,11 +137,14 @@ class TrainConfig:
     device: str = option("auto", "cpu, cuda, cuda:N or auto (cuda when available)")
     pack: str = option(
         "fast",
-        "how pairs are stepped (same results up to rounding; see docs/packing.md): fast (the fastest path measured for the device: packs of 1 in channels_last for conv nets on a CPU, one pair at a time for the MLPs, timed as auto on a GPU), off (one pair at a time, NCHW), K (packs of at most K pairs) or auto (time the options on the run's own pairs at start-up, keep the fastest)",
+        "how pairs are stepped, all with the same results up to rounding: fast (the path measured fastest for "
+        "the device), off (one pair at a time), K (packs of at most K pairs) or auto (the fastest, timed at "
+        "start-up). docs/packing.md says what each does.",
     )
     compile: bool = option(
         False,
-        "torch.compile the networks being stepped (inductor; needs a C++ compiler on CPU): the first network of an architecture compiles for a minute or so, each further one in seconds; same results up to rounding (benchmarks/compile.py: 1.42x per step at 1 thread on a busy 2-core CPU, 0.9x at 2 threads on a quiet one)",
+        "torch.compile the networks being stepped (inductor; a CPU needs a C++ compiler), with the same results "
+        "up to rounding. Compiling takes time at start-up; README and docs/packing.md have the measured cost and gain.",
     )
     threads: str = option(
         "auto",
@@ -177,7 +185,9 @@ class LossConfig:
     clip_value: float = option(0.01, "weight-clipping bound for wgan")
     lecam_weight: float = option(
         0.0,
-        "LeCam regularisation weight (Tseng et al. 2021; 0: off, 0.3 as their BigGAN runs): pulls the discriminator's scores towards running averages (decay 0.99) of its scores on the other kind of image, against overfitting small data",
+        "LeCam regularisation weight (Tseng et al. 2021; 0: off, 0.3 in their BigGAN runs): pulls the "
+        "discriminator's scores towards running averages of its scores on the other kind of image, "
+        "against overfitting small data",
     )
 
     def __post_init__(self) -> None:
