@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 import torch.nn as nn
@@ -63,13 +63,13 @@ class CheckpointedGenerators(Mapping[str, nn.Module]):
         return self.loaded[name]
 
 
-class _Field(Mapping):
+class _Field(Mapping[str, Any]):
     """One column (step, or whether EMA) of `CheckpointedGenerators`' entries, as a mapping by member name."""
 
     def __init__(self, source: CheckpointedGenerators, column: int) -> None:
         self.source, self.column = source, column
 
-    def __getitem__(self, name: str):  # type: ignore[no-untyped-def]
+    def __getitem__(self, name: str) -> Any:
         return self.source.entry(name)[self.column]
 
     def __iter__(self) -> Iterator[str]:

@@ -159,6 +159,7 @@ def _train(
     )
     for step in bar:
         x, y = stream.batch(step)
+        assert y is not None  # a classifier's stream has labels
         x = random_shift(x, 2, shifts)
         loss = F.cross_entropy(model(x), y)
         opt.zero_grad(set_to_none=True)

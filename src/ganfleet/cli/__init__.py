@@ -78,7 +78,7 @@ def one_line_warnings() -> Iterator[None]:
     """ganfleet's warnings as `ganfleet: warning: ...`, one line each (others as Python prints them)."""
     previous = warnings.showwarning
 
-    def show(message, category, filename, lineno, file=None, line=None) -> None:  # type: ignore[no-untyped-def]
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
         if category is UserWarning and "ganfleet" in str(filename):
             print(f"ganfleet: warning: {' '.join(str(message).splitlines())}", file=file or sys.stderr)
         else:

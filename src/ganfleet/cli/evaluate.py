@@ -86,9 +86,9 @@ def evaluate_external(args: argparse.Namespace, options) -> Path:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from ganfleet.devices import resolve_device
     from ganfleet import smoke
     from ganfleet.classifier import smoke_caps
+    from ganfleet.devices import resolve_device
     from ganfleet.evaluation import EvalOptions, evaluate_real_baseline, evaluate_run
 
     resolve_device(args.device, "--device")

@@ -133,7 +133,7 @@ def walks(args: argparse.Namespace, fleet: Fleet) -> tuple[torch.Tensor, list[in
         draw_noise(rows, fleet.spec.latent_dim, derive_seed(args.seed, "walk", end), args.truncation)
         for end in ("a", "b")
     ]
-    z = latent_walk(*ends, args.interpolate)
+    z = latent_walk(ends[0], ends[1], args.interpolate)
     labels = [k for k in range(rows) for _ in range(args.interpolate)] if conditional else None
     return fleet.generate(z, labels, args.member), labels
 

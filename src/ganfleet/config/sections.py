@@ -22,11 +22,12 @@ import dataclasses
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ganfleet.config.fields import check_fields, check_positive, names, option
 from ganfleet.data import MIXTURES, SOURCES
 from ganfleet.data.augment import parse_policy
+from ganfleet.data.options import Fit, Split
 from ganfleet.devices import parse_device
 from ganfleet.errors import ConfigError
 from ganfleet.losses import LOSSES
@@ -34,12 +35,20 @@ from ganfleet.models import ARCHITECTURES, MAX_SIDE, check_sizes, default_archit
 from ganfleet.models.dcgan import DISCRIMINATOR_NORMS, PAPER_DROPOUT
 from ganfleet.strategies import STRATEGIES
 
-SourceName = names(SOURCES)
-MixtureName = names(MIXTURES)
-ArchName = names(ARCHITECTURES, "auto")
-NormName = names(DISCRIMINATOR_NORMS, "auto")
-LossName = names(LOSSES)
-StrategyName = names(STRATEGIES)
+if TYPE_CHECKING:  # the registries' names are known at run time only: to a type checker they are strings
+    SourceName = str
+    MixtureName = str
+    ArchName = str
+    NormName = str
+    LossName = str
+    StrategyName = str
+else:  # Literals of the names, which the checks and the flags' choices read
+    SourceName = names(SOURCES)
+    MixtureName = names(MIXTURES)
+    ArchName = names(ARCHITECTURES, "auto")
+    NormName = names(DISCRIMINATOR_NORMS, "auto")
+    LossName = names(LOSSES)
+    StrategyName = names(STRATEGIES)
 MAX_BATCH = 65_536  # images per batch per pair; more is a typo that would try to allocate it
 MAX_TOY_PER_CLASS = 1_000_000
 
@@ -52,7 +61,7 @@ class DataConfig:
     path: str | None = option(
         None, "folder or file of the data (auto-found for fashion-mnist, mnist; required for imagefolder, npz, cifar*)"
     )
-    split: Literal["train", "test"] = option("train", "which split to load")
+    split: Split = option("train", "which split to load")
     classes: list[int] | None = option(
         None, "train on this subset of class indices only (relabelled 0..k-1, names kept)"
     )
@@ -60,7 +69,7 @@ class DataConfig:
     image_size: int | None = option(
         None, "side length after fitting; default: next power of two >= the native size, at least 32"
     )
-    fit: Literal["resize", "pad"] = option(
+    fit: Fit = option(
         "resize", "how images reach image_size: resize (bilinear, as the paper's code) or pad (zero border)"
     )
     mixture: MixtureName = option("ring8", "toy data only: the mixture")

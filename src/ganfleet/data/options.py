@@ -7,7 +7,10 @@ names from `ganfleet.data.SOURCES` without an import cycle.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Literal, Protocol
+
+Split = Literal["train", "test"]
+Fit = Literal["resize", "pad"]  # how images reach the side: bilinear resize, or a zero border
 
 
 class DataOptions(Protocol):
@@ -15,10 +18,10 @@ class DataOptions(Protocol):
 
     name: str
     path: str | None
-    split: str
+    split: Split
     classes: list[int] | None
     max_per_class: int | None
     image_size: int | None
-    fit: str
+    fit: Fit
     mixture: str
     toy_per_class: int

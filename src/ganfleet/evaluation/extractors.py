@@ -109,14 +109,14 @@ def tensor_key(identity: str) -> str:
 
 
 def write_features(path: Path, real: SampleSet, fingerprint: str, identity: str) -> None:
-    tensors = {
+    given = {
         "features": real.features,
         "logits": real.logits,
         "class_logits": real.class_logits,
         "labels": real.labels,
     }
     tensors = {
-        k: v.contiguous().clone() for k, v in tensors.items() if v is not None
+        k: v.contiguous().clone() for k, v in given.items() if v is not None
     }  # clones: logits may be class_logits
     metadata = {
         "format": FEATURES_FORMAT,

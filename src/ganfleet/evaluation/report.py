@@ -132,8 +132,14 @@ def save_samples(path: Path, samples: torch.Tensor, fake: SampleSet, test: Class
             real=test.samples[:2000],
             centers=test.mode_centers,
         )
-    rows = fake.labels if fake.labels is not None else fake.class_logits.argmax(dim=1)
-    grid, names = class_rows(samples, rows, test.class_names, SAMPLES_PER_CLASS, SAMPLES_PER_CLASS, every_class=True)
+    if fake.labels is not None:  # the labels asked for, else the classifier's
+        rows = fake.labels
+    else:
+        assert fake.class_logits is not None
+        rows = fake.class_logits.argmax(dim=1)
+    grid, names = class_rows(
+        samples, rows.tolist(), test.class_names, SAMPLES_PER_CLASS, SAMPLES_PER_CLASS, every_class=True
+    )
     return save_png(make_grid(grid, SAMPLES_PER_CLASS), path, scale=display_scale(samples.shape[-1]), row_names=names)
 
 

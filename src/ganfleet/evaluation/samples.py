@@ -103,7 +103,7 @@ def load_samples(path: str | Path, test: ClassPartitionedDataset, fit: str, n: i
         return Samples(fit_to(images, test, fit, path), labels, {"path": str(path), "kind": "run", "n": count})
     if path.suffix == ".npz":
         images, labels = read_npz(path)
-        kind, folders = "npz", []
+        kind, folders = "npz", list[str]()
     elif path.is_dir():
         images, labels, folders = read_folder(path, test)
         kind = "image folder"

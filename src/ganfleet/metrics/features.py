@@ -10,7 +10,7 @@ features depend on that image alone, so they do not depend on the batch size.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 import torch
 
@@ -40,6 +40,12 @@ class FeatureExtractor(Protocol):
 
     def __call__(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]: ...
 
+    def to(self, device: torch.device | str) -> Any: ...
+
+
+class _WithFeatures(Protocol):
+    def features(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]: ...
+
 
 class ClassifierExtractor:
     """The domain classifier's penultimate features and class logits."""
@@ -50,7 +56,11 @@ class ClassifierExtractor:
         self.identity = identity
 
     def __call__(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.model.features(images)
+        return cast(_WithFeatures, self.model).features(images)
+
+    def to(self, device: torch.device | str) -> ClassifierExtractor:
+        self.model.to(device)
+        return self
 
 
 @torch.no_grad()

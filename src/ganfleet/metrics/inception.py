@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn as nn
@@ -43,6 +44,10 @@ class FrozenBatchNorm(nn.Module):
     def __init__(self, channels: int, eps: float = 1e-3) -> None:
         super().__init__()
         self.eps = eps
+        self.weight: torch.Tensor
+        self.bias: torch.Tensor
+        self.running_mean: torch.Tensor
+        self.running_var: torch.Tensor
         for name, value in (("weight", 1.0), ("bias", 0.0), ("running_mean", 0.0), ("running_var", 1.0)):
             self.register_buffer(name, torch.full((channels,), value))
 
@@ -122,7 +127,8 @@ class MixedC(nn.Module):
 
     def __init__(self, c_in: int, c7: int) -> None:
         super().__init__()
-        row, col = dict(kernel=(1, 7), padding=(0, 3)), dict(kernel=(7, 1), padding=(3, 0))
+        row: dict[str, Any] = dict(kernel=(1, 7), padding=(0, 3))
+        col: dict[str, Any] = dict(kernel=(7, 1), padding=(3, 0))
         self.branch1x1 = ConvBN(c_in, 192, 1)
         self.branch7x7_1 = ConvBN(c_in, c7, 1)
         self.branch7x7_2 = ConvBN(c7, c7, **row)
@@ -203,6 +209,7 @@ class FIDInceptionV3(nn.Module):
     """Inception-v3 as the FID tools use it; `forward` gives (2048-d pool features, 1008 logits without bias)."""
 
     name = "inception"
+    identity: str  # set by whoever loads the weights (a hash of them)
 
     def __init__(self) -> None:
         super().__init__()

@@ -16,6 +16,7 @@ models/packed_layers.py.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 import torch.nn as nn
@@ -44,6 +45,8 @@ class PackedSpectralNorm(nn.Module):
         super().__init__()
         self.n_pairs, self.rows, self.cols, self.dim = n_pairs, rows, cols, dim
         self.n_power_iterations, self.eps = n_power_iterations, eps
+        self._u: torch.Tensor
+        self._v: torch.Tensor
         self.register_buffer("_u", torch.empty(n_pairs, rows))
         self.register_buffer("_v", torch.empty(n_pairs, cols))
 
@@ -80,7 +83,7 @@ class PackedSpectralNorm(nn.Module):
 
 def pack_spectral_norms(norms: Sequence[nn.Module], weight_shape: torch.Size) -> PackedSpectralNorm:
     """The packed counterpart of K layers' spectral norms (torch's `_SpectralNorm`) for weights of `weight_shape`."""
-    first = norms[0]
+    first: Any = norms[0]  # torch's _SpectralNorm (private): its settings are plain attributes
     if first.dim not in (0, 1):
         raise ValueError(f"cannot pack a spectral norm over weight dimension {first.dim}")
     if any((n.n_power_iterations, n.eps, n.dim) != (first.n_power_iterations, first.eps, first.dim) for n in norms):
