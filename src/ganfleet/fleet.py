@@ -216,7 +216,9 @@ class Fleet:
         member: str | None = None,
         batch_size: int = 1024,
     ) -> torch.Tensor:
-        """The samples of given noise `z` (N, latent_dim) and labels (one per row; None for an unconditional fleet), on the CPU."""
+        """The samples of given noise `z` (N, latent_dim) and labels (one per row; None for an unconditional fleet), on
+        the CPU.
+        """
         n = len(z)
         conditional = self.member_is_conditional(member)
         if labels is not None:
@@ -231,7 +233,8 @@ class Fleet:
                 raise ValueError(f"labels must be in 0..{self.n_classes - 1}")
         elif conditional:
             raise ValueError("this fleet's generators are asked by label: give one label per noise vector")
-        # batches of samples sorted by label: a fleet of K generators runs each about n / batch_size times, not K times per batch
+        # batches of samples sorted by label: a fleet of K generators runs each about n / batch_size times, not K times
+        # per batch
         order = torch.argsort(labels, stable=True) if labels is not None else torch.arange(n)
         out: torch.Tensor | None = None
         for start in range(0, n, batch_size):
@@ -239,6 +242,6 @@ class Fleet:
             yb = labels[rows].to(self.device) if labels is not None else None
             x = generate(self.generators, self.members, z[rows].to(self.device), yb, member).cpu()
             if out is None:
-                out = torch.empty((n,) + tuple(x.shape[1:]), dtype=x.dtype)
+                out = torch.empty((n, *x.shape[1:]), dtype=x.dtype)
             out[rows] = x
-        return out if out is not None else torch.empty((0,) + self.sample_shape)
+        return out if out is not None else torch.empty((0, *self.sample_shape))

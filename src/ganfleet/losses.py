@@ -11,7 +11,9 @@ Sigmoid is applied here, through softplus: -log sigmoid(x) = softplus(-x) and
 | wgan    | E C(G(z)) - E C(x)                            | -E C(G(z))             | weight clipping        |
 | wgan-gp | E C(G(z)) - E C(x)                            | -E C(G(z))             | + lambda E(|grad|-1)^2 |
 | hinge   | E relu(1 - C(x)) + E relu(1 + C(G(z)))        | -E C(G(z))             |                        |
-| dragan  | same as ns                                    | same as ns             | + lambda E(|grad|-1)^2 near real data |
+| dragan  | same as ns                                    | same as ns             | + lambda E(|grad|-1)^2 (*) |
+
+(*) DRAGAN takes the penalty at points near the real data.
 """
 
 from __future__ import annotations

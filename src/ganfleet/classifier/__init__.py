@@ -93,7 +93,8 @@ def classifier_for(
         )
     print(
         f"no canonical classifier for {data.name} (fingerprint {fingerprint[:16]}) in {found.parent}: training one now "
-        f"with the canonical recipe {CANONICAL.recipe_id} (seconds for digits, minutes for Fashion-MNIST on CPU; cached)"
+        f"with the canonical recipe {CANONICAL.recipe_id} (seconds for digits, minutes for Fashion-MNIST on CPU; "
+        "cached)"
     )
     return train_and_save(data, None, progress=progress, caps=caps)
 

@@ -181,7 +181,9 @@ def _train(
 
 
 def random_shift(x: torch.Tensor, max_shift: int, generator: torch.Generator) -> torch.Tensor:
-    """Translate each image by up to `max_shift` pixels (edge-padded): cheap augmentation against overfitting small sets."""
+    """Translate each image by up to `max_shift` pixels (edge-padded): cheap augmentation against overfitting small
+    sets.
+    """
     n, _, h, w = x.shape
     padded = F.pad(x, (max_shift,) * 4, mode="replicate")
     dy, dx = torch.randint(0, 2 * max_shift + 1, (2, n), generator=generator)

@@ -28,7 +28,9 @@ def train_config(args: argparse.Namespace) -> RunConfig:
 
 
 def dry_run(config: RunConfig) -> int:
-    """Load the data and plan the run (so bad classes or shapes fail here), print the resolved config and the plan line."""
+    """Load the data and plan the run (so bad classes or shapes fail here), print the resolved config and the plan
+    line.
+    """
     from ganfleet.devices import resolve_device
     from ganfleet.train.estimate import plan_summary, resolved_config
     from ganfleet.train.plan import plan_run
@@ -120,14 +122,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=1,
         metavar="N",
         help="train on N local processes (at most the cores), "
-        "under torchrun's agent in this process (or start it with torchrun, mpirun or srun yourself; see docs/distributed.md)",
+        "under torchrun's agent in this process (or start it with torchrun, mpirun or srun yourself; see "
+        "docs/distributed.md)",
     )
     p.add_argument(
         "--max-restarts",
         type=count(0),
         default=0,
         metavar="K",
-        help="run under torchrun and restart the processes up to K times after a failure; each pair resumes from its last checkpoint",
+        help="run under torchrun and restart the processes up to K times after a failure; each pair resumes from its "
+        "last checkpoint",
     )
     add_flags(p, DATA_FLAGS, "data")
     add_flags(p, TRAIN_FLAGS, "model and training")
@@ -136,7 +140,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "inspect-data",
         help="class counts and the ANOVA F-test per channel",
-        description="Per-class counts and the paper's one-way ANOVA (between- vs within-class variance of per-image channel means).",
+        description="Per-class counts and the paper's one-way ANOVA (between- vs within-class variance of per-image "
+        "channel means).",
     )
     add_config_flags(p)
     add_flags(p, DATA_FLAGS, "data")

@@ -65,7 +65,7 @@ def cmd_classifier_train(args: argparse.Namespace) -> int:
 
 
 def evaluate_external(args: argparse.Namespace, options) -> Path:
-    """--samples PATH, or --input1 A --input2 B: samples of any generator against the data's test split, or each other."""
+    """--samples PATH, or --input1 A --input2 B: any generator's samples against the test split, or each other."""
     from ganfleet.evaluation import compare_samples, evaluate_samples
 
     if args.run or args.real_baseline:
@@ -217,7 +217,8 @@ def register_evaluate(sub: argparse._SubParsersAction) -> None:
         "--features",
         choices=tuple(EXTRACTORS),
         default="classifier",
-        help="features for FID/KID/PR and logits for IS: the domain classifier, or the FID Inception-v3 (needs its weights file)",
+        help="features for FID/KID/PR and logits for IS: the domain classifier, or the FID Inception-v3 (needs its "
+        "weights file)",
     )
     p.add_argument(
         "--inception-weights",

@@ -48,7 +48,9 @@ def parse_labels(text: str, fleet_classes: list[str]) -> list[int]:
 
 
 def class_folder_names(class_names: list[str]) -> list[str]:
-    """'3-Dress' (of 10 classes; '03-Dress' of 11 to 100): the index first, so sorted names (ImageFolder's order) are the class order."""
+    """'3-Dress' (of 10 classes; '03-Dress' of 11 to 100): the index first, so sorted names (ImageFolder's order) are
+    the class order.
+    """
     width = len(str(len(class_names) - 1))
     return [
         f"{k:0{width}d}-{re.sub(r'[^A-Za-z0-9._-]+', '-', name).strip('-') or 'class'}"
@@ -97,7 +99,9 @@ def save_npz(out: Path, x: torch.Tensor, y: np.ndarray, class_names: list[str]) 
 
 
 def save_picture(out: Path, x: torch.Tensor, labels: list[int] | None, fleet: Fleet, ncol: int) -> None:
-    """A grid with each class starting a row named by the class (unlabelled for an unconditional fleet); toy points: a scatter."""
+    """A grid with each class starting a row named by the class (unlabelled for an unconditional fleet); toy points: a
+    scatter.
+    """
     if x.ndim != 4:
         save_scatter(x, torch.as_tensor(labels) if labels is not None else None, out)
         return
@@ -126,7 +130,9 @@ def choose_labels(args: argparse.Namespace, fleet: Fleet) -> tuple[int, list[int
 
 
 def walks(args: argparse.Namespace, fleet: Fleet) -> tuple[torch.Tensor, list[int] | None]:
-    """--interpolate STEPS: one walk of STEPS samples per class (or WALKS_UNCONDITIONAL walks), between two seeded noises."""
+    """--interpolate STEPS: one walk of STEPS samples per class (or WALKS_UNCONDITIONAL walks), between two seeded
+    noises.
+    """
     conditional = fleet.member_is_conditional(args.member)
     rows = fleet.n_classes if conditional else WALKS_UNCONDITIONAL
     ends = [
@@ -153,13 +159,14 @@ def cmd_sample(args: argparse.Namespace) -> int:
             x = fleet.sample(
                 n, labels=labels, seed=args.seed, member=args.member, prior=args.prior, truncation=args.truncation
             )
-            ncol = args.columns or (args.per_class if args.per_class else max(1, int(round(n**0.5))))
+            ncol = args.columns or (args.per_class if args.per_class else max(1, round(n**0.5)))
     except (ValueError, KeyError) as exc:
         raise GanfleetError(f"sample: {exc}") from None
     if folder:
         if labels is None:
             raise GanfleetError(
-                f"--out {args.out}: an image folder has one subfolder per class; this fleet is unconditional (use .npz or .png)"
+                f"--out {args.out}: an image folder has one subfolder per class; this fleet is unconditional (use "
+                ".npz or .png)"
             )
         write_image_folder(
             out,
@@ -180,7 +187,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
         save_picture(out, x, labels, fleet, ncol)
     else:
         raise GanfleetError(
-            f"--out {out}: expected a .png (grid), a .npz (arrays x, y) or a folder DIR/ (one subfolder of PNGs per class)"
+            f"--out {out}: expected a .png (grid), a .npz (arrays x, y) or a folder DIR/ (one subfolder of PNGs per "
+            "class)"
         )
     print(f"wrote {len(x)} samples -> {out}")
     return 0

@@ -3,6 +3,7 @@
     fields.py     option(), typed values and the checks every field shares
     sections.py   the sections (data, model, train, loss, augment, ema, optim, budget, cadence, sgan, eval)
                   and RunConfig
+    names.py      the choices of names (sources, architectures, losses, strategies) as Literals
     parse.py      YAML trees and --set overrides onto a RunConfig; keys that moved to another section
     yaml_text.py  YAML from users (--config files, --set values), read with bounds
 

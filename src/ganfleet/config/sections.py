@@ -22,33 +22,18 @@ import dataclasses
 import json
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from ganfleet.config.fields import check_fields, check_positive, names, option
-from ganfleet.data import MIXTURES, SOURCES
+from ganfleet.config.fields import check_fields, check_positive, option
+from ganfleet.config.names import ArchName, LossName, MixtureName, NormName, SourceName, StrategyName
 from ganfleet.data.augment import parse_policy
 from ganfleet.data.options import Fit, Split
 from ganfleet.devices import parse_device
 from ganfleet.errors import ConfigError
 from ganfleet.losses import LOSSES
-from ganfleet.models import ARCHITECTURES, MAX_SIDE, check_sizes, default_architecture, get_architecture
-from ganfleet.models.dcgan import DISCRIMINATOR_NORMS, PAPER_DROPOUT
-from ganfleet.strategies import STRATEGIES
+from ganfleet.models import MAX_SIDE, check_sizes, default_architecture, get_architecture
+from ganfleet.models.dcgan import PAPER_DROPOUT
 
-if TYPE_CHECKING:  # the registries' names are known at run time only: to a type checker they are strings
-    SourceName = str
-    MixtureName = str
-    ArchName = str
-    NormName = str
-    LossName = str
-    StrategyName = str
-else:  # Literals of the names, which the checks and the flags' choices read
-    SourceName = names(SOURCES)
-    MixtureName = names(MIXTURES)
-    ArchName = names(ARCHITECTURES, "auto")
-    NormName = names(DISCRIMINATOR_NORMS, "auto")
-    LossName = names(LOSSES)
-    StrategyName = names(STRATEGIES)
 MAX_BATCH = 65_536  # images per batch per pair; more is a typo that would try to allocate it
 MAX_TOY_PER_CLASS = 1_000_000
 
@@ -117,11 +102,13 @@ class ModelConfig:
     )
     spectral_norm: Literal["none", "discriminator", "both"] = option(
         "none",
-        "spectral normalisation (Miyato et al. 2018) of every conv, linear and embedding weight of the discriminator, or of both networks; none is the paper's",
+        "spectral normalisation (Miyato et al. 2018) of every conv, linear and embedding weight of the "
+        "discriminator, or of both networks; none is the paper's",
     )
     d_dropout: float | None = option(
         None,
-        "channel dropout after each discriminator block (the paper's 0.25); default 0.25, or 0 with a spectral-norm discriminator; the mlp has none",
+        "channel dropout after each discriminator block (the paper's 0.25); default 0.25, or 0 with a spectral-norm "
+        "discriminator; the mlp has none",
     )
 
     def __post_init__(self) -> None:
@@ -137,7 +124,9 @@ class TrainConfig:
 
     strategy: StrategyName = option(
         "class-parallel",
-        "gan: one unconditional pair on all data (DC-GAN); cgan: one conditional pair (DC-CGAN); class-parallel: one independent pair per class (distributed DC-CGAN); sgan: independent local pairs plus a global pair trained from them (SGAN)",
+        "gan: one unconditional pair on all data (DC-GAN); cgan: one conditional pair (DC-CGAN); class-parallel: one "
+        "independent pair per class (distributed DC-CGAN); sgan: independent local pairs plus a global pair trained "
+        "from them (SGAN)",
     )
     batch_size: int = option(64, "images per batch per pair")
     seed: int = option(
@@ -157,7 +146,8 @@ class TrainConfig:
     )
     threads: str = option(
         "auto",
-        "CPU threads of each process: auto (the cores not busy with other work when the run starts, shared among this node's ranks; OMP_NUM_THREADS wins when set) or a number",
+        "CPU threads of each process: auto (the cores not busy with other work when the run starts, shared among "
+        "this node's ranks; OMP_NUM_THREADS wins when set) or a number",
     )
 
     def __post_init__(self) -> None:
@@ -237,7 +227,8 @@ class AugmentConfig:
 
     policy: str = option(
         "none",
-        "comma-separated operations: color (brightness, contrast; saturation for RGB), translation (up to 1/8 of the side), cutout (a square of half the side); none: no augmentation",
+        "comma-separated operations: color (brightness, contrast; saturation for RGB), translation (up to 1/8 of the "
+        "side), cutout (a square of half the side); none: no augmentation",
     )
 
     def __post_init__(self) -> None:
@@ -266,7 +257,9 @@ class EmaConfig:
 
 @dataclass
 class BudgetConfig:
-    """How long each pair trains: one of epochs, steps or kimg (setting one, e.g. by a flag over a config file, clears the others)."""
+    """How long each pair trains: one of epochs, steps or kimg (setting one, e.g. by a flag over a config file, clears
+    the others).
+    """
 
     epochs: float | None = option(
         None, "budget in passes over each pair's own images (default 5 when neither steps nor kimg is given)"
@@ -274,7 +267,8 @@ class BudgetConfig:
     steps: int | None = option(None, "budget in generator steps per pair")
     kimg: float | None = option(
         None,
-        "budget in thousands of real images each pair's discriminator sees (steps = ceil(1000 kimg / (batch n_critic)))",
+        "budget in thousands of real images each pair's discriminator sees (steps = ceil(1000 kimg / (batch "
+        "n_critic)))",
     )
 
     KEYS = ("epochs", "steps", "kimg")  # the ways to give a budget, of which one is used
@@ -318,18 +312,21 @@ class SganConfig:
 
     locals: int | None = option(
         None,
-        "number of local pairs, each on all data (default 5); with split_by_class there is one per class, leave it unset",
+        "number of local pairs, each on all data (default 5); with split_by_class there is one per class, leave it "
+        "unset",
     )
     split_by_class: bool = option(
         False, "one local pair per class (class-parallel locals) and a global pair conditioned on the label"
     )
     messenger_steps: int | None = option(
         None,
-        "I_D, updates of each messenger discriminator against the global generator per iteration (default: the loss's critic steps)",
+        "I_D, updates of each messenger discriminator against the global generator per iteration (default: the "
+        "loss's critic steps)",
     )
     share_weights: bool = option(
         False,
-        "the local generators share their data-side layers, as do the local discriminators (about half the parameters for the mlp; N-SW-GAN)",
+        "the local generators share their data-side layers, as do the local discriminators (about half the "
+        "parameters for the mlp; N-SW-GAN)",
     )
 
     def __post_init__(self) -> None:
@@ -349,7 +346,8 @@ class EvalConfig:
 
     every: int = option(
         0,
-        "iterations between quick evaluations during training (0: none); each appends {step, eval: {fid, kid, is, ...}} to metrics.jsonl",
+        "iterations between quick evaluations during training (0: none); each appends {step, eval: {fid, kid, is, "
+        "...}} to metrics.jsonl",
     )
     n: int = option(2000, "generated samples per evaluation during training (a full `ganfleet evaluate` uses 10,000)")
     classifier: str | None = option(
@@ -424,7 +422,8 @@ class RunConfig:
         arch = get_architecture(self.resolved_arch)
         if (self.data.name == "toy") != arch.points:
             raise ConfigError(
-                f"model.arch: {arch.name!r} does not fit data {self.data.name!r}: toy data needs mlp, images a conv architecture"
+                f"model.arch: {arch.name!r} does not fit data {self.data.name!r}: toy data needs mlp, images a conv "
+                "architecture"
             )
         if self.model.d_norm not in ("auto", *arch.d_norms):
             offers = "has no normalisation" if arch.d_norms == ("none",) else "offers " + ", ".join(arch.d_norms)

@@ -1,8 +1,9 @@
 """`ganfleet evaluate --samples PATH` and `--input1 A --input2 B`: samples of any generator, on the fleets' scale.
 
-    evaluate_samples("export/", DataConfig("fashion-mnist"))      -> the samples against the test split, next to the floor
-    compare_samples("a.npz", "b/", DataConfig("fashion-mnist"))    -> A as generated against B as real (torch-fidelity's
-                                                                     --input1/--input2), through the same extractors
+    evaluate_samples("export/", DataConfig("fashion-mnist"))
+        -> the samples against the test split, next to the floor
+    compare_samples("a.npz", "b/", DataConfig("fashion-mnist"))
+        -> A as generated against B as real (torch-fidelity's --input1/--input2), through the same extractors
 
 The extractors are those of a fleet's evaluation of the same data (the
 canonical domain classifier, or Inception with its weights file), so a figure

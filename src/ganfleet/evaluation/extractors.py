@@ -48,7 +48,8 @@ def inception_extractor(classifier: StoredClassifier, inception_weights: str | N
     return model
 
 
-# name -> (the domain classifier, the Inception weights file or None) -> the extractor of FID/KID/PR features and IS logits
+# name -> (the domain classifier, the Inception weights file or None) -> the extractor of FID/KID/PR features and IS
+# logits
 EXTRACTORS: dict[str, Callable[[StoredClassifier, str | None], FeatureExtractor]] = {
     "classifier": classifier_extractor,
     "inception": inception_extractor,
@@ -140,7 +141,7 @@ def read_features(path: Path, fingerprint: str, identity: str) -> SampleSet | No
                 identity,
             ):
                 return None
-            tensors = {k: f.get_tensor(k) for k in f.keys()}
+            tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 - a safetensors handle is not iterable
     except (SafetensorError, OSError, ValueError, RuntimeError):
         return None  # a damaged cache entry is recomputed (and rewritten)
     return SampleSet(tensors["features"], tensors.get("logits"), tensors.get("class_logits"), tensors.get("labels"))

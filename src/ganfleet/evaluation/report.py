@@ -58,7 +58,8 @@ def heading(summary: dict) -> list[str]:
         return [
             f"# Comparison of `{one['path']}` with `{two['path']}`",
             "",
-            f"Input 1 ({one['kind']}, {one['n']} {labelled} images) as generated, input 2 ({two['kind']}, {two['n']} images) "
+            f"Input 1 ({one['kind']}, {one['n']} {labelled} images) as generated, input 2 ({two['kind']}, {two['n']} "
+            "images) "
             f"as real, both fitted to `{summary['data']['source']}`'s test split ({summary['data']['config']}) and "
             f"measured with its extractors: features `{summary['features']}`, seed {summary['seed']}.",
         ]
@@ -66,12 +67,14 @@ def heading(summary: dict) -> list[str]:
         title = f"Evaluation of `{summary['run']['path']}`"
         what = (
             f"Strategy `{summary['run']['strategy']}`, {summary['n_generated']} generated samples "
-            f"({'labels in the test split proportions' if summary['conditional'] else 'unconditional'}), seed {summary['seed']}."
+            f"({'labels in the test split proportions' if summary['conditional'] else 'unconditional'}), seed "
+            f"{summary['seed']}."
         )
     elif "samples" in summary:
         title = f"Evaluation of the samples in `{summary['samples']['path']}`"
         what = (
-            f"{summary['n_generated']} {labelled} images ({summary['samples']['kind']}), fitted to the test split's size; "
+            f"{summary['n_generated']} {labelled} images ({summary['samples']['kind']}), fitted to the test split's "
+            "size; "
             f"seed {summary['seed']}."
         )
     else:
@@ -92,7 +95,8 @@ def markdown(summary: dict) -> str:
         kind = "canonical" if c.get("canonical") else "non-canonical, named"
         lines.append(
             f"Domain classifier `{c['path']}` ({kind}, recipe {c.get('recipe_id')}, weights "
-            f"{c.get('weights_sha256', '')[:16]}; test accuracy {100 * c['test_accuracy']:.2f} %, data {c['fingerprint'][:16]})."
+            f"{c.get('weights_sha256', '')[:16]}; test accuracy {100 * c['test_accuracy']:.2f} %, data "
+            f"{c['fingerprint'][:16]})."
         )
     if summary.get("curve_note"):
         lines.append(f"Curve: {summary['curve_note']}.")

@@ -1,7 +1,9 @@
 """`ganfleet evaluate`: a trained fleet (or the train split, for the floor) against the held-out test split.
 
-    evaluate_run(run_dir, EvalOptions(n=10_000))              -> <run>/eval/metrics.json, report.md, samples.png, curve.png
-    evaluate_real_baseline(DataConfig("fashion-mnist"), ...)   -> the floor: train split images as if generated
+    evaluate_run(run_dir, EvalOptions(n=10_000))
+        -> <run>/eval/metrics.json, report.md, samples.png, curve.png
+    evaluate_real_baseline(DataConfig("fashion-mnist"), ...)
+        -> the floor: train split images as if generated
 
 Real images are the *whole test split* of the run's data (its saved
 config.json with split=test: same source, classes and fit). Conditional

@@ -50,7 +50,7 @@ def read_npz(path: Path) -> tuple[torch.Tensor, torch.Tensor | None]:
         with np.load(path, allow_pickle=False) as f:
             if "x" not in f:
                 raise EvaluationError(f"{path}: no array 'x'; expected x (images) and optionally y (labels)")
-            x, y = f["x"], f["y"] if "y" in f else None
+            x, y = f["x"], f.get("y")
     except (OSError, ValueError) as exc:
         raise EvaluationError(f"{path}: unreadable .npz ({exc})") from None
     if x.ndim not in (3, 4):

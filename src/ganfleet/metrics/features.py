@@ -73,7 +73,7 @@ def extract(
     pools, logits = [], []
     for start in range(0, len(images), batch_size):
         x = to_model_space(images[start : start + batch_size]).to(device)
-        p, l = extractor(x)
-        pools.append(p.float().cpu())
-        logits.append(l.float().cpu())
+        pool, logit = extractor(x)
+        pools.append(pool.float().cpu())
+        logits.append(logit.float().cpu())
     return Features(torch.cat(pools), torch.cat(logits))

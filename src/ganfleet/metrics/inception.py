@@ -246,7 +246,7 @@ class FIDInceptionV3(nn.Module):
 
 
 def weights_path(path: str | Path | None) -> Path:
-    """The weights file: `path`, else `$GANFLEET_INCEPTION_WEIGHTS`; an error saying how to get one if neither exists."""
+    """The weights file: `path`, else `$GANFLEET_INCEPTION_WEIGHTS`; an error saying how to get one if neither is."""
     chosen = path or os.environ.get(WEIGHTS_ENV)
     if not chosen:
         raise EvaluationError(
@@ -262,7 +262,9 @@ def weights_path(path: str | Path | None) -> Path:
 
 
 def load_inception(path: str | Path | None = None) -> FIDInceptionV3:
-    """The FID Inception-v3 with the weights of the local file `path` (or `$GANFLEET_INCEPTION_WEIGHTS`), strictly checked."""
+    """The FID Inception-v3 with the weights of the local file `path` (or `$GANFLEET_INCEPTION_WEIGHTS`), strictly
+    checked.
+    """
     file = weights_path(path)
     try:
         state = torch.load(file, map_location="cpu", weights_only=True)

@@ -52,7 +52,7 @@ class PackedSpectralNorm(nn.Module):
 
     def matrices(self, weight: torch.Tensor) -> torch.Tensor:
         """The K weights as (K, rows, cols) matrices, as torch reshapes one weight for its power iteration."""
-        pairs = weight.reshape((self.n_pairs, -1) + tuple(weight.shape[1:]))  # pair k's block is the k-th of axis 0
+        pairs = weight.reshape((self.n_pairs, -1, *weight.shape[1:]))  # pair k's block is the k-th of axis 0
         if self.dim == 1:
             pairs = pairs.transpose(1, 2)
         return pairs.reshape(self.n_pairs, self.rows, self.cols)

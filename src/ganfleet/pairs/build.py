@@ -84,7 +84,9 @@ def pair_seed(base_seed: int, member: Member) -> int:
 
 
 def step_rule(config: RunConfig, sample_shape: tuple[int, ...] | None = None) -> StepRule:
-    """The adversarial step the config asks for (loss, augmentation, LeCam, EMA); `sample_shape` sizes the augmentation."""
+    """The adversarial step the config asks for (loss, augmentation, LeCam, EMA); `sample_shape` sizes the
+    augmentation.
+    """
     loss = config.loss
     operations = parse_policy(config.augment.policy)
     augment = None
