@@ -14,7 +14,7 @@ def test_sigma_is_the_largest_singular_value_once_the_power_iteration_converged(
     for layer in (nn.Conv2d(3, 8, 3), nn.ConvTranspose2d(6, 4, 4), nn.Linear(20, 7), nn.Embedding(5, 6)):
         layer = apply_spectral_norm(layer.double())
         for _ in range(100):  # a forward in train mode runs one power iteration
-            layer.weight
+            _ = layer.weight
         weight = layer.parametrizations.weight.original
         matrix = (
             weight.transpose(0, 1) if isinstance(layer, nn.ConvTranspose2d) else weight
