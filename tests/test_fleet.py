@@ -125,10 +125,10 @@ def test_is_conditional_is_an_attribute_like_n_classes(runs) -> None:
     cp, gan = Fleet.load(runs["class-parallel"]), Fleet.load(runs["gan"])
     assert cp.is_conditional == True and gan.is_conditional == False  # noqa: E712 - compares as the bool it is
     assert bool(cp.is_conditional) and not gan.is_conditional and repr(gan.is_conditional) == "False"
+    assert cp.is_conditional is True and gan.is_conditional is False
     assert (
-        cp.is_conditional() is True and cp.is_conditional("class-0001") is False
-    )  # the old call still works (a one-class
-    assert cp.member_is_conditional("class-0001") is False  # pair is unconditional; routing by label is not)
+        cp.member_is_conditional() is True and cp.member_is_conditional("class-0001") is False
+    )  # a one-class pair is unconditional; routing by label is not
 
 
 def test_truncation_and_given_noise(runs) -> None:

@@ -27,6 +27,14 @@ from ganfleet.losses import (
 )
 from tests.config.test_parse import field_choices
 
+
+def penalty(name: str, critic, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """The named loss's penalty as the step takes it: points drawn from the global RNG, then the gradient norm."""
+    sampler = get_loss(name).penalty
+    assert sampler is not None
+    return gradient_norm_penalty(critic, sampler.points(real, fake, None))
+
+
 REAL = torch.tensor([2.0, -1.0])  # logits on real images
 FAKE = torch.tensor([0.5, -3.0])  # logits on generated images
 
@@ -83,8 +91,8 @@ def test_gradient_penalty_of_a_linear_critic_is_closed_form() -> None:
     critic = lambda x: x @ w  # noqa: E731
     points = torch.randn(16, 2)
     close(gradient_norm_penalty(critic, points), (5.0 - 1.0) ** 2)
-    close(wgan_gp_penalty(critic, torch.randn(8, 2), torch.randn(8, 2)), 16.0)
-    close(dragan_penalty(critic, torch.randn(8, 2), torch.randn(8, 2)), 16.0)
+    close(penalty("wgan-gp", critic, torch.randn(8, 2), torch.randn(8, 2)), 16.0)
+    close(penalty("dragan", critic, torch.randn(8, 2), torch.randn(8, 2)), 16.0)
 
 
 def test_penalty_is_differentiable_for_the_critic_update() -> None:
@@ -121,7 +129,7 @@ def test_wgan_gp_interpolates_between_real_and_fake() -> None:
         return x.sum(dim=1)
 
     real, fake = torch.zeros(64, 1), torch.ones(64, 1)
-    wgan_gp_penalty(critic, real, fake)
+    penalty("wgan-gp", critic, real, fake)
     assert float(seen[0].min()) >= 0.0 and float(seen[0].max()) <= 1.0
     assert float(seen[0].std()) > 0.1  # one alpha per sample
 

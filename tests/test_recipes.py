@@ -3,25 +3,37 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from ganfleet.cli import main
-from ganfleet.config import flatten
+from ganfleet.config import BudgetConfig, DataConfig, RunConfig
 from ganfleet.errors import ConfigError
 from ganfleet.recipes import RECIPES, demo_config, recipe_config
 
 
 def test_every_recipe_is_a_valid_config_and_sets_only_how_pairs_train() -> None:
     assert list(RECIPES) == ["paper", "recommended"]
+    defaults = RunConfig()
+    mine = replace(  # what a recipe leaves alone, set away from the defaults
+        defaults,
+        data=DataConfig(name="fashion-mnist", max_per_class=50),
+        model=replace(defaults.model, width=0.5),
+        budget=BudgetConfig(steps=7),
+        cadence=replace(defaults.cadence, log_every=3, grid_every=0),
+    )
     for name, recipe in RECIPES.items():
         config = recipe_config(name)
-        flat = flatten(config.to_dict())
-        assert all(flat[key] == value for key, value in recipe.values.items()), name
-        assert not any(
-            key.startswith(("budget.", "data.", "cadence.")) or key == "model.width" for key in recipe.values
-        )
+        assert recipe(config) == config, name  # its values are all in the config it gives
+        over = recipe(mine)
+        assert (over.budget, over.data, over.cadence, over.model.width) == (
+            mine.budget,
+            mine.data,
+            mine.cadence,
+            mine.model.width,
+        ), name
     recommended = recipe_config("recommended")
     assert recommended.model.spectral_norm == "discriminator" and recommended.resolved_d_norm == "none"
     assert recommended.resolved_d_dropout == 0.0 and recommended.ema.kimg > 0 and recommended.augment.policy != "none"
@@ -37,8 +49,8 @@ def test_every_recipe_is_a_valid_config_and_sets_only_how_pairs_train() -> None:
 
 
 def test_the_demo_is_the_recommended_recipe(tmp_path: Path) -> None:
-    demo = flatten(demo_config(str(tmp_path)).to_dict())
-    assert all(demo[key] == value for key, value in RECIPES["recommended"].values.items())
+    demo = demo_config(str(tmp_path))
+    assert RECIPES["recommended"](demo) == demo  # every value of the recipe is already the demo's
 
 
 def test_recipe_sits_under_the_config_file_flags_and_set(tmp_path: Path, capsys) -> None:

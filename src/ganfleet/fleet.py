@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 import torch.nn as nn
@@ -19,23 +19,6 @@ from ganfleet.seeds import derive_seed
 from ganfleet.strategies import Member
 
 Prior = Literal["empirical", "uniform"]
-
-
-class ConditionalFlag(int):
-    """`Fleet.is_conditional`: a bool in comparisons and `if` (use `bool(...)` for JSON) that older code may still call with a member."""
-
-    def __new__(cls, value: bool, of_member: Callable[[str | None], bool]) -> ConditionalFlag:
-        flag = super().__new__(cls, bool(value))
-        flag._of_member = of_member
-        return flag
-
-    def __call__(self, member: str | None = None) -> bool:
-        return self._of_member(member)
-
-    def __repr__(self) -> str:
-        return repr(bool(self))
-
-    __str__ = __repr__
 
 
 class CheckpointedGenerators(Mapping[str, nn.Module]):
@@ -80,13 +63,13 @@ class CheckpointedGenerators(Mapping[str, nn.Module]):
         return self.loaded[name]
 
 
-class _Field(Mapping):
+class _Field(Mapping[str, Any]):
     """One column (step, or whether EMA) of `CheckpointedGenerators`' entries, as a mapping by member name."""
 
     def __init__(self, source: CheckpointedGenerators, column: int) -> None:
         self.source, self.column = source, column
 
-    def __getitem__(self, name: str):  # type: ignore[no-untyped-def]
+    def __getitem__(self, name: str) -> Any:
         return self.source.entry(name)[self.column]
 
     def __iter__(self) -> Iterator[str]:
@@ -171,13 +154,12 @@ class Fleet:
         return self.spec.sample_shape
 
     @property
-    def is_conditional(self) -> ConditionalFlag:
-        """Whether the fleet's samples (its default routing) can be asked for by label, like `n_classes` an attribute.
+    def is_conditional(self) -> bool:
+        """Whether the fleet's samples (its default routing) can be asked for by label.
 
-        Still callable as before, `fleet.is_conditional("global")`, which is
-        `fleet.member_is_conditional("global")`.
+        `member_is_conditional(name)` answers for one member.
         """
-        return ConditionalFlag(self.member_is_conditional(None), self.member_is_conditional)
+        return self.member_is_conditional(None)
 
     def member_is_conditional(self, member: str | None = None) -> bool:
         """Whether samples of `member` (default routing if None) can be asked for by label."""
@@ -234,7 +216,9 @@ class Fleet:
         member: str | None = None,
         batch_size: int = 1024,
     ) -> torch.Tensor:
-        """The samples of given noise `z` (N, latent_dim) and labels (one per row; None for an unconditional fleet), on the CPU."""
+        """The samples of given noise `z` (N, latent_dim) and labels (one per row; None for an unconditional fleet), on
+        the CPU.
+        """
         n = len(z)
         conditional = self.member_is_conditional(member)
         if labels is not None:
@@ -249,7 +233,8 @@ class Fleet:
                 raise ValueError(f"labels must be in 0..{self.n_classes - 1}")
         elif conditional:
             raise ValueError("this fleet's generators are asked by label: give one label per noise vector")
-        # batches of samples sorted by label: a fleet of K generators runs each about n / batch_size times, not K times per batch
+        # batches of samples sorted by label: a fleet of K generators runs each about n / batch_size times, not K times
+        # per batch
         order = torch.argsort(labels, stable=True) if labels is not None else torch.arange(n)
         out: torch.Tensor | None = None
         for start in range(0, n, batch_size):
@@ -257,6 +242,6 @@ class Fleet:
             yb = labels[rows].to(self.device) if labels is not None else None
             x = generate(self.generators, self.members, z[rows].to(self.device), yb, member).cpu()
             if out is None:
-                out = torch.empty((n,) + tuple(x.shape[1:]), dtype=x.dtype)
+                out = torch.empty((n, *x.shape[1:]), dtype=x.dtype)
             out[rows] = x
-        return out if out is not None else torch.empty((0,) + self.sample_shape)
+        return out if out is not None else torch.empty((0, *self.sample_shape))

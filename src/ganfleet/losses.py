@@ -11,7 +11,9 @@ Sigmoid is applied here, through softplus: -log sigmoid(x) = softplus(-x) and
 | wgan    | E C(G(z)) - E C(x)                            | -E C(G(z))             | weight clipping        |
 | wgan-gp | E C(G(z)) - E C(x)                            | -E C(G(z))             | + lambda E(|grad|-1)^2 |
 | hinge   | E relu(1 - C(x)) + E relu(1 + C(G(z)))        | -E C(G(z))             |                        |
-| dragan  | same as ns                                    | same as ns             | + lambda E(|grad|-1)^2 near real data |
+| dragan  | same as ns                                    | same as ns             | + lambda E(|grad|-1)^2 (*) |
+
+(*) DRAGAN takes the penalty at points near the real data.
 """
 
 from __future__ import annotations
@@ -108,15 +110,12 @@ PointSampler = Callable[[torch.Tensor, torch.Tensor, torch.Generator | None], to
 class GradientPenalty:
     """The gradient-norm penalty taken at points drawn by `points` from one real and one fake batch.
 
-    Called as `penalty(critic, real, fake)` (random draws from torch's global
-    RNG). Packed pairs draw each pair's points with `points(real_k, fake_k,
-    generator_k)` and take all penalties in one `gradient_norm_penalty`.
+    The step (`pairs/step.py`) draws the points with `points(real, fake,
+    generator)` (packed pairs: each pair's from its own generator) and takes
+    the penalty with `gradient_norm_penalty` at them.
     """
 
     points: PointSampler
-
-    def __call__(self, critic: Critic, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        return gradient_norm_penalty(critic, self.points(real, fake, None))
 
 
 wgan_gp_penalty = GradientPenalty(wgan_gp_points)

@@ -1,4 +1,4 @@
-"""Named recipes: configuration values that belong together (`ganfleet train --recipe NAME`).
+"""Named recipes and presets: typed functions of a config (`ganfleet train --recipe NAME --preset NAME`).
 
 A recipe sits under the config file, the flags and `--set`, so any of its
 values can still be changed. It sets how pairs are built and trained, not how
@@ -18,99 +18,111 @@ big they are or how long they train (`model.width`, `budget.*` stay yours):
 Presets (`--preset NAME`, `PRESETS`) set the size instead: `cpu` a quarter of
 the paper's width, `paper` the paper's. The demo's config (`demo_config`) is
 the recommended recipe with the `cpu` preset and a budget of a few minutes.
+
+Each recipe and preset is a function `RunConfig -> RunConfig` that replaces
+fields of the typed sections (`dataclasses.replace`, so every section checks
+itself), registered by name with `@recipe` or `@preset`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
-from ganfleet.config import DataConfig, RunConfig, apply_values
+from ganfleet import smoke
+from ganfleet.config import BudgetConfig, DataConfig, RunConfig
 from ganfleet.data import load_raw
 from ganfleet.errors import ConfigError, DataError
+from ganfleet.pairs.build import capped_budget
+
+Change = Callable[[RunConfig], RunConfig]
 
 
 @dataclass(frozen=True)
 class Recipe:
-    """A named set of config values, and what it is for."""
+    """A named change of a config, and what it is for."""
 
     name: str
     description: str
-    values: dict[str, object] = field(default_factory=dict)
+    change: Change
+
+    def __call__(self, config: RunConfig) -> RunConfig:
+        """`config` with this recipe's values, cross-checked as a whole."""
+        out = self.change(config)
+        out.check()
+        return out
 
 
-RECIPES: dict[str, Recipe] = {
-    r.name: r
-    for r in [
-        Recipe(
-            "paper",
-            "the distributed DC-CGAN paper's networks (BatchNorm eps 0.8, Dropout 0.25), non-saturating loss, "
-            "Adam 2e-4 (0.5, 0.999)",
-            {
-                "model.arch": "paper",
-                "model.spectral_norm": "none",
-                "model.d_norm": "auto",
-                "model.d_dropout": None,
-                "loss.name": "ns",
-                "loss.lecam_weight": 0.0,
-                "augment.policy": "none",
-                "ema.kimg": 0.0,
-                "optim.lr_g": 2e-4,
-                "optim.lr_d": 2e-4,
-                "optim.beta1": 0.5,
-                "optim.beta2": 0.999,
-            },
-        ),
-        Recipe(
-            "recommended",
-            "spectral-norm discriminator without dropout or BatchNorm, hinge loss, DiffAugment "
-            "(color, translation, cutout), generator EMA (half-life 2 kimg, ramp-up 0.1), "
-            "Adam 1e-3 (0.0, 0.9) for both networks",
-            {
-                "model.arch": "dcgan",
-                "model.spectral_norm": "discriminator",
-                "model.d_norm": "auto",
-                "model.d_dropout": None,
-                "loss.name": "hinge",
-                "loss.lecam_weight": 0.0,
-                "augment.policy": "color,translation,cutout",
-                "ema.kimg": 2.0,
-                "ema.rampup": 0.1,
-                "optim.lr_g": 1e-3,
-                "optim.lr_d": 1e-3,
-                "optim.beta1": 0.0,
-                "optim.beta2": 0.9,
-            },
-        ),
-    ]
-}
+RECIPES: dict[str, Recipe] = {}
+PRESETS: dict[str, Recipe] = {}  # sizes: how big the networks are, beside a recipe's how they train
 
 
-# Sizes (`ganfleet train --preset NAME`): how big the networks are, beside a recipe's how they train.
-PRESETS: dict[str, Recipe] = {
-    r.name: r
-    for r in [
-        Recipe(
-            "cpu",
-            "a quarter of the paper's width (the demo's), several times faster on a CPU; budgets stay yours",
-            {"model.width": 0.25},
-        ),
-        Recipe(
-            "paper",
-            "the papers' width 1.0 (1-4 h for 5 epochs of Fashion-MNIST on 2 CPU cores; meant for a GPU)",
-            {"model.width": 1.0},
-        ),
-    ]
-}
+def _register(registry: dict[str, Recipe], name: str, description: str) -> Callable[[Change], Change]:
+    def register(change: Change) -> Change:
+        registry[name] = Recipe(name, description, change)
+        return change
+
+    return register
+
+
+def recipe(name: str, description: str) -> Callable[[Change], Change]:
+    """Register a function as the recipe `name` (`--recipe NAME`)."""
+    return _register(RECIPES, name, description)
+
+
+def preset(name: str, description: str) -> Callable[[Change], Change]:
+    """Register a function as the preset `name` (`--preset NAME`)."""
+    return _register(PRESETS, name, description)
+
+
+@recipe(
+    "paper",
+    "the distributed DC-CGAN paper's networks, non-saturating loss and Adam 2e-4 (0.5, 0.999)",
+)
+def paper_recipe(config: RunConfig) -> RunConfig:
+    return replace(
+        config,
+        model=replace(config.model, arch="paper", spectral_norm="none", d_norm="auto", d_dropout=None),
+        loss=replace(config.loss, name="ns", lecam_weight=0.0),
+        augment=replace(config.augment, policy="none"),
+        ema=replace(config.ema, kimg=0.0),
+        optim=replace(config.optim, lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
+    )
+
+
+@recipe(
+    "recommended",
+    "spectral-norm discriminator, hinge loss, DiffAugment, generator EMA and Adam 1e-3 (0.0, 0.9)",
+)
+def recommended_recipe(config: RunConfig) -> RunConfig:
+    return replace(
+        config,
+        model=replace(config.model, arch="dcgan", spectral_norm="discriminator", d_norm="auto", d_dropout=None),
+        loss=replace(config.loss, name="hinge", lecam_weight=0.0),
+        augment=replace(config.augment, policy="color,translation,cutout"),
+        ema=replace(config.ema, kimg=2.0, rampup=0.1),
+        optim=replace(config.optim, lr_g=1e-3, lr_d=1e-3, beta1=0.0, beta2=0.9),
+    )
+
+
+@preset("cpu", "a quarter of the paper's width (the demo's), much faster on a CPU")
+def cpu_preset(config: RunConfig) -> RunConfig:
+    return replace(config, model=replace(config.model, width=0.25))
+
+
+@preset("paper", "the papers' width 1.0, meant for a GPU")
+def paper_preset(config: RunConfig) -> RunConfig:
+    return replace(config, model=replace(config.model, width=1.0))
 
 
 def recipe_config(name: str, base: RunConfig | None = None, registry: dict[str, Recipe] = RECIPES) -> RunConfig:
-    """`base` (default: the defaults) with the values of recipe (or preset, from `PRESETS`) `name`."""
+    """`base` (default: the defaults) with recipe (or preset, from `PRESETS`) `name`."""
     try:
-        recipe = registry[name]
+        chosen = registry[name]
     except KeyError:
         kind = "preset" if registry is PRESETS else "recipe"
         raise ConfigError(f"--{kind}: unknown {kind} {name!r}; expected one of {', '.join(registry)}") from None
-    return apply_values(base or RunConfig(), recipe.values)
+    return chosen(base or RunConfig())
 
 
 def fashion_mnist_available() -> bool:
@@ -126,18 +138,17 @@ def demo_config(out: str) -> RunConfig:
 
     Fashion-MNIST when it is installed, else scikit-learn's digits; a quarter
     of the paper's width, so each of the 10 pairs gets several hundred steps
-    in the time budget.
+    in the time budget (a few steps under GANFLEET_SMOKE).
     """
     data = "fashion-mnist" if fashion_mnist_available() else "digits"
-    return apply_values(
-        recipe_config("cpu", recipe_config("recommended"), PRESETS),
-        {
-            "data.name": data,
-            "train.strategy": "class-parallel",
-            "budget.steps": 600 if data == "fashion-mnist" else 400,
-            "cadence.log_every": 25,
-            "cadence.grid_every": 100,
-            "cadence.checkpoint_every": 100,
-            "out": out,
-        },
+    config = PRESETS["cpu"](RECIPES["recommended"](RunConfig()))
+    demo = replace(
+        config,
+        data=replace(config.data, name=data),
+        train=replace(config.train, strategy="class-parallel"),
+        budget=BudgetConfig(steps=600 if data == "fashion-mnist" else 400),
+        cadence=replace(config.cadence, log_every=25, grid_every=100, checkpoint_every=100),
+        out=out,
     )
+    demo.check()
+    return capped_budget(demo, smoke.limit(smoke.STEPS))

@@ -252,7 +252,7 @@ def test_train_conditional_sgan_then_sample_the_global_generator(tmp_path: Path,
     assert main(["sample", str(out), "--member", "global", "--labels", "0,5,5", "--out", str(tmp_path / "g.npz")]) == 0
     with np.load(tmp_path / "g.npz") as f:
         assert f["x"].shape == (3, 2) and f["y"].tolist() == [0, 5, 5]
-    assert Fleet.load(out).is_conditional("global")
+    assert Fleet.load(out).member_is_conditional("global")
 
 
 def test_sgan_flags_with_another_strategy_are_one_line_errors(capsys) -> None:

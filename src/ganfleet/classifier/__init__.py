@@ -1,6 +1,11 @@
 """The domain classifier: model, training, storage, and finding the right one for some data.
 
 ganfleet classifier train --data fashion-mnist --out classifiers/fm
+
+model.py     a small CNN on the GANs' own images (32 px and up, [-1, 1])
+training.py  training on a data set's whole train split, measured on its test split
+store.py     saved classifiers: safetensors weights and a manifest naming the data they learnt
+canonical/   the classifiers shipped with the package, by data set
 """
 
 from __future__ import annotations
@@ -19,14 +24,25 @@ from ganfleet.classifier.store import (
     shipped_for,
     train_command,
 )
-from ganfleet.classifier.training import CANONICAL, ClassifierTraining, train_classifier
+from ganfleet.classifier.training import (
+    CANONICAL,
+    NO_CAPS,
+    ClassifierTraining,
+    TrainingCaps,
+    smoke_caps,
+    train_classifier,
+)
 from ganfleet.config import DataConfig
 from ganfleet.data import load_dataset
 from ganfleet.errors import EvaluationError
 
 
 def train_and_save(
-    data: DataConfig, out: str | Path | None = None, settings: ClassifierTraining = CANONICAL, progress: bool = True
+    data: DataConfig,
+    out: str | Path | None = None,
+    settings: ClassifierTraining = CANONICAL,
+    progress: bool = True,
+    caps: TrainingCaps = NO_CAPS,
 ) -> StoredClassifier:
     """Train a classifier on `data`'s whole train split, test it on the test split, save it to `out`.
 
@@ -43,7 +59,7 @@ def train_and_save(
     test = load_dataset(domain_config(data, "test"))
     fingerprint = train.fingerprint()
     folder = Path(out) if out is not None else cache_dir(fingerprint)
-    result = train_classifier(train, test, settings, progress)
+    result = train_classifier(train, test, settings, progress, caps)
     save_classifier(folder, result, domain_config(data), fingerprint, train.source, train.class_names)
     if settings.canonical:
         copy_to_cache(folder, fingerprint, settings.recipe_id)
@@ -51,7 +67,11 @@ def train_and_save(
 
 
 def classifier_for(
-    data: DataConfig, folder: str | Path | None = None, train_missing: bool = True, progress: bool = True
+    data: DataConfig,
+    folder: str | Path | None = None,
+    train_missing: bool = True,
+    progress: bool = True,
+    caps: TrainingCaps = NO_CAPS,
 ) -> StoredClassifier:
     """The classifier for `data`: the one in `folder` when named, else the canonical one.
 
@@ -73,22 +93,25 @@ def classifier_for(
         )
     print(
         f"no canonical classifier for {data.name} (fingerprint {fingerprint[:16]}) in {found.parent}: training one now "
-        f"with the canonical recipe {CANONICAL.recipe_id} "
-        "(seconds for digits, minutes for Fashion-MNIST on CPU; cached)"
+        f"with the canonical recipe {CANONICAL.recipe_id} (seconds for digits, minutes for Fashion-MNIST on CPU; "
+        "cached)"
     )
-    return train_and_save(data, None, progress=progress)
+    return train_and_save(data, None, progress=progress, caps=caps)
 
 
 __all__ = [
     "CANONICAL",
+    "NO_CAPS",
     "ClassifierSpec",
     "ClassifierTraining",
     "DomainClassifier",
     "StoredClassifier",
+    "TrainingCaps",
     "cache_dir",
     "cache_root",
     "classifier_for",
     "load_classifier",
+    "smoke_caps",
     "train_and_save",
     "train_command",
 ]

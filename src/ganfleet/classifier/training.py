@@ -62,6 +62,22 @@ class ClassifierTraining:
 CANONICAL = ClassifierTraining()
 
 
+@dataclass(frozen=True)
+class TrainingCaps:
+    """Upper bounds on one training, outside the recipe (its id): none, or GANFLEET_SMOKE's (`smoke_caps`)."""
+
+    steps: int | None = None  # training steps
+    accuracy_images: int | None = None  # the first images of a split an accuracy is measured on
+
+
+NO_CAPS = TrainingCaps()
+
+
+def smoke_caps() -> TrainingCaps:
+    """GANFLEET_SMOKE's caps (none when it is unset), read where a command builds its options."""
+    return TrainingCaps(smoke.limit(smoke.STEPS * 20), smoke.limit(smoke.SAMPLES * 10))
+
+
 @contextmanager
 def torch_threads(n: int) -> Iterator[None]:
     """torch's intra-op threads set to `n` for the block (the recipe's), restored after."""
@@ -86,10 +102,12 @@ class ClassifierResult:
 
 
 @torch.no_grad()
-def accuracy(model: DomainClassifier, dataset: ClassPartitionedDataset, batch_size: int = 1000) -> float:
-    """Share of `dataset` the model (in eval mode) labels correctly (of its first 2,000 images under GANFLEET_SMOKE)."""
+def accuracy(
+    model: DomainClassifier, dataset: ClassPartitionedDataset, batch_size: int = 1000, limit: int | None = None
+) -> float:
+    """Share of `dataset` the model (in eval mode) labels correctly (of its first `limit` images when given)."""
     model.eval()
-    correct, n = 0, smoke.cap(len(dataset), smoke.SAMPLES * 10, "images an accuracy is measured on")
+    correct, n = 0, smoke.cap(len(dataset), limit, "images an accuracy is measured on")
     for start in range(0, n, batch_size):
         end = min(start + batch_size, n)
         x = to_model_space(dataset.samples[start:end])
@@ -102,14 +120,19 @@ def train_classifier(
     test: ClassPartitionedDataset | None,
     settings: ClassifierTraining = CANONICAL,
     progress: bool = True,
+    caps: TrainingCaps = NO_CAPS,
 ) -> ClassifierResult:
     """Train on every image of `train` (AdamW, one-cycle learning rate, random shifts of up to 2 px); test on `test`."""
     with torch_threads(settings.threads):
-        return _train(train, test, settings, progress)
+        return _train(train, test, settings, progress, caps)
 
 
 def _train(
-    train: ClassPartitionedDataset, test: ClassPartitionedDataset | None, settings: ClassifierTraining, progress: bool
+    train: ClassPartitionedDataset,
+    test: ClassPartitionedDataset | None,
+    settings: ClassifierTraining,
+    progress: bool,
+    caps: TrainingCaps,
 ) -> ClassifierResult:
     start = time.perf_counter()
     c = train.sample_shape[0]
@@ -117,7 +140,7 @@ def _train(
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(derive_seed(settings.seed, "classifier-init"))
         model = DomainClassifier(spec)
-    steps = smoke.cap(settings.steps(len(train)), smoke.STEPS * 20, "classifier training steps")
+    steps = smoke.cap(settings.steps(len(train)), caps.steps, "classifier training steps")
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=settings.lr, total_steps=steps, pct_start=0.15)
     stream = BatchStream(
@@ -136,7 +159,7 @@ def _train(
     )
     for step in bar:
         x, y = stream.batch(step)
-        assert y is not None  # the stream has train's labels
+        assert y is not None  # a classifier's stream has labels
         x = random_shift(x, 2, shifts)
         loss = F.cross_entropy(model(x), y)
         opt.zero_grad(set_to_none=True)
@@ -146,15 +169,21 @@ def _train(
         if step % 50 == 0:
             bar.set_postfix(loss=f"{loss.item():.3f}")
     bar.close()
-    test_accuracy = accuracy(model, test) if test is not None else float("nan")
+    test_accuracy = accuracy(model, test, limit=caps.accuracy_images) if test is not None else float("nan")
     return ClassifierResult(
-        model.eval(), accuracy(model, train), test_accuracy, steps, time.perf_counter() - start, settings
+        model.eval(),
+        accuracy(model, train, limit=caps.accuracy_images),
+        test_accuracy,
+        steps,
+        time.perf_counter() - start,
+        settings,
     )
 
 
 def random_shift(x: torch.Tensor, max_shift: int, generator: torch.Generator) -> torch.Tensor:
-    """Translate each image by up to `max_shift` pixels (edge-padded):
-    cheap augmentation against overfitting small sets."""
+    """Translate each image by up to `max_shift` pixels (edge-padded): cheap augmentation against overfitting small
+    sets.
+    """
     n, _, h, w = x.shape
     padded = F.pad(x, (max_shift,) * 4, mode="replicate")
     dy, dx = torch.randint(0, 2 * max_shift + 1, (2, n), generator=generator)

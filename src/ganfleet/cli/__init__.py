@@ -31,7 +31,7 @@ import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import NoReturn, TextIO
+from typing import NoReturn
 
 from ganfleet import __version__
 from ganfleet.cli import commands, evaluate, sample
@@ -78,14 +78,7 @@ def one_line_warnings() -> Iterator[None]:
     """ganfleet's warnings as `ganfleet: warning: ...`, one line each (others as Python prints them)."""
     previous = warnings.showwarning
 
-    def show(
-        message: Warning | str,
-        category: type[Warning],
-        filename: str,
-        lineno: int,
-        file: TextIO | None = None,
-        line: str | None = None,
-    ) -> None:
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
         if category is UserWarning and "ganfleet" in str(filename):
             print(f"ganfleet: warning: {' '.join(str(message).splitlines())}", file=file or sys.stderr)
         else:

@@ -12,18 +12,25 @@ from ganfleet.rundir import RunDir
 
 
 def train_config(args: argparse.Namespace) -> RunConfig:
-    """The run's config; with --resume, the run directory's own saved config under the recipe, file, flags and --set."""
+    """The run's config; with --resume, the run directory's own saved config under the recipe, file, flags and --set.
+
+    Under GANFLEET_SMOKE its budget is capped here, once (`ganfleet.smoke`).
+    """
+    from ganfleet import smoke
+    from ganfleet.pairs.build import capped_budget
+
     config = config_from_args(args, DATA_FLAGS + TRAIN_FLAGS)
     if args.resume and RunDir(config.out).exists():
         from ganfleet.rundir.resume import saved_config
 
         config = config_from_args(args, DATA_FLAGS + TRAIN_FLAGS, base=saved_config(RunDir(config.out)))
-    return config
+    return capped_budget(config, smoke.limit(smoke.STEPS))
 
 
 def dry_run(config: RunConfig) -> int:
-    """Load the data and plan the run (so bad classes or shapes fail here),
-    print the resolved config and the plan line."""
+    """Load the data and plan the run (so bad classes or shapes fail here), print the resolved config and the plan
+    line.
+    """
     from ganfleet.devices import resolve_device
     from ganfleet.train.estimate import plan_summary, resolved_config
     from ganfleet.train.run_plan import plan_run
@@ -115,16 +122,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=1,
         metavar="N",
         help="train on N local processes (at most the cores), "
-        "under torchrun's agent in this process (or start it with torchrun, mpirun or srun yourself; "
-        "see docs/distributed.md)",
+        "under torchrun's agent in this process (or start it with torchrun, mpirun or srun yourself; see "
+        "docs/distributed.md)",
     )
     p.add_argument(
         "--max-restarts",
         type=count(0),
         default=0,
         metavar="K",
-        help="run under torchrun and restart the processes up to K times after a failure; "
-        "each pair resumes from its last checkpoint",
+        help="run under torchrun and restart the processes up to K times after a failure; each pair resumes from its "
+        "last checkpoint",
     )
     add_flags(p, DATA_FLAGS, "data")
     add_flags(p, TRAIN_FLAGS, "model and training")

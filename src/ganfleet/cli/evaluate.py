@@ -24,7 +24,7 @@ def _data_config(args: argparse.Namespace) -> DataConfig:
 
 
 def cmd_classifier_train(args: argparse.Namespace) -> int:
-    from ganfleet.classifier import ClassifierTraining, load_classifier, shipped_for, train_and_save
+    from ganfleet.classifier import ClassifierTraining, load_classifier, shipped_for, smoke_caps, train_and_save
     from ganfleet.classifier.store import MANIFEST, cache_dir, domain_config
     from ganfleet.data import load_dataset
 
@@ -53,7 +53,7 @@ def cmd_classifier_train(args: argparse.Namespace) -> int:
             f"{100 * stored.test_accuracy:.2f} %); --force retrains"
         )
         return 0
-    stored = train_and_save(data, out, settings, progress=not args.quiet)
+    stored = train_and_save(data, out, settings, progress=not args.quiet, caps=smoke_caps())
     m = stored.manifest
     kind = "canonical recipe" if settings.canonical else "recipe"
     print(
@@ -65,8 +65,7 @@ def cmd_classifier_train(args: argparse.Namespace) -> int:
 
 
 def evaluate_external(args: argparse.Namespace, options) -> Path:
-    """--samples PATH, or --input1 A --input2 B: samples of any generator against the data's test split,
-    or each other."""
+    """--samples PATH, or --input1 A --input2 B: any generator's samples against the test split, or each other."""
     from ganfleet.evaluation import compare_samples, evaluate_samples
 
     if args.run or args.real_baseline:
@@ -87,6 +86,8 @@ def evaluate_external(args: argparse.Namespace, options) -> Path:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from ganfleet import smoke
+    from ganfleet.classifier import smoke_caps
     from ganfleet.devices import resolve_device
     from ganfleet.evaluation import EvalOptions, evaluate_real_baseline, evaluate_run
 
@@ -106,7 +107,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         device=args.device,
         progress=not args.quiet,
         ema=not args.no_ema,
-    )
+        classifier_caps=smoke_caps(),
+    ).capped(smoke.limit(smoke.SAMPLES))  # GANFLEET_SMOKE's caps, once
     if args.samples or args.input1 or args.input2:
         path = evaluate_external(args, options)
     elif args.real_baseline:
@@ -187,9 +189,9 @@ def register_evaluate(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--samples",
         metavar="PATH",
-        help="evaluate any generator's samples instead of a run: an .npz (x uint8 N,H,W[,C]; "
-        "y optional) or an image folder (one subfolder per class in class order, as `sample --per-class` writes), "
-        "fitted to the test split of --data and measured like a fleet (writes PATH-eval/ unless --out)",
+        help="evaluate any generator's samples instead of a run: an .npz (x uint8 N,H,W[,C]; y optional) or "
+        "an image folder of class subfolders (as `sample --per-class` writes). They are fitted to the test split "
+        "of --data and measured like a fleet (writes PATH-eval/ unless --out).",
     )
     p.add_argument(
         "--input1",
@@ -215,8 +217,8 @@ def register_evaluate(sub: argparse._SubParsersAction) -> None:
         "--features",
         choices=tuple(EXTRACTORS),
         default="classifier",
-        help="features for FID/KID/PR and logits for IS: the domain classifier, "
-        "or the FID Inception-v3 (needs its weights file)",
+        help="features for FID/KID/PR and logits for IS: the domain classifier, or the FID Inception-v3 (needs its "
+        "weights file)",
     )
     p.add_argument(
         "--inception-weights",

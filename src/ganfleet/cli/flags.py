@@ -159,7 +159,7 @@ def add_config_flags(parser: argparse.ArgumentParser, recipes: bool = False) -> 
         parser.add_argument(
             "--recipe",
             choices=tuple(RECIPES),
-            help="a named recipe, under the config file, the flags and --set: "
+            help="a named recipe of how pairs train, under the config file, the flags and --set: "
             + "; ".join(f"{name}: {recipe.description}" for name, recipe in RECIPES.items()),
         )
         parser.add_argument(
@@ -182,7 +182,11 @@ def flag_values(args: argparse.Namespace, flags: list[Flag]) -> dict[str, Any]:
 
 
 def config_from_args(args: argparse.Namespace, flags: list[Flag], base: RunConfig | None = None) -> RunConfig:
-    """base (the defaults, or a resumed run's saved config) < --recipe < --preset < --config file < flags < --set overrides."""
+    """The config of `args`, each layer over the one before it.
+
+    base (the defaults, or a resumed run's saved config) < --recipe < --preset
+    < --config file < flags < --set overrides.
+    """
     from ganfleet.recipes import PRESETS, RECIPES, recipe_config
 
     config = base or RunConfig()

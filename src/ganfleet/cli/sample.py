@@ -48,8 +48,9 @@ def parse_labels(text: str, fleet_classes: list[str]) -> list[int]:
 
 
 def class_folder_names(class_names: list[str]) -> list[str]:
-    """'3-Dress' (of 10 classes; '03-Dress' of 11 to 100): the index first,
-    so sorted names (ImageFolder's order) are the class order."""
+    """'3-Dress' (of 10 classes; '03-Dress' of 11 to 100): the index first, so sorted names (ImageFolder's order) are
+    the class order.
+    """
     width = len(str(len(class_names) - 1))
     return [
         f"{k:0{width}d}-{re.sub(r'[^A-Za-z0-9._-]+', '-', name).strip('-') or 'class'}"
@@ -98,8 +99,9 @@ def save_npz(out: Path, x: torch.Tensor, y: np.ndarray, class_names: list[str]) 
 
 
 def save_picture(out: Path, x: torch.Tensor, labels: list[int] | None, fleet: Fleet, ncol: int) -> None:
-    """A grid with each class starting a row named by the class (unlabelled for an unconditional fleet); toy points:
-    a scatter."""
+    """A grid with each class starting a row named by the class (unlabelled for an unconditional fleet); toy points: a
+    scatter.
+    """
     if x.ndim != 4:
         save_scatter(x, torch.as_tensor(labels) if labels is not None else None, out)
         return
@@ -120,7 +122,7 @@ def choose_labels(args: argparse.Namespace, fleet: Fleet) -> tuple[int, list[int
         labels = parse_labels(args.labels, fleet.class_names)
         return len(labels), labels
     if args.per_class:
-        per_class = smoke.cap(args.per_class, smoke.SAMPLES // 20, "--per-class")
+        per_class = args.per_class
         return per_class * fleet.n_classes, [k for k in range(fleet.n_classes) for _ in range(per_class)]
     if not conditional:
         return args.n, None
@@ -128,20 +130,23 @@ def choose_labels(args: argparse.Namespace, fleet: Fleet) -> tuple[int, list[int
 
 
 def walks(args: argparse.Namespace, fleet: Fleet) -> tuple[torch.Tensor, list[int] | None]:
-    """--interpolate STEPS: one walk of STEPS samples per class (or WALKS_UNCONDITIONAL walks),
-    between two seeded noises."""
+    """--interpolate STEPS: one walk of STEPS samples per class (or WALKS_UNCONDITIONAL walks), between two seeded
+    noises.
+    """
     conditional = fleet.member_is_conditional(args.member)
     rows = fleet.n_classes if conditional else WALKS_UNCONDITIONAL
-    a, b = (
+    ends = [
         draw_noise(rows, fleet.spec.latent_dim, derive_seed(args.seed, "walk", end), args.truncation)
         for end in ("a", "b")
-    )
-    z = latent_walk(a, b, args.interpolate)
+    ]
+    z = latent_walk(ends[0], ends[1], args.interpolate)
     labels = [k for k in range(rows) for _ in range(args.interpolate)] if conditional else None
     return fleet.generate(z, labels, args.member), labels
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
+    if args.per_class and not (args.labels or args.interpolate):  # the options' one cap under GANFLEET_SMOKE
+        args.per_class = smoke.cap(args.per_class, smoke.limit(smoke.SAMPLES // 20), "--per-class")
     fleet = Fleet.load(args.run, device=resolve_device(args.device, "--device"), ema=not args.no_ema)
     out = Path(args.out)
     folder = args.out.endswith("/") or out.suffix == "" or out.is_dir()
@@ -160,8 +165,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
     if folder:
         if labels is None:
             raise GanfleetError(
-                f"--out {args.out}: an image folder has one subfolder per class; "
-                "this fleet is unconditional (use .npz or .png)"
+                f"--out {args.out}: an image folder has one subfolder per class; this fleet is unconditional (use "
+                ".npz or .png)"
             )
         write_image_folder(
             out,
@@ -182,8 +187,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
         save_picture(out, x, labels, fleet, ncol)
     else:
         raise GanfleetError(
-            f"--out {out}: expected a .png (grid), a .npz (arrays x, y) "
-            "or a folder DIR/ (one subfolder of PNGs per class)"
+            f"--out {out}: expected a .png (grid), a .npz (arrays x, y) or a folder DIR/ (one subfolder of PNGs per "
+            "class)"
         )
     print(f"wrote {len(x)} samples -> {out}")
     return 0

@@ -1,8 +1,11 @@
 """Typed run configuration: dataclass sections with a help text per field.
 
-    fields.py    option(), typed values and the checks every field shares
-    sections.py  the sections (data, model, train, loss, optim, budget, cadence, sgan, eval) and RunConfig
-    parse.py     defaults < YAML file < flags < --set overrides; moved keys
+    fields.py     option(), typed values and the checks every field shares
+    sections.py   the sections (data, model, train, loss, augment, ema, optim, budget, cadence, sgan, eval)
+                  and RunConfig
+    names.py      the choices of names (sources, architectures, losses, strategies) as Literals
+    parse.py      YAML trees and --set overrides onto a RunConfig; keys that moved to another section
+    yaml_text.py  YAML from users (--config files, --set values), read with bounds
 
 Every field's help text is what `ganfleet train --help` shows, so the
 documentation of an option lives in one place.

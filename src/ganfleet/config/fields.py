@@ -32,7 +32,8 @@ def option(default: Any, help: str, **kwargs: Any) -> Any:
 
 def names(registry: typing.Iterable[str], *extra: str) -> Any:
     """`Literal[...]` of a registry's names (and `extra` ones such as "auto"): the field type of a choice."""
-    return typing.Literal[(*extra, *registry)]
+    values = (*extra, *registry)
+    return typing.Literal[values]
 
 
 def split_optional(tp: Any) -> tuple[Any, bool]:
@@ -129,6 +130,7 @@ def field_help(cls: type) -> dict[str, str]:
     for f in dataclasses.fields(cls):
         text = f.metadata.get("help", "")
         valid = choices(hints[f.name])
-        listed = valid is None or all(name in text for name in valid)
-        out[f.name] = text if listed else f"{text} (one of {', '.join(valid)})"
+        if valid is not None and not all(name in text for name in valid):
+            text = f"{text} (one of {', '.join(valid)})"
+        out[f.name] = text
     return out

@@ -58,7 +58,8 @@ def from_dict(cls: type, data: dict[str, Any], where: str = "") -> Any:
         if key not in names:
             raise _unknown_key(path, names)
         tp = hints[key]
-        kwargs[key] = from_dict(tp, value, path) if dataclasses.is_dataclass(tp) else coerce(path, tp, value)
+        nested = isinstance(tp, type) and dataclasses.is_dataclass(tp)
+        kwargs[key] = from_dict(tp, value, path) if nested else coerce(path, tp, value)
     return cls(**kwargs)
 
 

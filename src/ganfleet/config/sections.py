@@ -24,22 +24,16 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ganfleet.config.fields import check_fields, check_positive, names, option
-from ganfleet.data import MIXTURES, SOURCES
+from ganfleet.config.fields import check_fields, check_positive, option
+from ganfleet.config.names import ArchName, LossName, MixtureName, NormName, SourceName, StrategyName
 from ganfleet.data.augment import parse_policy
+from ganfleet.data.options import Fit, Split
 from ganfleet.devices import parse_device
 from ganfleet.errors import ConfigError
 from ganfleet.losses import LOSSES
-from ganfleet.models import ARCHITECTURES, MAX_SIDE, check_sizes, default_architecture, get_architecture
-from ganfleet.models.dcgan import DISCRIMINATOR_NORMS, PAPER_DROPOUT
-from ganfleet.strategies import STRATEGIES
+from ganfleet.models import MAX_SIDE, check_sizes, default_architecture, get_architecture
+from ganfleet.models.dcgan import PAPER_DROPOUT
 
-SourceName = names(SOURCES)
-MixtureName = names(MIXTURES)
-ArchName = names(ARCHITECTURES, "auto")
-NormName = names(DISCRIMINATOR_NORMS, "auto")
-LossName = names(LOSSES)
-StrategyName = names(STRATEGIES)
 MAX_BATCH = 65_536  # images per batch per pair; more is a typo that would try to allocate it
 MAX_TOY_PER_CLASS = 1_000_000
 
@@ -52,7 +46,7 @@ class DataConfig:
     path: str | None = option(
         None, "folder or file of the data (auto-found for fashion-mnist, mnist; required for imagefolder, npz, cifar*)"
     )
-    split: Literal["train", "test"] = option("train", "which split to load")
+    split: Split = option("train", "which split to load")
     classes: list[int] | None = option(
         None, "train on this subset of class indices only (relabelled 0..k-1, names kept)"
     )
@@ -60,7 +54,7 @@ class DataConfig:
     image_size: int | None = option(
         None, "side length after fitting; default: next power of two >= the native size, at least 32"
     )
-    fit: Literal["resize", "pad"] = option(
+    fit: Fit = option(
         "resize", "how images reach image_size: resize (bilinear, as the paper's code) or pad (zero border)"
     )
     mixture: MixtureName = option("ring8", "toy data only: the mixture")
@@ -90,24 +84,31 @@ class ModelConfig:
 
     arch: ArchName = option(
         "auto",
-        "paper (the paper's tables, BatchNorm eps 0.8), dcgan (same, standard BatchNorm), sngan (SNGAN's standard CNN: transposed convolutions, a discriminator of comparable size without normalisation layers), mlp (toy data); auto: mlp for toy data, paper otherwise",
+        "paper (the paper's tables, BatchNorm eps 0.8), dcgan (the same with standard BatchNorm), "
+        "sngan (SNGAN's standard CNN) or mlp (toy data); auto: mlp for toy data, paper otherwise",
     )
     width: float = option(
         1.0,
-        "channel multiplier for the conv nets (0.25 trains ~6x faster on CPU), hidden-unit multiplier for the mlp (of 512); 1.0 is the papers' width",
+        "channel multiplier for the conv nets, hidden-unit multiplier (of 512) for the mlp; "
+        "1.0 is the papers' width, 0.25 (--preset cpu) much faster on a CPU",
     )
     latent_dim: int = option(100, "noise dimension (the paper's 100)")
     d_norm: NormName = option(
         "auto",
-        "conv discriminator normalisation after blocks 2-4: batch (the paper's BatchNorm), layer (per sample over C,H,W), none; auto: none with a spectral-norm discriminator, layer for wgan and wgan-gp (train-mode BatchNorm fixes each channel's batch mean, so the batch-mean score E C(fake) - E C(real) compares moves only through the last feature map's spatial pattern, and the gradient penalty stops being per sample), batch otherwise; the mlp has none",
+        "conv discriminator normalisation after blocks 2-4: batch (the paper's BatchNorm), layer (per sample "
+        "over C,H,W) or none; auto: none with a spectral-norm discriminator, layer for wgan and wgan-gp "
+        "(BatchNorm would couple a critic's samples; models/dcgan.py says how), batch otherwise. "
+        "The mlp has none.",
     )
     spectral_norm: Literal["none", "discriminator", "both"] = option(
         "none",
-        "spectral normalisation (Miyato et al. 2018) of every conv, linear and embedding weight of the discriminator, or of both networks; none is the paper's",
+        "spectral normalisation (Miyato et al. 2018) of every conv, linear and embedding weight of the "
+        "discriminator, or of both networks; none is the paper's",
     )
     d_dropout: float | None = option(
         None,
-        "channel dropout after each discriminator block (the paper's 0.25); default 0.25, or 0 with a spectral-norm discriminator; the mlp has none",
+        "channel dropout after each discriminator block (the paper's 0.25); default 0.25, or 0 with a spectral-norm "
+        "discriminator; the mlp has none",
     )
 
     def __post_init__(self) -> None:
@@ -123,7 +124,9 @@ class TrainConfig:
 
     strategy: StrategyName = option(
         "class-parallel",
-        "gan: one unconditional pair on all data (DC-GAN); cgan: one conditional pair (DC-CGAN); class-parallel: one independent pair per class (distributed DC-CGAN); sgan: independent local pairs plus a global pair trained from them (SGAN)",
+        "gan: one unconditional pair on all data (DC-GAN); cgan: one conditional pair (DC-CGAN); class-parallel: one "
+        "independent pair per class (distributed DC-CGAN); sgan: independent local pairs plus a global pair trained "
+        "from them (SGAN)",
     )
     batch_size: int = option(64, "images per batch per pair")
     seed: int = option(
@@ -132,15 +135,19 @@ class TrainConfig:
     device: str = option("auto", "cpu, cuda, cuda:N or auto (cuda when available)")
     pack: str = option(
         "fast",
-        "how pairs are stepped (same results up to rounding; see docs/packing.md): fast (the fastest path measured for the device: packs of 1 in channels_last for conv nets on a CPU, one pair at a time for the MLPs, timed as auto on a GPU), off (one pair at a time, NCHW), K (packs of at most K pairs) or auto (time the options on the run's own pairs at start-up, keep the fastest)",
+        "how pairs are stepped, all with the same results up to rounding: fast (the path measured fastest for "
+        "the device), off (one pair at a time), K (packs of at most K pairs) or auto (the fastest, timed at "
+        "start-up). docs/packing.md says what each does.",
     )
     compile: bool = option(
         False,
-        "torch.compile the networks being stepped (inductor; needs a C++ compiler on CPU): the first network of an architecture compiles for a minute or so, each further one in seconds; same results up to rounding (benchmarks/compile.py: 1.42x per step at 1 thread on a busy 2-core CPU, 0.9x at 2 threads on a quiet one)",
+        "torch.compile the networks being stepped (inductor; a CPU needs a C++ compiler), with the same results "
+        "up to rounding. Compiling takes time at start-up; README and docs/packing.md have the measured cost and gain.",
     )
     threads: str = option(
         "auto",
-        "CPU threads of each process: auto (the cores not busy with other work when the run starts, shared among this node's ranks; OMP_NUM_THREADS wins when set) or a number",
+        "CPU threads of each process: auto (the cores not busy with other work when the run starts, shared among "
+        "this node's ranks; OMP_NUM_THREADS wins when set) or a number",
     )
 
     def __post_init__(self) -> None:
@@ -177,7 +184,9 @@ class LossConfig:
     clip_value: float = option(0.01, "weight-clipping bound for wgan")
     lecam_weight: float = option(
         0.0,
-        "LeCam regularisation weight (Tseng et al. 2021; 0: off, 0.3 as their BigGAN runs): pulls the discriminator's scores towards running averages (decay 0.99) of its scores on the other kind of image, against overfitting small data",
+        "LeCam regularisation weight (Tseng et al. 2021; 0: off, 0.3 in their BigGAN runs): pulls the "
+        "discriminator's scores towards running averages of its scores on the other kind of image, "
+        "against overfitting small data",
     )
 
     def __post_init__(self) -> None:
@@ -218,7 +227,8 @@ class AugmentConfig:
 
     policy: str = option(
         "none",
-        "comma-separated operations: color (brightness, contrast; saturation for RGB), translation (up to 1/8 of the side), cutout (a square of half the side); none: no augmentation",
+        "comma-separated operations: color (brightness, contrast; saturation for RGB), translation (up to 1/8 of the "
+        "side), cutout (a square of half the side); none: no augmentation",
     )
 
     def __post_init__(self) -> None:
@@ -247,7 +257,9 @@ class EmaConfig:
 
 @dataclass
 class BudgetConfig:
-    """How long each pair trains: one of epochs, steps or kimg (setting one, e.g. by a flag over a config file, clears the others)."""
+    """How long each pair trains: one of epochs, steps or kimg (setting one, e.g. by a flag over a config file, clears
+    the others).
+    """
 
     epochs: float | None = option(
         None, "budget in passes over each pair's own images (default 5 when neither steps nor kimg is given)"
@@ -255,7 +267,8 @@ class BudgetConfig:
     steps: int | None = option(None, "budget in generator steps per pair")
     kimg: float | None = option(
         None,
-        "budget in thousands of real images each pair's discriminator sees (steps = ceil(1000 kimg / (batch n_critic)))",
+        "budget in thousands of real images each pair's discriminator sees (steps = ceil(1000 kimg / (batch "
+        "n_critic)))",
     )
 
     KEYS = ("epochs", "steps", "kimg")  # the ways to give a budget, of which one is used
@@ -299,18 +312,21 @@ class SganConfig:
 
     locals: int | None = option(
         None,
-        "number of local pairs, each on all data (default 5); with split_by_class there is one per class, leave it unset",
+        "number of local pairs, each on all data (default 5); with split_by_class there is one per class, leave it "
+        "unset",
     )
     split_by_class: bool = option(
         False, "one local pair per class (class-parallel locals) and a global pair conditioned on the label"
     )
     messenger_steps: int | None = option(
         None,
-        "I_D, updates of each messenger discriminator against the global generator per iteration (default: the loss's critic steps)",
+        "I_D, updates of each messenger discriminator against the global generator per iteration (default: the "
+        "loss's critic steps)",
     )
     share_weights: bool = option(
         False,
-        "the local generators share their data-side layers, as do the local discriminators (about half the parameters for the mlp; N-SW-GAN)",
+        "the local generators share their data-side layers, as do the local discriminators (about half the "
+        "parameters for the mlp; N-SW-GAN)",
     )
 
     def __post_init__(self) -> None:
@@ -330,7 +346,8 @@ class EvalConfig:
 
     every: int = option(
         0,
-        "iterations between quick evaluations during training (0: none); each appends {step, eval: {fid, kid, is, ...}} to metrics.jsonl",
+        "iterations between quick evaluations during training (0: none); each appends {step, eval: {fid, kid, is, "
+        "...}} to metrics.jsonl",
     )
     n: int = option(2000, "generated samples per evaluation during training (a full `ganfleet evaluate` uses 10,000)")
     classifier: str | None = option(
@@ -405,7 +422,8 @@ class RunConfig:
         arch = get_architecture(self.resolved_arch)
         if (self.data.name == "toy") != arch.points:
             raise ConfigError(
-                f"model.arch: {arch.name!r} does not fit data {self.data.name!r}: toy data needs mlp, images a conv architecture"
+                f"model.arch: {arch.name!r} does not fit data {self.data.name!r}: toy data needs mlp, images a conv "
+                "architecture"
             )
         if self.model.d_norm not in ("auto", *arch.d_norms):
             offers = "has no normalisation" if arch.d_norms == ("none",) else "offers " + ", ".join(arch.d_norms)

@@ -3,6 +3,19 @@
 `load_dataset(cfg)` reads the source named by `cfg.name`, then applies the
 options every source shares, in this order: class subset, at most N per class,
 fit to a power-of-two side (images only).
+
+    dataset.py      ClassPartitionedDataset, the one data type every strategy trains on
+    options.py      what the loaders read of a run's data section
+    idx.py          MNIST and Fashion-MNIST (IDX files)
+    cifar.py        CIFAR-10 and CIFAR-100 (pickle batches)
+    digits.py       scikit-learn's bundled 8x8 digits
+    imagefolder.py  a folder with one subfolder of images per class
+    npz.py          NumPy archives with arrays x and y
+    toy.py          the SGAN paper's 2-D toy mixtures
+    transforms.py   fitting images to a power-of-two side
+    stream.py       a deterministic, resumable stream of one pair's batches
+    augment.py      DiffAugment
+    diagnostics.py  what `ganfleet inspect-data` prints
 """
 
 from __future__ import annotations

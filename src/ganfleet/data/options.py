@@ -7,31 +7,21 @@ names from `ganfleet.data.SOURCES` without an import cycle.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Literal, Protocol
+
+Split = Literal["train", "test"]
+Fit = Literal["resize", "pad"]  # how images reach the side: bilinear resize, or a zero border
 
 
 class DataOptions(Protocol):
-    """Which data, which split, and how images are fitted (see `ganfleet.config.DataConfig`).
+    """Which data, which split, and how images are fitted (see `ganfleet.config.DataConfig`)."""
 
-    Read-only properties: the loaders only read them, and a property lets `DataConfig` declare
-    narrower types (`split: Literal["train", "test"]`) than the plain `str` asked for here.
-    """
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def path(self) -> str | None: ...
-    @property
-    def split(self) -> str: ...
-    @property
-    def classes(self) -> list[int] | None: ...
-    @property
-    def max_per_class(self) -> int | None: ...
-    @property
-    def image_size(self) -> int | None: ...
-    @property
-    def fit(self) -> str: ...
-    @property
-    def mixture(self) -> str: ...
-    @property
-    def toy_per_class(self) -> int: ...
+    name: str
+    path: str | None
+    split: Split
+    classes: list[int] | None
+    max_per_class: int | None
+    image_size: int | None
+    fit: Fit
+    mixture: str
+    toy_per_class: int

@@ -2,10 +2,11 @@
 
     env.py        who launched us: torchrun, Open MPI, MPICH/Intel MPI (PMI) or Slurm; rank, world, rendezvous
     assign.py     which rank trains which pairs (longest-processing-time first by step budget)
-    cluster.py    the process group and the few collectives the training loop needs (agree, on_writer, gather)
+    cluster.py    the process group and the few collectives the training loop needs (assign, agree, on_writer, gather)
     heartbeat.py  control rounds while training: failure, stop and completion reach every rank
     telemetry.py  per-rank time by category, idle share, img/s, peak memory, progress; telemetry.json
     launch.py     `ganfleet train --nproc N`: re-launch the same command under torchrun
+    threads.py    torch's CPU threads per process (train.threads: auto from the free cores, OMP_NUM_THREADS or N)
 
 Pairs never communicate, so no training tensor crosses ranks; only control
 messages, sample-grid rows and telemetry do. The exception is a pair every rank

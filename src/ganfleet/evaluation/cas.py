@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import torch
 
-from ganfleet.classifier import CANONICAL, ClassifierTraining, StoredClassifier
+from ganfleet.classifier import CANONICAL, NO_CAPS, ClassifierTraining, StoredClassifier, TrainingCaps
 from ganfleet.classifier.training import train_classifier
 from ganfleet.data.dataset import ClassPartitionedDataset, to_uint8
 from ganfleet.evaluation.measure import stratified_labels
 from ganfleet.fleet import Fleet
+from ganfleet.metrics import Figure
 from ganfleet.seeds import derive_seed
+
+CAS_FIGURE = Figure("cas", "CAS: trained on generated, tested on real", "higher")  # beside the metrics' own
 
 
 def recipe_of(classifier: StoredClassifier) -> ClassifierTraining:
@@ -32,11 +35,12 @@ def cas_of_images(
     test: ClassPartitionedDataset,
     recipe: ClassifierTraining,
     progress: bool = False,
+    caps: TrainingCaps = NO_CAPS,
 ) -> dict[str, float]:
     """CAS of uint8 `images` with their `labels`: `recipe` trained on them alone, its accuracy on `test`
     (and on its own training images)."""
     generated = ClassPartitionedDataset(images, labels, list(test.class_names), "generated")
-    result = train_classifier(generated, test, recipe, progress)
+    result = train_classifier(generated, test, recipe, progress, caps)
     return {"cas": result.test_accuracy, "cas_train_accuracy": result.train_accuracy}
 
 
@@ -49,8 +53,9 @@ def classification_accuracy_score(
     recipe: ClassifierTraining,
     seed: int,
     progress: bool = False,
+    caps: TrainingCaps = NO_CAPS,
 ) -> dict[str, float]:
     """CAS of `n` samples of the fleet, labels in the proportions `prior`."""
     labels = stratified_labels(n, prior)
     images = to_uint8(fleet.sample(n, labels=labels, seed=derive_seed(seed, "cas"), member=member))
-    return cas_of_images(images, labels, test, recipe, progress)
+    return cas_of_images(images, labels, test, recipe, progress, caps)

@@ -31,8 +31,7 @@ KID_SUBSETS = 20
 
 
 class TrainingEvaluator:
-    """Holds the real test features and the classifier for the whole run,
-    so each evaluation only samples and measures."""
+    """Holds the real test features and the classifier for the whole run: each evaluation only samples and measures."""
 
     def __init__(self, config: RunConfig, manifest: dict, dataset: ClassPartitionedDataset) -> None:
         self.every, self.n, self.member = config.eval.every, config.eval.n, config.eval.member

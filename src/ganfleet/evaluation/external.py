@@ -1,9 +1,9 @@
 """`ganfleet evaluate --samples PATH` and `--input1 A --input2 B`: samples of any generator, on the fleets' scale.
 
-    evaluate_samples("export/", DataConfig("fashion-mnist"))      -> the samples against the test split, next to
-                                                                     the floor
-    compare_samples("a.npz", "b/", DataConfig("fashion-mnist"))    -> A as generated against B as real (torch-fidelity's
-                                                                     --input1/--input2), through the same extractors
+    evaluate_samples("export/", DataConfig("fashion-mnist"))
+        -> the samples against the test split, next to the floor
+    compare_samples("a.npz", "b/", DataConfig("fashion-mnist"))
+        -> A as generated against B as real (torch-fidelity's --input1/--input2), through the same extractors
 
 The extractors are those of a fleet's evaluation of the same data (the
 canonical domain classifier, or Inception with its weights file), so a figure
@@ -17,7 +17,6 @@ from pathlib import Path
 
 import torch
 
-from ganfleet import smoke
 from ganfleet.config import DataConfig
 from ganfleet.evaluation.cas import cas_of_images, recipe_of
 from ganfleet.evaluation.measure import measure
@@ -36,8 +35,8 @@ from ganfleet.seeds import derive_seed
 
 
 def _subset(samples: Samples, n: int | None, seed: int) -> Samples:
-    """At most `n` of the samples (a seeded choice, in their order), at most smoke.SAMPLES under GANFLEET_SMOKE."""
-    n = smoke.cap(min(n or len(samples.images), len(samples.images)), smoke.SAMPLES, "evaluation samples")
+    """At most `n` of the samples (a seeded choice, in their order)."""
+    n = min(n or len(samples.images), len(samples.images))
     if n >= len(samples.images):
         return samples
     g = torch.Generator().manual_seed(derive_seed(seed, "subset"))
@@ -67,7 +66,14 @@ def evaluate_samples(
     start = timed_stage(timing, "metrics", start)
     if samples.labels is not None and wants_cas(options, test, True) and extractors.stored is not None:
         metrics.update(
-            cas_of_images(samples.images, samples.labels, test, recipe_of(extractors.stored), options.progress)
+            cas_of_images(
+                samples.images,
+                samples.labels,
+                test,
+                recipe_of(extractors.stored),
+                options.progress,
+                options.classifier_caps,
+            )
         )
         metrics["cas_n"] = len(samples.images)
         timed_stage(timing, "cas", start)

@@ -25,7 +25,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
-from ganfleet.classifier import StoredClassifier, cache_root, classifier_for
+from ganfleet.classifier import NO_CAPS, StoredClassifier, TrainingCaps, cache_root, classifier_for
 from ganfleet.config import DataConfig
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.errors import EvaluationError
@@ -110,14 +110,14 @@ def tensor_key(identity: str) -> str:
 
 
 def write_features(path: Path, real: SampleSet, fingerprint: str, identity: str) -> None:
-    present = {
+    given = {
         "features": real.features,
         "logits": real.logits,
         "class_logits": real.class_logits,
         "labels": real.labels,
     }
     tensors = {
-        k: v.contiguous().clone() for k, v in present.items() if v is not None
+        k: v.contiguous().clone() for k, v in given.items() if v is not None
     }  # clones: logits may be class_logits
     metadata = {
         "format": FEATURES_FORMAT,
@@ -141,7 +141,7 @@ def read_features(path: Path, fingerprint: str, identity: str) -> SampleSet | No
                 identity,
             ):
                 return None
-            tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 (safe_open has keys() but is not iterable)
+            tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 - a safetensors handle is not iterable
     except (SafetensorError, OSError, ValueError, RuntimeError):
         return None  # a damaged cache entry is recomputed (and rewritten)
     return SampleSet(tensors["features"], tensors.get("logits"), tensors.get("class_logits"), tensors.get("labels"))
@@ -157,6 +157,7 @@ def build_extractors(
     batch_size: int = 500,
     device: str = "cpu",
     progress: bool = True,
+    classifier_caps: TrainingCaps = NO_CAPS,
 ) -> Extractors:
     """The domain classifier for `data` (found, or trained into the cache), and the `features` extractor."""
     if features not in EXTRACTORS:
@@ -167,14 +168,11 @@ def build_extractors(
         from ganfleet.metrics.inception import weights_path
 
         weights_path(inception_weights)
-    stored = classifier_for(data, classifier_dir, train_missing=train_classifier, progress=progress)
+    stored = classifier_for(
+        data, classifier_dir, train_missing=train_classifier, progress=progress, caps=classifier_caps
+    )
     stored.model.to(device)
     classifier = classifier_extractor(stored, None)
     info = stored.describe()
-    if features == "classifier":
-        main = classifier
-    else:
-        main = EXTRACTORS[features](stored, inception_weights)
-        if isinstance(main, torch.nn.Module):  # the Inception network (the classifier is on `device` already)
-            main.to(device)
+    main = classifier if features == "classifier" else EXTRACTORS[features](stored, inception_weights).to(device)
     return Extractors(main, classifier, info, batch_size, device, stored)

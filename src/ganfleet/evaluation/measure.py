@@ -14,8 +14,7 @@ from ganfleet.metrics import MetricContext, SampleSet, compute_metrics
 
 
 def stratified_labels(n: int, proportions: list[float]) -> torch.Tensor:
-    """n labels with class k appearing round(n p_k) times (largest remainders; exact n / K each when balanced),
-    sorted."""
+    """n sorted labels, class k round(n p_k) times (largest remainders; exactly n / K each when balanced)."""
     p = torch.tensor(proportions, dtype=torch.float64)
     exact = n * p / p.sum()
     counts = exact.floor().to(torch.int64)

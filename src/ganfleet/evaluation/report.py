@@ -17,31 +17,25 @@ from pathlib import Path
 import torch
 
 from ganfleet.data.dataset import ClassPartitionedDataset
+from ganfleet.evaluation.cas import CAS_FIGURE
 from ganfleet.grids import class_rows, display_scale, make_grid, save_png, save_scatter
-from ganfleet.metrics import SampleSet
+from ganfleet.metrics import METRICS, Figure, SampleSet
 from ganfleet.rundir import read_metrics
 from ganfleet.rundir.atomic import atomic_write_text
 
 SAMPLES_PER_CLASS = 10
 
-# (key, label, better direction, paired std key)
-ROWS = [
-    ("fid", "FID", "lower", None),
-    ("kid_mean", "KID", "lower", "kid_std"),
-    ("is_mean", "IS (10 splits)", "higher", "is_std"),
-    ("precision", "precision (k=3)", "higher", None),
-    ("recall", "recall (k=3)", "higher", None),
-    ("density", "density (k=5)", "~1", None),
-    ("coverage", "coverage (k=5)", "higher", None),
-    ("conditional_accuracy", "conditional accuracy", "higher", None),
-    ("class_entropy", "class entropy (nats)", "= floor", None),
-    ("class_tv", "class TV to the prior", "lower", None),
-    ("fid_class_mean", "per-class FID, mean", "lower", None),
-    ("cas", "CAS: trained on generated, tested on real", "higher", None),
-    ("high_quality_share", "high-quality share (3 sigma)", "higher", None),
-    ("modes_covered", "modes covered", "higher", None),
-    ("kde_log_likelihood", "KDE log-likelihood (nats)", "higher", None),
-]
+
+def report_rows() -> list[Figure]:
+    """The report table's rows: each metric's figures in the registry's order, CAS after the image metrics."""
+    rows: list[Figure] = []
+    for metric in METRICS.values():
+        rows += metric.figures
+        if metric.name == "fid_per_class":
+            rows.append(CAS_FIGURE)
+    return rows
+
+
 CURVE_KEYS = ("fid", "is_mean", "conditional_accuracy", "modes_covered", "high_quality_share")
 
 
@@ -64,7 +58,8 @@ def heading(summary: dict) -> list[str]:
         return [
             f"# Comparison of `{one['path']}` with `{two['path']}`",
             "",
-            f"Input 1 ({one['kind']}, {one['n']} {labelled} images) as generated, input 2 ({two['kind']}, {two['n']} images) "
+            f"Input 1 ({one['kind']}, {one['n']} {labelled} images) as generated, input 2 ({two['kind']}, {two['n']} "
+            "images) "
             f"as real, both fitted to `{summary['data']['source']}`'s test split ({summary['data']['config']}) and "
             f"measured with its extractors: features `{summary['features']}`, seed {summary['seed']}.",
         ]
@@ -72,12 +67,14 @@ def heading(summary: dict) -> list[str]:
         title = f"Evaluation of `{summary['run']['path']}`"
         what = (
             f"Strategy `{summary['run']['strategy']}`, {summary['n_generated']} generated samples "
-            f"({'labels in the test split proportions' if summary['conditional'] else 'unconditional'}), seed {summary['seed']}."
+            f"({'labels in the test split proportions' if summary['conditional'] else 'unconditional'}), seed "
+            f"{summary['seed']}."
         )
     elif "samples" in summary:
         title = f"Evaluation of the samples in `{summary['samples']['path']}`"
         what = (
-            f"{summary['n_generated']} {labelled} images ({summary['samples']['kind']}), fitted to the test split's size; "
+            f"{summary['n_generated']} {labelled} images ({summary['samples']['kind']}), fitted to the test split's "
+            "size; "
             f"seed {summary['seed']}."
         )
     else:
@@ -98,7 +95,8 @@ def markdown(summary: dict) -> str:
         kind = "canonical" if c.get("canonical") else "non-canonical, named"
         lines.append(
             f"Domain classifier `{c['path']}` ({kind}, recipe {c.get('recipe_id')}, weights "
-            f"{c.get('weights_sha256', '')[:16]}; test accuracy {100 * c['test_accuracy']:.2f} %, data {c['fingerprint'][:16]})."
+            f"{c.get('weights_sha256', '')[:16]}; test accuracy {100 * c['test_accuracy']:.2f} %, data "
+            f"{c['fingerprint'][:16]})."
         )
     if summary.get("curve_note"):
         lines.append(f"Curve: {summary['curve_note']}.")
@@ -106,7 +104,8 @@ def markdown(summary: dict) -> str:
         ("input 1 vs 2", "input 2's images of the class") if "input1" in summary else ("model", "its real test images")
     )
     lines += ["", f"| metric | {column} | real floor | better |", "|---|---|---|---|"]
-    for key, label, better, std_key in ROWS:
+    for row in report_rows():
+        key, label, better, std_key = row.key, row.label, row.better, row.std_key
         if (model and key in model) or (floor and key in floor):
             if key == "class_entropy":
                 label += f" (max {next(m for m in (model, floor) if m and key in m)['class_entropy_max']:.4f})"
@@ -137,8 +136,14 @@ def save_samples(path: Path, samples: torch.Tensor, fake: SampleSet, test: Class
             real=test.samples[:2000],
             centers=test.mode_centers,
         )
-    rows = fake.labels if fake.labels is not None else fake.class_logits.argmax(dim=1)
-    grid, names = class_rows(samples, rows, test.class_names, SAMPLES_PER_CLASS, SAMPLES_PER_CLASS, every_class=True)
+    if fake.labels is not None:  # the labels asked for, else the classifier's
+        rows = fake.labels
+    else:
+        assert fake.class_logits is not None
+        rows = fake.class_logits.argmax(dim=1)
+    grid, names = class_rows(
+        samples, rows.tolist(), test.class_names, SAMPLES_PER_CLASS, SAMPLES_PER_CLASS, every_class=True
+    )
     return save_png(make_grid(grid, SAMPLES_PER_CLASS), path, scale=display_scale(samples.shape[-1]), row_names=names)
 
 

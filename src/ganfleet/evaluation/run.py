@@ -1,8 +1,9 @@
 """`ganfleet evaluate`: a trained fleet (or the train split, for the floor) against the held-out test split.
 
-    evaluate_run(run_dir, EvalOptions(n=10_000))              -> <run>/eval/metrics.json, report.md,
-                                                                 samples.png, curve.png
-    evaluate_real_baseline(DataConfig("fashion-mnist"), ...)   -> the floor: train split images as if generated
+    evaluate_run(run_dir, EvalOptions(n=10_000))
+        -> <run>/eval/metrics.json, report.md, samples.png, curve.png
+    evaluate_real_baseline(DataConfig("fashion-mnist"), ...)
+        -> the floor: train split images as if generated
 
 Real images are the *whole test split* of the run's data (its saved
 config.json with split=test: same source, classes and fit). Conditional
@@ -15,6 +16,7 @@ extractors. A model cannot be expected to beat it.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +24,7 @@ from pathlib import Path
 import torch
 
 from ganfleet import smoke
-from ganfleet.classifier import StoredClassifier
+from ganfleet.classifier import NO_CAPS, StoredClassifier, TrainingCaps
 from ganfleet.classifier.store import domain_config
 from ganfleet.config import DataConfig
 from ganfleet.data import load_dataset
@@ -61,6 +63,7 @@ class EvalOptions:
     device: str = "cpu"
     progress: bool = True
     ema: bool = True  # each generator's moving average where the run kept one; False: the raw weights
+    classifier_caps: TrainingCaps = NO_CAPS  # on training the canonical classifier and CAS's (GANFLEET_SMOKE's)
 
     def __post_init__(self) -> None:
         """The cheap checks, before any data is read or any classifier trained."""
@@ -72,6 +75,22 @@ class EvalOptions:
             if value is not None and (not isinstance(value, int) or value < least):
                 raise EvaluationError(f"{flag}: expected an integer >= {least}, got {value!r}")
         check_metric_names(self.metrics or [], extra=("cas",))
+
+    def capped(self, limit: int | None) -> EvalOptions:
+        """These options with at most `limit` generated samples and CAS images (None: unchanged).
+
+        GANFLEET_SMOKE's limits (`ganfleet.smoke`), applied once where a command builds its options.
+        """
+        if limit is None:
+            return self
+        n, cas_n = self.n, self.cas_n
+        if n is None or n > limit:
+            smoke.say("evaluation samples", limit, n if n is not None else "the default")
+            n = limit
+        if cas_n is None or cas_n > limit:
+            smoke.say("CAS images", limit, cas_n if cas_n is not None else "the train split's size")
+            cas_n = limit
+        return dataclasses.replace(self, n=n, cas_n=cas_n)
 
 
 def timed_stage(timing: dict[str, float], stage: str, start: float) -> float:
@@ -117,12 +136,16 @@ def real_cas(
 
     That is the evaluation classifier itself when CAS uses the whole train split's size (no training here).
     """
-    cas_n = smoke.cap(options.cas_n or len(train), smoke.SAMPLES, "CAS images")
+    cas_n = options.cas_n or len(train)
     if cas_n >= len(train):
         return {"cas": classifier.test_accuracy, "cas_n": len(train)}
     g = torch.Generator().manual_seed(derive_seed(options.seed, "floor-cas"))
     index = torch.randperm(len(train), generator=g)[:cas_n].sort().values
-    return {**cas_of_images(train.samples[index], train.labels[index], test, recipe_of(classifier)), "cas_n": cas_n}
+    recipe = recipe_of(classifier)
+    return {
+        **cas_of_images(train.samples[index], train.labels[index], test, recipe, caps=options.classifier_caps),
+        "cas_n": cas_n,
+    }
 
 
 def feature_metrics(options: EvalOptions) -> list[str] | None:
@@ -152,6 +175,7 @@ def setup_real(
         options.batch_size,
         options.device,
         options.progress,
+        options.classifier_caps,
     )
     start = time.perf_counter()
     real, cached = extractors.real_set(test)
@@ -185,7 +209,7 @@ def evaluate_run(run_dir: str | Path, options: EvalOptions | None = None, out: s
             f"{run.path}: the fleet makes samples of shape {fleet.sample_shape} but the test split of "
             f"{data.name} has {test.sample_shape}"
         )
-    n = smoke.cap(options.n if options.n is not None else DEFAULT_N, smoke.SAMPLES, "evaluation samples")
+    n = options.n if options.n is not None else DEFAULT_N
     labels = stratified_labels(n, test.prior) if fleet.member_is_conditional(options.member) else None
     start = time.perf_counter()
     x = as_samples(fleet.sample(n, labels=labels, seed=options.seed, member=options.member))
@@ -196,7 +220,7 @@ def evaluate_run(run_dir: str | Path, options: EvalOptions | None = None, out: s
     start = timed_stage(timing, "metrics", start)
     if wants_cas(options, test, labels is not None):
         assert extractors.stored is not None
-        cas_n = smoke.cap(options.cas_n or len(load_dataset(domain_config(data, "train"))), smoke.SAMPLES, "CAS images")
+        cas_n = options.cas_n or len(load_dataset(domain_config(data, "train")))
         metrics.update(
             classification_accuracy_score(
                 fleet,
@@ -207,6 +231,7 @@ def evaluate_run(run_dir: str | Path, options: EvalOptions | None = None, out: s
                 recipe_of(extractors.stored),
                 options.seed,
                 options.progress,
+                options.classifier_caps,
             )
         )
         metrics["cas_n"] = cas_n
@@ -234,7 +259,7 @@ def evaluate_real_baseline(data: DataConfig, options: EvalOptions | None = None,
     options = options or EvalOptions()
     timing: dict[str, float] = {}
     test, extractors, real = setup_real(data, options, timing)
-    n = smoke.cap(options.n if options.n is not None else len(test), smoke.SAMPLES, "evaluation samples")
+    n = options.n if options.n is not None else len(test)
     summary = base_summary("real-baseline", data, test, extractors, options)
     summary["real_floor"], summary["real_floor_n"] = real_floor(data, extractors, real, test, n, options, timing)
     summary["timing_s"] = timing

@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ganfleet import smoke
 from ganfleet.data.dataset import ClassPartitionedDataset, to_uint8
 from ganfleet.data.imagefolder import IMAGE_SUFFIXES, class_folders, image_files, read_image
 from ganfleet.data.transforms import fit_images
@@ -98,14 +97,14 @@ def load_samples(path: str | Path, test: ClassPartitionedDataset, fit: str, n: i
     path = Path(path)
     if (path / "manifest.json").is_file():
         fleet = Fleet.load(path)
-        count = smoke.cap(n or 10_000, smoke.SAMPLES, "evaluation samples")
+        count = n or 10_000
         labels = stratified_labels(count, test.prior) if fleet.is_conditional else None
         images = to_uint8(fleet.sample(count, labels=labels, seed=seed))
         return Samples(fit_to(images, test, fit, path), labels, {"path": str(path), "kind": "run", "n": count})
     folders: list[str]
     if path.suffix == ".npz":
         images, labels = read_npz(path)
-        kind, folders = "npz", []
+        kind, folders = "npz", list[str]()
     elif path.is_dir():
         images, labels, folders = read_folder(path, test)
         kind = "image folder"

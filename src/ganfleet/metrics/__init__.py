@@ -11,6 +11,6 @@ inception.py  the FID Inception-v3, from a local weights file
 registry.py   metrics by name
 """
 
-from ganfleet.metrics.registry import METRICS, MetricContext, SampleSet, compute_metrics
+from ganfleet.metrics.registry import METRICS, Figure, Metric, MetricContext, SampleSet, compute_metrics
 
-__all__ = ["METRICS", "MetricContext", "SampleSet", "compute_metrics"]
+__all__ = ["METRICS", "Figure", "Metric", "MetricContext", "SampleSet", "compute_metrics"]

@@ -10,7 +10,7 @@ features depend on that image alone, so they do not depend on the batch size.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 import torch
 
@@ -27,9 +27,6 @@ class Features:
     def __len__(self) -> int:
         return len(self.pool)
 
-    def select(self, index: torch.Tensor) -> Features:
-        return Features(self.pool[index], self.logits[index])
-
 
 class FeatureExtractor(Protocol):
     """Maps a batch of images in [-1, 1] to (features, logits).
@@ -43,6 +40,12 @@ class FeatureExtractor(Protocol):
 
     def __call__(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]: ...
 
+    def to(self, device: torch.device | str) -> Any: ...
+
+
+class _WithFeatures(Protocol):
+    def features(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]: ...
+
 
 class ClassifierExtractor:
     """The domain classifier's penultimate features and class logits."""
@@ -53,7 +56,11 @@ class ClassifierExtractor:
         self.identity = identity
 
     def __call__(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.model.features(images)
+        return cast(_WithFeatures, self.model).features(images)
+
+    def to(self, device: torch.device | str) -> ClassifierExtractor:
+        self.model.to(device)
+        return self
 
 
 @torch.no_grad()
@@ -66,7 +73,7 @@ def extract(
     pools, logits = [], []
     for start in range(0, len(images), batch_size):
         x = to_model_space(images[start : start + batch_size]).to(device)
-        p, l = extractor(x)
-        pools.append(p.float().cpu())
-        logits.append(l.float().cpu())
+        pool, logit = extractor(x)
+        pools.append(pool.float().cpu())
+        logits.append(logit.float().cpu())
     return Features(torch.cat(pools), torch.cat(logits))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TypedDict
+from typing import Any
 
 import torch
 import torch.nn as nn
@@ -41,14 +41,13 @@ N_FEATURES = 2048
 class FrozenBatchNorm(nn.Module):
     """Inference-only BatchNorm with the keys weight, bias, running_mean, running_var (eps 1e-3, TensorFlow's)."""
 
-    weight: torch.Tensor  # buffers, registered in __init__
-    bias: torch.Tensor
-    running_mean: torch.Tensor
-    running_var: torch.Tensor
-
     def __init__(self, channels: int, eps: float = 1e-3) -> None:
         super().__init__()
         self.eps = eps
+        self.weight: torch.Tensor
+        self.bias: torch.Tensor
+        self.running_mean: torch.Tensor
+        self.running_var: torch.Tensor
         for name, value in (("weight", 1.0), ("bias", 0.0), ("running_mean", 0.0), ("running_var", 1.0)):
             self.register_buffer(name, torch.full((channels,), value))
 
@@ -123,20 +122,13 @@ class ReductionB(nn.Module):
         )
 
 
-class Factorised(TypedDict):
-    """The kernel and padding of a 1x7 or 7x1 convolution, as ConvBN's keyword arguments."""
-
-    kernel: tuple[int, int]
-    padding: tuple[int, int]
-
-
 class MixedC(nn.Module):
     """17x17 block (Mixed_6b..e) with factorised 7x7 convolutions of `c7` channels."""
 
     def __init__(self, c_in: int, c7: int) -> None:
         super().__init__()
-        row: Factorised = {"kernel": (1, 7), "padding": (0, 3)}
-        col: Factorised = {"kernel": (7, 1), "padding": (3, 0)}
+        row: dict[str, Any] = dict(kernel=(1, 7), padding=(0, 3))
+        col: dict[str, Any] = dict(kernel=(7, 1), padding=(3, 0))
         self.branch1x1 = ConvBN(c_in, 192, 1)
         self.branch7x7_1 = ConvBN(c_in, c7, 1)
         self.branch7x7_2 = ConvBN(c7, c7, **row)
@@ -217,7 +209,7 @@ class FIDInceptionV3(nn.Module):
     """Inception-v3 as the FID tools use it; `forward` gives (2048-d pool features, 1008 logits without bias)."""
 
     name = "inception"
-    identity: str  # set by its user: the kind and a hash of the weights (a FeatureExtractor's identity)
+    identity: str  # set by whoever loads the weights (a hash of them)
 
     def __init__(self) -> None:
         super().__init__()
@@ -254,8 +246,7 @@ class FIDInceptionV3(nn.Module):
 
 
 def weights_path(path: str | Path | None) -> Path:
-    """The weights file: `path`, else `$GANFLEET_INCEPTION_WEIGHTS`;
-    an error saying how to get one if neither exists."""
+    """The weights file: `path`, else `$GANFLEET_INCEPTION_WEIGHTS`; an error saying how to get one if neither is."""
     chosen = path or os.environ.get(WEIGHTS_ENV)
     if not chosen:
         raise EvaluationError(
@@ -271,8 +262,9 @@ def weights_path(path: str | Path | None) -> Path:
 
 
 def load_inception(path: str | Path | None = None) -> FIDInceptionV3:
-    """The FID Inception-v3 with the weights of the local file `path` (or `$GANFLEET_INCEPTION_WEIGHTS`),
-    strictly checked."""
+    """The FID Inception-v3 with the weights of the local file `path` (or `$GANFLEET_INCEPTION_WEIGHTS`), strictly
+    checked.
+    """
     file = weights_path(path)
     try:
         state = torch.load(file, map_location="cpu", weights_only=True)

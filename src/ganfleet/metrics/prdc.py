@@ -33,8 +33,7 @@ class PRDC:
 
 
 def knn_radii(x: torch.Tensor, ks: tuple[int, ...], chunk: int = CHUNK_ROWS) -> dict[int, torch.Tensor]:
-    """Distance of each row of x to its k-th nearest other row (N,),
-    for each k in `ks` (one pass over the distances)."""
+    """Distance of each row of x to its k-th nearest other row (N,), for each k in `ks` (one pass)."""
     k_max = max(ks)
     if len(x) <= k_max:
         raise ValueError(f"k-NN radii with k={k_max} need more than {k_max} points, got {len(x)}")

@@ -56,11 +56,24 @@ class MetricContext:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """One number a metric reports: its key, its label in reports, which way is better, the key of its std."""
+
+    key: str
+    label: str
+    better: str  # "higher", "lower", or what to compare with ("~1", "= floor")
+    std_key: str | None = None
+
+
+@dataclass(frozen=True)
 class Metric:
+    """A metric by name: what it computes, when it applies, and the figures reports show (in order)."""
+
     name: str
     description: str
     compute: Callable[[MetricContext], dict[str, float]]
     applies: Callable[[MetricContext], bool]
+    figures: tuple[Figure, ...] = ()
 
 
 def _fid(c: MetricContext) -> dict[str, float]:
@@ -114,39 +127,74 @@ def _kde(c: MetricContext) -> dict[str, float]:
 METRICS: dict[str, Metric] = {
     m.name: m
     for m in [
-        Metric("fid", "Fréchet distance of feature Gaussians (lower is better)", _fid, lambda c: True),
+        Metric(
+            "fid",
+            "Fréchet distance of feature Gaussians (lower is better)",
+            _fid,
+            lambda c: True,
+            (Figure("fid", "FID", "lower"),),
+        ),
         Metric(
             "kid",
             "kernel (polynomial MMD^2) distance, mean and std over subsets (lower is better)",
             _kid,
             lambda c: True,
+            (Figure("kid_mean", "KID", "lower", "kid_std"),),
         ),
         Metric(
             "is",
             "Inception Score from the logits, 10 splits (higher is better)",
             _is,
             lambda c: c.fake.logits is not None,
+            (Figure("is_mean", "IS (10 splits)", "higher", "is_std"),),
         ),
-        Metric("prdc", "precision, recall (k=3), density, coverage (k=5) on k-NN manifolds", _prdc, lambda c: True),
+        Metric(
+            "prdc",
+            "precision, recall (k=3), density, coverage (k=5) on k-NN manifolds",
+            _prdc,
+            lambda c: True,
+            (
+                Figure("precision", "precision (k=3)", "higher"),
+                Figure("recall", "recall (k=3)", "higher"),
+                Figure("density", "density (k=5)", "~1"),
+                Figure("coverage", "coverage (k=5)", "higher"),
+            ),
+        ),
         Metric(
             "classes",
             "conditional accuracy, class-distribution entropy and TV to the prior",
             _classes,
             lambda c: c.fake.class_logits is not None,
+            (
+                Figure("conditional_accuracy", "conditional accuracy", "higher"),
+                Figure("class_entropy", "class entropy (nats)", "= floor"),
+                Figure("class_tv", "class TV to the prior", "lower"),
+            ),
         ),
         Metric(
             "fid_per_class",
             "FID of each class against its real images",
             _fid_per_class,
             lambda c: c.real.labels is not None and c.fake.labels is not None and not c.toy,
+            (Figure("fid_class_mean", "per-class FID, mean", "lower"),),
         ),
         Metric(
             "modes",
             "toy mixtures: modes covered, high-quality share (within 3 sigma)",
             _modes,
             lambda c: c.mode_centers is not None and c.mode_std is not None,
+            (
+                Figure("high_quality_share", "high-quality share (3 sigma)", "higher"),
+                Figure("modes_covered", "modes covered", "higher"),
+            ),
         ),
-        Metric("kde", "toy data: KDE log-likelihood of real points under the samples", _kde, lambda c: c.toy),
+        Metric(
+            "kde",
+            "toy data: KDE log-likelihood of real points under the samples",
+            _kde,
+            lambda c: c.toy,
+            (Figure("kde_log_likelihood", "KDE log-likelihood (nats)", "higher"),),
+        ),
     ]
 }
 

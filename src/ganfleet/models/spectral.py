@@ -16,6 +16,7 @@ models/packed_layers.py.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 import torch.nn as nn
@@ -33,14 +34,6 @@ def apply_spectral_norm(module: nn.Module) -> nn.Module:
     return module
 
 
-def spectral_sigma(layer: nn.Module) -> torch.Tensor:
-    """The sigma the layer's spectral norm divides by now: sigma = u^T W v with its current vectors."""
-    sn = layer.parametrizations.weight[0]
-    weight = layer.parametrizations.weight.original
-    matrix = weight.transpose(0, 1).flatten(1) if sn.dim == 1 else weight.flatten(1)
-    return torch.dot(sn._u, matrix @ sn._v)
-
-
 class PackedSpectralNorm(nn.Module):
     """Spectral norms of K stacked weights of one shape: one power iteration per pair per forward (train mode).
 
@@ -52,12 +45,14 @@ class PackedSpectralNorm(nn.Module):
         super().__init__()
         self.n_pairs, self.rows, self.cols, self.dim = n_pairs, rows, cols, dim
         self.n_power_iterations, self.eps = n_power_iterations, eps
+        self._u: torch.Tensor
+        self._v: torch.Tensor
         self.register_buffer("_u", torch.empty(n_pairs, rows))
         self.register_buffer("_v", torch.empty(n_pairs, cols))
 
     def matrices(self, weight: torch.Tensor) -> torch.Tensor:
         """The K weights as (K, rows, cols) matrices, as torch reshapes one weight for its power iteration."""
-        pairs = weight.reshape((self.n_pairs, -1) + tuple(weight.shape[1:]))  # pair k's block is the k-th of axis 0
+        pairs = weight.reshape((self.n_pairs, -1, *weight.shape[1:]))  # pair k's block is the k-th of axis 0
         if self.dim == 1:
             pairs = pairs.transpose(1, 2)
         return pairs.reshape(self.n_pairs, self.rows, self.cols)
@@ -88,7 +83,7 @@ class PackedSpectralNorm(nn.Module):
 
 def pack_spectral_norms(norms: Sequence[nn.Module], weight_shape: torch.Size) -> PackedSpectralNorm:
     """The packed counterpart of K layers' spectral norms (torch's `_SpectralNorm`) for weights of `weight_shape`."""
-    first = norms[0]
+    first: Any = norms[0]  # torch's _SpectralNorm (private): its settings are plain attributes
     if first.dim not in (0, 1):
         raise ValueError(f"cannot pack a spectral norm over weight dimension {first.dim}")
     if any((n.n_power_iterations, n.eps, n.dim) != (first.n_power_iterations, first.eps, first.dim) for n in norms):

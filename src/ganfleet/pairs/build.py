@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import torch
 
 from ganfleet import smoke
-from ganfleet.config import RunConfig
+from ganfleet.config import BudgetConfig, RunConfig
 from ganfleet.data.augment import DiffAugment, parse_policy
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.data.stream import BatchStream
@@ -46,10 +47,7 @@ def images_per_step(config: RunConfig) -> int:
 
 
 def target_steps(config: RunConfig, n_samples: int) -> int:
-    """Generator steps for a pair with `n_samples` images: budget.steps, kimg, or epochs over its own images.
-
-    Capped at a few steps under GANFLEET_SMOKE (`ganfleet.smoke`).
-    """
+    """Generator steps for a pair with `n_samples` images: budget.steps, kimg, or epochs over its own images."""
     budget = config.budget
     if budget.steps is not None:
         steps = budget.steps
@@ -58,7 +56,26 @@ def target_steps(config: RunConfig, n_samples: int) -> int:
     else:
         epochs = budget.epochs if budget.epochs is not None else DEFAULT_EPOCHS
         steps = max(1, math.ceil(epochs * n_samples / images_per_step(config)))
-    return smoke.cap(steps, smoke.STEPS, "steps per pair")
+    return steps
+
+
+def capped_budget(config: RunConfig, limit: int | None) -> RunConfig:
+    """`config` with a budget of at most `limit` generator steps per pair (None: unchanged).
+
+    GANFLEET_SMOKE's limit (`smoke.limit`), applied once where a command builds
+    its run config: a budget in epochs depends on the data, so any is capped.
+    """
+    budget = config.budget
+    if limit is None:
+        return config
+    if budget.steps is not None or budget.kimg is not None:
+        steps = target_steps(config, 0)
+        if steps <= limit:
+            return config
+        smoke.say("steps per pair", limit, steps)
+    else:
+        smoke.say("steps per pair", limit, f"{budget.epochs or DEFAULT_EPOCHS:g} epochs")
+    return replace(config, budget=BudgetConfig(steps=limit))
 
 
 def pair_seed(base_seed: int, member: Member) -> int:
@@ -67,8 +84,9 @@ def pair_seed(base_seed: int, member: Member) -> int:
 
 
 def step_rule(config: RunConfig, sample_shape: tuple[int, ...] | None = None) -> StepRule:
-    """The adversarial step the config asks for (loss, augmentation, LeCam, EMA);
-    `sample_shape` sizes the augmentation."""
+    """The adversarial step the config asks for (loss, augmentation, LeCam, EMA); `sample_shape` sizes the
+    augmentation.
+    """
     loss = config.loss
     operations = parse_policy(config.augment.policy)
     augment = None

@@ -1,5 +1,7 @@
 """Training strategies by name: which pairs a run trains. An unknown name is an error listing the valid ones.
 
+base.py          Strategy: which pairs exist, what data each learns from, how long each trains
+member.py        Member: one generator/discriminator pair that a strategy trains
 independent.py   gan (DC-GAN), cgan (DC-CGAN), class-parallel (distributed DC-CGAN)
 sgan.py          SGAN: local pairs and a global pair trained from them
 """
