@@ -44,8 +44,29 @@ def split_optional(tp: Any) -> tuple[Any, bool]:
     return tp, False
 
 
+def is_name_or_count(tp: Any) -> bool:
+    """Whether `tp` is `Literal[...] | int`: a name or a count, checked by the section (`name_or_count`)."""
+    args = typing.get_args(tp) if typing.get_origin(tp) in (typing.Union, types.UnionType) else ()
+    return int in args and any(typing.get_origin(a) is typing.Literal for a in args)
+
+
+def name_or_count(where: str, value: Any, names: tuple[str, ...], what: str, upper: int | None = None) -> str | int:
+    """`value` as one of `names` or a count from 1 to `upper`: "4" and 4 are the count 4; ConfigError otherwise."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in names:
+            return text
+        if text.isdigit():
+            value = int(text)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1 and (upper is None or value <= upper):
+        return value
+    raise ConfigError(f"{where}: expected {what}, got {value!r}")
+
+
 def choices(tp: Any) -> tuple[str, ...] | None:
-    """The names a Literal field accepts (None for other types)."""
+    """The names a Literal field accepts (None for other types, and for a name-or-count field)."""
+    if is_name_or_count(tp):
+        return None
     base, _ = split_optional(tp)
     return typing.get_args(base) if typing.get_origin(base) is typing.Literal else None
 
@@ -74,6 +95,8 @@ def _scalar(base: Any, value: Any) -> Any:
 
 def coerce(where: str, tp: Any, value: Any) -> Any:
     """`value` converted to the field type `tp`; ConfigError naming `where` and what was expected."""
+    if is_name_or_count(tp):
+        return value  # checked by its section
     base, optional = split_optional(tp)
     if value is None:
         if optional:

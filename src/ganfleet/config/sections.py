@@ -22,9 +22,9 @@ import dataclasses
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from ganfleet.config.fields import check_fields, check_positive, option
+from ganfleet.config.fields import check_fields, check_positive, name_or_count, option
 from ganfleet.config.names import ArchName, LossName, MixtureName, NormName, SourceName, StrategyName
 from ganfleet.data.augment import parse_policy
 from ganfleet.data.options import Fit, Split
@@ -133,7 +133,7 @@ class TrainConfig:
         0, "base seed; each pair's seed is derived from it and the pair's class, so results do not depend on scheduling"
     )
     device: str = option("auto", "cpu, cuda, cuda:N or auto (cuda when available)")
-    pack: str = option(
+    pack: Literal["fast", "off", "auto"] | int = option(
         "fast",
         "how pairs are stepped, all with the same results up to rounding: fast (the path measured fastest for "
         "the device), off (one pair at a time), K (packs of at most K pairs) or auto (the fastest, timed at "
@@ -144,7 +144,7 @@ class TrainConfig:
         "torch.compile the networks being stepped (inductor; a CPU needs a C++ compiler), with the same results "
         "up to rounding. Compiling takes time at start-up; README and docs/packing.md have the measured cost and gain.",
     )
-    threads: str = option(
+    threads: Literal["auto"] | int = option(
         "auto",
         "CPU threads of each process: auto (the cores not busy with other work when the run starts, shared among "
         "this node's ranks; OMP_NUM_THREADS wins when set) or a number",
@@ -156,18 +156,17 @@ class TrainConfig:
         if self.batch_size > MAX_BATCH:
             raise ConfigError(f"train.batch_size: expected at most {MAX_BATCH} images per batch, got {self.batch_size}")
         parse_device(self.device)
-        self.pack = str(self.pack).lower()
-        if self.pack == "false":  # YAML 1.1 reads a bare `off` as false
-            self.pack = "off"
-        if self.pack not in ("fast", "off", "auto") and not (self.pack.isdigit() and int(self.pack) > 0):
-            raise ConfigError(
-                f"train.pack: expected fast, off, auto or a positive number of pairs per pack, got {self.pack!r}"
-            )
-        self.threads = str(self.threads).lower()
-        if self.threads != "auto" and not (self.threads.isdigit() and 0 < int(self.threads) <= 1024):
-            raise ConfigError(
-                f"train.threads: expected auto or a number of threads from 1 to 1024, got {self.threads!r}"
-            )
+        pack = "off" if self.pack is False else self.pack  # YAML 1.1 reads a bare `off` as false
+        self.pack = cast(
+            'Literal["fast", "off", "auto"] | int',
+            name_or_count(
+                "train.pack", pack, ("fast", "off", "auto"), "fast, off, auto or a positive number of pairs per pack"
+            ),
+        )
+        threads = name_or_count(
+            "train.threads", self.threads, ("auto",), "auto or a number of threads from 1 to 1024", 1024
+        )
+        self.threads = cast('Literal["auto"] | int', threads)
 
 
 @dataclass

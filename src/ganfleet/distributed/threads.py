@@ -58,7 +58,7 @@ def _cpu_times() -> list[int]:
 
 
 def choose_threads(
-    setting: str, ranks_on_node: int = 1, environ: Mapping[str, str] | None = None, busy: float | None = None
+    setting: str | int, ranks_on_node: int = 1, environ: Mapping[str, str] | None = None, busy: float | None = None
 ) -> ThreadChoice:
     """Threads per process for `train.threads` = `setting` with `ranks_on_node` ranks on this node.
 

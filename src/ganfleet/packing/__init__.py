@@ -1,8 +1,8 @@
 """Many pairs per device: K pairs trained at once through packed networks, the same as K separate pairs.
 
-    optim.py  one optimiser over packed networks, holding K pairs' states
-    pack.py   PairPack (the packed step group), grouping, PackedPairs (the executor)
-    choice.py train.pack = off | K | auto: which executor, timed on the run's own pairs for auto
+    optim.py   one optimiser over packed networks, holding K pairs' states
+    pack.py    PairPack (the packed step group), grouping, PackedPairs (the executor)
+    choice.py  train.pack = fast | off | K | auto: which executor, timed on the run's own pairs for auto
 
 See docs/packing.md.
 """

@@ -46,7 +46,7 @@ class PackPlan:
         return f"{self.size}" + (" channels_last" if self.channels_last else "")
 
 
-def parse_pack(setting: str, convolutional: bool, device: torch.device = CPU) -> PackPlan | None:
+def parse_pack(setting: str | int, convolutional: bool, device: torch.device = CPU) -> PackPlan | None:
     """`off`, `K` or `fast` as a plan; None for `auto` (the plan is timed, see `choose_plan`).
 
     `fast` is the path measured fastest on a CPU (docs/packing.md): conv nets one
@@ -61,6 +61,8 @@ def parse_pack(setting: str, convolutional: bool, device: torch.device = CPU) ->
         return None
     if setting == "off":
         return PackPlan(None)
+    if isinstance(setting, str) and not setting.isdigit():  # the config lets only these names and counts through
+        raise ValueError(f"train.pack: unknown setting {setting!r}")
     return PackPlan(int(setting), channels_last=convolutional)
 
 
@@ -145,7 +147,11 @@ def choose_plan(
 
 
 def plan_execution(
-    setting: str, pairs: Sequence[Pair], rule: StepRule, say: Callable[[str], None] | None = None, compile: bool = False
+    setting: str | int,
+    pairs: Sequence[Pair],
+    rule: StepRule,
+    say: Callable[[str], None] | None = None,
+    compile: bool = False,
 ) -> tuple[Executor, str]:
     """The executor for `train.pack` = `setting` on the run's pairs, and a line saying what was chosen.
 
