@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from pathlib import Path
@@ -171,6 +172,20 @@ def test_existing_run_needs_resume_and_same_settings(tiny_images, tmp_path: Path
     changed = tiny_config(tmp_path / "run", budget__steps=1, optim__lr_g=1e-3)
     with pytest.raises(ConfigError, match=r"optim.lr_g: 0.0002 -> 0.001"):
         train(changed, resume=True, progress=False, dataset=tiny_images)
+
+
+def test_a_run_saved_with_string_counts_resumes(tiny_images, tmp_path: Path) -> None:
+    """Older versions saved train.threads and train.pack as strings; the same values as counts still resume."""
+    config = tiny_config(tmp_path / "run", budget__steps=1, train__threads=1, train__pack=2)
+    train(config, progress=False, dataset=tiny_images)
+    run = RunDir(config.out)
+    saved = json.loads(run.config_path.read_text())
+    saved["train"].update(threads="1", pack="2")
+    run.config_path.write_text(json.dumps(saved))
+    more = tiny_config(tmp_path / "run", budget__steps=2, train__threads=1, train__pack=2)
+    assert train(more, resume=True, progress=False, dataset=tiny_images).steps == dict.fromkeys(
+        [f"class-000{k}" for k in range(3)], 2
+    )
 
 
 def test_run_directory_contents(tiny_images, tmp_path: Path) -> None:

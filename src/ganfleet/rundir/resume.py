@@ -30,8 +30,11 @@ RESUMABLE_KEYS = frozenset(
 
 
 def check_resumable(run: RunDir, config: RunConfig) -> None:
-    """ConfigError listing every key (outside RESUMABLE_KEYS) whose value differs from the saved config."""
-    saved = flatten(upgrade_tree(run.read_json(run.config_path)))
+    """ConfigError listing every key (outside RESUMABLE_KEYS) whose value differs from the saved config.
+
+    Both sides are compared as built configs, so a saved "4" and a given 4 (train.threads) are the same.
+    """
+    saved = flatten(saved_config(run).to_dict())
     now = flatten(config.to_dict())
     changed = sorted(k for k in set(saved) | set(now) if k not in RESUMABLE_KEYS and saved.get(k) != now.get(k))
     if changed:
