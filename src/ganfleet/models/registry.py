@@ -38,10 +38,10 @@ MAX_LATENT = 65_536
 MAX_SIDE = 4096
 
 
-def check_sizes(width: float, latent_dim: int, sample_shape: tuple[int, ...] = ()) -> None:
+def check_sizes(width: float, latent_dim: int, sample_shape: tuple[int, ...] = (), where: str = "model.width") -> None:
     """ConfigError unless 0 < width <= MAX_WIDTH, 0 < latent_dim <= MAX_LATENT and every side is 1..MAX_SIDE."""
     if not 0 < width <= MAX_WIDTH:
-        raise ConfigError(f"model.width: expected a multiplier in (0, {MAX_WIDTH:g}], got {width!r}")
+        raise ConfigError(f"{where}: expected a multiplier in (0, {MAX_WIDTH:g}], got {width!r}")
     if not 0 < latent_dim <= MAX_LATENT:
         raise ConfigError(f"model.latent_dim: expected 1..{MAX_LATENT}, got {latent_dim!r}")
     if not all(0 < side <= MAX_SIDE for side in sample_shape):
@@ -57,7 +57,8 @@ class ModelSpec:
     `d_norm` is the discriminator's normalisation (one of the architecture's
     `d_norms`, see `dcgan.critic_norm`); None means the architecture's own.
     `spectral_norm` is none, discriminator or both (`models/spectral.py`);
-    `d_dropout` the conv discriminator's channel dropout (the paper's 0.25).
+    `d_dropout` the conv discriminator's channel dropout (the paper's 0.25);
+    `d_width` the discriminator's own multiplier (None: `width`).
     """
 
     arch: str
@@ -68,9 +69,12 @@ class ModelSpec:
     d_norm: str | None = None
     spectral_norm: str = "none"
     d_dropout: float = PAPER_DROPOUT
+    d_width: float | None = None
 
     def __post_init__(self) -> None:
         check_sizes(self.width, self.latent_dim, self.sample_shape)
+        if self.d_width is not None:
+            check_sizes(self.d_width, self.latent_dim, where="model.d_width")
         architecture = get_architecture(self.arch)
         if self.d_norm is None:
             object.__setattr__(self, "d_norm", architecture.d_norms[0])  # frozen: resolve once, here
@@ -107,7 +111,12 @@ class ModelSpec:
             d.get("d_norm"),
             d.get("spectral_norm", "none"),
             d.get("d_dropout", PAPER_DROPOUT),
+            d.get("d_width"),
         )
+
+    @property
+    def discriminator_width(self) -> float:
+        return self.width if self.d_width is None else self.d_width
 
 
 def _check_points(shape: tuple[int, ...]) -> None:
@@ -143,7 +152,13 @@ def _conv_discriminator(bn_eps: float) -> Callable[[ModelSpec], nn.Module]:
     def build(spec: ModelSpec) -> nn.Module:
         c, size, _ = spec.sample_shape
         d = Discriminator(
-            size, c, spec.width, bn_eps, spec.n_classes, dropout=spec.d_dropout, norm=spec.d_norm or "batch"
+            size,
+            c,
+            spec.discriminator_width,
+            bn_eps,
+            spec.n_classes,
+            dropout=spec.d_dropout,
+            norm=spec.d_norm or "batch",
         )
         init_reference_weights(d)
         return d
@@ -158,7 +173,7 @@ def _sngan_generator(spec: ModelSpec) -> nn.Module:
 
 def _sngan_discriminator(spec: ModelSpec) -> nn.Module:
     c, size, _ = spec.sample_shape
-    return SNGANDiscriminator(size, c, spec.width, spec.n_classes)
+    return SNGANDiscriminator(size, c, spec.discriminator_width, spec.n_classes)
 
 
 def _mlp_generator(spec: ModelSpec) -> nn.Module:
@@ -166,7 +181,7 @@ def _mlp_generator(spec: ModelSpec) -> nn.Module:
 
 
 def _mlp_discriminator(spec: ModelSpec) -> nn.Module:
-    return MLPDiscriminator(spec.sample_shape[0], scaled(MLP_HIDDEN, spec.width), spec.n_classes)
+    return MLPDiscriminator(spec.sample_shape[0], scaled(MLP_HIDDEN, spec.discriminator_width), spec.n_classes)
 
 
 @dataclass(frozen=True)
