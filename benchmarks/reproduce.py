@@ -13,8 +13,9 @@ Systems (Lupo Pasini et al.'s three, the W-CGAN sequel's, SGAN's global generato
 - class-parallel DC-CGAN (`cp-dccgan`): one pair per class (the distributed DC-CGAN);
 - class-parallel W-CGAN (`cp-wcgan`): the same with Wasserstein-GP critics (5 critic steps per generator step);
 - SGAN conditional G_0 (`sgan-global`): class-parallel locals and a conditional global pair, G_0 evaluated;
-- by `--systems` only: the W-CGAN with the paper's BatchNorm critic (`cp-wcgan-bn`) and SGAN with 5 messenger
-  steps (`sgan-global-id5`).
+- by `--systems` only: the W-CGAN with the paper's BatchNorm critic (`cp-wcgan-bn`), SGAN with 5 messenger
+  steps (`sgan-global-id5`), the class-parallel fleet with a wider discriminator (`cp-dccgan-d05`, `cp-dccgan-d1`:
+  `model.d_width` 0.5 and 1 at `--width` 0.25).
 
 Each is trained with each recipe of `--recipes` (`ganfleet.recipes`: `paper`, `recommended`)
 at `--width`, for one of two budgets of S = `--steps` (`--budgets`):
@@ -87,6 +88,14 @@ EXTRA_SYSTEMS = (
         "sgan-global-id5",
         {"train.strategy": "sgan", "sgan.split_by_class": True, "sgan.messenger_steps": 5},
         "global",
+    ),
+    System(
+        "class-parallel DC-CGAN, D width 0.5",
+        "cp-dccgan-d05",
+        {"train.strategy": "class-parallel", "model.d_width": 0.5},
+    ),
+    System(
+        "class-parallel DC-CGAN, D width 1", "cp-dccgan-d1", {"train.strategy": "class-parallel", "model.d_width": 1.0}
     ),
 )
 ALL_SYSTEMS = SYSTEMS + EXTRA_SYSTEMS
