@@ -1,11 +1,11 @@
 """Typed run configuration: dataclass sections with a help text per field.
 
-    fields.py     option(), typed values and the checks every field shares
-    sections.py   the sections (data, model, train, loss, augment, ema, optim, budget, cadence, sgan, eval)
-                  and RunConfig
-    names.py      the choices of names (sources, architectures, losses, strategies) as Literals
-    parse.py      YAML trees and --set overrides onto a RunConfig; keys that moved to another section
-    yaml_text.py  YAML from users (--config files, --set values), read with bounds
+    fields.py      option(), typed values and the checks every field shares
+    sections.py    the sections (data, model, train, loss, augment, ema, optim, budget, cadence, sgan, eval)
+    run_config.py  RunConfig: every section, and the checks that span sections
+    names.py       the choices of names (sources, architectures, losses, strategies) as Literals
+    parse.py       YAML trees and --set overrides onto a RunConfig; keys that moved to another section
+    yaml_text.py   YAML from users (--config files, --set values), read with bounds
 
 Every field's help text is what `ganfleet train --help` shows, so the
 documentation of an option lives in one place.
@@ -22,6 +22,7 @@ from ganfleet.config.parse import (
     load_config,
     upgrade_tree,
 )
+from ganfleet.config.run_config import RunConfig
 from ganfleet.config.sections import (
     AugmentConfig,
     BudgetConfig,
@@ -32,7 +33,6 @@ from ganfleet.config.sections import (
     LossConfig,
     ModelConfig,
     OptimConfig,
-    RunConfig,
     SganConfig,
     TrainConfig,
 )

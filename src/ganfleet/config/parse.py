@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ganfleet.config.fields import coerce
-from ganfleet.config.sections import RunConfig
+from ganfleet.config.run_config import RunConfig
 from ganfleet.config.yaml_text import parse_yaml, read_yaml_file
 from ganfleet.errors import ConfigError
 
