@@ -15,7 +15,9 @@ Systems (Lupo Pasini et al.'s three, the W-CGAN sequel's, SGAN's global generato
 - SGAN conditional G_0 (`sgan-global`): class-parallel locals and a conditional global pair, G_0 evaluated;
 - by `--systems` only: the W-CGAN with the paper's BatchNorm critic (`cp-wcgan-bn`), SGAN with 5 messenger
   steps (`sgan-global-id5`), the class-parallel fleet with a wider discriminator (`cp-dccgan-d05`, `cp-dccgan-d1`:
-  `model.d_width` 0.5 and 1 at `--width` 0.25).
+  `model.d_width` 0.5 and 1 at `--width` 0.25), and with a shared warm start (`cp-warm`: `shared.kimg` a sixth of
+  the fleet's K x S images, the class pairs S - S/6 steps each under budget (b), S under (a); `cp-warm-reset`: the
+  class pairs' Adam fresh after the fork; `cp-warm-d05`: with D width 0.5).
 
 Each is trained with each recipe of `--recipes` (`ganfleet.recipes`: `paper`, `recommended`)
 at `--width`, for one of two budgets of S = `--steps` (`--budgets`):
@@ -68,6 +70,7 @@ class System:
     values: dict = field(hash=False)
     member: str | None = None  # None: the fleet's routing
     class_pairs: bool = True  # one pair per class (its budget is per pair)
+    warm_share: float = 0.0  # a shared warm start's share of the K x S images of budget (b) (shared.kimg)
 
 
 SYSTEMS = (
@@ -96,6 +99,19 @@ EXTRA_SYSTEMS = (
     ),
     System(
         "class-parallel DC-CGAN, D width 1", "cp-dccgan-d1", {"train.strategy": "class-parallel", "model.d_width": 1.0}
+    ),
+    System("class-parallel + warm start", "cp-warm", {"train.strategy": "class-parallel"}, warm_share=1 / 6),
+    System(
+        "class-parallel + warm start, Adam reset",
+        "cp-warm-reset",
+        {"train.strategy": "class-parallel", "shared.optimizer": "reset"},
+        warm_share=1 / 6,
+    ),
+    System(
+        "class-parallel + warm start, D width 0.5",
+        "cp-warm-d05",
+        {"train.strategy": "class-parallel", "model.d_width": 0.5},
+        warm_share=1 / 6,
     ),
 )
 ALL_SYSTEMS = SYSTEMS + EXTRA_SYSTEMS
@@ -139,10 +155,16 @@ class Settings:
         if not system.class_pairs:
             return self.steps * n_classes
         config = apply_values(RunConfig(), {"data.name": self.data, **system.values})
-        return max(1, math.ceil(self.steps / get_loss(config.loss.name).n_critic))
+        own = self.steps - round(system.warm_share * self.steps)  # the rest of its images went to the warm start
+        return max(1, math.ceil(own / get_loss(config.loss.name).n_critic))
 
-    def config(self, recipe: str, system: System, steps: int, seed: int, out: Path) -> RunConfig:
+    def warm_start_kimg(self, system: System, n_classes: int) -> float:
+        """The warm start's images: its share of the K class pairs' S steps of batch images (budget (b))."""
+        return system.warm_share * n_classes * self.steps * self.batch_size / 1000
+
+    def config(self, recipe: str, system: System, steps: int, seed: int, out: Path, n_classes: int) -> RunConfig:
         values = {
+            "shared.kimg": self.warm_start_kimg(system, n_classes),
             "data.name": self.data,
             "model.width": self.width,
             "budget.steps": steps,
@@ -177,7 +199,8 @@ def train_and_evaluate(
         )
         start = time.perf_counter()
         try:
-            train(settings.config(recipe, system, steps, seed, run_dir), resume=status is not None, dataset=dataset)
+            config = settings.config(recipe, system, steps, seed, run_dir, dataset.n_classes)
+            train(config, resume=status is not None, dataset=dataset)
         finally:  # an interrupted session's time counts too
             timing = {"train_s": timing["train_s"] + time.perf_counter() - start, "sessions": timing["sessions"] + 1}
             timing_path.write_text(json.dumps(timing))

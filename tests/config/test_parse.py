@@ -92,8 +92,8 @@ def test_bad_config_files_name_the_file_and_key(tmp_path: Path, text: str, messa
     [
         (
             "epochs=2",
-            "epochs: unknown key; valid keys are data, model, train, loss, augment, ema, optim, budget, cadence, sgan, "
-            "eval, out",
+            "epochs: unknown key; valid keys are data, model, train, loss, augment, ema, optim, budget, shared, "
+            "cadence, sgan, eval, out",
         ),
         ("train.epochs=2", "train.epochs: moved to budget.epochs"),
         ("train=2", "train: is a section; set one of its keys, e.g. train.strategy"),

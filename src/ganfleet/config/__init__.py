@@ -34,6 +34,7 @@ from ganfleet.config.sections import (
     ModelConfig,
     OptimConfig,
     SganConfig,
+    SharedConfig,
     TrainConfig,
 )
 
@@ -50,6 +51,7 @@ __all__ = [
     "OptimConfig",
     "RunConfig",
     "SganConfig",
+    "SharedConfig",
     "TrainConfig",
     "apply_override",
     "apply_values",

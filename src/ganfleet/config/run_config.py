@@ -19,6 +19,7 @@ from ganfleet.config.sections import (
     ModelConfig,
     OptimConfig,
     SganConfig,
+    SharedConfig,
     TrainConfig,
 )
 from ganfleet.errors import ConfigError
@@ -39,6 +40,7 @@ class RunConfig:
     ema: EmaConfig = field(default_factory=EmaConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     budget: BudgetConfig = field(default_factory=BudgetConfig)
+    shared: SharedConfig = field(default_factory=SharedConfig)
     cadence: CadenceConfig = field(default_factory=CadenceConfig)
     sgan: SganConfig = field(default_factory=SganConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
@@ -100,6 +102,11 @@ class RunConfig:
         if self.augment.policy not in ("none", "") and arch.points:
             raise ConfigError(
                 f"augment.policy: augmentation is for images; the {arch.name} trains on points (expected none)"
+            )
+        if self.shared.kimg and self.train.strategy != "class-parallel":
+            raise ConfigError(
+                f"shared.kimg: a warm start forks class pairs, which only strategy class-parallel has "
+                f"(strategy is {self.train.strategy!r})"
             )
         if self.train.strategy != "sgan" and not self.sgan.is_default():
             changed = [

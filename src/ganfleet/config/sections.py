@@ -8,6 +8,7 @@
     ema       the generator's moving average
     optim     Adam learning rates and betas of G and D
     budget    how long each pair trains: epochs over its own images, or steps
+    shared    a shared warm start: one unconditional pair on every class, then each class pair its copy
     cadence   ticks (log lines), sample grids, checkpoints
     sgan      the SGAN strategy's options
     eval      evaluation during training
@@ -279,6 +280,24 @@ class BudgetConfig:
         given = [k for k in self.KEYS if getattr(self, k) is not None]
         if len(given) > 1:
             raise ConfigError(f"budget: give one of epochs, steps or kimg, got {' and '.join(given)}")
+
+
+@dataclass
+class SharedConfig:
+    """A shared warm start: one unconditional pair trains on every class first, then each class pair starts as
+    its copy (transfer learning for GANs, Transitional-cGAN) and trains on its class alone."""
+
+    kimg: float = option(
+        0.0, "thousands of real images the shared pair trains on all classes first (0: no warm start; class-parallel)"
+    )
+    optimizer: Literal["copy", "reset"] = option(
+        "copy", "a class pair's Adam state after the fork: the shared pair's (copy) or a fresh one (reset)"
+    )
+
+    def __post_init__(self) -> None:
+        check_fields(self, "shared")
+        if self.kimg < 0:
+            raise ConfigError(f"shared.kimg: expected >= 0 (0: no warm start), got {self.kimg}")
 
 
 @dataclass

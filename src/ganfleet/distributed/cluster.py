@@ -80,6 +80,12 @@ class Assignment:
         """The members among `names` that `rank` holds, in `names` order."""
         return [n for n in names if n in self.replicated or self.ranks[n] == rank]
 
+    @staticmethod
+    def merged(assignments: Sequence[Assignment]) -> Assignment:
+        """Several assignments (one per training phase) as one."""
+        ranks = {name: rank for a in assignments for name, rank in a.ranks.items()}
+        return Assignment(ranks, tuple(n for a in assignments for n in a.replicated))
+
 
 def no_wait_timer() -> AbstractContextManager[None]:
     return nullcontext()

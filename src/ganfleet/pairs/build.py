@@ -69,6 +69,9 @@ def capped_budget(config: RunConfig, limit: int | None) -> RunConfig:
     budget = config.budget
     if limit is None:
         return config
+    if shared_steps(config) > limit:
+        smoke.say("shared warm-start steps", limit, shared_steps(config))
+        config = replace(config, shared=replace(config.shared, kimg=limit * images_per_step(config) / 1000))
     if budget.steps is not None or budget.kimg is not None:
         steps = target_steps(config, 0)
         if steps <= limit:
@@ -77,6 +80,12 @@ def capped_budget(config: RunConfig, limit: int | None) -> RunConfig:
     else:
         smoke.say("steps per pair", limit, f"{budget.epochs or DEFAULT_EPOCHS:g} epochs")
     return replace(config, budget=BudgetConfig(steps=limit))
+
+
+def shared_steps(config: RunConfig) -> int:
+    """Generator steps of the shared warm start (`shared.kimg`; 0: none)."""
+    kimg = config.shared.kimg
+    return max(1, math.ceil(1000 * kimg / images_per_step(config))) if kimg > 0 else 0
 
 
 def pair_seed(base_seed: int, member: Member) -> int:

@@ -31,6 +31,11 @@ class Strategy:
         """The pairs this strategy trains on `dataset` (preferred single generator first)."""
         raise NotImplementedError
 
+    @property
+    def warm_start(self) -> str | None:
+        """A member trained first, alone, whose final state every other member starts from (None: none)."""
+        return None
+
     def budgets(self, budgets: dict[str, int]) -> dict[str, int]:
         """Each member's step budget, given its own (`target_steps` over its images); most strategies keep those."""
         return budgets

@@ -41,9 +41,26 @@ class CganStrategy(Strategy):
         return [Member("all", label=None, conditional=True, classes=tuple(range(dataset.n_classes)))]
 
 
+SHARED = "shared"  # the warm start's member
+
+
 class ClassParallelStrategy(Strategy):
+    """One pair per class; with `shared`, an unconditional pair on every class first, of which each class pair
+    starts as a copy (a shared warm start)."""
+
     name = "class-parallel"
     description = "one independent pair per class (distributed DC-CGAN)"
 
+    def __init__(self, shared: bool = False) -> None:
+        self.shared = shared
+
     def members(self, dataset: ClassPartitionedDataset) -> list[Member]:
-        return class_members(dataset)
+        classes = class_members(dataset)
+        if not self.shared:
+            return classes
+        everything = tuple(range(dataset.n_classes))
+        return [Member(SHARED, label=None, conditional=False, classes=everything), *classes]
+
+    @property
+    def warm_start(self) -> str | None:
+        return SHARED if self.shared else None

@@ -21,16 +21,19 @@ CPU_PRESET_HINT_WIDTH = 0.5  # at or above this width on a CPU, point at --prese
 
 
 def plan_summary(config: RunConfig, plan: RunPlan, device: str) -> str:
-    """One line: pairs, architecture and width, steps per pair, pair-steps and images of the whole job."""
-    steps = sorted(plan.budgets.values())
+    """One line: pairs, architecture and width, steps per pair, pair-steps and images of the whole job
+    (a warm start's included)."""
+    warm = plan.strategy.warm_start
+    steps = sorted(s for name, s in plan.budgets.items() if name != warm)
     per_step = images_per_step(config)
-    pair_steps = sum(steps)
+    pair_steps = sum(plan.budgets.values())
     each = f"{steps[0]}" if steps[0] == steps[-1] else f"{steps[0]}..{steps[-1]}"
     arch = plan.manifest["model"]["arch"]
+    first = f"a warm start of {plan.budgets[warm]} steps on every class, then " if warm is not None else ""
     line = (
-        f"plan: {len(steps)} pair(s) ({plan.strategy.name}, {arch} at width {config.model.width:g}, on {device}), "
-        f"{each} steps each: {pair_steps:,} pair-steps, {format_kimg(pair_steps * per_step / 1000)} kimg "
-        f"({per_step} real images per step)"
+        f"plan: {first}{len(steps)} pair(s) ({plan.strategy.name}, {arch} at width {config.model.width:g}, on "
+        f"{device}), {each} steps each: {pair_steps:,} pair-steps, {format_kimg(pair_steps * per_step / 1000)} "
+        f"kimg ({per_step} real images per step)"
     )
     if device == "cpu" and arch != "mlp" and config.model.width >= CPU_PRESET_HINT_WIDTH:
         line += (

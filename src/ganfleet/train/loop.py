@@ -36,18 +36,20 @@ from ganfleet.config import RunConfig
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.devices import resolve_device
 from ganfleet.distributed import RankFailed, Telemetry, detect_launch, join, summarize
+from ganfleet.distributed.cluster import Assignment
 from ganfleet.distributed.telemetry import with_sessions
 from ganfleet.distributed.threads import choose_threads, using_threads
 from ganfleet.evaluation.during_training import TrainingEvaluator
 from ganfleet.pairs import Pair, step_rule
 from ganfleet.rundir import MetricsLog, NonFiniteState, RunDir, atomic_write_text, remove_temporaries
+from ganfleet.strategies import Member
 from ganfleet.train.context import RunContext
 from ganfleet.train.estimate import plan_summary
 from ganfleet.train.execution import build_executor
 from ganfleet.train.health import LossWatch, TrainingDiverged, diverged_message, stop_diverged
 from ganfleet.train.interrupt import StopRequest, TrainingInterrupted
 from ganfleet.train.progress import Progress
-from ganfleet.train.run_plan import RunPlan, build_pairs, check_out_dir, checkpoint, plan_run, start_run
+from ganfleet.train.run_plan import RunPlan, build_pairs, check_out_dir, checkpoint, fork, plan_run, start_run
 from ganfleet.train.sample_grid import GridBlocks, grid_blocks, grid_labels, save_grid
 from ganfleet.train.schedule import DuePairs
 from ganfleet.train.ticks import PairIndex, TickRecord, TickStats, TickWriter
@@ -114,36 +116,57 @@ def train(
 def run_training(
     context: RunContext, resume: bool, dataset: ClassPartitionedDataset | None, stop: StopRequest
 ) -> tuple[dict, str | None]:
-    """The run in a folder this job may own: plan, the lock and first files, pairs, the loop, the end;
-    `finish_run`'s summary."""
+    """The run in a folder this job may own: plan, the lock and first files, pairs, the loop (once per phase:
+    a warm start's shared pair, then the pairs that start from it), the end; `finish_run`'s summary."""
     cluster, config, telemetry, run = context.cluster, context.config, context.telemetry, context.run
     with telemetry.timed("setup"):  # nothing is written until every rank has its pairs (restored when resuming)
         plan = cluster.agree(partial(plan_run, config, dataset))
-        names = [m.name for m in plan.members]
+        phases = training_phases(plan)
         fingerprint = plan.manifest["data"]["fingerprint"]
-        assignment = cluster.assign(names, plan.budgets, fingerprint, plan.strategy.replicated)
-        mine_names = assignment.members_of(cluster.rank, names)
-        manifest = {**plan.manifest, "launch": context.launch_record(assignment)}
-        held = set(mine_names)
+        assignments = [  # a warm start's one pair is rank 0's: the others wait, then start from its checkpoint
+            Assignment({m.name: 0 for m in phase}, ())
+            if phase[0].name == plan.strategy.warm_start
+            else cluster.assign([m.name for m in phase], plan.budgets, fingerprint, plan.strategy.replicated)
+            for phase in phases
+        ]
+        held = {n for a, phase in zip(assignments, phases) for n in a.members_of(cluster.rank, [m.name for m in phase])}
+        mine_names = [m.name for m in plan.members if m.name in held]
+        manifest = {**plan.manifest, "launch": context.launch_record(Assignment.merged(assignments))}
         mine = plan.dataset.only_classes(c for m in plan.members if m.name in held for c in m.classes)
         pairs = cluster.agree(partial(build_pairs, config, plan, mine, mine_names, cluster.device, run, resume))
         telemetry.start_steps = {p.name: p.step for p in pairs}
         cluster.on_writer(partial(start_run, run, config, manifest, context.lock))
     try:  # from here on the run directory is this job's: a failure is recorded in its manifest
-        loop = TrainingLoop(context, plan, pairs, mine, manifest)
-        manifest["execution"] = context.execution_record(loop.execution)  # rank 0's, this session's
-        loop.run(stop)
+        diverged: dict[str, dict] = {}
+        for phase in phases:
+            names = {m.name for m in phase}
+            phase_pairs = [p for p in pairs if p.name in names]
+            warm_start = plan.strategy.warm_start
+            if warm_start is not None and warm_start not in names:  # the pairs that start from the warm start
+                fresh = [p for p in phase_pairs if p.step == 0]
+                cluster.agree(partial(fork, fresh, run, warm_start, config.shared.optimizer))
+            loop = TrainingLoop(context, plan, phase, phase_pairs, mine, manifest)
+            manifest["execution"] = context.execution_record(loop.execution)  # rank 0's, this session's
+            loop.run(stop)
+            diverged.update(loop.diverged)
         telemetry.end_steps = {p.name: p.step for p in pairs}
         with telemetry.timed("grid"):
-            blocks = cluster.agree(partial(grid_blocks, pairs, loop.labels, mine, config.train.seed))
+            blocks = cluster.agree(partial(grid_blocks, loop.pairs, loop.labels, mine, config.train.seed))
         all_blocks, reports = cluster.gather(blocks), cluster.gather(telemetry.snapshot())
-        diverged = cluster.gather(loop.diverged)
-        finish = partial(finish_run, run, manifest, all_blocks, reports, mine.mode_centers, diverged)
+        finish = partial(finish_run, run, manifest, all_blocks, reports, mine.mode_centers, cluster.gather(diverged))
         return cluster.on_writer(finish)
     except BaseException as exc:
         if cluster.is_writer and not isinstance(exc, TrainingInterrupted):
             mark_stopped(run, manifest, "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
         raise
+
+
+def training_phases(plan: RunPlan) -> list[list[Member]]:
+    """The members in the order they train: a warm start's shared member alone first, then the others."""
+    first = plan.strategy.warm_start
+    if first is None:
+        return [plan.members]
+    return [[m for m in plan.members if m.name == first], [m for m in plan.members if m.name != first]]
 
 
 class TrainingLoop:
@@ -158,24 +181,29 @@ class TrainingLoop:
         self,
         context: RunContext,
         plan: RunPlan,
+        members: list[Member],
         pairs: list[Pair],
         dataset: ClassPartitionedDataset,
         manifest: dict,
     ) -> None:
+        """`members` are this phase's (all of the plan's but for a warm start), `pairs` this rank's of them."""
         cluster, config = context.cluster, context.config
         self.context, self.config, self.pairs, self.dataset, self.manifest = context, config, pairs, dataset, manifest
         self.run_dir, self.telemetry, self.records = context.run, context.telemetry, context.records
         self.cadence = config.cadence
         self.rule = step_rule(config, dataset.sample_shape)
-        self.labels = grid_labels(plan.members)
-        desc = f"{manifest['strategy']} x{len(pairs)}"
+        self.labels = grid_labels(members)
+        warm_start = any(m.name == plan.strategy.warm_start for m in members)  # its pair only: no grids, no evals
+        self.grid_every = 0 if warm_start else self.cadence.grid_every
+        desc = f"{'warm start' if warm_start else manifest['strategy']} x{len(pairs)}"
         if cluster.world_size > 1:
-            desc = f"rank 0's {desc} of {len(plan.members)}"
+            desc = f"rank 0's {desc} of {len(members)}"
         self.bar = Progress(sum(max(0, p.target_steps - p.step) for p in pairs), desc, context.progress)
-        self.bar.note(plan_summary(config, plan, str(cluster.device)))
+        if members[0] is plan.members[0]:  # the first phase says what the whole run is
+            self.bar.note(plan_summary(config, plan, str(cluster.device)))
         if cluster.world_size > 1:
             self.bar.note(
-                f"progress: rank 0's {len(pairs)} of {len(plan.members)} pairs (every rank logs its own to "
+                f"progress: rank 0's {len(pairs)} of {len(members)} pairs (every rank logs its own to "
                 "ranks/rank-NNNN/metrics.jsonl; telemetry.json sums them at the end)"
             )
         sum_over_ranks = cluster.sum_over_ranks if cluster.world_size > 1 else None
@@ -183,7 +211,7 @@ class TrainingLoop:
             self.executor, self.execution = build_executor(
                 config, plan.strategy, len(plan.members), pairs, self.rule, sum_over_ranks, self.bar.note
             )
-        self.evaluator = TrainingEvaluator.for_run(config, manifest, dataset)
+        self.evaluator = None if warm_start else TrainingEvaluator.for_run(config, manifest, dataset)
         replicated = plan.strategy.replicated  # every rank holds these; rank 0 checkpoints them
         self.own = [p for p in pairs if cluster.is_writer or p.name not in replicated]
         self.own_names = {p.name for p in self.own}
@@ -191,10 +219,11 @@ class TrainingLoop:
         self.lockstep = bool(replicated)
         self.schedule = DuePairs(pairs)
         index = PairIndex([p.name for p in pairs])
-        self.ticks = TickStats(index, images_per_step=config.train.batch_size * self.rule.n_critic)
+        per_step = config.train.batch_size * self.rule.n_critic
+        self.ticks = TickStats(index, images_per_step=per_step, images=self.telemetry.images)
         self.watch = LossWatch(index)
-        self.clock = max(p.step for p in pairs)  # iterations: the step of the most advanced pair
-        self.last_step = max(p.target_steps for p in pairs)
+        self.clock = max((p.step for p in pairs), default=0)  # iterations: the step of the most advanced pair
+        self.last_step = max((p.target_steps for p in pairs), default=0)
         self.diverged: dict[str, dict] = {}  # this rank's pairs stopped on non-finite values
 
     def run(self, stop: StopRequest) -> None:
@@ -253,7 +282,7 @@ class TrainingLoop:
         all_done = not self.schedule.pairs
         saving = [p for p in stepped if p.name in self.own_names] if periodic else finished
         to_save = [p for p in saving if p.diverged is None]
-        grid = self.due(self.cadence.grid_every)
+        grid = self.due(self.grid_every)
         evaluate = self.evaluator is not None and (all_done or self.due(self.evaluator.every))
         if to_save or grid or evaluate:
             self.executor.sync()

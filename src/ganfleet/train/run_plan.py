@@ -7,6 +7,7 @@ directory's shared files (`check_out_dir`, `start_run`).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -17,9 +18,9 @@ from ganfleet.config import RunConfig
 from ganfleet.data import load_dataset
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.distributed import LaunchEnv
-from ganfleet.errors import CheckpointError
+from ganfleet.errors import CheckpointError, ConfigError
 from ganfleet.pairs import Pair, base_spec, make_pair, target_steps
-from ganfleet.pairs.build import images_per_step
+from ganfleet.pairs.build import images_per_step, shared_steps
 from ganfleet.rundir import (
     MANIFEST_FORMAT,
     RunDir,
@@ -50,6 +51,8 @@ def configured_strategy(config: RunConfig) -> Strategy:
         return get_strategy(
             "sgan", n_locals=config.sgan.locals or DEFAULT_LOCALS, split_by_class=config.sgan.split_by_class
         )
+    if config.train.strategy == "class-parallel":
+        return get_strategy("class-parallel", shared=config.shared.kimg > 0)
     return get_strategy(config.train.strategy)
 
 
@@ -99,8 +102,24 @@ def plan_run(config: RunConfig, dataset: ClassPartitionedDataset | None = None) 
     strategy = configured_strategy(config)
     members = strategy.members(dataset)
     own = {m.name: target_steps(config, sum(dataset.counts[c] for c in m.classes)) for m in members}
+    if strategy.warm_start is not None:
+        own[strategy.warm_start] = warm_start_steps(config, own, strategy.warm_start)
     budgets = strategy.budgets(own)
     return RunPlan(dataset, strategy, members, budgets, manifest_for(config, dataset, strategy, members, budgets))
+
+
+def warm_start_steps(config: RunConfig, budgets: dict[str, int], name: str) -> int:
+    """The shared pair's steps (`shared.kimg`); ConfigError when it would see as many images as all the
+    pairs that start from it."""
+    steps = shared_steps(config)
+    others = sum(steps for member, steps in budgets.items() if member != name)
+    if steps >= others:
+        per_step = images_per_step(config)
+        raise ConfigError(
+            f"shared.kimg: the warm start ({steps * per_step / 1000:g} kimg) would be at least as long as every "
+            f"class pair's training together ({others * per_step / 1000:g} kimg); expected less"
+        )
+    return steps
 
 
 def check_out_dir(run: RunDir, config: RunConfig, resume: bool, force: bool, env: LaunchEnv, lock: RunLock) -> bool:
@@ -162,6 +181,24 @@ def restore(pair: Pair, run: RunDir) -> None:
             f"({detail}); it belongs to a run with other model settings"
         ) from None
     pair.step = state.step
+
+
+def fork(pairs: Sequence[Pair], run: RunDir, name: str, optimizer: str) -> None:
+    """Start each of `pairs` as a copy of member `name`'s newest checkpoint (the warm start's end): generator,
+    discriminator and EMA; Adam's state copied too (`optimizer` copy) or left fresh (reset). Their steps stay 0."""
+    if not pairs:
+        return
+    state = load_latest(run.pair_dir(name))
+    if state is None:
+        raise CheckpointError(f"{run.pair_dir(name)}: the warm start left no checkpoint to start the class pairs from")
+    for pair in pairs:
+        pair.generator.load_state_dict(state.generator)
+        pair.discriminator.load_state_dict(state.discriminator)
+        if pair.ema is not None and state.ema is not None:
+            pair.ema.load_state_dict(state.ema)
+        if optimizer == "copy":  # each its own copy: Optimizer.load_state_dict keeps the tensors it is given
+            pair.opt_g.load_state_dict(copy.deepcopy(state.opt_g))
+            pair.opt_d.load_state_dict(copy.deepcopy(state.opt_d))
 
 
 def checkpoint(pair: Pair, run: RunDir, keep: int) -> None:

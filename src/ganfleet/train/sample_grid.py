@@ -43,7 +43,9 @@ def drawn_labels(members: Sequence[Member]) -> list[int]:
 def grid_blocks(
     pairs: Sequence[Pair], all_labels: Sequence[int], dataset: ClassPartitionedDataset, seed: int
 ) -> GridBlocks:
-    """The rows of `pairs`' labels, with the noise each label has in a grid of `all_labels`."""
+    """The rows of `pairs`' labels, with the noise each label has in a grid of `all_labels` (none without pairs)."""
+    if not pairs:
+        return {}
     labels = drawn_labels([p.member for p in pairs])
     device = pairs[0].device
     g = torch.Generator().manual_seed(derive_seed(seed, "grid"))

@@ -74,11 +74,12 @@ class TickWriter(Protocol):
 class TickStats:
     """Sums of every pair's logged values over a tick, on the device; `close` makes the tick's record."""
 
-    def __init__(self, index: PairIndex, images_per_step: int) -> None:
+    def __init__(self, index: PairIndex, images_per_step: int, images: int = 0) -> None:
+        """`images`: what this session trained on before (an earlier phase's), counted on from there."""
         self.index = index
         self.images_per_step = images_per_step
         self.start = self.last = time.perf_counter()
-        self.images = 0
+        self.images = images
         self._tick_images = 0
         self._sums: dict[str, torch.Tensor] = {}  # key -> (P,)
         self._counts = np.zeros(len(index), dtype=np.int64)
