@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ganfleet.cli.flags import DATA_FLAGS, TRAIN_FLAGS, add_config_flags, add_flags, config_from_args, count
-from ganfleet.config import RunConfig
+from ganfleet.config import RunConfig, apply_values
 from ganfleet.rundir import RunDir
 
 
@@ -23,19 +23,26 @@ def train_config(args: argparse.Namespace) -> RunConfig:
     if args.resume and RunDir(config.out).exists():
         from ganfleet.rundir.resume import saved_config
 
+        further = getattr(args, "data.classes", None)  # --classes on --resume: these pairs train further
+        setattr(args, "data.classes", None)  # the data stay the run's
         config = config_from_args(args, DATA_FLAGS + TRAIN_FLAGS, base=saved_config(RunDir(config.out)))
+        if further is not None:
+            budget = {f"budget.{key}": getattr(config.budget, key) for key in config.budget.KEYS}
+            config = apply_values(config, {**budget, "budget.classes": further})
     return capped_budget(config, smoke.limit(smoke.STEPS))
 
 
-def dry_run(config: RunConfig) -> int:
+def dry_run(config: RunConfig, resume: bool = False) -> int:
     """Load the data and plan the run (so bad classes or shapes fail here), print the resolved config and the plan
-    line.
+    line; resuming, with the budgets the run's pairs were trained to.
     """
     from ganfleet.devices import resolve_device
     from ganfleet.train.estimate import plan_summary, resolved_config
     from ganfleet.train.run_plan import plan_run
 
-    plan = plan_run(config)
+    run = RunDir(config.out)
+    kept = {m["name"]: m["target_steps"] for m in run.read_manifest()["members"]} if resume and run.exists() else None
+    plan = plan_run(config, kept=kept)
     print(resolved_config(config, plan).to_json())
     print(plan_summary(config, plan, str(resolve_device(config.train.device))), file=sys.stderr)
     return 0
@@ -48,7 +55,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     config = train_config(args)
     check_launch(args.nproc, args.max_restarts)
     if args.dry_run:
-        return dry_run(config)
+        return dry_run(config, args.resume)
     if args.nproc > 1 or args.max_restarts:
         from ganfleet.distributed.launch import launch
 

@@ -270,6 +270,12 @@ class BudgetConfig:
         "n_critic)))",
     )
 
+    classes: list[int] | None = option(
+        None,
+        "the classes whose pairs this budget is for, on --resume of a class-parallel run (train them further); the "
+        "other pairs keep the budgets and checkpoints they have (`train --resume --classes 5 --steps 1200`)",
+    )
+
     KEYS = ("epochs", "steps", "kimg")  # the ways to give a budget, of which one is used
 
     def __post_init__(self) -> None:

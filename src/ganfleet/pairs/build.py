@@ -8,7 +8,7 @@ from dataclasses import replace
 import torch
 
 from ganfleet import smoke
-from ganfleet.config import BudgetConfig, RunConfig
+from ganfleet.config import RunConfig
 from ganfleet.data.augment import DiffAugment, parse_policy
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.data.stream import BatchStream
@@ -79,7 +79,7 @@ def capped_budget(config: RunConfig, limit: int | None) -> RunConfig:
         smoke.say("steps per pair", limit, steps)
     else:
         smoke.say("steps per pair", limit, f"{budget.epochs or DEFAULT_EPOCHS:g} epochs")
-    return replace(config, budget=BudgetConfig(steps=limit))
+    return replace(config, budget=replace(budget, epochs=None, kimg=None, steps=limit))
 
 
 def shared_steps(config: RunConfig) -> int:

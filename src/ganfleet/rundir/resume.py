@@ -15,6 +15,7 @@ RESUMABLE_KEYS = frozenset(
         "budget.epochs",
         "budget.steps",
         "budget.kimg",
+        "budget.classes",
         "cadence.log_every",
         "cadence.grid_every",
         "cadence.checkpoint_every",

@@ -120,7 +120,10 @@ def run_training(
     a warm start's shared pair, then the pairs that start from it), the end; `finish_run`'s summary."""
     cluster, config, telemetry, run = context.cluster, context.config, context.telemetry, context.run
     with telemetry.timed("setup"):  # nothing is written until every rank has its pairs (restored when resuming)
-        plan = cluster.agree(partial(plan_run, config, dataset))
+        kept = None
+        if resume:  # the budgets the run's pairs were trained to (`budget.classes` trains some further)
+            kept = {m["name"]: m["target_steps"] for m in run.read_manifest()["members"]}
+        plan = cluster.agree(partial(plan_run, config, dataset, kept))
         phases = training_phases(plan)
         fingerprint = plan.manifest["data"]["fingerprint"]
         assignments = [  # a warm start's one pair is rank 0's: the others wait, then start from its checkpoint

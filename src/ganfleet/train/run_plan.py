@@ -8,7 +8,7 @@ directory's shared files (`check_out_dir`, `start_run`).
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import torch
@@ -96,16 +96,48 @@ def manifest_for(
     }
 
 
-def plan_run(config: RunConfig, dataset: ClassPartitionedDataset | None = None) -> RunPlan:
-    """The run's data (loaded unless given), strategy, members, their budgets and the manifest."""
+def plan_run(
+    config: RunConfig, dataset: ClassPartitionedDataset | None = None, kept: Mapping[str, int] | None = None
+) -> RunPlan:
+    """The run's data (loaded unless given), strategy, members, their budgets and the manifest.
+
+    `kept`: the step budgets a resumed run's manifest gives its members; with `budget.classes`, the pairs of
+    other classes keep theirs (`further_budgets`).
+    """
     dataset = (dataset if dataset is not None else load_dataset(config.data)).require_every_class()
     strategy = configured_strategy(config)
     members = strategy.members(dataset)
     own = {m.name: target_steps(config, sum(dataset.counts[c] for c in m.classes)) for m in members}
     if strategy.warm_start is not None:
         own[strategy.warm_start] = warm_start_steps(config, own, strategy.warm_start)
+    if config.budget.classes is not None:
+        own = further_budgets(config, dataset, members, own, kept)
     budgets = strategy.budgets(own)
     return RunPlan(dataset, strategy, members, budgets, manifest_for(config, dataset, strategy, members, budgets))
+
+
+def further_budgets(
+    config: RunConfig,
+    dataset: ClassPartitionedDataset,
+    members: Sequence[Member],
+    budgets: dict[str, int],
+    kept: Mapping[str, int] | None,
+) -> dict[str, int]:
+    """`budgets` for the class pairs of `budget.classes`, the budgets in `kept` for every other member."""
+    chosen = config.budget.classes or []
+    if config.train.strategy != "class-parallel":
+        raise ConfigError(
+            f"budget.classes: only class-parallel runs have one pair per class (strategy is {config.train.strategy!r})"
+        )
+    if kept is None:
+        raise ConfigError("budget.classes: trains chosen classes of an existing run further; use it with --resume")
+    unknown = [c for c in chosen if not 0 <= c < dataset.n_classes]
+    if unknown:
+        raise ConfigError(f"budget.classes: class {unknown[0]} is not in this run (classes 0..{dataset.n_classes - 1})")
+    missing = [m.name for m in members if m.name not in kept]
+    if missing:
+        raise ConfigError(f"budget.classes: the run's manifest has no budget for member {missing[0]}")
+    return {m.name: budgets[m.name] if m.label in chosen else kept[m.name] for m in members}
 
 
 def warm_start_steps(config: RunConfig, budgets: dict[str, int], name: str) -> int:
