@@ -14,6 +14,7 @@ from typing import Any
 
 from ganfleet.config.fields import coerce
 from ganfleet.config.run_config import RunConfig
+from ganfleet.config.sections import BudgetConfig
 from ganfleet.config.yaml_text import parse_yaml, read_yaml_file
 from ganfleet.errors import ConfigError
 
@@ -73,9 +74,9 @@ def build_config(tree: dict[str, Any]) -> RunConfig:
 def apply_values(config: RunConfig, values: dict[str, Any]) -> RunConfig:
     """Set dotted keys (`budget.epochs`) on a copy of `config`, then re-validate every section."""
     tree = config.to_dict()
-    budgets = [k for k, v in values.items() if k.startswith("budget.") and v is not None]
+    budgets = [k for k, v in values.items() if k in {f"budget.{key}" for key in BudgetConfig.KEYS} and v is not None]
     if budgets:  # a budget given here replaces the one below it (a flag's --steps over a file's epochs)
-        tree["budget"] = {k: None for k in tree["budget"]}
+        tree["budget"].update(dict.fromkeys([*BudgetConfig.KEYS, "classes"]))
     for key, value in values.items():
         parts = key.split(".")
         node: Any = tree

@@ -103,6 +103,11 @@ class RunConfig:
             raise ConfigError(
                 f"augment.policy: augmentation is for images; the {arch.name} trains on points (expected none)"
             )
+        if self.budget.allocate == "adaptive" and self.train.strategy != "class-parallel":
+            raise ConfigError(
+                f"budget.allocate: adaptive shares steps out among class pairs, which only strategy class-parallel "
+                f"has (strategy is {self.train.strategy!r})"
+            )
         if self.shared.kimg and self.train.strategy != "class-parallel":
             raise ConfigError(
                 f"shared.kimg: a warm start forks class pairs, which only strategy class-parallel has "

@@ -275,6 +275,14 @@ class BudgetConfig:
         "the classes whose pairs this budget is for, on --resume of a class-parallel run (train them further); the "
         "other pairs keep the budgets and checkpoints they have (`train --resume --classes 5 --steps 1200`)",
     )
+    allocate: Literal["equal", "adaptive"] = option(
+        "equal",
+        "equal: every class pair the same budget; adaptive: after adaptive_after of it, the steps left of the "
+        "fleet's total go to the classes whose per-class FID (canonical classifier, eval.n samples) is worst",
+    )
+    adaptive_after: float = option(
+        0.5, "the share of the equal budget every class pair trains before the rest is shared out"
+    )
 
     KEYS = ("epochs", "steps", "kimg")  # the ways to give a budget, of which one is used
 
@@ -286,6 +294,8 @@ class BudgetConfig:
         given = [k for k in self.KEYS if getattr(self, k) is not None]
         if len(given) > 1:
             raise ConfigError(f"budget: give one of epochs, steps or kimg, got {' and '.join(given)}")
+        if not 0 < self.adaptive_after < 1:
+            raise ConfigError(f"budget.adaptive_after: expected a share in (0, 1), got {self.adaptive_after}")
 
 
 @dataclass

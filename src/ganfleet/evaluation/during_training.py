@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import torch
+
 from ganfleet.classifier.store import domain_config
 from ganfleet.config import RunConfig
 from ganfleet.data import load_dataset
@@ -51,6 +53,28 @@ class TrainingEvaluator:
     @classmethod
     def for_run(cls, config: RunConfig, manifest: dict, dataset: ClassPartitionedDataset) -> TrainingEvaluator | None:
         return cls(config, manifest, dataset) if config.eval.every else None
+
+    def class_scores(self, pairs: Sequence[Pair]) -> dict[str, float]:
+        """Each one-class pair's per-class FID: `eval.n` / K samples of its class (noise seeded by the class, so
+        the score does not depend on which rank holds the pair) against its class's test images."""
+        per_class = max(2, self.n // len(self.test.class_names))
+        scores = {}
+        for pair in pairs:
+            label = pair.member.label
+            assert label is not None
+            labels = torch.full((per_class,), label, dtype=torch.int64)
+            fleet = Fleet(
+                self.manifest,
+                {pair.name: pair.sampler},
+                {pair.name: pair.step},
+                pair.device,
+                {pair.name: pair.ema is not None},
+            )
+            x = fleet.sample(per_class, labels=labels, seed=derive_seed(self.seed, "class", label))
+            fake = self.extractors.sample_set(to_uint8(x), labels)
+            metrics = measure(self.real, fake, self.test, self.prior, self.seed, ["fid_per_class"])
+            scores[pair.name] = metrics.get(f"fid_class/{label}", float("nan"))
+        return scores
 
     def record(self, pairs: Sequence[Pair], step: int) -> dict:
         """The metrics.jsonl record of the fleet at `step`."""

@@ -43,6 +43,7 @@ from ganfleet.evaluation.during_training import TrainingEvaluator
 from ganfleet.pairs import Pair, step_rule
 from ganfleet.rundir import MetricsLog, NonFiniteState, RunDir, atomic_write_text, remove_temporaries
 from ganfleet.strategies import Member
+from ganfleet.train.adaptive import adapt_budgets
 from ganfleet.train.context import RunContext
 from ganfleet.train.estimate import plan_summary
 from ganfleet.train.execution import build_executor
@@ -120,9 +121,11 @@ def run_training(
     a warm start's shared pair, then the pairs that start from it), the end; `finish_run`'s summary."""
     cluster, config, telemetry, run = context.cluster, context.config, context.telemetry, context.run
     with telemetry.timed("setup"):  # nothing is written until every rank has its pairs (restored when resuming)
+        saved = run.read_manifest() if resume else {}
+        allocation = saved.get("allocation")  # an adaptive budget's, once shared out
         kept = None
-        if resume:  # the budgets the run's pairs were trained to (`budget.classes` trains some further)
-            kept = {m["name"]: m["target_steps"] for m in run.read_manifest()["members"]}
+        if resume and (config.budget.classes is not None or allocation):  # the budgets the pairs have
+            kept = {m["name"]: m["target_steps"] for m in saved["members"]}
         plan = cluster.agree(partial(plan_run, config, dataset, kept))
         phases = training_phases(plan)
         fingerprint = plan.manifest["data"]["fingerprint"]
@@ -135,6 +138,8 @@ def run_training(
         held = {n for a, phase in zip(assignments, phases) for n in a.members_of(cluster.rank, [m.name for m in phase])}
         mine_names = [m.name for m in plan.members if m.name in held]
         manifest = {**plan.manifest, "launch": context.launch_record(Assignment.merged(assignments))}
+        if allocation:
+            manifest["allocation"] = allocation
         mine = plan.dataset.only_classes(c for m in plan.members if m.name in held for c in m.classes)
         pairs = cluster.agree(partial(build_pairs, config, plan, mine, mine_names, cluster.device, run, resume))
         telemetry.start_steps = {p.name: p.step for p in pairs}
@@ -152,6 +157,11 @@ def run_training(
             manifest["execution"] = context.execution_record(loop.execution)  # rank 0's, this session's
             loop.run(stop)
             diverged.update(loop.diverged)
+            if config.budget.allocate == "adaptive" and warm_start not in names and "allocation" not in manifest:
+                adapt_budgets(context, plan, manifest, phase_pairs)  # the rest of the budget, to the worst classes
+                loop = TrainingLoop(context, plan, phase, phase_pairs, mine, manifest)
+                loop.run(stop)
+                diverged.update(loop.diverged)
         telemetry.end_steps = {p.name: p.step for p in pairs}
         with telemetry.timed("grid"):
             blocks = cluster.agree(partial(grid_blocks, loop.pairs, loop.labels, mine, config.train.seed))

@@ -112,8 +112,23 @@ def plan_run(
         own[strategy.warm_start] = warm_start_steps(config, own, strategy.warm_start)
     if config.budget.classes is not None:
         own = further_budgets(config, dataset, members, own, kept)
+    elif config.budget.allocate == "adaptive":
+        own = dict(kept) if kept else first_part(config, own, strategy.warm_start)
     budgets = strategy.budgets(own)
     return RunPlan(dataset, strategy, members, budgets, manifest_for(config, dataset, strategy, members, budgets))
+
+
+def first_part(config: RunConfig, budgets: dict[str, int], warm_start: str | None) -> dict[str, int]:
+    """An adaptive budget's first part: `budget.adaptive_after` of each class pair's equal budget (the rest is
+    shared out after it, `train/allocate.py`)."""
+    share = config.budget.adaptive_after
+    return {name: s if name == warm_start else max(1, round(share * s)) for name, s in budgets.items()}
+
+
+def equal_budgets(config: RunConfig, plan: RunPlan) -> dict[str, int]:
+    """Each class pair's equal budget, whatever the plan gives it now (an adaptive budget's total is theirs)."""
+    members = [m for m in plan.members if m.name != plan.strategy.warm_start]
+    return {m.name: target_steps(config, sum(plan.dataset.counts[c] for c in m.classes)) for m in members}
 
 
 def further_budgets(
