@@ -14,10 +14,10 @@ Systems (Lupo Pasini et al.'s three, the W-CGAN sequel's, SGAN's global generato
 - class-parallel W-CGAN (`cp-wcgan`): the same with Wasserstein-GP critics (5 critic steps per generator step);
 - SGAN conditional G_0 (`sgan-global`): class-parallel locals and a conditional global pair, G_0 evaluated;
 - by `--systems` only: the W-CGAN with the paper's BatchNorm critic (`cp-wcgan-bn`), SGAN with 5 messenger
-  steps (`sgan-global-id5`), the class-parallel fleet with a wider discriminator (`cp-dccgan-d05`, `cp-dccgan-d1`:
-  `model.d_width` 0.5 and 1 at `--width` 0.25), and with a shared warm start (`cp-warm`: `shared.kimg` a sixth of
-  the fleet's K x S images, the class pairs S - S/6 steps each under budget (b), S under (a); `cp-warm-reset`: the
-  class pairs' Adam fresh after the fork; `cp-warm-d05`: with D width 0.5).
+  steps (`sgan-global-id5`), the class-parallel fleet with a wider discriminator (`cp-d2x`, `cp-d4x`:
+  `model.d_width_factor` 2 and 4), and with a shared warm start (`cp-warm`: `shared.kimg` a sixth of the fleet's
+  K x S images, the class pairs S - S/6 steps each under budget (b), S under (a); `cp-warm-reset`: the class pairs'
+  Adam fresh after the fork; `cp-warm-d2x`: with the discriminator twice as wide).
 
 Each is trained with each recipe of `--recipes` (`ganfleet.recipes`: `paper`, `recommended`)
 at `--width`, for one of two budgets of S = `--steps` (`--budgets`):
@@ -92,14 +92,8 @@ EXTRA_SYSTEMS = (
         {"train.strategy": "sgan", "sgan.split_by_class": True, "sgan.messenger_steps": 5},
         "global",
     ),
-    System(
-        "class-parallel DC-CGAN, D width 0.5",
-        "cp-dccgan-d05",
-        {"train.strategy": "class-parallel", "model.d_width": 0.5},
-    ),
-    System(
-        "class-parallel DC-CGAN, D width 1", "cp-dccgan-d1", {"train.strategy": "class-parallel", "model.d_width": 1.0}
-    ),
+    System("class-parallel, D width x2", "cp-d2x", {"train.strategy": "class-parallel", "model.d_width_factor": 2.0}),
+    System("class-parallel, D width x4", "cp-d4x", {"train.strategy": "class-parallel", "model.d_width_factor": 4.0}),
     System("class-parallel + warm start", "cp-warm", {"train.strategy": "class-parallel"}, warm_share=1 / 6),
     System(
         "class-parallel + warm start, Adam reset",
@@ -108,9 +102,9 @@ EXTRA_SYSTEMS = (
         warm_share=1 / 6,
     ),
     System(
-        "class-parallel + warm start, D width 0.5",
-        "cp-warm-d05",
-        {"train.strategy": "class-parallel", "model.d_width": 0.5},
+        "class-parallel + warm start, D width x2",
+        "cp-warm-d2x",
+        {"train.strategy": "class-parallel", "model.d_width_factor": 2.0},
         warm_share=1 / 6,
     ),
 )

@@ -60,7 +60,7 @@ def test_resume_after_the_allocation_keeps_it_and_equals_an_uninterrupted_run(tm
 
 
 def test_an_adaptive_budget_needs_class_pairs(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="budget.allocate: adaptive shares steps out among class pairs"):
+    with pytest.raises(ConfigError, match=r"budget.allocate: adaptive shares steps out among class pairs"):
         tiny_config(tmp_path / "run", train__strategy="cgan", budget__allocate="adaptive")
     with pytest.raises(ConfigError, match=r"budget.adaptive_after: expected a share in \(0, 1\), got 1.0"):
         tiny_config(tmp_path / "run", budget__adaptive_after=1.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 
@@ -26,7 +27,7 @@ def test_random_scores_keep_the_total_the_floor_and_the_order(seed: int) -> None
     steps = allocate(scores, total, floor=10)
     assert sum(steps.values()) == total and all(s >= 10 for s in steps.values())
     by_score = sorted(scores, key=scores.__getitem__)
-    assert all(steps[a] <= steps[b] for a, b in zip(by_score, by_score[1:]))
+    assert all(steps[a] <= steps[b] for a, b in itertools.pairwise(by_score))
 
 
 def test_equal_or_unknown_scores_split_evenly_and_nan_counts_as_the_worst() -> None:

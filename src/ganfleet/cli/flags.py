@@ -104,7 +104,7 @@ TRAIN_FLAGS: list[Flag] = [
     ("--eval-every", "eval.every", int),
     ("--arch", "model.arch", str),
     ("--width", "model.width", float),
-    ("--d-width", "model.d_width", float),
+    ("--d-width-factor", "model.d_width_factor", float),
     ("--d-norm", "model.d_norm", str),
     ("--spectral-norm", "model.spectral_norm", str),
     ("--augment", "augment.policy", str),

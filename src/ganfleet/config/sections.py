@@ -90,7 +90,7 @@ class ModelConfig:
         "channel multiplier for the conv nets, hidden-unit multiplier (of 512) for the mlp; "
         "1.0 is the papers' width, 0.25 (--preset cpu) much faster on a CPU",
     )
-    d_width: float | None = option(None, "the discriminator's own channel multiplier (default: model.width)")
+    d_width_factor: float = option(1.0, "the discriminator's width as a multiple of model.width (1: the papers')")
     latent_dim: int = option(100, "noise dimension (the paper's 100)")
     d_norm: NormName = option(
         "auto",
@@ -113,7 +113,7 @@ class ModelConfig:
     def __post_init__(self) -> None:
         check_fields(self, "model")
         check_sizes(self.width, self.latent_dim)
-        check_sizes(self.width if self.d_width is None else self.d_width, self.latent_dim, where="model.d_width")
+        check_sizes(self.width * self.d_width_factor, self.latent_dim, where="model.d_width_factor")
         if self.d_dropout is not None and not 0.0 <= self.d_dropout < 1.0:
             raise ConfigError(f"model.d_dropout: expected a value in [0, 1), got {self.d_dropout}")
 

@@ -58,7 +58,7 @@ class ModelSpec:
     `d_norms`, see `dcgan.critic_norm`); None means the architecture's own.
     `spectral_norm` is none, discriminator or both (`models/spectral.py`);
     `d_dropout` the conv discriminator's channel dropout (the paper's 0.25);
-    `d_width` the discriminator's own multiplier (None: `width`).
+    `d_width_factor` the discriminator's width as a multiple of `width`.
     """
 
     arch: str
@@ -69,12 +69,11 @@ class ModelSpec:
     d_norm: str | None = None
     spectral_norm: str = "none"
     d_dropout: float = PAPER_DROPOUT
-    d_width: float | None = None
+    d_width_factor: float = 1.0
 
     def __post_init__(self) -> None:
         check_sizes(self.width, self.latent_dim, self.sample_shape)
-        if self.d_width is not None:
-            check_sizes(self.d_width, self.latent_dim, where="model.d_width")
+        check_sizes(self.discriminator_width, self.latent_dim, where="model.d_width_factor")
         architecture = get_architecture(self.arch)
         if self.d_norm is None:
             object.__setattr__(self, "d_norm", architecture.d_norms[0])  # frozen: resolve once, here
@@ -111,12 +110,12 @@ class ModelSpec:
             d.get("d_norm"),
             d.get("spectral_norm", "none"),
             d.get("d_dropout", PAPER_DROPOUT),
-            d.get("d_width"),
+            d.get("d_width_factor", 1.0),
         )
 
     @property
     def discriminator_width(self) -> float:
-        return self.width if self.d_width is None else self.d_width
+        return self.width * self.d_width_factor
 
 
 def _check_points(shape: tuple[int, ...]) -> None:

@@ -34,7 +34,7 @@ def base_spec(config: RunConfig, dataset: ClassPartitionedDataset) -> ModelSpec:
         d_norm=config.resolved_d_norm,
         spectral_norm=config.model.spectral_norm,
         d_dropout=config.resolved_d_dropout,
-        d_width=config.model.d_width,
+        d_width_factor=config.model.d_width_factor,
     )
 
 
