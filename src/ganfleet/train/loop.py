@@ -131,7 +131,7 @@ def run_training(
         cluster.on_writer(partial(start_run, run, config, manifest, context.lock))
     try:  # from here on the run directory is this job's: a failure is recorded in its manifest
         loop = TrainingLoop(context, plan, pairs, mine, manifest)
-        manifest["execution"] = context.execution_record(loop.execution)  # rank 0's, this session's
+        manifest["execution"] = context.execution_record(loop.pack_line)  # rank 0's, this session's
         loop.run(stop)
         telemetry.end_steps = {p.name: p.step for p in pairs}
         with telemetry.timed("grid"):
@@ -180,7 +180,7 @@ class TrainingLoop:
             )
         sum_over_ranks = cluster.sum_over_ranks if cluster.world_size > 1 else None
         with self.telemetry.timed("pack"):  # --pack auto times its candidates here
-            self.executor, self.execution = build_executor(
+            self.executor, self.pack_line = build_executor(
                 config, plan.strategy, len(plan.members), pairs, self.rule, sum_over_ranks, self.bar.note
             )
         self.evaluator = TrainingEvaluator.for_run(config, manifest, dataset)
@@ -198,7 +198,7 @@ class TrainingLoop:
         self.diverged: dict[str, dict] = {}  # this rank's pairs stopped on non-finite values
 
     def run(self, stop: StopRequest) -> None:
-        self.bar.note(f"{self.execution}; {self.context.threads}")
+        self.bar.note(f"{self.pack_line}; {self.context.threads}")
         for folder in [self.records, *(self.run_dir.pair_dir(p.name) for p in self.own)]:
             remove_temporaries(folder)  # this rank's records and checkpoints, if killed mid-write in an earlier attempt
         self.log = MetricsLog(self.records / "metrics.jsonl", self.records / "tensorboard")
