@@ -61,6 +61,6 @@ class RunContext:
             "replicated": list(assignment.replicated),  # held by every rank, checkpointed by rank 0
         }
 
-    def execution_record(self, pack: str) -> dict[str, Any]:
+    def execution_record(self, pack_line: str) -> dict[str, Any]:
         """How this session steps its pairs and with how many threads (rank 0's), for the manifest."""
-        return {"pack": pack, "threads": self.threads.threads, "threads_reason": self.threads.reason}
+        return {"pack": pack_line, "threads": self.threads.threads, "threads_reason": self.threads.reason}

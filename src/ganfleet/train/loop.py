@@ -154,7 +154,7 @@ def run_training(
                 fresh = [p for p in phase_pairs if p.step == 0]
                 cluster.agree(partial(fork, fresh, run, warm_start, config.shared.optimizer))
             loop = TrainingLoop(context, plan, phase, phase_pairs, mine, manifest)
-            manifest["execution"] = context.execution_record(loop.execution)  # rank 0's, this session's
+            manifest["execution"] = context.execution_record(loop.pack_line)  # rank 0's, this session's
             loop.run(stop)
             diverged.update(loop.diverged)
             if config.budget.allocate == "adaptive" and warm_start not in names and "allocation" not in manifest:
@@ -221,7 +221,7 @@ class TrainingLoop:
             )
         sum_over_ranks = cluster.sum_over_ranks if cluster.world_size > 1 else None
         with self.telemetry.timed("pack"):  # --pack auto times its candidates here
-            self.executor, self.execution = build_executor(
+            self.executor, self.pack_line = build_executor(
                 config, plan.strategy, len(plan.members), pairs, self.rule, sum_over_ranks, self.bar.note
             )
         self.evaluator = None if warm_start else TrainingEvaluator.for_run(config, manifest, dataset)
@@ -240,7 +240,7 @@ class TrainingLoop:
         self.diverged: dict[str, dict] = {}  # this rank's pairs stopped on non-finite values
 
     def run(self, stop: StopRequest) -> None:
-        self.bar.note(f"{self.execution}; {self.context.threads}")
+        self.bar.note(f"{self.pack_line}; {self.context.threads}")
         for folder in [self.records, *(self.run_dir.pair_dir(p.name) for p in self.own)]:
             remove_temporaries(folder)  # this rank's records and checkpoints, if killed mid-write in an earlier attempt
         self.log = MetricsLog(self.records / "metrics.jsonl", self.records / "tensorboard")
