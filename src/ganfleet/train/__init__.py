@@ -5,6 +5,8 @@ context.py      RunContext: one rank's view of a run (config, cluster, folder, l
 run_plan.py     the run's data, strategy, members, budgets and manifest; pairs built and restored
 execution.py    how this rank's pairs are stepped (looped, packed, SGAN's global pair)
 schedule.py     the due pairs, changed only when one finishes or stops
+adaptive.py     an adaptive budget in a run: score the class pairs, share out the rest, record it
+allocate.py     the adaptive budget's allocation: a pure function of per-class scores
 ticks.py        per-tick statistics on stacked tensors, the tick's one record and its writers' protocol
 progress.py     the bar or plain tick lines
 estimate.py     the plan line and the resolved config (--dry-run)
