@@ -115,6 +115,7 @@ def test_paper_config_with_overrides(tmp_path: Path) -> None:
     assert config["model"] == {
         "arch": "paper",
         "width": 1.0,
+        "d_width_factor": 1.0,
         "latent_dim": 100,
         "d_norm": "auto",
         "spectral_norm": "none",
