@@ -14,8 +14,9 @@ Systems (Lupo Pasini et al.'s three, the W-CGAN sequel's, SGAN's global generato
 - class-parallel W-CGAN (`cp-wcgan`): the same with Wasserstein-GP critics (5 critic steps per generator step);
 - SGAN conditional G_0 (`sgan-global`): class-parallel locals and a conditional global pair, G_0 evaluated;
 - by `--systems` only: the W-CGAN with the paper's BatchNorm critic (`cp-wcgan-bn`), SGAN with 5 messenger
-  steps (`sgan-global-id5`), the class-parallel fleet with a wider discriminator (`cp-d2x`, `cp-d4x`:
-  `model.d_width_factor` 2 and 4), and with a shared warm start (`cp-warm`: `shared.kimg` a sixth of the fleet's
+  steps (`sgan-global-id5`), the class-parallel fleet with a discriminator as wide as, twice or four times as
+  wide as the generator (`cp-d1x`, `cp-d2x`, `cp-d4x`: `model.d_width_factor` 1, 2, 4; the recommended recipe's
+  is 2), and with a shared warm start (`cp-warm`: `shared.kimg` a sixth of the fleet's
   K x S images, the class pairs S - S/6 steps each under budget (b), S under (a); `cp-warm-reset`: the class pairs'
   Adam fresh after the fork; `cp-warm-d2x`: with the discriminator twice as wide).
 
@@ -92,6 +93,7 @@ EXTRA_SYSTEMS = (
         {"train.strategy": "sgan", "sgan.split_by_class": True, "sgan.messenger_steps": 5},
         "global",
     ),
+    System("class-parallel, D width x1", "cp-d1x", {"train.strategy": "class-parallel", "model.d_width_factor": 1.0}),
     System("class-parallel, D width x2", "cp-d2x", {"train.strategy": "class-parallel", "model.d_width_factor": 2.0}),
     System("class-parallel, D width x4", "cp-d4x", {"train.strategy": "class-parallel", "model.d_width_factor": 4.0}),
     System("class-parallel + warm start", "cp-warm", {"train.strategy": "class-parallel"}, warm_share=1 / 6),
