@@ -16,9 +16,9 @@ Systems (Lupo Pasini et al.'s three, the W-CGAN sequel's, SGAN's global generato
 - by `--systems` only: the W-CGAN with the paper's BatchNorm critic (`cp-wcgan-bn`), SGAN with 5 messenger
   steps (`sgan-global-id5`), the class-parallel fleet with a discriminator as wide as, twice or four times as
   wide as the generator (`cp-d1x`, `cp-d2x`, `cp-d4x`: `model.d_width_factor` 1, 2, 4; the recommended recipe's
-  is 2), and with a shared warm start (`cp-warm`: `shared.kimg` a sixth of the fleet's
-  K x S images, the class pairs S - S/6 steps each under budget (b), S under (a); `cp-warm-reset`: the class pairs'
-  Adam fresh after the fork; `cp-warm-d2x`: with the discriminator twice as wide).
+  is 2), the DC-CGAN with equal widths (`dccgan-d1x`), and with a shared warm start (`cp-warm-d1x`, `cp-warm-d2x`:
+  `shared.kimg` a sixth of the fleet's K x S images, the class pairs S - S/6 steps each under budget (b), S under
+  (a); `cp-warm-reset-d1x`: the class pairs' Adam fresh after the fork).
 
 Each is trained with each recipe of `--recipes` (`ganfleet.recipes`: `paper`, `recommended`)
 at `--width`, for one of two budgets of S = `--steps` (`--budgets`):
@@ -96,11 +96,19 @@ EXTRA_SYSTEMS = (
     System("class-parallel, D width x1", "cp-d1x", {"train.strategy": "class-parallel", "model.d_width_factor": 1.0}),
     System("class-parallel, D width x2", "cp-d2x", {"train.strategy": "class-parallel", "model.d_width_factor": 2.0}),
     System("class-parallel, D width x4", "cp-d4x", {"train.strategy": "class-parallel", "model.d_width_factor": 4.0}),
-    System("class-parallel + warm start", "cp-warm", {"train.strategy": "class-parallel"}, warm_share=1 / 6),
     System(
-        "class-parallel + warm start, Adam reset",
-        "cp-warm-reset",
-        {"train.strategy": "class-parallel", "shared.optimizer": "reset"},
+        "DC-CGAN, D width x1", "dccgan-d1x", {"train.strategy": "cgan", "model.d_width_factor": 1.0}, class_pairs=False
+    ),
+    System(
+        "class-parallel + warm start, D width x1",
+        "cp-warm-d1x",
+        {"train.strategy": "class-parallel", "model.d_width_factor": 1.0},
+        warm_share=1 / 6,
+    ),
+    System(
+        "class-parallel + warm start, Adam reset, D width x1",
+        "cp-warm-reset-d1x",
+        {"train.strategy": "class-parallel", "shared.optimizer": "reset", "model.d_width_factor": 1.0},
         warm_share=1 / 6,
     ),
     System(
