@@ -38,11 +38,10 @@ def dry_run(config: RunConfig, resume: bool = False) -> int:
     """
     from ganfleet.devices import resolve_device
     from ganfleet.train.estimate import plan_summary, resolved_config
-    from ganfleet.train.run_plan import plan_run
+    from ganfleet.train.run_plan import kept_budgets, plan_run
 
     run = RunDir(config.out)
-    kept = {m["name"]: m["target_steps"] for m in run.read_manifest()["members"]} if resume and run.exists() else None
-    plan = plan_run(config, kept=kept)
+    plan = plan_run(config, kept=kept_budgets(run.read_manifest(), config) if resume and run.exists() else None)
     print(resolved_config(config, plan).to_json())
     print(plan_summary(config, plan, str(resolve_device(config.train.device))), file=sys.stderr)
     return 0

@@ -87,17 +87,13 @@ class Assignment:
         return Assignment(ranks, tuple(n for a in assignments for n in a.replicated))
 
 
-def no_wait_timer() -> AbstractContextManager[None]:
-    return nullcontext()
-
-
 class Cluster:
     """A single process: rank 0 of 1. It trains every pair and writes every file."""
 
     def __init__(self, env: LaunchEnv, device: torch.device) -> None:
         self.env = env
         self.device = device
-        self.waiting: Callable[[], AbstractContextManager[None]] = no_wait_timer  # charged with blocked time
+        self.waiting: Callable[[], AbstractContextManager[None]] = nullcontext  # charged with blocked time
 
     @property
     def rank(self) -> int:

@@ -21,10 +21,19 @@ from ganfleet.train.context import RunContext
 from ganfleet.train.run_plan import RunPlan, equal_budgets
 
 
-def adapt_budgets(context: RunContext, plan: RunPlan, manifest: dict, pairs: Sequence[Pair]) -> dict[str, Any]:
-    """Measure, share out and record (see the module docstring); returns the allocation."""
+def adapt_budgets(
+    context: RunContext,
+    plan: RunPlan,
+    manifest: dict,
+    pairs: Sequence[Pair],
+    evaluator: TrainingEvaluator | None = None,
+) -> dict[str, Any]:
+    """Measure, share out and record (see the module docstring); returns the allocation.
+
+    `evaluator`: the run's `--eval-every` one, whose test features and classifier are loaded already.
+    """
     cluster, config = context.cluster, context.config
-    evaluator = TrainingEvaluator(config, manifest, plan.dataset)
+    evaluator = evaluator or TrainingEvaluator(config, manifest, plan.dataset)
     with context.telemetry.timed("eval"):
         mine = cluster.agree(partial(evaluator.class_scores, pairs))
     everyone = cluster.gather(mine)

@@ -50,7 +50,16 @@ from ganfleet.train.execution import build_executor
 from ganfleet.train.health import LossWatch, TrainingDiverged, diverged_message, stop_diverged
 from ganfleet.train.interrupt import StopRequest, TrainingInterrupted
 from ganfleet.train.progress import Progress
-from ganfleet.train.run_plan import RunPlan, build_pairs, check_out_dir, checkpoint, fork, plan_run, start_run
+from ganfleet.train.run_plan import (
+    RunPlan,
+    build_pairs,
+    check_out_dir,
+    checkpoint,
+    fork,
+    kept_budgets,
+    plan_run,
+    start_run,
+)
 from ganfleet.train.sample_grid import GridBlocks, grid_blocks, grid_labels, save_grid
 from ganfleet.train.schedule import DuePairs
 from ganfleet.train.ticks import PairIndex, TickRecord, TickStats, TickWriter
@@ -123,10 +132,7 @@ def run_training(
     with telemetry.timed("setup"):  # nothing is written until every rank has its pairs (restored when resuming)
         saved = run.read_manifest() if resume else {}
         allocation = saved.get("allocation")  # an adaptive budget's, once shared out
-        kept = None
-        if resume and (config.budget.classes is not None or allocation):  # the budgets the pairs have
-            kept = {m["name"]: m["target_steps"] for m in saved["members"]}
-        plan = cluster.agree(partial(plan_run, config, dataset, kept))
+        plan = cluster.agree(partial(plan_run, config, dataset, kept_budgets(saved, config) if resume else None))
         phases = training_phases(plan)
         fingerprint = plan.manifest["data"]["fingerprint"]
         assignments = [  # a warm start's one pair is rank 0's: the others wait, then start from its checkpoint
@@ -158,7 +164,8 @@ def run_training(
             loop.run(stop)
             diverged.update(loop.diverged)
             if config.budget.allocate == "adaptive" and warm_start not in names and "allocation" not in manifest:
-                adapt_budgets(context, plan, manifest, phase_pairs)  # the rest of the budget, to the worst classes
+                # the rest of the budget, to the worst classes (scored with the loop's evaluator when it has one)
+                adapt_budgets(context, plan, manifest, phase_pairs, loop.evaluator)
                 loop = TrainingLoop(context, plan, phase, phase_pairs, mine, manifest)
                 loop.run(stop)
                 diverged.update(loop.diverged)

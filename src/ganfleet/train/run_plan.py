@@ -118,6 +118,14 @@ def plan_run(
     return RunPlan(dataset, strategy, members, budgets, manifest_for(config, dataset, strategy, members, budgets))
 
 
+def kept_budgets(manifest: dict, config: RunConfig) -> dict[str, int] | None:
+    """The step budgets a resumed run's `manifest` gives its members, when they are what it trains to:
+    with `budget.classes` (the other pairs keep theirs) or an adaptive budget already shared out; else None."""
+    if config.budget.classes is None and not manifest.get("allocation"):
+        return None
+    return {m["name"]: m["target_steps"] for m in manifest["members"]}
+
+
 def first_part(config: RunConfig, budgets: dict[str, int], warm_start: str | None) -> dict[str, int]:
     """An adaptive budget's first part: `budget.adaptive_after` of each class pair's equal budget (the rest is
     shared out after it, `train/allocate.py`)."""
