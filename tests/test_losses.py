@@ -19,12 +19,14 @@ from ganfleet.losses import (
     gradient_norm_penalty,
     hinge_discriminator_loss,
     minimax_generator_loss,
+    mode_seeking_loss,
     ns_generator_loss,
     wasserstein_critic_loss,
     wasserstein_generator_loss,
     wgan_gp_penalty,
     wgan_gp_points,
 )
+from ganfleet.pairs.step import same_condition
 from tests.config.test_parse import field_choices
 
 
@@ -142,3 +144,27 @@ def test_registry_matches_config_and_rejects_unknown_names() -> None:
         ConfigError, match="unknown loss 'nope'; expected one of minimax, ns, wgan, wgan-gp, hinge, dragan"
     ):
         get_loss("nope")
+
+
+def test_mode_seeking_loss_equals_a_loop_over_the_pairs_of_one_condition() -> None:
+    """1 / (mean image distance / mean noise distance + 1e-5), the pairs of equal labels, each distance an RMS."""
+    gen = torch.Generator().manual_seed(0)
+    fake, z = torch.randn(6, 1, 3, 3, generator=gen, dtype=torch.float64), torch.randn(6, 4, generator=gen)
+    z = z.double()
+    labels = torch.tensor([0, 1, 0, 1, 1, 2])
+    pairs = [(i, j) for i in range(6) for j in range(6) if i != j and labels[i] == labels[j]]
+    d_image = sum(math.sqrt(((fake[i] - fake[j]) ** 2).mean().item()) for i, j in pairs) / len(pairs)
+    d_z = sum(math.sqrt(((z[i] - z[j]) ** 2).mean().item()) for i, j in pairs) / len(pairs)
+    same = same_condition(labels, z, 1)
+    assert mode_seeking_loss(fake, z, same).item() == pytest.approx(1 / (d_image / d_z + 1e-5), rel=1e-9)
+    assert torch.equal(same_condition(None, z, 1), 1 - torch.eye(6, dtype=torch.float64))
+
+
+def test_mode_seeking_loss_falls_as_images_of_different_noise_move_apart() -> None:
+    z = torch.randn(4, 8)
+    same = same_condition(None, z, 1)
+    collapsed = torch.zeros(4, 2, 2).requires_grad_(True)
+    spread = torch.randn(4, 2, 2)
+    assert mode_seeking_loss(collapsed, z, same) > mode_seeking_loss(spread, z, same)
+    mode_seeking_loss(collapsed + 0.01 * spread, z, same).backward()
+    assert torch.isfinite(collapsed.grad).all()

@@ -14,6 +14,8 @@ Sigmoid is applied here, through softplus: -log sigmoid(x) = softplus(-x) and
 | dragan  | same as ns                                    | same as ns             | + lambda E(|grad|-1)^2 (*) |
 
 (*) DRAGAN takes the penalty at points near the real data.
+
+Any loss can add MSGAN's mode-seeking term to the generator's (`mode_seeking_loss`, `loss.diversity_weight`).
 """
 
 from __future__ import annotations
@@ -81,6 +83,28 @@ def lecam_penalty(real: torch.Tensor, fake: torch.Tensor, anchors: torch.Tensor)
     on the far side of the other kind's average are pulled back.
     """
     return F.relu(real - anchors[1]).pow(2).mean() + F.relu(anchors[0] - fake).pow(2).mean()
+
+
+def mode_seeking_loss(fake: torch.Tensor, z: torch.Tensor, same: torch.Tensor) -> torch.Tensor:
+    """1 / (d_image / d_z + 1e-5): MSGAN's mode-seeking term (Mao et al., 2019), over every pair of one batch.
+
+    `fake` (N, ...) are images of noise `z` (N, latent); `same` (N, N) weighs
+    each pair of samples (1 where two samples have the same condition, 0 on the
+    diagonal). d_image and d_z are the weighted means of the pairs' root-mean-
+    square distances. Minimising the term pushes images of different noise
+    apart, against mode collapse.
+    """
+    d_image = _pairwise_rms_distance(fake.flatten(1))
+    d_z = _pairwise_rms_distance(z)
+    ratio = (d_image * same).sum() / (d_z * same).sum()
+    return 1.0 / (ratio + 1e-5)
+
+
+def _pairwise_rms_distance(x: torch.Tensor) -> torch.Tensor:
+    """(N, N) root-mean-square distances between the rows of `x` (N, D), through one Gram matrix."""
+    squared = x.pow(2).sum(-1)
+    gram = x @ x.transpose(-1, -2)
+    return ((squared[:, None] + squared[None, :] - 2 * gram).clamp_min(1e-12) / x.shape[-1]).sqrt()
 
 
 def _per_sample_uniform(real: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:

@@ -87,7 +87,7 @@ def paper_recipe(config: RunConfig) -> RunConfig:
         model=replace(
             config.model, arch="paper", spectral_norm="none", d_norm="auto", d_dropout=None, d_width_factor=1.0
         ),
-        loss=replace(config.loss, name="ns", lecam_weight=0.0),
+        loss=replace(config.loss, name="ns", lecam_weight=0.0, diversity_weight=0.0),
         augment=replace(config.augment, policy="none"),
         ema=replace(config.ema, kimg=0.0),
         optim=replace(config.optim, lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),

@@ -112,6 +112,7 @@ MODERN = {
     "model__spectral_norm": "discriminator",
     "augment__policy": "color,translation,cutout",
     "loss__lecam_weight": 0.3,
+    "loss__diversity_weight": 0.5,
     "ema__kimg": 0.05,
     "ema__rampup": 0.5,
 }
@@ -122,7 +123,9 @@ MODERN = {
     [("hinge", {}), ("ns", {"model__spectral_norm": "both", "model__d_dropout": 0.25}), ("wgan-gp", {})],
 )
 def test_packed_steps_equal_separate_steps_with_every_recipe_feature(loss: str, extra: dict) -> None:
-    """Spectral norm, DiffAugment, LeCam and the generator EMA, conv nets in float64, conditional pairs too."""
+    """Spectral norm, DiffAugment, LeCam, the mode-seeking term and the generator EMA, conv nets in float64,
+    conditional pairs too.
+    """
     kwargs = {"loss__name": loss, "model__width": 0.0625, **MODERN, **extra}
     for strategy in ("class-parallel", "cgan"):
         data = make_tiny_images()

@@ -110,6 +110,7 @@ TRAIN_FLAGS: list[Flag] = [
     ("--augment", "augment.policy", str),
     ("--ema-kimg", "ema.kimg", float),
     ("--lecam", "loss.lecam_weight", float),
+    ("--diversity", "loss.diversity_weight", float),
     ("--out", "out", str),
 ]
 SECTIONS: dict[str, type] = {

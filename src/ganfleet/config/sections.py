@@ -187,14 +187,20 @@ class LossConfig:
         "discriminator's scores towards running averages of its scores on the other kind of image, "
         "against overfitting small data",
     )
+    diversity_weight: float = option(
+        0.0,
+        "weight of MSGAN's mode-seeking term in the generator's loss (Mao et al. 2019; 0: off): pushes "
+        "images of different noise apart, against mode collapse",
+    )
 
     def __post_init__(self) -> None:
         check_fields(self, "loss")
         check_positive("loss.n_critic", self.n_critic, allow_none=True)
         check_positive("loss.penalty_weight", self.penalty_weight)
         check_positive("loss.clip_value", self.clip_value)
-        if self.lecam_weight < 0:
-            raise ConfigError(f"loss.lecam_weight: expected >= 0, got {self.lecam_weight}")
+        for name in ("lecam_weight", "diversity_weight"):
+            if not getattr(self, name) >= 0:
+                raise ConfigError(f"loss.{name}: expected a number >= 0, got {getattr(self, name)}")
 
     @property
     def critic_steps(self) -> int:

@@ -115,6 +115,7 @@ def step_rule(config: RunConfig, sample_shape: tuple[int, ...] | None = None) ->
         augment=augment,
         lecam_weight=loss.lecam_weight,
         ema=ema,
+        diversity_weight=loss.diversity_weight,
     )
 
 

@@ -33,7 +33,7 @@ import torch
 import torch.nn as nn
 
 from ganfleet.data.augment import DiffAugment
-from ganfleet.losses import AdversarialLoss, PointSampler, gradient_norm_penalty, lecam_penalty
+from ganfleet.losses import AdversarialLoss, PointSampler, gradient_norm_penalty, lecam_penalty, mode_seeking_loss
 from ganfleet.models.anchors import ScoreAnchors
 from ganfleet.pairs.ema import EmaRule
 
@@ -50,6 +50,7 @@ class StepRule:
     lecam_weight: float = 0.0  # LeCam regularisation (0: off); needs the discriminator's ScoreAnchors
     lecam_decay: float = 0.99
     ema: EmaRule | None = None  # the generator's EMA (None: none)
+    diversity_weight: float = 0.0  # MSGAN's mode-seeking term in the generator's loss (0: off)
 
 
 class StepGroup(Protocol):
@@ -177,17 +178,41 @@ def discriminator_optimiser_step(group: StepGroup, rule: StepRule) -> None:
     clip_weights(group.discriminator, rule)
 
 
-def generator_loss(group: StepGroup, rule: StepRule, fake: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
-    """The generator's loss per pair against the (frozen) discriminator, which sees the images augmented."""
+def generator_loss(
+    group: StepGroup, rule: StepRule, fake: torch.Tensor, labels: torch.Tensor | None, z: torch.Tensor
+) -> torch.Tensor:
+    """The generator's loss per pair against the (frozen) discriminator, which sees the images augmented.
+
+    `fake` are the images of noise `z`; with `rule.diversity_weight` the loss adds the mode-seeking term
+    over the un-augmented images, each pair of samples of one condition.
+    """
+    diversity = None
+    if rule.diversity_weight:
+        same = same_condition(labels, z, group.sample_dims)
+        diversity = rule.diversity_weight * group.per_pair(mode_seeking_loss, fake, z, same)
     if rule.augment is not None:
         fake = group.augment(rule.augment, fake)
     with frozen(group.discriminator):
-        return group.per_pair(rule.loss.generator, group.discriminator(fake, labels))
+        loss = group.per_pair(rule.loss.generator, group.discriminator(fake, labels))
+    return loss if diversity is None else loss + diversity
 
 
-def generator_update(group: StepGroup, rule: StepRule, fake: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+def same_condition(labels: torch.Tensor | None, z: torch.Tensor, sample_dims: int) -> torch.Tensor:
+    """(..., N, N) weights of the pairs of a batch of noise `z` (..., N, latent): 1 for two samples of one label
+    (every pair without labels), 0 on the diagonal.
+    """
+    n = z.shape[sample_dims - 1]
+    others = 1.0 - torch.eye(n, device=z.device, dtype=z.dtype)
+    if labels is None:
+        return others.expand(*z.shape[: sample_dims - 1], n, n)
+    return (labels.unsqueeze(-1) == labels.unsqueeze(-2)).to(z.dtype) * others
+
+
+def generator_update(
+    group: StepGroup, rule: StepRule, fake: torch.Tensor, labels: torch.Tensor | None, z: torch.Tensor
+) -> torch.Tensor:
     """One optimiser step of the generator(s), then their EMA's; returns the loss per pair."""
-    loss = generator_loss(group, rule, fake, labels)
+    loss = generator_loss(group, rule, fake, labels, z)
     assert group.opt_g is not None
     group.opt_g.zero_grad(set_to_none=True)
     loss.sum().backward()
@@ -217,5 +242,5 @@ def adversarial_step(group: TrainingGroup, rule: StepRule) -> StepLogs:
                 with torch.no_grad():
                     fake = group.generator(z, labels)
             d_loss, d_real, d_fake = discriminator_update(group, rule, real, fake, labels)
-        g_loss = generator_update(group, rule, fake, labels)
+        g_loss = generator_update(group, rule, fake, labels, z)
     return group.finish({"d_loss": d_loss, "g_loss": g_loss, "d_real": d_real, "d_fake": d_fake})

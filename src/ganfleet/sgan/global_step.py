@@ -137,7 +137,8 @@ def accumulate_global_gradients(
         labels = view.labels(real.shape[0], device)
 
         against_messenger = Networks(g0, view.messenger.discriminator, None, None)  # lines 22-25
-        g_loss = generator_loss(against_messenger, rule, g0(against_messenger.noise(real), labels), labels)
+        z = against_messenger.noise(real)
+        g_loss = generator_loss(against_messenger, rule, g0(z, labels), labels, z)
         g_loss.backward()
 
         against_local = Networks(view.local.generator, d0, None, None)  # lines 27-30: D_0 against G_n
