@@ -18,6 +18,8 @@ from ganfleet.cli import main
 from ganfleet.config import RunConfig, apply_values, load_config
 from ganfleet.errors import ConfigError
 from ganfleet.pairs import target_steps
+from ganfleet.recipes import fashion_mnist_available
+from ganfleet.train.estimate import resume_line
 from tests.conftest import HANG_S
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,6 +37,22 @@ def test_resume_needs_only_the_folder_and_what_changes(tmp_path: Path, capsys) -
     capsys.readouterr()
     assert main(["train", "--resume", "--out", out, "--steps", "5", "--lr-d", "2e-4", "--quiet"]) == 2
     assert "optim.lr_d: 0.001 -> 0.0002" in capsys.readouterr().err  # outside RESUMABLE_KEYS: still refused
+
+
+def test_resume_says_where_each_run_starts(tmp_path: Path, capsys) -> None:
+    out = str(tmp_path / "r")
+    assert main(["train", *DIGITS, "--steps", "2", "--out", out, *FAST]) == 0
+    assert "resuming" not in capsys.readouterr().err
+    assert main(["train", "--resume", "--out", out, "--steps", "3"]) == 0
+    assert "resuming from step 4 of 6 (each pair at step 2)" in capsys.readouterr().err
+
+
+def test_the_resume_line_sums_the_pairs_and_says_a_restart() -> None:
+    assert resume_line({"a": 0, "b": 0}, {"a": 5, "b": 5}) is None
+    assert resume_line({"a": 3}, {"a": 5, "b": 5}) == "resuming from step 3 of 5"
+    assert resume_line({"a": 1, "b": 4}, {"a": 5, "b": 5}, 2) == (
+        "restart 2 after a failure: resuming from step 5 of 10 (each pair at step 1..4)"
+    )
 
 
 def test_resume_with_another_kind_of_budget_replaces_the_saved_one(tmp_path: Path) -> None:
@@ -63,6 +81,17 @@ def test_dry_run_resolves_auto_and_null_and_validates(capsys) -> None:
     assert captured.err.startswith("plan: 10 pair(s) (class-parallel, paper at width 1, on cpu)")
     assert main(["train", "--data", "digits", "--classes", "0,99", "--dry-run"]) == 2  # fails here, not at training
     assert "class 99 out of range" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not fashion_mnist_available(), reason="needs Debian's dataset-fashion-mnist (make data)")
+def test_dry_run_says_the_folder_it_found_and_the_threads_it_would_take(capsys) -> None:
+    assert main(["train", "--data", "fashion-mnist", "--threads", "auto", "--dry-run"]) == 0
+    config = json.loads(capsys.readouterr().out)
+    assert (
+        Path(config["data"]["path"], "train-images-idx3-ubyte.gz").exists()
+        or Path(config["data"]["path"], "train-images-idx3-ubyte").exists()
+    )
+    assert isinstance(config["train"]["threads"], int) and config["train"]["threads"] >= 1
 
 
 def test_preset_sits_over_the_recipe_and_under_flags(capsys) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from ganfleet.config import apply_values
 from ganfleet.train import plan_run
 from ganfleet.train.estimate import plan_summary, resolved_config
+from ganfleet.train.loop import evaluations_between
 from ganfleet.train.progress import Progress, format_duration, format_kimg, loss_summary
 from ganfleet.train.ticks import TickRecord
 from tests.conftest import tiny_config
@@ -54,6 +55,43 @@ def test_on_a_terminal_the_bar_and_one_eta_line() -> None:
     assert stream.getvalue().count("eta: ") == 1 and "pair-step" in stream.getvalue()
 
 
+def test_the_eta_counts_the_evaluations_still_to_come(monkeypatch) -> None:
+    """Training pace and evaluation time apart: 10 s for 10 of 40 pair-steps, then a 20 s evaluation of 3."""
+    now = [0.0]
+    monkeypatch.setattr("ganfleet.train.progress.time.perf_counter", lambda: now[0])
+    progress = Progress(total=40, desc="x", enabled=True, stream=io.StringIO(), evaluations=3)
+    progress.begin()
+    now[0] = 10.0
+    progress.update(10)
+    assert progress.eta_text() == "30s + 3 evaluation(s)"  # none timed yet: said, not guessed
+    now[0] = 30.0
+    progress.evaluated(20.0)
+    assert progress.eta_seconds() == 30.0 + 2 * 20.0
+
+
+def test_a_slow_first_tick_gets_an_early_eta(monkeypatch) -> None:
+    now = [0.0]
+    monkeypatch.setattr("ganfleet.train.progress.time.perf_counter", lambda: now[0])
+    stream = Terminal()
+    progress = Progress(total=100, desc="x", enabled=True, stream=stream)
+    progress.begin()
+    now[0] = 5.0
+    progress.update(1)
+    assert "eta: " not in stream.getvalue()
+    now[0] = 31.0
+    progress.update(1)
+    progress.write_tick(record(5, 20, 0.64))  # the first tick says nothing more
+    progress.close()
+    assert stream.getvalue().count("eta: ") == 1 and "at the pace of the first steps" in stream.getvalue()
+
+
+def test_evaluations_between_counts_each_multiple_and_the_end() -> None:
+    assert evaluations_between(0, 10, 4) == 3  # 4, 8, 10
+    assert (
+        evaluations_between(4, 8, 4) == 1 and evaluations_between(0, 10, 0) == 0 and evaluations_between(5, 5, 2) == 0
+    )
+
+
 def test_disabled_progress_prints_nothing() -> None:
     stream = io.StringIO()
     progress = Progress(total=4, desc="x", enabled=False, stream=stream)
@@ -86,5 +124,6 @@ def test_the_plan_and_the_resolved_config(tiny_images, tmp_path: Path) -> None:
     resolved = resolved_config(config, plan)
     assert (resolved.model.arch, resolved.model.d_norm, resolved.model.d_dropout) == ("paper", "batch", 0.25)
     assert (resolved.loss.n_critic, resolved.train.device, resolved.data.image_size) == (1, "cpu", 32)
+    assert isinstance(resolved.train.threads, int) and resolved.train.threads >= 1
     wide = apply_values(config, {"model.width": 1.0})
     assert "--preset cpu" in plan_summary(wide, plan_run(wide, tiny_images), "cpu")

@@ -106,7 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt as exc:  # SIGINT exits 130, SIGTERM 143, as a process killed by the signal would
             from ganfleet.train.interrupt import exit_status
 
-            line = f"{str(exc) + '; ' if str(exc) else ''}continue with --resume"
+            hint = getattr(args, "resume_hint", "continue with the same command and --resume")
+            line = f"{str(exc) + '; ' if str(exc) else ''}{hint}"
             return report("interrupted", line, status=exit_status(exc))
 
 

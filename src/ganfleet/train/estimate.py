@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from ganfleet.config import RunConfig, apply_values
+from ganfleet.data.idx import DEFAULT_FOLDERS, find_idx_files
 from ganfleet.devices import resolve_device
+from ganfleet.distributed.threads import choose_threads
 from ganfleet.pairs.build import DEFAULT_EPOCHS, images_per_step
 from ganfleet.strategies.sgan import DEFAULT_LOCALS
 from ganfleet.train.progress import format_kimg
@@ -42,16 +44,31 @@ def plan_summary(config: RunConfig, plan: RunPlan, device: str) -> str:
     return line
 
 
-def resolved_values(config: RunConfig, plan: RunPlan) -> dict[str, Any]:
-    """The value each `auto` or `null` key of `config` takes in this run (keys that stay open, e.g. pack auto,
-    are left out)."""
+def resume_line(start_steps: dict[str, int], budgets: dict[str, int], restart_count: int = 0) -> str | None:
+    """'resuming from step N of M' for pairs restored at `start_steps` (None for a fresh start); N and M sum over
+    the pairs, with the range of their own steps when they differ, and a launcher's restart said first."""
+    done, total = sum(start_steps.values()), sum(budgets[name] for name in start_steps)
+    if done == 0 and restart_count == 0:
+        return None
+    low, high = min(start_steps.values(), default=0), max(start_steps.values(), default=0)
+    each = "" if len(start_steps) == 1 else f" (each pair at step {low}" + (f"..{high})" if high > low else ")")
+    restart = f"restart {restart_count} after a failure: " if restart_count else ""
+    return f"{restart}resuming from step {done:,} of {total:,}{each}"
+
+
+def resolved_values(config: RunConfig, plan: RunPlan, ranks_on_node: int = 1) -> dict[str, Any]:
+    """The value each `auto` or `null` key of `config` takes in this run, `train.threads` as it would be chosen
+    now. Left out: `train.pack` auto (timed when training starts) and `data.path` of bundled or generated data."""
     values: dict[str, Any] = {
         "model.arch": config.resolved_arch,
         "model.d_norm": config.resolved_d_norm,
         "model.d_dropout": config.resolved_d_dropout,
         "loss.n_critic": config.loss.critic_steps,
         "train.device": str(resolve_device(config.train.device)),
+        "train.threads": choose_threads(config.train.threads, ranks_on_node).threads,
     }
+    if config.data.path is None and config.data.name in DEFAULT_FOLDERS:  # the folder it was found in
+        values["data.path"] = str(find_idx_files(config.data.name, config.data.split, None)[0].parent)
     if plan.dataset.is_image:
         values["data.image_size"] = plan.dataset.sample_shape[-1]
     if all(getattr(config.budget, key) is None for key in config.budget.KEYS):
@@ -63,6 +80,6 @@ def resolved_values(config: RunConfig, plan: RunPlan) -> dict[str, Any]:
     return values
 
 
-def resolved_config(config: RunConfig, plan: RunPlan) -> RunConfig:
+def resolved_config(config: RunConfig, plan: RunPlan, ranks_on_node: int = 1) -> RunConfig:
     """`config` as this run builds it: every `auto`/`null` that the plan decides, filled in (and validated again)."""
-    return apply_values(config, resolved_values(config, plan))
+    return apply_values(config, resolved_values(config, plan, ranks_on_node))

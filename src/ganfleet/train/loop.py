@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import warnings
 from dataclasses import dataclass
 from functools import partial
@@ -45,7 +46,7 @@ from ganfleet.rundir import MetricsLog, NonFiniteState, RunDir, atomic_write_tex
 from ganfleet.strategies import Member
 from ganfleet.train.adaptive import adapt_budgets
 from ganfleet.train.context import RunContext
-from ganfleet.train.estimate import plan_summary
+from ganfleet.train.estimate import plan_summary, resume_line
 from ganfleet.train.execution import build_executor
 from ganfleet.train.health import LossWatch, TrainingDiverged, diverged_message, stop_diverged
 from ganfleet.train.interrupt import StopRequest, TrainingInterrupted
@@ -181,6 +182,14 @@ def run_training(
         raise
 
 
+def evaluations_between(clock: int, last_step: int, every: int) -> int:
+    """The evaluations a loop from iteration `clock` to `last_step` takes with --eval-every `every` (0: none):
+    one at each multiple of `every`, and one at the end."""
+    if not every or last_step <= clock:
+        return 0
+    return last_step // every - clock // every + (1 if last_step % every else 0)
+
+
 def training_phases(plan: RunPlan) -> list[list[Member]]:
     """The members in the order they train: a warm start's shared member alone first, then the others."""
     first = plan.strategy.warm_start
@@ -218,9 +227,17 @@ class TrainingLoop:
         desc = f"{'warm start' if warm_start else manifest['strategy']} x{len(pairs)}"
         if cluster.world_size > 1:
             desc = f"rank 0's {desc} of {len(members)}"
-        self.bar = Progress(sum(max(0, p.target_steps - p.step) for p in pairs), desc, context.progress)
-        if members[0] is plan.members[0]:  # the first phase says what the whole run is
+        self.evaluator = None if warm_start else TrainingEvaluator.for_run(config, manifest, dataset)
+        self.clock = max((p.step for p in pairs), default=0)  # iterations: the step of the most advanced pair
+        self.last_step = max((p.target_steps for p in pairs), default=0)
+        evaluations = evaluations_between(self.clock, self.last_step, self.evaluator.every if self.evaluator else 0)
+        to_go = sum(max(0, p.target_steps - p.step) for p in pairs)
+        self.bar = Progress(to_go, desc, context.progress, evaluations=evaluations)
+        if members[0] is plan.members[0]:  # the first phase says what the whole run is, and where it starts
             self.bar.note(plan_summary(config, plan, str(cluster.device)))
+            start = context.telemetry.start_steps
+            if resumed := resume_line(start, plan.budgets, cluster.env.restart_count):
+                self.bar.note(resumed if cluster.world_size == 1 else f"rank 0's pairs: {resumed}")
         if cluster.world_size > 1:
             self.bar.note(
                 f"progress: rank 0's {len(pairs)} of {len(members)} pairs (every rank logs its own to "
@@ -231,7 +248,6 @@ class TrainingLoop:
             self.executor, self.pack_line = build_executor(
                 config, plan.strategy, len(plan.members), pairs, self.rule, sum_over_ranks, self.bar.note
             )
-        self.evaluator = None if warm_start else TrainingEvaluator.for_run(config, manifest, dataset)
         replicated = plan.strategy.replicated  # every rank holds these; rank 0 checkpoints them
         self.own = [p for p in pairs if cluster.is_writer or p.name not in replicated]
         self.own_names = {p.name for p in self.own}
@@ -242,8 +258,6 @@ class TrainingLoop:
         per_step = config.train.batch_size * self.rule.n_critic
         self.ticks = TickStats(index, images_per_step=per_step, images=self.telemetry.images)
         self.watch = LossWatch(index)
-        self.clock = max((p.step for p in pairs), default=0)  # iterations: the step of the most advanced pair
-        self.last_step = max((p.target_steps for p in pairs), default=0)
         self.diverged: dict[str, dict] = {}  # this rank's pairs stopped on non-finite values
 
     def run(self, stop: StopRequest) -> None:
@@ -316,8 +330,10 @@ class TrainingLoop:
                 save_grid(blocks, path, self.dataset.mode_centers, self.dataset.class_names)
         if evaluate:
             assert self.evaluator is not None
+            started = time.perf_counter()
             with self.telemetry.timed("eval"):
                 self.log.write(self.evaluator.record(self.pairs, self.clock))
+            self.bar.evaluated(time.perf_counter() - started)
         if all_done or tick:
             self.tick()
 

@@ -9,7 +9,9 @@ plain line instead, as StyleGAN2-ADA's logs are:
 
 (step: the clock, of the most advanced pair's budget; kimg: images this
 rank's pairs have seen; d/g: the mean loss over pairs [lowest..highest]).
-Either way the ETA is also printed once after the first tick.
+Either way the ETA is also printed once, after the first tick or after 30 s
+of training if that comes first; it counts in the evaluations still to come
+(--eval-every) at the mean time of those done.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import TextIO
 from tqdm import tqdm
 
 from ganfleet.train.ticks import TickRecord
+
+EARLY_ETA_S = 30.0  # without a tick by then, the ETA is said after this many seconds of training
 
 
 def format_duration(seconds: float) -> str:
@@ -54,12 +58,21 @@ class Progress:
     """The bar or the plain lines of one rank's loop (disabled: nothing at all)."""
 
     def __init__(
-        self, total: int, desc: str, enabled: bool, plain: bool | None = None, stream: TextIO | None = None
+        self,
+        total: int,
+        desc: str,
+        enabled: bool,
+        plain: bool | None = None,
+        stream: TextIO | None = None,
+        evaluations: int = 0,
     ) -> None:
+        """`total` pair-steps to go and `evaluations` (--eval-every) among them, which the ETA counts in."""
         self.stream = stream or sys.stderr
         self.enabled = enabled
         self.plain = (not self.stream.isatty()) if plain is None else plain
         self.total, self.done, self.ticks = total, 0, 0
+        self.evaluations_left, self.evaluations_done, self.evaluation_s = evaluations, 0, 0.0
+        self.eta_said = False
         self.start = time.perf_counter()
         self.bar = tqdm(
             total=total,
@@ -86,18 +99,41 @@ class Progress:
     def update(self, pair_steps: int) -> None:
         self.done += pair_steps
         self.bar.update(pair_steps)
+        if not self.eta_said and time.perf_counter() - self.start >= EARLY_ETA_S:  # a slow first tick
+            self.say_eta("the first steps")
+
+    def evaluated(self, seconds: float) -> None:
+        """One evaluation took `seconds` (the ETA adds the ones left at the mean)."""
+        self.evaluations_left = max(0, self.evaluations_left - 1)
+        self.evaluations_done += 1
+        self.evaluation_s += seconds
 
     def eta_seconds(self) -> float | None:
-        """Seconds left at this session's pace so far (None before any step)."""
+        """Seconds left at this session's pace so far, evaluations apart (None before any step)."""
         if not self.done:
             return None
-        return (time.perf_counter() - self.start) / self.done * max(0, self.total - self.done)
+        training = time.perf_counter() - self.start - self.evaluation_s
+        left = training / self.done * max(0, self.total - self.done)
+        if self.evaluations_done:
+            left += self.evaluations_left * self.evaluation_s / self.evaluations_done
+        return left
+
+    def eta_text(self) -> str:
+        """'4m12s', '1m40s + 4 evaluations' before the first is timed, '-' before any step."""
+        eta = self.eta_seconds()
+        if eta is None:
+            return "-"
+        untimed = self.evaluations_left if not self.evaluations_done else 0
+        return format_duration(eta) + (f" + {untimed} evaluation(s)" if untimed else "")
+
+    def say_eta(self, pace: str) -> None:
+        self.eta_said = True
+        self.note(f"eta: {self.eta_text()} for the remaining {self.total - self.done} pair-steps at the pace of {pace}")
 
     def write_tick(self, record: TickRecord) -> None:
         """The tick's line (plain) or the bar's postfix; the ETA once after the first tick."""
         self.ticks += 1
-        eta = self.eta_seconds()
-        eta_text = format_duration(eta) if eta is not None else "-"
+        eta_text = self.eta_text()
         if self.plain:
             self.note(
                 f"tick {self.ticks:<3d} step {record.step}/{record.last_step}   kimg {format_kimg(record.kimg)}   "
@@ -110,8 +146,8 @@ class Progress:
                 g=f"{record.mean.get('g_loss', float('nan')):.3f}",
                 img_s=f"{record.img_per_s:.0f}",
             )
-            if self.ticks == 1 and eta is not None:
-                self.note(f"eta: {eta_text} for the remaining {self.total - self.done} pair-steps at this pace")
+            if not self.eta_said and self.done:
+                self.say_eta("the first tick")
 
     def close(self) -> None:
         self.bar.close()
