@@ -33,6 +33,16 @@ def test_evaluate_prints_the_report(env, cache, capsys, tmp_path: Path) -> None:
     assert json.loads((tmp_path / "metrics.json").read_text())["n_generated"] == 40
 
 
+def test_evaluate_off_a_terminal_says_each_stage_and_the_cas_training(env, cache, capsys, tmp_path: Path) -> None:
+    """A batch job's log gets plain lines (no bar): every stage as it ends, the CAS classifier's steps."""
+    argv = ["evaluate", str(env["class-parallel"]), "--n", "40", "--cas-n", "60", "--metrics", "fid,cas"]
+    assert main([*argv, "--classifier", str(env["classifier"]), "--out", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    for line in ("evaluate: generate done in", "evaluate: cas done in", "evaluate: floor cas done in"):
+        assert line in err, err
+    assert "classifier " in err and "step " in err and "\r" not in err
+
+
 def test_train_takes_eval_every(tmp_path: Path, capsys) -> None:
     assert main(["train", "--data", "digits", "--eval-every", "500", "--set", "eval.n=1000", "--dry-run"]) == 0
     config = json.loads(capsys.readouterr().out)

@@ -94,3 +94,11 @@ def test_the_command_needs_the_data_named(env, exported, capsys) -> None:
     assert "give --data NAME" in capsys.readouterr().err
     assert main(["evaluate", "--input1", str(exported["npz"]), "--data", "digits", "--quiet"]) == 2
     assert "needs both --input1 and --input2" in capsys.readouterr().err
+
+
+def test_the_floor_of_samples_trains_cas_on_as_many_real_images(env, exported, tmp_path: Path) -> None:
+    """CAS on the 60 samples given (or the first --cas-n of them) sits next to the recipe on as many real images."""
+    for cas_n, expected in ((None, 60), (40, 40)):
+        options = quick(env, metrics=["cas"], cas_n=cas_n)
+        summary = json.loads(evaluate_samples(exported["npz"], DATA, options, tmp_path / f"n{cas_n}").read_text())
+        assert summary["metrics"]["cas_n"] == summary["real_floor"]["cas_n"] == expected

@@ -178,7 +178,9 @@ def load_classifier(
         raise EvaluationError(
             f"{folder}: this classifier was trained on other data ({saw['source']}, "
             f"fingerprint {saw['fingerprint'][:16]}) "
-            f"than the data being evaluated (fingerprint {fingerprint[:16]}); {hint}"
+            f"than the data being evaluated (fingerprint {fingerprint[:16]}); leave out --classifier for this data's "
+            f"canonical classifier, or train one into a new folder with: "
+            f"{train_command(data) if data is not None else 'ganfleet classifier train'} --out NEW_FOLDER"
         )
     model = DomainClassifier(ClassifierSpec.from_dict(manifest["spec"]))
     try:

@@ -168,6 +168,13 @@ def _train(
         schedule.step()
         if step % 50 == 0:
             bar.set_postfix(loss=f"{loss.item():.3f}")
+        if progress and not shown and (step + 1) % max(1, steps // 10) == 0:  # a batch job's log: 10 plain lines
+            elapsed = time.perf_counter() - start
+            print(
+                f"classifier {train.source}: step {step + 1}/{steps}   loss {loss.item():.3f}   {elapsed:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
     bar.close()
     test_accuracy = accuracy(model, test, limit=caps.accuracy_images) if test is not None else float("nan")
     return ClassifierResult(

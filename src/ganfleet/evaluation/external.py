@@ -12,6 +12,7 @@ here compares with `ganfleet evaluate RUN` figures of that data and no others.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -23,11 +24,11 @@ from ganfleet.evaluation.measure import measure
 from ganfleet.evaluation.report import write_reports
 from ganfleet.evaluation.run import (
     EvalOptions,
+    StageClock,
     base_summary,
     feature_metrics,
     real_floor,
     setup_real,
-    timed_stage,
     wants_cas,
 )
 from ganfleet.evaluation.samples import Samples, load_samples
@@ -55,28 +56,29 @@ def evaluate_samples(
 ) -> Path:
     """The samples at `path` against `data`'s test split (every metric that applies, CAS with labels) and the floor."""
     options = options or EvalOptions()
-    timing: dict[str, float] = {}
+    timing = StageClock(options.progress)
     test, extractors, real = setup_real(data, options, timing)
     start = time.perf_counter()
     samples = _subset(load_samples(path, test, data.fit, options.n, options.seed), options.n, options.seed)
-    start = timed_stage(timing, "load", start)
+    start = timing.lap("load", start)
     fake = extractors.sample_set(samples.images, samples.labels)
-    start = timed_stage(timing, "features", start)
+    start = timing.lap("features", start)
     metrics = measure(real, fake, test, test.prior, options.seed, feature_metrics(options))
-    start = timed_stage(timing, "metrics", start)
+    start = timing.lap("metrics", start)
+    cas_n = min(options.cas_n or len(samples.images), len(samples.images))  # the floor's CAS takes as many
     if samples.labels is not None and wants_cas(options, test, True) and extractors.stored is not None:
         metrics.update(
             cas_of_images(
-                samples.images,
-                samples.labels,
+                samples.images[:cas_n],
+                samples.labels[:cas_n],
                 test,
                 recipe_of(extractors.stored),
                 options.progress,
                 options.classifier_caps,
             )
         )
-        metrics["cas_n"] = len(samples.images)
-        timed_stage(timing, "cas", start)
+        metrics["cas_n"] = cas_n
+        timing.lap("cas", start)
     summary = base_summary("samples", data, test, extractors, options)
     summary.update(
         samples=samples.description,
@@ -85,10 +87,11 @@ def evaluate_samples(
         metrics=metrics,
     )
     if options.floor:
+        floor_options = dataclasses.replace(options, cas_n=cas_n if options.cas_n != 0 else 0)
         summary["real_floor"], summary["real_floor_n"] = real_floor(
-            data, extractors, real, test, len(samples.images), options, timing
+            data, extractors, real, test, len(samples.images), floor_options, timing
         )
-    summary["timing_s"] = timing
+    summary["timing_s"] = timing.seconds
     out = Path(out) if out is not None else _default_out(path, "eval")
     return write_reports(out, summary, samples.images, fake, test, None)
 
@@ -102,16 +105,16 @@ def compare_samples(
 ) -> Path:
     """Input 1 as generated against input 2 as real: FID, KID, precision/recall, density/coverage, IS of input 1."""
     options = options or EvalOptions()
-    timing: dict[str, float] = {}
+    timing = StageClock(options.progress)
     test, extractors, _ = setup_real(data, options, timing)
     start = time.perf_counter()
     first, second = (
         _subset(load_samples(p, test, data.fit, options.n, options.seed), options.n, options.seed)
         for p in (path1, path2)
     )
-    start = timed_stage(timing, "load", start)
+    start = timing.lap("load", start)
     fake, real = extractors.sample_set(first.images, first.labels), extractors.sample_set(second.images, second.labels)
-    start = timed_stage(timing, "features", start)
+    start = timing.lap("features", start)
     names = feature_metrics(options) or ["fid", "kid", "is", "prdc", "fid_per_class"]
     prior = (
         (torch.bincount(second.labels, minlength=test.n_classes).double() / len(second.labels)).tolist()
@@ -119,7 +122,7 @@ def compare_samples(
         else test.prior
     )
     metrics = measure(real, fake, test, prior, options.seed, names, skip_inapplicable=True)
-    timed_stage(timing, "metrics", start)
+    timing.lap("metrics", start)
     summary = base_summary("comparison", data, test, extractors, options)
     summary.update(
         input1=first.description,
@@ -127,7 +130,7 @@ def compare_samples(
         n_generated=len(first.images),
         conditional=first.labels is not None,
         metrics=metrics,
-        timing_s=timing,
+        timing_s=timing.seconds,
     )
     summary["data"]["n_real"] = len(second.images)
     out = Path(out) if out is not None else _default_out(path1, "vs-" + Path(str(path2).rstrip("/")).stem)

@@ -17,8 +17,9 @@ extractors. A model cannot be expected to beat it.
 from __future__ import annotations
 
 import dataclasses
+import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -93,11 +94,20 @@ class EvalOptions:
         return dataclasses.replace(self, n=n, cas_n=cas_n)
 
 
-def timed_stage(timing: dict[str, float], stage: str, start: float) -> float:
-    """Record the seconds since `start` under `stage`; returns now (the next stage's start)."""
-    now = time.perf_counter()
-    timing[stage] = round(now - start, 3)
-    return now
+@dataclass
+class StageClock:
+    """Seconds per stage of one evaluation (metrics.json's timing_s); with `say`, a line on stderr as each ends."""
+
+    say: bool = False
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def lap(self, stage: str, start: float) -> float:
+        """Record the seconds since `start` under `stage`; returns now (the next stage's start)."""
+        now = time.perf_counter()
+        self.seconds[stage] = round(now - start, 3)
+        if self.say:
+            print(f"evaluate: {stage.replace('_', ' ')} done in {now - start:.1f} s", file=sys.stderr, flush=True)
+        return now
 
 
 def as_samples(x: torch.Tensor) -> torch.Tensor:
@@ -112,7 +122,7 @@ def real_floor(
     test: ClassPartitionedDataset,
     n: int,
     options: EvalOptions,
-    timing: dict[str, float],
+    timing: StageClock,
 ) -> tuple[dict[str, float], int]:
     """Metrics of min(n, train size) seeded train-split images (with their true labels) against the test split."""
     train = load_dataset(domain_config(data, "train"))
@@ -120,12 +130,12 @@ def real_floor(
     index = torch.randperm(len(train), generator=g)[: min(n, len(train))].sort().values
     start = time.perf_counter()
     fake = extractors.sample_set(train.samples[index], train.labels[index])
-    start = timed_stage(timing, "floor_features", start)
+    start = timing.lap("floor_features", start)
     metrics = measure(real, fake, test, train.prior, options.seed, feature_metrics(options))
-    start = timed_stage(timing, "floor_metrics", start)
+    start = timing.lap("floor_metrics", start)
     if wants_cas(options, test, True) and extractors.stored is not None:
         metrics.update(real_cas(train, test, extractors.stored, options))
-        timed_stage(timing, "floor_cas", start)
+        timing.lap("floor_cas", start)
     return metrics, len(index)
 
 
@@ -162,7 +172,7 @@ def wants_cas(options: EvalOptions, test: ClassPartitionedDataset, conditional: 
 
 
 def setup_real(
-    data: DataConfig, options: EvalOptions, timing: dict[str, float]
+    data: DataConfig, options: EvalOptions, timing: StageClock
 ) -> tuple[ClassPartitionedDataset, Extractors, SampleSet]:
     test = load_dataset(domain_config(data, "test"))
     extractors = build_extractors(
@@ -179,7 +189,7 @@ def setup_real(
     )
     start = time.perf_counter()
     real, cached = extractors.real_set(test)
-    timed_stage(timing, "real_features_cached" if cached else "real_features", start)
+    timing.lap("real_features_cached" if cached else "real_features", start)
     return test, extractors, real
 
 
@@ -199,7 +209,7 @@ def base_summary(
 def evaluate_run(run_dir: str | Path, options: EvalOptions | None = None, out: str | Path | None = None) -> Path:
     """Evaluate a run directory's fleet; writes the reports into `out` (default <run>/eval) and returns metrics.json."""
     options = options or EvalOptions()
-    timing: dict[str, float] = {}
+    timing = StageClock(options.progress)
     run = RunDir(run_dir)
     fleet = Fleet.load(run.path, device=options.device, ema=options.ema)
     data = data_config_of(run.read_json(run.config_path))
@@ -213,11 +223,11 @@ def evaluate_run(run_dir: str | Path, options: EvalOptions | None = None, out: s
     labels = stratified_labels(n, test.prior) if fleet.member_is_conditional(options.member) else None
     start = time.perf_counter()
     x = as_samples(fleet.sample(n, labels=labels, seed=options.seed, member=options.member))
-    start = timed_stage(timing, "generate", start)
+    start = timing.lap("generate", start)
     fake = extractors.sample_set(x, labels)
-    start = timed_stage(timing, "features", start)
+    start = timing.lap("features", start)
     metrics = measure(real, fake, test, fleet.prior, options.seed, feature_metrics(options))
-    start = timed_stage(timing, "metrics", start)
+    start = timing.lap("metrics", start)
     if wants_cas(options, test, labels is not None):
         assert extractors.stored is not None
         cas_n = options.cas_n or len(load_dataset(domain_config(data, "train")))
@@ -235,7 +245,7 @@ def evaluate_run(run_dir: str | Path, options: EvalOptions | None = None, out: s
             )
         )
         metrics["cas_n"] = cas_n
-        timed_stage(timing, "cas", start)
+        timing.lap("cas", start)
     summary = base_summary("model", data, test, extractors, options)
     summary["run"] = {
         "path": str(run.path),
@@ -249,7 +259,7 @@ def evaluate_run(run_dir: str | Path, options: EvalOptions | None = None, out: s
     summary["metrics"] = metrics
     if options.floor:
         summary["real_floor"], summary["real_floor_n"] = real_floor(data, extractors, real, test, n, options, timing)
-    summary["timing_s"] = timing
+    summary["timing_s"] = timing.seconds
     out = Path(out) if out is not None else run.path / "eval"
     return write_reports(out, summary, x, fake, test, run.metrics_path)
 
@@ -257,11 +267,11 @@ def evaluate_run(run_dir: str | Path, options: EvalOptions | None = None, out: s
 def evaluate_real_baseline(data: DataConfig, options: EvalOptions | None = None, out: str | Path | None = None) -> Path:
     """The floor alone: train-split images against the test split, N = the test split's size unless --n is given."""
     options = options or EvalOptions()
-    timing: dict[str, float] = {}
+    timing = StageClock(options.progress)
     test, extractors, real = setup_real(data, options, timing)
     n = options.n if options.n is not None else len(test)
     summary = base_summary("real-baseline", data, test, extractors, options)
     summary["real_floor"], summary["real_floor_n"] = real_floor(data, extractors, real, test, n, options, timing)
-    summary["timing_s"] = timing
+    summary["timing_s"] = timing.seconds
     out = Path(out) if out is not None else Path("runs") / f"real-baseline-{data.name}"
     return write_reports(out, summary, None, None, test, None)
