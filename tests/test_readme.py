@@ -119,6 +119,7 @@ def test_every_readme_command_runs_in_order(tmp_path: Path) -> None:
     if not (Path(sys.prefix) / "bin" / "python").is_file() or sys.prefix == sys.base_prefix:
         pytest.skip("needs to run from the project's virtual environment (.venv)")
     copy, env = fresh_copy(tmp_path), environment(tmp_path)
+    before = {p.name for p in copy.iterdir()}
     reports = []
     for lang, what in steps():
         started = time.perf_counter()
@@ -136,6 +137,8 @@ def test_every_readme_command_runs_in_order(tmp_path: Path) -> None:
             assert "rank 0's" in done.stderr, done.stderr[-2000:]  # the bar says whose pairs it shows
         if lang == "sh" and command.split()[:2] in (["make", "demo"], ["./ganfleet", "demo"]):
             reports.append((copy / "runs/demo/report.md").read_text())
+    written = {p.name for p in copy.iterdir()} - before
+    assert written <= {"runs", "classifiers"}, written  # outputs go under the ignored folders, not the checkout's root
     training = [next(line for line in r.splitlines() if line.startswith("Training:")) for r in reports]
     assert len(training) == 2 and training[0] == training[1]  # a re-run demo keeps the first session's figures
     assert (copy / "runs/fm/report.md").is_file() and (copy / "export/0-T-shirt-top").is_dir()
