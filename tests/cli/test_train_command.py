@@ -18,7 +18,7 @@ from ganfleet.cli import main
 from ganfleet.config import RunConfig, apply_values, load_config
 from ganfleet.errors import ConfigError
 from ganfleet.pairs import target_steps
-from ganfleet.recipes import fashion_mnist_available
+from ganfleet.recipes import fashion_mnist_available, recipe_config
 from ganfleet.train.estimate import resume_line
 from tests.conftest import HANG_S
 
@@ -68,7 +68,7 @@ def test_resume_with_another_kind_of_budget_replaces_the_saved_one(tmp_path: Pat
 
 
 def test_dry_run_resolves_auto_and_null_and_validates(capsys) -> None:
-    assert main(["train", "--data", "digits", "--dry-run"]) == 0
+    assert main(["train", "--data", "digits", "--recipe", "paper", "--dry-run"]) == 0
     captured = capsys.readouterr()
     config = json.loads(captured.out)
     assert (config["model"]["arch"], config["model"]["d_norm"], config["model"]["d_dropout"]) == (
@@ -92,6 +92,25 @@ def test_dry_run_says_the_folder_it_found_and_the_threads_it_would_take(capsys) 
         or Path(config["data"]["path"], "train-images-idx3-ubyte").exists()
     )
     assert isinstance(config["train"]["threads"], int) and config["train"]["threads"] >= 1
+
+
+def test_a_new_run_trains_the_recommended_recipe_and_a_resumed_one_keeps_its_own(tmp_path: Path, capsys) -> None:
+    assert main(["train", "--data", "digits", "--dry-run"]) == 0
+    config = json.loads(capsys.readouterr().out)
+    assert (config["model"]["arch"], config["loss"]["name"], config["model"]["d_width_factor"]) == ("dcgan", "hinge", 2)
+    out = str(tmp_path / "paper")
+    assert main(["train", *DIGITS, "--recipe", "paper", "--steps", "1", "--out", out, *FAST]) == 0
+    assert main(["train", "--resume", "--out", out, "--steps", "2", "--quiet"]) == 0  # not refused: still the paper's
+    assert json.loads((Path(out) / "config.json").read_text())["loss"]["name"] == "ns"
+    capsys.readouterr()
+    assert main(["train", "--data", "toy", "--dry-run"]) == 0  # points keep the defaults (an MLP): no image recipe
+    assert json.loads(capsys.readouterr().out)["model"]["arch"] == "mlp"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (REPO / "configs").glob("paper-*.yaml")))
+def test_the_paper_configs_mean_the_same_over_either_recipe(name: str) -> None:
+    path = str(REPO / "configs" / name)
+    assert load_config(path, recipe_config("recommended")) == load_config(path, RunConfig())
 
 
 def test_preset_sits_over_the_recipe_and_under_flags(capsys) -> None:

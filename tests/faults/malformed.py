@@ -132,7 +132,7 @@ def resume_nothing(tmp: Path, env: FaultEnv) -> tuple[list[str], str]:
 
 def resume_changed_settings(tmp: Path, env: FaultEnv) -> tuple[list[str], str]:
     run = env.run_copy(tmp)
-    return tiny_train_args(env.npz, run, "--steps", "6", "--lr-g", "1e-3", "--resume"), "optim.lr_g"
+    return tiny_train_args(env.npz, run, "--steps", "6", "--lr-g", "5e-4", "--resume"), "optim.lr_g"
 
 
 def resume_while_another_writes(tmp: Path, env: FaultEnv) -> tuple[list[str], str]:

@@ -10,9 +10,12 @@ from ganfleet.cli.flags import DATA_FLAGS, TRAIN_FLAGS, add_config_flags, add_fl
 from ganfleet.config import RunConfig, apply_values
 from ganfleet.rundir import RunDir
 
+DEFAULT_RECIPE = "recommended"  # what `train` builds on images without --recipe (RunConfig() is the paper's)
+
 
 def train_config(args: argparse.Namespace) -> RunConfig:
-    """The run's config; with --resume, the run directory's own saved config under the recipe, file, flags and --set.
+    """The run's config: a new run's under the recipe (`DEFAULT_RECIPE` unless --recipe), file, flags and --set;
+    with --resume, the run directory's own saved config under whatever of those is given.
 
     Under GANFLEET_SMOKE its budget is capped here, once (`ganfleet.smoke`).
     """
@@ -20,7 +23,11 @@ def train_config(args: argparse.Namespace) -> RunConfig:
     from ganfleet.pairs.build import capped_budget
 
     config = config_from_args(args, DATA_FLAGS + TRAIN_FLAGS)
-    if args.resume and RunDir(config.out).exists():
+    resuming = args.resume and RunDir(config.out).exists()
+    if not resuming and args.recipe is None and config.data.name != "toy":  # the recipe is for images
+        args.recipe = DEFAULT_RECIPE
+        config = config_from_args(args, DATA_FLAGS + TRAIN_FLAGS)
+    if resuming:
         from ganfleet.rundir.resume import saved_config
 
         further = getattr(args, "data.classes", None)  # --classes on --resume: these pairs train further

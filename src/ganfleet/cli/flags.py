@@ -165,7 +165,8 @@ def add_config_flags(parser: argparse.ArgumentParser, recipes: bool = False) -> 
         parser.add_argument(
             "--recipe",
             choices=tuple(RECIPES),
-            help="a named recipe of how pairs train, under the config file, the flags and --set: "
+            help="a named recipe of how pairs train (default for a new run: recommended; a resumed run keeps its "
+            "own), under the config file, the flags and --set: "
             + "; ".join(f"{name}: {recipe.description}" for name, recipe in RECIPES.items()),
         )
         parser.add_argument(
