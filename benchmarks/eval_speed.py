@@ -18,8 +18,8 @@ import time
 import torch
 
 from ganfleet.classifier import ClassifierSpec, ClassifierTraining, DomainClassifier, load_classifier
+from ganfleet.data.dataset import stratified_labels
 from ganfleet.evaluation.extractors import Extractors
-from ganfleet.evaluation.measure import stratified_labels
 from ganfleet.metrics import METRICS, MetricContext
 from ganfleet.metrics.features import ClassifierExtractor
 

@@ -13,5 +13,6 @@ __version__ = "0.1.0"
 
 from ganfleet.errors import CheckpointError, ConfigError, DataError, GanfleetError
 from ganfleet.fleet import Fleet
+from ganfleet.synthetic import SyntheticDataset
 
-__all__ = ["CheckpointError", "ConfigError", "DataError", "Fleet", "GanfleetError", "__version__"]
+__all__ = ["CheckpointError", "ConfigError", "DataError", "Fleet", "GanfleetError", "SyntheticDataset", "__version__"]

@@ -14,10 +14,9 @@ from ganfleet.cli import main
 from ganfleet.cli.sample import save_npz
 from ganfleet.config import DataConfig
 from ganfleet.data import load_dataset
-from ganfleet.data.dataset import to_uint8
+from ganfleet.data.dataset import stratified_labels, to_uint8
 from ganfleet.errors import EvaluationError
 from ganfleet.evaluation import compare_samples, evaluate_run, evaluate_samples
-from ganfleet.evaluation.measure import stratified_labels
 from ganfleet.evaluation.samples import load_samples
 from tests.evaluation.test_run import quick
 

@@ -11,9 +11,9 @@ from PIL import Image
 
 from ganfleet.classifier import train_and_save
 from ganfleet.config import DataConfig
+from ganfleet.data.dataset import stratified_labels
 from ganfleet.errors import CheckpointError, EvaluationError
 from ganfleet.evaluation import EvalOptions, evaluate_real_baseline, evaluate_run
-from ganfleet.evaluation.measure import stratified_labels
 from ganfleet.rundir import read_metrics
 from tests.conftest import SMALL
 

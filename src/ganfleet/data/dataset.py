@@ -164,3 +164,14 @@ def to_model_space(samples: torch.Tensor) -> torch.Tensor:
 def to_uint8(images: torch.Tensor) -> torch.Tensor:
     """Float images in [-1, 1] -> uint8 in [0, 255] (clamped, rounded; NaN, from a diverged generator, -> 0)."""
     return images.nan_to_num(-1.0).add(1.0).mul(127.5).round().clamp(0, 255).to(torch.uint8)
+
+
+def stratified_labels(n: int, proportions: list[float]) -> torch.Tensor:
+    """n sorted labels, class k round(n p_k) times (largest remainders; exactly n / K each when balanced)."""
+    p = torch.tensor(proportions, dtype=torch.float64)
+    exact = n * p / p.sum()
+    counts = exact.floor().to(torch.int64)
+    short = n - int(counts.sum())
+    if short:
+        counts[torch.argsort(exact - counts, descending=True, stable=True)[:short]] += 1
+    return torch.repeat_interleave(torch.arange(len(proportions)), counts)

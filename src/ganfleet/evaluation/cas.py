@@ -14,8 +14,7 @@ import torch
 
 from ganfleet.classifier import CANONICAL, NO_CAPS, ClassifierTraining, StoredClassifier, TrainingCaps
 from ganfleet.classifier.training import train_classifier
-from ganfleet.data.dataset import ClassPartitionedDataset, to_uint8
-from ganfleet.evaluation.measure import stratified_labels
+from ganfleet.data.dataset import ClassPartitionedDataset, stratified_labels, to_uint8
 from ganfleet.fleet import Fleet
 from ganfleet.metrics import Figure
 from ganfleet.seeds import derive_seed

@@ -19,11 +19,11 @@ import torch
 from ganfleet.classifier.store import domain_config
 from ganfleet.config import RunConfig
 from ganfleet.data import load_dataset
-from ganfleet.data.dataset import ClassPartitionedDataset, to_uint8
+from ganfleet.data.dataset import ClassPartitionedDataset, stratified_labels, to_uint8
 from ganfleet.devices import resolve_device
 from ganfleet.errors import ConfigError
 from ganfleet.evaluation.extractors import build_extractors
-from ganfleet.evaluation.measure import measure, stratified_labels
+from ganfleet.evaluation.measure import measure
 from ganfleet.fleet import Fleet
 from ganfleet.pairs import Pair
 from ganfleet.seeds import derive_seed

@@ -6,22 +6,9 @@ Shared by `ganfleet evaluate` (model and real-data floor) and the
 
 from __future__ import annotations
 
-import torch
-
 from ganfleet.config import DataConfig
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.metrics import MetricContext, SampleSet, compute_metrics
-
-
-def stratified_labels(n: int, proportions: list[float]) -> torch.Tensor:
-    """n sorted labels, class k round(n p_k) times (largest remainders; exactly n / K each when balanced)."""
-    p = torch.tensor(proportions, dtype=torch.float64)
-    exact = n * p / p.sum()
-    counts = exact.floor().to(torch.int64)
-    short = n - int(counts.sum())
-    if short:
-        counts[torch.argsort(exact - counts, descending=True, stable=True)[:short]] += 1
-    return torch.repeat_interleave(torch.arange(len(proportions)), counts)
 
 
 def measure(

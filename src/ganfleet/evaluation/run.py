@@ -29,11 +29,11 @@ from ganfleet.classifier import NO_CAPS, StoredClassifier, TrainingCaps
 from ganfleet.classifier.store import domain_config
 from ganfleet.config import DataConfig
 from ganfleet.data import load_dataset
-from ganfleet.data.dataset import ClassPartitionedDataset, to_uint8
+from ganfleet.data.dataset import ClassPartitionedDataset, stratified_labels, to_uint8
 from ganfleet.errors import EvaluationError
 from ganfleet.evaluation.cas import cas_of_images, classification_accuracy_score, recipe_of
 from ganfleet.evaluation.extractors import Extractors, build_extractors
-from ganfleet.evaluation.measure import data_config_of, measure, stratified_labels
+from ganfleet.evaluation.measure import data_config_of, measure
 from ganfleet.evaluation.report import write_reports
 from ganfleet.fleet import Fleet
 from ganfleet.metrics import SampleSet

@@ -18,11 +18,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ganfleet.data.dataset import ClassPartitionedDataset, to_uint8
+from ganfleet.data.dataset import ClassPartitionedDataset, stratified_labels, to_uint8
 from ganfleet.data.imagefolder import IMAGE_SUFFIXES, class_folders, image_files, read_image
 from ganfleet.data.transforms import fit_images
 from ganfleet.errors import EvaluationError
-from ganfleet.evaluation.measure import stratified_labels
 from ganfleet.fleet import Fleet
 
 MIN_IMAGES = 10
