@@ -156,3 +156,37 @@ def test_a_signal_stops_with_the_shells_status(tmp_path: Path, sig: signal.Signa
         f"stopped by {sig.name}" in stderr
         and json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
     )
+
+
+def test_a_run_of_some_classes_names_pairs_by_class_and_refuses_an_older_naming(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "r"
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                "digits",
+                "--classes",
+                "7,3",
+                "--max-per-class",
+                "8",
+                "--steps",
+                "1",
+                "--out",
+                str(out),
+                *FAST,
+            ]
+        )
+        == 0
+    )
+    assert Fleet.load(out).steps == {"class-0007": 1, "class-0003": 1}
+    manifest = json.loads((out / "manifest.json").read_text())  # as a run of --classes from before issue 22
+    for k, member in enumerate(manifest["members"]):
+        (out / "pairs" / member["name"]).rename(out / "pairs" / f"class-{k:04d}")
+        member["name"] = f"class-{k:04d}"
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    capsys.readouterr()
+    assert main(["train", "--resume", "--out", str(out), "--steps", "2", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "the run has pairs class-0000, class-0001 but its config makes class-0007, class-0003" in err
+    assert err.count("\n") == 1

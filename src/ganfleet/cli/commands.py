@@ -1,4 +1,4 @@
-"""The `train`, `inspect-data` and `demo` subcommands."""
+"""The `train`, `inspect-data`, `demo` and `merge` subcommands."""
 
 from __future__ import annotations
 
@@ -100,8 +100,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_merge(args: argparse.Namespace) -> int:
+    from ganfleet.train.merge import merge_runs
+
+    merged = merge_runs(args.runs, args.out)
+    pairs = len(merged.read_manifest()["members"])
+    print(f"merged {len(args.runs)} runs ({pairs} pairs) -> {merged.path}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add train, inspect-data and demo to the ganfleet parser."""
+    """Add train, inspect-data, demo and merge to the ganfleet parser."""
     p = sub.add_parser(
         "train",
         help="train a fleet (or resume one)",
@@ -169,3 +178,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="runs/demo", help="run directory")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_demo, resume_hint="run the same ganfleet demo command again to continue")
+
+    p = sub.add_parser(
+        "merge",
+        help="put class-parallel runs of disjoint classes of the same data into one run",
+        description="Runs trained apart on slices of the classes (--classes, e.g. the tasks of a job array) "
+        "become one fleet; the sources are only read. See docs/distributed.md.",
+    )
+    p.add_argument("runs", nargs="+", metavar="RUN", help="finished class-parallel run folders, without a warm start")
+    p.add_argument("--out", required=True, help="the new run folder (must not exist)")
+    p.set_defaults(func=cmd_merge)

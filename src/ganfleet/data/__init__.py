@@ -76,6 +76,7 @@ def load_dataset(cfg: DataOptions) -> ClassPartitionedDataset:
                 labels=ds.labels,
                 class_names=ds.class_names,
                 source=ds.source,
+                class_ids=ds.class_ids,
             )
     return ds.require_every_class()
 

@@ -29,6 +29,7 @@ class ClassPartitionedDataset:
     source: str
     mode_centers: torch.Tensor | None = None
     mode_std: float | None = None
+    class_ids: list[int] | None = None  # each class's index in the whole source (None: 0..K-1, no subset)
     class_index: list[torch.Tensor] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -95,6 +96,12 @@ class ClassPartitionedDataset:
         """All raw samples of class k (uint8 images or float points)."""
         return self.samples[self.class_index[k]]
 
+    @property
+    def ids(self) -> list[int]:
+        """Each class's index in the whole source: what names its pair, so a run of some classes trains each
+        pair as a run of all would."""
+        return list(self.class_ids) if self.class_ids is not None else list(range(self.n_classes))
+
     def subset(self, classes: list[int]) -> ClassPartitionedDataset:
         """Keep only `classes` (indices into this dataset), relabelled 0..len-1 in the given order."""
         for c in classes:
@@ -115,6 +122,7 @@ class ClassPartitionedDataset:
             source=self.source,
             mode_centers=centers,
             mode_std=self.mode_std,
+            class_ids=[self.ids[c] for c in classes],
         )
 
     def only_classes(self, classes: Iterable[int]) -> ClassPartitionedDataset:
@@ -143,6 +151,7 @@ class ClassPartitionedDataset:
             source=self.source,
             mode_centers=self.mode_centers,
             mode_std=self.mode_std,
+            class_ids=self.class_ids,
         )
 
     def fingerprint(self) -> str:

@@ -79,6 +79,10 @@ def _check_data(data: dict, where: str) -> int:
         raise CheckpointError(
             f"{where}: data.prior must be {len(names)} non-negative finite numbers with a positive sum, got {prior!r}"
         )
+    ids = data.get("class_ids", list(range(len(names))))  # runs before issue 22 name no ids: 0..K-1
+    whole = isinstance(ids, list) and all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in ids)
+    if not whole or len(ids) != len(names) or len(set(ids)) != len(ids):
+        raise CheckpointError(f"{where}: data.class_ids must be {len(names)} distinct class indices, got {ids!r}")
     return len(names)
 
 

@@ -21,8 +21,12 @@ def class_member_name(label: int) -> str:
 
 
 def class_members(dataset: ClassPartitionedDataset) -> list[Member]:
-    """One unconditional pair per class, named and seeded by its class."""
-    return [Member(class_member_name(k), label=k, conditional=False, classes=(k,)) for k in range(dataset.n_classes)]
+    """One unconditional pair per class, named and seeded by its class's index in the whole source (a run of
+    `--classes 5,6` trains class-0005 and class-0006 as a run of every class would)."""
+    return [
+        Member(class_member_name(class_id), label=k, conditional=False, classes=(k,))
+        for k, class_id in enumerate(dataset.ids)
+    ]
 
 
 class GanStrategy(Strategy):

@@ -13,6 +13,7 @@ estimate.py     the plan line and the resolved config (--dry-run)
 sample_grid.py  the loop's sample grids
 interrupt.py    SIGINT/SIGTERM (or a launcher's death) stop between steps
 health.py       pairs whose values stop being finite are stopped; the run fails naming them
+merge.py        ganfleet merge: runs of disjoint classes trained apart, as one run
 """
 
 from ganfleet.train.loop import TrainResult, train

@@ -55,6 +55,7 @@ from ganfleet.train.run_plan import (
     RunPlan,
     build_pairs,
     check_out_dir,
+    check_same_members,
     checkpoint,
     fork,
     kept_budgets,
@@ -134,6 +135,8 @@ def run_training(
         saved = run.read_manifest() if resume else {}
         allocation = saved.get("allocation")  # an adaptive budget's, once shared out
         plan = cluster.agree(partial(plan_run, config, dataset, kept_budgets(saved, config) if resume else None))
+        if resume:
+            check_same_members(run, saved, plan)
         phases = training_phases(plan)
         fingerprint = plan.manifest["data"]["fingerprint"]
         assignments = [  # a warm start's one pair is rank 0's: the others wait, then start from its checkpoint

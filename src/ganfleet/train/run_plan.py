@@ -74,6 +74,7 @@ def manifest_for(
             "source": dataset.source,
             "fingerprint": dataset.fingerprint(),
             "class_names": dataset.class_names,
+            "class_ids": dataset.ids,
             "counts": dataset.counts,
             "prior": dataset.prior,
         },
@@ -116,6 +117,24 @@ def plan_run(
         own = dict(kept) if kept else first_part(config, own, strategy.warm_start)
     budgets = strategy.budgets(own)
     return RunPlan(dataset, strategy, members, budgets, manifest_for(config, dataset, strategy, members, budgets))
+
+
+def check_same_members(run: RunDir, saved: dict, plan: RunPlan) -> None:
+    """ConfigError unless a resumed run's manifest lists the pairs its plan makes (each resumes from its own
+    checkpoints; a pair the manifest lacks would silently start from scratch)."""
+    had, makes = [m["name"] for m in saved.get("members", [])], [m.name for m in plan.members]
+    if sorted(had) != sorted(makes):
+        old = sorted(set(had) - set(makes))
+        raise ConfigError(
+            f"{run.manifest_path}: the run has pairs {', '.join(had[:4])}{'...' if len(had) > 4 else ''} but its "
+            f"config makes {', '.join(makes[:4])}{'...' if len(makes) > 4 else ''}"
+            + (
+                f" ({old[0]} is not among them: a run of --classes started before pairs were named by their class in "
+                "the whole data; go on with the ganfleet that started it)"
+                if old
+                else ""
+            )
+        )
 
 
 def kept_budgets(manifest: dict, config: RunConfig) -> dict[str, int] | None:
