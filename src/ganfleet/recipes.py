@@ -143,7 +143,7 @@ def fashion_mnist_available() -> bool:
 DEMO_WARM_SHARE = 1 / 6  # of the demo's images, spent on the shared warm start (docs/RESULTS.md)
 
 
-def demo_config(out: str) -> RunConfig:
+def demo_config(out: str, data: str | None = None, total: int | None = None) -> RunConfig:
     """A class-parallel fleet of the recommended recipe that trains in a few minutes on 2 CPU cores.
 
     Fashion-MNIST when it is installed, else scikit-learn's digits; a quarter
@@ -151,11 +151,11 @@ def demo_config(out: str) -> RunConfig:
     in the time budget (a few steps under GANFLEET_SMOKE). A sixth of its
     images go to a shared warm start on every class, the rest to the class
     pairs (for Fashion-MNIST: 128 kimg, then 1,000 steps per pair; the images of
-    1,200 steps per pair, about 6 minutes on 2 CPU cores).
+    `total` = 1,200 steps per pair, about 6 minutes on 2 CPU cores).
     """
-    data = "fashion-mnist" if fashion_mnist_available() else "digits"
+    data = data or ("fashion-mnist" if fashion_mnist_available() else "digits")
     config = PRESETS["cpu"](RECIPES["recommended"](RunConfig()))
-    total = 1200 if data == "fashion-mnist" else 400  # steps per pair without the warm start
+    total = total or (1200 if data == "fashion-mnist" else 400)  # steps per pair without the warm start
     classes = 10  # both data sets
     warm_steps = round(DEMO_WARM_SHARE * total)
     demo = replace(
