@@ -6,6 +6,7 @@ import gzip
 import json
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -260,3 +261,30 @@ def test_sgan_flags_with_another_strategy_are_one_line_errors(capsys) -> None:
     assert main(["train", "--strategy", "class-parallel", "--locals", "4", "--dry-run"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["ganfleet: error: sgan.locals: only used by strategy sgan (strategy is 'class-parallel')"]
+
+
+def test_an_error_that_is_not_the_projects_own_is_one_line_with_its_own_status(monkeypatch, capsys) -> None:
+    def broken(args):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr("ganfleet.cli.commands.cmd_inspect_data", broken)
+    monkeypatch.delenv("GANFLEET_DEBUG", raising=False)
+    assert main(["inspect-data", "--data", "digits"]) == 3
+    err = capsys.readouterr().err
+    assert (
+        err
+        == "ganfleet: internal error: RuntimeError: boom second line (run with GANFLEET_DEBUG=1 for the traceback)\n"
+    )
+    monkeypatch.setenv("GANFLEET_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="boom"):
+        main(["inspect-data", "--data", "digits"])
+
+
+def test_a_librarys_warning_is_one_line_too(monkeypatch, capsys) -> None:
+    def warns(args):
+        warnings.warn_explicit("deprecated\nthing", DeprecationWarning, "/lib/torch/nn/modules/module.py", 1)
+        return 0
+
+    monkeypatch.setattr("ganfleet.cli.commands.cmd_inspect_data", warns)
+    assert main(["inspect-data", "--data", "digits"]) == 0
+    assert capsys.readouterr().err == "ganfleet: warning: DeprecationWarning from module: deprecated thing\n"

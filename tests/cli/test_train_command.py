@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -190,3 +191,26 @@ def test_a_run_of_some_classes_names_pairs_by_class_and_refuses_an_older_naming(
     err = capsys.readouterr().err
     assert "the run has pairs class-0000, class-0001 but its config makes class-0007, class-0003" in err
     assert err.count("\n") == 1
+
+
+def test_resume_refuses_changed_data_and_a_missing_pair_folder(tmp_path: Path, capsys) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    data = tmp_path / "data.npz"
+    x, y = rng.integers(0, 255, (12, 8, 8), dtype=np.uint8), np.repeat(np.arange(2), 6)
+    np.savez(data, x=x, y=y)
+    out = tmp_path / "r"
+    args = ["--data", "npz", "--data-dir", str(data), "--steps", "1", "--out", str(out), *FAST]
+    assert main(["train", *args]) == 0
+    np.savez(data, x=np.concatenate([x, x[:1]]), y=np.concatenate([y, y[:1]]))  # one more image
+    capsys.readouterr()
+    assert main(["train", "--resume", "--out", str(out), "--steps", "2", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "the run was trained on other data" in err and "another --out" in err and err.count("\n") == 1
+    np.savez(data, x=x, y=y)
+    shutil.rmtree(out / "pairs" / "class-0001")
+    assert main(["train", "--resume", "--out", str(out), "--steps", "2", "--quiet"]) == 2
+    assert (
+        "pairs/class-0001: no checkpoint, but the manifest says the pair trained to step 1" in capsys.readouterr().err
+    )

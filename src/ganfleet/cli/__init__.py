@@ -15,7 +15,9 @@
     ganfleet evaluate runs/fm --n 10000
 
 Errors in the input (data, config, run directory, flags, the file system)
-print one line and exit 2; warnings are one line each. Workers of
+print one line and exit 2; any other error (a bug, a library's) one line
+`ganfleet: internal error: ...` and exit 3 (GANFLEET_DEBUG=1 raises it with its
+traceback); warnings are one line each, a library's too. Workers of
 `train --nproc` leave their line to the launcher, which prints one for the job.
 
     flags.py     flags generated from the config fields, shared by every subcommand
@@ -27,10 +29,12 @@ print one line and exit 2; warnings are one line each. Workers of
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import NoReturn
 
 from ganfleet import __version__
@@ -38,6 +42,8 @@ from ganfleet.cli import commands, evaluate, sample
 from ganfleet.distributed import RankFailed
 from ganfleet.distributed.launch import FAILED, record_worker_line
 from ganfleet.errors import GanfleetError
+
+INTERNAL_ERROR = 3  # exit status of an error that is not the project's own (input errors exit 2)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -75,14 +81,14 @@ def report(kind: str, line: str, relayed: bool = False, status: int = FAILED) ->
 
 @contextmanager
 def one_line_warnings() -> Iterator[None]:
-    """ganfleet's warnings as `ganfleet: warning: ...`, one line each (others as Python prints them)."""
+    """Every warning as one line: ganfleet's as `ganfleet: warning: ...`, a library's naming its kind and module."""
     previous = warnings.showwarning
 
     def show(message, category, filename, lineno, file=None, line=None) -> None:
-        if category is UserWarning and "ganfleet" in str(filename):
-            print(f"ganfleet: warning: {' '.join(str(message).splitlines())}", file=file or sys.stderr)
-        else:
-            previous(message, category, filename, lineno, file, line)
+        text = " ".join(str(message).split())
+        if not (category is UserWarning and "ganfleet" in str(filename)):
+            text = f"{category.__name__} from {Path(str(filename)).stem}: {text}"
+        print(f"ganfleet: warning: {text}", file=file or sys.stderr)
 
     warnings.showwarning = show
     try:
@@ -103,6 +109,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return report("error", str(exc), relayed=isinstance(exc, RankFailed))
         except OSError as exc:  # the file system: a read-only or full disk, a path that is a file, ...
             return report("error", os_error_line(exc))
+        except Exception as exc:  # not the project's own: a bug, or a library's error; still one line
+            if os.environ.get("GANFLEET_DEBUG"):
+                raise
+            line = f"{type(exc).__name__}: {exc} (run with GANFLEET_DEBUG=1 for the traceback)"
+            return report("internal error", line, status=INTERNAL_ERROR)
         except KeyboardInterrupt as exc:  # SIGINT exits 130, SIGTERM 143, as a process killed by the signal would
             from ganfleet.train.interrupt import exit_status
 

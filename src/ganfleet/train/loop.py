@@ -55,7 +55,7 @@ from ganfleet.train.run_plan import (
     RunPlan,
     build_pairs,
     check_out_dir,
-    check_same_members,
+    check_same_run,
     checkpoint,
     fork,
     kept_budgets,
@@ -136,7 +136,7 @@ def run_training(
         allocation = saved.get("allocation")  # an adaptive budget's, once shared out
         plan = cluster.agree(partial(plan_run, config, dataset, kept_budgets(saved, config) if resume else None))
         if resume:
-            check_same_members(run, saved, plan)
+            check_same_run(run, saved, plan)
         phases = training_phases(plan)
         fingerprint = plan.manifest["data"]["fingerprint"]
         assignments = [  # a warm start's one pair is rank 0's: the others wait, then start from its checkpoint

@@ -27,6 +27,7 @@ from ganfleet.rundir import (
     RunLock,
     check_resumable,
     claim_out_dir,
+    list_checkpoints,
     load_latest,
     remove_temporaries,
     save_pair,
@@ -119,9 +120,21 @@ def plan_run(
     return RunPlan(dataset, strategy, members, budgets, manifest_for(config, dataset, strategy, members, budgets))
 
 
-def check_same_members(run: RunDir, saved: dict, plan: RunPlan) -> None:
-    """ConfigError unless a resumed run's manifest lists the pairs its plan makes (each resumes from its own
-    checkpoints; a pair the manifest lacks would silently start from scratch)."""
+def check_same_run(run: RunDir, saved: dict, plan: RunPlan) -> None:
+    """ConfigError unless a resumed run goes on with the data it was trained on (same fingerprint), the pairs
+    its manifest lists and a checkpoint for every pair that had trained: nothing starts again silently."""
+    before, now = saved["data"].get("fingerprint"), plan.manifest["data"]["fingerprint"]
+    if before != now:
+        raise ConfigError(
+            f"{run.manifest_path}: the run was trained on other data (fingerprint {str(before)[:16]}, the data now "
+            f"{now[:16]}): the images or classes changed; train a new run with another --out"
+        )
+    for member in saved["members"]:
+        if member.get("step", 0) > 0 and not list_checkpoints(run.pair_dir(member["name"])):
+            raise ConfigError(
+                f"{run.pair_dir(member['name'])}: no checkpoint, but the manifest says the pair trained to step "
+                f"{member['step']}; restore the folder, or train a new run with another --out"
+            )
     had, makes = [m["name"] for m in saved.get("members", [])], [m.name for m in plan.members]
     if sorted(had) != sorted(makes):
         old = sorted(set(had) - set(makes))
