@@ -88,3 +88,36 @@ def test_no_ema_samples_the_raw_generators(tiny_images, tmp_path: Path) -> None:
         )
     ema, raw = (np.load(tmp_path / f"{name}.npz")["x"] for name in ("ema", "raw"))
     assert ema.shape == raw.shape and not np.array_equal(ema, raw)
+
+
+def test_outputs_never_replace_what_ganfleet_did_not_write(env, tmp_path: Path, capsys) -> None:
+    """A file is replaced only with --force; an export or report goes into a new, empty or ganfleet-written
+    folder, or with --force beside other files, never over one of them."""
+    run = str(env["class-parallel"])
+    mine = tmp_path / "grid.png"
+    mine.write_bytes(b"the user's picture")
+    assert main(["sample", run, "--n", "4", "--out", str(mine)]) == 2
+    assert (
+        "grid.png: already exists; pass --force" in capsys.readouterr().err
+        and mine.read_bytes() == b"the user's picture"
+    )
+    assert main(["sample", run, "--n", "4", "--out", str(mine), "--force"]) == 0
+    export = tmp_path / "export"
+    assert main(["sample", run, "--per-class", "3", "--out", f"{export}/"]) == 0
+    assert main(["sample", run, "--per-class", "2", "--out", f"{export}/"]) == 0  # its own export: replaced whole
+    assert sorted(p.name for p in export.rglob("*.png")) == ["00000.png"] * 3 + ["00001.png"] * 3
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "holiday.jpg").write_bytes(b"jpeg")
+    assert main(["sample", run, "--per-class", "2", "--out", f"{folder}/"]) == 2
+    assert "holds files ganfleet did not write (holiday.jpg)" in capsys.readouterr().err
+    assert main(["sample", run, "--per-class", "2", "--out", f"{folder}/", "--force"]) == 0
+    assert (folder / "holiday.jpg").read_bytes() == b"jpeg"
+    report = tmp_path / "notes"
+    report.mkdir()
+    (report / "report.md").write_text("my notes")
+    argv = ["evaluate", run, "--n", "20", "--no-floor", "--metrics", "fid", "--classifier", str(env["classifier"])]
+    assert main([*argv, "--quiet", "--out", str(report)]) == 2
+    assert main([*argv, "--quiet", "--out", str(report), "--force"]) == 2
+    assert "--force would overwrite report.md" in capsys.readouterr().err
+    assert (report / "report.md").read_text() == "my notes"

@@ -48,12 +48,12 @@ def test_exported_samples_measure_exactly_as_the_fleet(env, exported, tmp_path: 
     )
     for kind, path in exported.items():
         summary = json.loads(
-            evaluate_samples(path, DATA, quick(env, floor=False, cas_n=0), tmp_path / kind).read_text()
+            evaluate_samples(path, DATA, quick(env, floor=False, cas_n=0), tmp_path / f"{kind}-eval").read_text()
         )
         assert summary["kind"] == "samples" and summary["conditional"] and summary["n_generated"] == 60
         for key in ("fid", "kid_mean", "precision", "conditional_accuracy", "fid_class/1"):
             assert summary["metrics"][key] == pytest.approx(run["metrics"][key], rel=1e-6), (kind, key)
-    assert "# Evaluation of the samples in" in (tmp_path / "folder" / "report.md").read_text()
+    assert "# Evaluation of the samples in" in (tmp_path / "folder-eval" / "report.md").read_text()
 
 
 def test_two_sets_compare_with_each_other(env, exported, tmp_path: Path) -> None:

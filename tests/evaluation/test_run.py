@@ -132,12 +132,12 @@ def test_errors(env, cache, tmp_path: Path) -> None:
         evaluate_run(env["toy"], quick(env, metrics=["is"]), tmp_path)
     train_and_save(DataConfig(name="digits", classes=[0, 1]), tmp_path / "other", SMALL, progress=False)
     with pytest.raises(EvaluationError, match="trained on other data"):
-        evaluate_run(env["class-parallel"], quick(env, classifier=str(tmp_path / "other")), tmp_path)
+        evaluate_run(env["class-parallel"], quick(env, classifier=str(tmp_path / "other")), tmp_path / "eval")
     with pytest.raises(EvaluationError, match="Inception weights file not found"):
         evaluate_run(
             env["class-parallel"],
             quick(env, features="inception", inception_weights=str(tmp_path / "none.pth")),
-            tmp_path,
+            tmp_path / "eval",
         )
 
 

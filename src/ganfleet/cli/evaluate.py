@@ -108,6 +108,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         ema=not args.no_ema,
         classifier_caps=smoke_caps(),
+        force=args.force,
     ).capped(smoke.limit(smoke.SAMPLES))  # GANFLEET_SMOKE's caps, once
     if args.samples or args.input1 or args.input2:
         path = evaluate_external(args, options)
@@ -243,6 +244,11 @@ def register_evaluate(sub: argparse._SubParsersAction) -> None:
         "the real test split (default: as many as the train split has; 0: skip; conditional image fleets only)",
     )
     p.add_argument("--no-floor", action="store_true", help="skip the real-data floor (train images vs test)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="write the reports into an --out folder that holds other files (never over one of them)",
+    )
     p.add_argument(
         "--real-baseline",
         action="store_true",

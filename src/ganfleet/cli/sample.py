@@ -27,6 +27,7 @@ from ganfleet.errors import GanfleetError
 from ganfleet.fleet import Fleet
 from ganfleet.grids import class_rows, display_scale, make_grid, save_png, save_scatter
 from ganfleet.latent import draw_noise, latent_walk
+from ganfleet.rundir import claim_output_file, claim_output_folder
 from ganfleet.seeds import derive_seed
 
 WALKS_UNCONDITIONAL = 8  # rows of walks for a fleet that is not asked by label
@@ -58,6 +59,33 @@ def class_folder_names(class_names: list[str]) -> list[str]:
     ]
 
 
+EXPORT_MANIFEST = "samples.json"  # what an image-folder export holds beside its class folders
+
+
+def is_export_folder(path: Path) -> bool:
+    """Whether `path` holds an image-folder export ganfleet wrote (its samples.json names folders and counts)."""
+    try:
+        manifest = json.loads((path / EXPORT_MANIFEST).read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and isinstance(manifest.get("counts"), dict)
+
+
+def remove_export(path: Path) -> None:
+    """Delete the images an earlier export listed in `path` (PNG files only, inside `path`), and its manifest."""
+    counts = json.loads((path / EXPORT_MANIFEST).read_text())["counts"]
+    for folder, listed in counts.items():
+        if not isinstance(folder, str) or "/" in folder or folder in ("", ".", "..") or not isinstance(listed, int):
+            continue
+        for index in range(listed):
+            image = path / folder / f"{index:05d}.png"
+            if image.is_file() and not image.is_symlink():
+                image.unlink()
+        if (path / folder).is_dir() and not any((path / folder).iterdir()):
+            (path / folder).rmdir()
+    (path / EXPORT_MANIFEST).unlink()
+
+
 def write_image_folder(out: Path, x: torch.Tensor, labels: list[int], fleet: Fleet, provenance: dict) -> None:
     """One subfolder of PNGs per class (`00000.png`, ...) and samples.json saying where they came from."""
     if x.ndim != 4:
@@ -79,7 +107,7 @@ def write_image_folder(out: Path, x: torch.Tensor, labels: list[int], fleet: Fle
         "folders": folders,
         "counts": {folders[k]: v for k, v in sorted(counts.items())},
     }
-    (out / "samples.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    (out / EXPORT_MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
 
 
 def pil_image(image: np.ndarray) -> Image.Image:
@@ -147,9 +175,15 @@ def walks(args: argparse.Namespace, fleet: Fleet) -> tuple[torch.Tensor, list[in
 def cmd_sample(args: argparse.Namespace) -> int:
     if args.per_class and not (args.labels or args.interpolate):  # the options' one cap under GANFLEET_SMOKE
         args.per_class = smoke.cap(args.per_class, smoke.limit(smoke.SAMPLES // 20), "--per-class")
-    fleet = Fleet.load(args.run, device=resolve_device(args.device, "--device"), ema=not args.no_ema)
     out = Path(args.out)
     folder = args.out.endswith("/") or out.suffix == "" or out.is_dir()
+    fleet = Fleet.load(args.run, device=resolve_device(args.device, "--device"), ema=not args.no_ema)
+    if folder:
+        names = [*class_folder_names(fleet.class_names), EXPORT_MANIFEST]
+        if claim_output_folder(out, names, is_export_folder, args.force):
+            remove_export(out)  # ganfleet's earlier export here: its files go, none of another's
+    elif out.suffix in (".npz", ".png"):
+        claim_output_file(out, args.force)
     try:
         if args.interpolate:
             x, labels = walks(args, fleet)
@@ -242,6 +276,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--out",
         required=True,
         help="NAME.png (grid), NAME.npz (arrays x, y) or DIR/ (image folder, one subfolder per class)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing --out file, or export into a folder of other files (never over one of them)",
     )
     p.add_argument("--seed", type=int, default=0, help="seed for noise and labels")
     p.add_argument(

@@ -21,7 +21,7 @@ import torch
 from ganfleet.config import DataConfig
 from ganfleet.evaluation.cas import cas_of_images, recipe_of
 from ganfleet.evaluation.measure import measure
-from ganfleet.evaluation.report import write_reports
+from ganfleet.evaluation.report import claim_report_folder, write_reports
 from ganfleet.evaluation.run import (
     EvalOptions,
     StageClock,
@@ -57,6 +57,8 @@ def evaluate_samples(
     """The samples at `path` against `data`'s test split (every metric that applies, CAS with labels) and the floor."""
     options = options or EvalOptions()
     timing = StageClock(options.progress)
+    out = Path(out) if out is not None else _default_out(path, "eval")
+    claim_report_folder(out, options.force)
     test, extractors, real = setup_real(data, options, timing)
     start = time.perf_counter()
     samples = _subset(load_samples(path, test, data.fit, options.n, options.seed), options.n, options.seed)
@@ -92,7 +94,6 @@ def evaluate_samples(
             data, extractors, real, test, len(samples.images), floor_options, timing
         )
     summary["timing_s"] = timing.seconds
-    out = Path(out) if out is not None else _default_out(path, "eval")
     return write_reports(out, summary, samples.images, fake, test, None)
 
 
@@ -106,6 +107,8 @@ def compare_samples(
     """Input 1 as generated against input 2 as real: FID, KID, precision/recall, density/coverage, IS of input 1."""
     options = options or EvalOptions()
     timing = StageClock(options.progress)
+    out = Path(out) if out is not None else _default_out(path1, "vs-" + Path(str(path2).rstrip("/")).stem)
+    claim_report_folder(out, options.force)
     test, extractors, _ = setup_real(data, options, timing)
     start = time.perf_counter()
     first, second = (
@@ -133,5 +136,4 @@ def compare_samples(
         timing_s=timing.seconds,
     )
     summary["data"]["n_real"] = len(second.images)
-    out = Path(out) if out is not None else _default_out(path1, "vs-" + Path(str(path2).rstrip("/")).stem)
     return write_reports(out, summary, first.images, fake, test, None)

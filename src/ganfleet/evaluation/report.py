@@ -20,7 +20,7 @@ from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.evaluation.cas import CAS_FIGURE
 from ganfleet.grids import class_rows, display_scale, make_grid, save_png, save_scatter
 from ganfleet.metrics import METRICS, Figure, SampleSet
-from ganfleet.rundir import read_metrics
+from ganfleet.rundir import claim_output_folder, read_metrics
 from ganfleet.rundir.atomic import atomic_write_text
 
 SAMPLES_PER_CLASS = 10
@@ -184,6 +184,23 @@ def _finite(tree: object) -> object:
     if isinstance(tree, float) and not math.isfinite(tree):
         return None
     return tree
+
+
+REPORT_NAMES = ("metrics.json", "report.md", "samples.png", "curve.png")
+
+
+def is_report_folder(path: Path) -> bool:
+    """Whether `path` holds an evaluation ganfleet wrote (its metrics.json lists the files it wrote)."""
+    try:
+        summary = json.loads((path / "metrics.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(summary, dict) and isinstance(summary.get("files"), dict) and "kind" in summary
+
+
+def claim_report_folder(out: Path, force: bool) -> None:
+    """Refuse (one line) a report folder of files ganfleet did not write, before anything is measured."""
+    claim_output_folder(out, REPORT_NAMES, is_report_folder, force)
 
 
 def write_reports(

@@ -34,7 +34,7 @@ from ganfleet.errors import EvaluationError
 from ganfleet.evaluation.cas import cas_of_images, classification_accuracy_score, recipe_of
 from ganfleet.evaluation.extractors import Extractors, build_extractors
 from ganfleet.evaluation.measure import data_config_of, measure
-from ganfleet.evaluation.report import write_reports
+from ganfleet.evaluation.report import claim_report_folder, write_reports
 from ganfleet.fleet import Fleet
 from ganfleet.metrics import SampleSet
 from ganfleet.metrics.registry import check_metric_names
@@ -65,6 +65,7 @@ class EvalOptions:
     progress: bool = True
     ema: bool = True  # each generator's moving average where the run kept one; False: the raw weights
     classifier_caps: TrainingCaps = NO_CAPS  # on training the canonical classifier and CAS's (GANFLEET_SMOKE's)
+    force: bool = False  # write the reports into a folder of other files (never over one of them)
 
     def __post_init__(self) -> None:
         """The cheap checks, before any data is read or any classifier trained."""
@@ -211,6 +212,8 @@ def evaluate_run(run_dir: str | Path, options: EvalOptions | None = None, out: s
     options = options or EvalOptions()
     timing = StageClock(options.progress)
     run = RunDir(run_dir)
+    out = Path(out) if out is not None else run.path / "eval"
+    claim_report_folder(out, options.force)
     fleet = Fleet.load(run.path, device=options.device, ema=options.ema)
     data = data_config_of(run.read_json(run.config_path))
     test, extractors, real = setup_real(data, options, timing)
@@ -260,7 +263,6 @@ def evaluate_run(run_dir: str | Path, options: EvalOptions | None = None, out: s
     if options.floor:
         summary["real_floor"], summary["real_floor_n"] = real_floor(data, extractors, real, test, n, options, timing)
     summary["timing_s"] = timing.seconds
-    out = Path(out) if out is not None else run.path / "eval"
     return write_reports(out, summary, x, fake, test, run.metrics_path)
 
 
@@ -268,10 +270,11 @@ def evaluate_real_baseline(data: DataConfig, options: EvalOptions | None = None,
     """The floor alone: train-split images against the test split, N = the test split's size unless --n is given."""
     options = options or EvalOptions()
     timing = StageClock(options.progress)
+    out = Path(out) if out is not None else Path("runs") / f"real-baseline-{data.name}"
+    claim_report_folder(out, options.force)
     test, extractors, real = setup_real(data, options, timing)
     n = options.n if options.n is not None else len(test)
     summary = base_summary("real-baseline", data, test, extractors, options)
     summary["real_floor"], summary["real_floor_n"] = real_floor(data, extractors, real, test, n, options, timing)
     summary["timing_s"] = timing.seconds
-    out = Path(out) if out is not None else Path("runs") / f"real-baseline-{data.name}"
     return write_reports(out, summary, None, None, test, None)

@@ -25,7 +25,7 @@ from ganfleet.rundir.checkpoint import (
 from ganfleet.rundir.lock import LOCK_NAME, RunLock
 from ganfleet.rundir.manifest import check_manifest, check_member_name
 from ganfleet.rundir.metrics_log import MetricsLog, read_metrics
-from ganfleet.rundir.ownership import claim_out_dir
+from ganfleet.rundir.ownership import claim_out_dir, claim_output_file, claim_output_folder
 from ganfleet.rundir.resume import check_resumable
 from ganfleet.rundir.rundir import MANIFEST_FORMAT, RunDir
 
@@ -43,6 +43,8 @@ __all__ = [
     "check_member_name",
     "check_resumable",
     "claim_out_dir",
+    "claim_output_file",
+    "claim_output_folder",
     "is_temporary",
     "list_checkpoints",
     "load_generator_weights",

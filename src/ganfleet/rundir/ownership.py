@@ -1,14 +1,17 @@
-"""Which folders `ganfleet train` may write into: a new or empty one, or a ganfleet run.
+"""Which folders and files ganfleet may write: a new or empty folder, or one ganfleet wrote before.
 
-A folder holding anything else is someone's: training there is refused with
-one line naming it. `--force` trains there anyway, but only when none of the
-names ganfleet writes (`RUN_NAMES`) is taken, so no file ganfleet did not
-create is ever overwritten, appended to or deleted.
+A folder holding anything else is someone's: training (or an evaluation
+report, an image export) there is refused with one line naming it. `--force`
+writes there anyway, but only when none of the names ganfleet writes (for a
+run, `RUN_NAMES`) is taken, so no file ganfleet did not create is ever
+overwritten, appended to or deleted. An existing output file (`sample --out
+x.png`) is replaced only with `--force`.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Literal
 
@@ -81,3 +84,36 @@ def claim_out_dir(run: RunDir, force: bool = False) -> FolderKind:
             "move them away or choose another --out"
         )
     return kind
+
+
+def claim_output_file(path: Path, force: bool = False) -> None:
+    """An output file ganfleet is about to write: a new name, or an existing file only with `force`."""
+    if path.is_dir():
+        raise CheckpointError(f"{path}: is a folder; give a file name (or end --out with / for a folder)")
+    if (path.exists() or path.is_symlink()) and not force:
+        raise CheckpointError(f"{path}: already exists; pass --force to replace it, or choose another --out")
+
+
+def claim_output_folder(path: Path, names: Iterable[str], is_ours: Callable[[Path], bool], force: bool = False) -> bool:
+    """An output folder ganfleet is about to write `names` into: new, empty or one ganfleet wrote before
+    (`is_ours`; returns True: its files may be replaced); a folder of other files only with `force`, and then
+    only when none of `names` is taken there."""
+    if not path.exists():
+        return False
+    if not path.is_dir():
+        raise CheckpointError(f"{path}: --out names a file, not a folder")
+    entries = sorted(p.name for p in path.iterdir())
+    if not entries:
+        return False
+    if is_ours(path):
+        return True
+    if not force:
+        shown = ", ".join(entries[:3]) + (f" and {len(entries) - 3} more" if len(entries) > 3 else "")
+        raise CheckpointError(
+            f"{path}: holds files ganfleet did not write ({shown}); choose a new or empty --out, or pass --force "
+            "to write beside them"
+        )
+    taken = [name for name in names if (path / name).exists() or (path / name).is_symlink()]
+    if taken:
+        raise CheckpointError(f"{path}: --force would overwrite {taken[0]}, which ganfleet did not write")
+    return False
