@@ -149,3 +149,12 @@ def test_load_reads_a_generator_only_when_it_is_used(tmp_path: Path, tiny_images
     fleet.sample(4, labels=[1, 1, 1, 1], seed=0)
     assert list(fleet.generators.loaded) == ["class-0001"]
     assert fleet.steps == dict.fromkeys(["class-0000", "class-0001", "class-0002"], 4)  # asks every pair
+
+
+def test_a_generator_that_makes_nan_is_refused_naming_it(runs) -> None:
+    fleet = Fleet.load(runs["class-parallel"])
+    with torch.no_grad():
+        next(fleet.generators["class-0001"].parameters()).fill_(float("nan"))
+    with pytest.raises(CheckpointError, match=r"class-0001: made non-finite values \(sample \d+\)"):
+        fleet.sample(6, labels=[0, 1, 2, 0, 1, 2], seed=0)
+    assert fleet.sample(2, labels=[0, 2], seed=0).isfinite().all()  # the others still sample

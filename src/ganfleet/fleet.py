@@ -209,6 +209,15 @@ class Fleet:
             labels = self.draw_labels(n, seed=derive_seed(seed, "labels"), prior=prior)
         return self.generate(z, labels, member, batch_size)
 
+    def _nonfinite_line(
+        self, x: torch.Tensor, rows: torch.Tensor, labels: torch.Tensor | None, member: str | None
+    ) -> str:
+        """Which generator made a non-finite sample (a NaN from finite weights: overflow in a diverged net)."""
+        bad = int(rows[~torch.isfinite(x.flatten(1)).all(1)][0])
+        label = int(labels[bad]) if labels is not None else None
+        who = member or next((m.name for m in self.members if label is not None and m.label == label), None)
+        return f"{who or 'the generator'}: made non-finite values (sample {bad}); its weights are unusable"
+
     def generate(
         self,
         z: torch.Tensor,
@@ -241,6 +250,8 @@ class Fleet:
             rows = order[start : start + batch_size]
             yb = labels[rows].to(self.device) if labels is not None else None
             x = generate(self.generators, self.members, z[rows].to(self.device), yb, member).cpu()
+            if not torch.isfinite(x).all():
+                raise CheckpointError(self._nonfinite_line(x, rows, labels, member))
             if out is None:
                 out = torch.empty((n, *x.shape[1:]), dtype=x.dtype)
             out[rows] = x

@@ -160,9 +160,9 @@ def resume_other_width(tmp: Path, env: FaultEnv) -> tuple[list[str], str]:
     wide = tmp / "wide"
     from ganfleet.cli import main
 
-    assert main(tiny_train_args(env.npz, wide, "--steps", "2", "--width", "0.25")) == 0
-    pair = run / "pairs" / MEMBERS[1]
-    shutil.copy(wide / "pairs" / MEMBERS[1] / "step-00000002.safetensors", pair / "step-00000009.safetensors")
+    assert main(tiny_train_args(env.npz, wide, "--steps", "9", "--width", "0.25")) == 0
+    pair = run / "pairs" / MEMBERS[1]  # the newest checkpoint there now: the same pair and step, another width
+    shutil.copy(wide / "pairs" / MEMBERS[1] / "step-00000009.safetensors", pair / "step-00000009.safetensors")
     shutil.rmtree(wide)
     return tiny_train_args(env.npz, run, "--steps", "12", "--resume"), str(pair)
 

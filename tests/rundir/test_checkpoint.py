@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import os
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from ganfleet.rundir import (
     remove_temporaries,
     save_pair,
 )
+from ganfleet.rundir.checkpoint import tensor_digest
 
 
 def trained_pair(steps: int = 2):
@@ -158,3 +160,37 @@ def test_the_generator_ema_is_one_more_section_and_older_checkpoints_load_withou
     assert not averaged and all(torch.equal(raw[k], v) for k, v in g.state_dict().items())
     weights, _, averaged = load_generator_weights(tmp_path / "old")
     assert not averaged and all(torch.equal(weights[k], v) for k, v in g.state_dict().items())
+
+
+def test_a_checkpoint_of_another_pair_another_step_or_with_nan_is_skipped(tmp_path: Path) -> None:
+    """Valid files with the wrong content: each is skipped with a warning, as a corrupt one, and the previous
+    one is loaded."""
+    from safetensors.torch import load_file, save_file
+
+    g, d, opt_g, opt_d = trained_pair(1)
+    mine, other = tmp_path / "pairs" / "class-0000", tmp_path / "pairs" / "class-0001"
+    save_pair(mine, "class-0000", 2, g, d, opt_g, opt_d)
+    save_pair(other, "class-0001", 4, g, d, opt_g, opt_d)
+    newest = mine / "step-00000004.safetensors"
+    (other / "step-00000004.safetensors").replace(newest)  # another pair's checkpoint, copied in
+    with pytest.warns(UserWarning, match="the checkpoint of pair 'class-0001', not of class-0000"):
+        assert load_latest(mine).step == 2
+    save_pair(mine, "class-0000", 4, g, d, opt_g, opt_d)
+    newest.rename(mine / "step-00000006.safetensors")  # a step the header does not say
+    with pytest.warns(UserWarning, match="header step '4' differs from the file name's"):
+        assert load_latest(mine).step == 2
+    (mine / "step-00000006.safetensors").unlink()
+    save_pair(mine, "class-0000", 4, g, d, opt_g, opt_d)
+    from safetensors import safe_open
+
+    with safe_open(str(newest), framework="pt") as f:
+        metadata = f.metadata()
+    tensors = load_file(str(newest))
+    key = next(k for k in sorted(tensors) if k.startswith("generator.") and tensors[k].is_floating_point())
+    tensors[key][0] = float("nan")
+    digests = json.loads(metadata["sha256"])
+    generator = {k.removeprefix("generator."): v for k, v in tensors.items() if k.startswith("generator.")}
+    digests["generator"] = tensor_digest(generator)
+    save_file(tensors, str(newest), metadata={**metadata, "sha256": json.dumps(digests)})  # NaN, checksum right
+    with pytest.warns(UserWarning, match=f"{key} holds NaN or infinite values"):
+        assert load_latest(mine).step == 2

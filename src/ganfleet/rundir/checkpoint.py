@@ -175,13 +175,30 @@ def read_checkpoint(path: Path, prefixes: tuple[str, ...] = PREFIXES) -> tuple[d
         raise CheckpointError(
             f"{path}: not a ganfleet pair checkpoint (format {metadata.get('format')!r}, expected {FORMAT!r})"
         )
-    digests = json.loads(metadata.get("sha256", "{}"))
+    try:
+        digests = json.loads(metadata.get("sha256", "{}"))
+    except json.JSONDecodeError:
+        raise CheckpointError(f"{path}: header field sha256 is not JSON; the file is corrupt") from None
+    if not isinstance(digests, dict):
+        raise CheckpointError(f"{path}: header field sha256 is not a mapping; the file is corrupt")
     for prefix in prefixes:
         if prefix not in digests and prefix in OPTIONAL:
             continue
         if tensor_digest(_split(tensors, prefix)) != digests.get(prefix):
             raise CheckpointError(f"{path}: checksum mismatch in {prefix}; the file is corrupt")
+    check_belongs(path, metadata)
+    bad = first_nonfinite(tensors)
+    if bad is not None:
+        raise CheckpointError(f"{path}: {bad} holds NaN or infinite values")
     return tensors, metadata
+
+
+def check_belongs(path: Path, metadata: dict[str, str]) -> None:
+    """A checkpoint in a run's `pairs/<name>/` is `<name>`'s, of the step its file name says."""
+    if path.parent.parent.name == "pairs" and metadata.get("name") != path.parent.name:
+        raise CheckpointError(f"{path}: the checkpoint of pair {metadata.get('name')!r}, not of {path.parent.name}")
+    if metadata.get("step") != str(int(path.stem.split("-")[1])):
+        raise CheckpointError(f"{path}: header step {metadata.get('step')!r} differs from the file name's")
 
 
 def newest_valid(
