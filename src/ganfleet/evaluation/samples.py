@@ -1,6 +1,7 @@
 """Samples from anywhere, as uint8 images on the real data's scale: an .npz, an image folder, or a run directory.
 
-    x.npz            arrays x (uint8 N,H,W or N,H,W,C; or float in [-1, 1]) and, optionally, y (class index per image)
+    x.npz            arrays x (uint8 N,H,W or N,H,W,C with C 1 or 3; or finite floats in [-1, 1]) and, optionally,
+                     y (one integer class index per image; all negative: unlabelled); anything else is refused
     DIR/             one subfolder of PNG/JPEG images per class, in sorted order = class order (ImageFolder's
                      convention; what `ganfleet sample --per-class N --out DIR/` writes), or images directly (no labels)
     RUN/             a ganfleet run directory: its fleet is sampled, labels in the test split's proportions
@@ -12,6 +13,7 @@ the same extractors, on the same scale, as a fleet's.
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,22 +46,49 @@ def _stack(arrays: list[np.ndarray], where: Path) -> torch.Tensor:
     return x[:, None] if x.ndim == 3 else x.permute(0, 3, 1, 2)
 
 
+MAX_NPZ_BYTES = 8 << 30  # an array bigger than this (uncompressed) is refused before it is read
+
+
 def read_npz(path: Path) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """x and y of an .npz, by the rule in the module docstring; EvaluationError naming the array otherwise."""
     try:
         with np.load(path, allow_pickle=False) as f:
             if "x" not in f:
                 raise EvaluationError(f"{path}: no array 'x'; expected x (images) and optionally y (labels)")
+            for key in ("x", "y"):
+                if key in f and f.zip.getinfo(f"{key}.npy").file_size > MAX_NPZ_BYTES:
+                    raise EvaluationError(f"{path}: array {key} is over {MAX_NPZ_BYTES >> 30} GiB")
             x, y = f["x"], f.get("y")
-    except (OSError, ValueError) as exc:
-        raise EvaluationError(f"{path}: unreadable .npz ({exc})") from None
-    if x.ndim not in (3, 4):
-        raise EvaluationError(f"{path}: x has shape {x.shape}; expected images (N, H, W) or (N, H, W, C)")
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
+        raise EvaluationError(f"{path}: unreadable .npz ({' '.join(str(exc).split())})") from None
+    images = _checked_images(x, path)
+    return images, _checked_labels(y, len(images), path)
+
+
+def _checked_images(x: np.ndarray, path: Path) -> torch.Tensor:
+    """uint8 (N, C, H, W) of x: uint8 as it is, floats when finite and in [-1, 1] (a generator's output)."""
+    if x.ndim not in (3, 4) or (x.ndim == 4 and x.shape[-1] not in (1, 3)) or 0 in x.shape[1:3]:
+        raise EvaluationError(
+            f"{path}: x has shape {x.shape}; expected images (N, H, W) or (N, H, W, C) with C 1 or 3, sides >= 1"
+        )
+    if x.dtype != np.uint8 and x.dtype.kind != "f":
+        raise EvaluationError(f"{path}: x is {x.dtype}; expected uint8 images or floats in [-1, 1]")
+    if x.dtype.kind == "f" and x.size and not (np.isfinite(x).all() and x.min() >= -1.0 and x.max() <= 1.0):
+        raise EvaluationError(f"{path}: x holds floats outside [-1, 1] or not finite; expected a generator's range")
     images = torch.from_numpy(np.ascontiguousarray(x))
     images = images[:, None] if images.ndim == 3 else images.permute(0, 3, 1, 2)
-    if images.dtype != torch.uint8:
-        images = to_uint8(images.float())  # floats in [-1, 1], as a generator's output
-    labels = None if y is None or (y < 0).all() else torch.from_numpy(np.asarray(y, dtype=np.int64))
-    return images, labels
+    return images if images.dtype == torch.uint8 else to_uint8(images.float())
+
+
+def _checked_labels(y: np.ndarray | None, n: int, path: Path) -> torch.Tensor | None:
+    """y as int64 class indices, one per image; None without y or when every entry is negative (unlabelled)."""
+    if y is None:
+        return None
+    if y.dtype.kind not in "iu" or y.ndim != 1 or len(y) != n:
+        raise EvaluationError(f"{path}: y is {y.dtype} of shape {y.shape}; expected {n} integer labels, one per image")
+    if n and (y < 0).all():
+        return None
+    return torch.from_numpy(y.astype(np.int64))
 
 
 def read_folder(path: Path, test: ClassPartitionedDataset) -> tuple[torch.Tensor, torch.Tensor | None, list[str]]:

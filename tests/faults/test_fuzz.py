@@ -1,0 +1,102 @@
+"""Property-based fuzzing of the readers (hypothesis): whatever the bytes, a reader returns or raises the project's
+one error, naming the file; never another exception.
+
+A fixed budget of examples runs in CI (`ci` profile); `HYPOTHESIS_PROFILE=long pytest tests/faults/test_fuzz.py`
+runs many more.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from ganfleet.config import DataConfig, build_config
+from ganfleet.config.parse import upgrade_tree
+from ganfleet.data import load_dataset
+from ganfleet.errors import GanfleetError
+from ganfleet.evaluation.samples import load_samples
+from ganfleet.rundir.manifest import check_manifest
+
+settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+FUNCTION_TMP = [HealthCheck.function_scoped_fixture]
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+DTYPES = st.sampled_from(
+    ["uint8", "int8", "int16", "int64", "float16", "float32", "float64", "bool", "complex64", "U2"]
+)
+
+
+@pytest.fixture(scope="module")
+def test_split():
+    return load_dataset(DataConfig(name="digits", classes=[0, 1, 2], split="test"))
+
+
+def arrays(max_dims: int) -> st.SearchStrategy[np.ndarray]:
+    shapes = hnp.array_shapes(min_dims=0, max_dims=max_dims, min_side=0, max_side=12)
+    return DTYPES.flatmap(lambda dtype: hnp.arrays(np.dtype(dtype), shapes))
+
+
+@settings(suppress_health_check=FUNCTION_TMP)
+@given(x=arrays(4), y=st.none() | arrays(2))
+def test_any_npz_of_samples_is_read_by_the_rule_or_refused(x, y, tmp_path: Path, test_split) -> None:
+    path = tmp_path / "s.npz"
+    np.savez(path, x=x, **({} if y is None else {"y": y}))
+    try:
+        samples = load_samples(path, test_split, "resize", None, 0)
+    except GanfleetError as exc:
+        assert str(path) in str(exc) and "\n" not in str(exc)
+        return
+    assert samples.images.dtype.is_floating_point is False and samples.images.shape[1:] == test_split.sample_shape
+    assert samples.labels is None or int(samples.labels.max()) < test_split.n_classes
+
+
+@given(tree=JSON)
+def test_any_json_manifest_is_checked_or_refused(tree) -> None:
+    try:
+        check_manifest(tree, "run/manifest.json")
+    except GanfleetError as exc:
+        assert "run/manifest.json" in str(exc)
+
+
+VALID = json.loads((Path(__file__).parent / "valid_manifest.json").read_text())
+
+
+@given(
+    path=st.lists(st.sampled_from(["data", "members", "model", "0", "class_names", "prior", "label"]), max_size=3),
+    value=JSON,
+)
+def test_a_valid_manifest_with_any_field_replaced_is_checked_or_refused(path, value) -> None:
+    tree = json.loads(json.dumps(VALID))
+    node = tree
+    for key in path[:-1]:
+        node = (
+            node[int(key)]
+            if isinstance(node, list) and key.isdigit() and int(key) < len(node)
+            else (node.get(key, node) if isinstance(node, dict) else node)
+        )
+    if path and isinstance(node, dict):
+        node[path[-1]] = value
+    try:
+        check_manifest(tree, "run/manifest.json")
+    except GanfleetError as exc:
+        assert "run/manifest.json" in str(exc)
+
+
+@given(tree=st.dictionaries(st.sampled_from(["data", "model", "train", "loss", "budget", "shared", "out", "x"]), JSON))
+def test_any_config_tree_builds_or_is_refused(tree) -> None:
+    with contextlib.suppress(GanfleetError):  # any other exception fails the test
+        build_config(upgrade_tree(tree))
