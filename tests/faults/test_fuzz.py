@@ -21,9 +21,11 @@ from hypothesis.extra import numpy as hnp
 from ganfleet.config import DataConfig, build_config
 from ganfleet.config.parse import upgrade_tree
 from ganfleet.data import load_dataset
+from ganfleet.distributed.telemetry import check_telemetry, training_totals
 from ganfleet.errors import GanfleetError
 from ganfleet.evaluation.samples import load_samples
 from ganfleet.rundir.manifest import check_manifest
+from ganfleet.rundir.metrics_log import read_metrics
 
 settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("long", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -100,3 +102,24 @@ def test_a_valid_manifest_with_any_field_replaced_is_checked_or_refused(path, va
 def test_any_config_tree_builds_or_is_refused(tree) -> None:
     with contextlib.suppress(GanfleetError):  # any other exception fails the test
         build_config(upgrade_tree(tree))
+
+
+@settings(suppress_health_check=FUNCTION_TMP)
+@given(lines=st.lists(JSON.map(json.dumps) | st.text(max_size=20), max_size=5))
+def test_any_metrics_log_is_read_or_refused_naming_the_line(lines, tmp_path: Path) -> None:
+    path = tmp_path / "metrics.jsonl"
+    path.write_text("\n".join(['{"step": 0}', *lines, '{"step": 1}']) + "\n")
+    try:
+        records = read_metrics(path)
+    except GanfleetError as exc:
+        assert f"{path}:" in str(exc)
+        return
+    assert all(isinstance(r["step"], int) for r in records)
+
+
+@given(tree=st.dictionaries(st.sampled_from(["sessions", "wall_s", "images", "img_per_s", "world_size"]), JSON))
+def test_any_telemetry_is_checked_or_refused(tree) -> None:
+    try:
+        training_totals(check_telemetry(tree, "run/telemetry.json"))
+    except GanfleetError as exc:
+        assert "run/telemetry.json" in str(exc)

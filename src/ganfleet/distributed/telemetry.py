@@ -25,6 +25,8 @@ from typing import Any
 
 import torch
 
+from ganfleet.errors import CheckpointError
+
 CATEGORIES = ("setup", "pack", "compute", "checkpoint", "grid", "eval", "wait")
 
 
@@ -135,6 +137,27 @@ def with_sessions(summary: dict[str, Any], previous: dict[str, Any] | None) -> d
     """
     earlier = [] if previous is None else previous.get("sessions") or [session_record(previous)]
     return {**summary, "sessions": [*earlier, session_record(summary)]}
+
+
+SESSION_FIELDS = ("wall_s", "images", "img_per_s", "world_size")
+
+
+def check_telemetry(telemetry: dict[str, Any], where: str) -> dict[str, Any]:
+    """A telemetry.json's content when its sessions (or its one session's top-level figures) are numbers >= 0;
+    CheckpointError naming the file and the field otherwise."""
+    sessions = telemetry.get("sessions")
+    records = sessions if sessions is not None else [telemetry]
+    if not isinstance(records, list) or not records:
+        raise CheckpointError(f"{where}: sessions must be a non-empty list")
+    for k, session in enumerate(records):
+        if not isinstance(session, dict):
+            raise CheckpointError(f"{where}: sessions[{k}] must be an object")
+        for field in SESSION_FIELDS:
+            value = session.get(field)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
+                name = f"sessions[{k}].{field}" if sessions is not None else field
+                raise CheckpointError(f"{where}: {name} must be a number >= 0, got {value!r}")
+    return telemetry
 
 
 def training_totals(telemetry: dict[str, Any]) -> dict[str, float]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from ganfleet.distributed.telemetry import training_totals
+from ganfleet.distributed.telemetry import check_telemetry, training_totals
 from ganfleet.evaluation.report import comparable_records, save_curve
 from ganfleet.fleet import Fleet
 from ganfleet.grids import class_rows, display_scale, make_grid, save_png, save_scatter
@@ -58,7 +58,7 @@ def member_names(fleet: Fleet) -> dict[str, str]:
 def _training_line(run: RunDir) -> str:
     if not run.telemetry_path.is_file():
         return "Training: no telemetry.json yet (the run has not finished a session)."
-    totals = training_totals(run.read_json(run.telemetry_path))
+    totals = training_totals(check_telemetry(run.read_json(run.telemetry_path), str(run.telemetry_path)))
     return (
         f"Training: {totals['wall_s']:.0f} s over {totals['sessions']} session(s) that trained, "
         f"{totals['images']:,} images, {totals['img_per_s']:.0f} img/s."

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ganfleet.config import flatten
+from ganfleet.errors import CheckpointError
 
 
 class MetricsLog:
@@ -44,12 +45,50 @@ class MetricsLog:
 
 
 def read_metrics(path: Path) -> list[dict[str, Any]]:
-    """All records of a metrics.jsonl file (a torn last line from a kill is skipped)."""
-    records = []
-    if path.is_file():
-        for line in path.read_text().splitlines():
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
+    """All records of a metrics.jsonl file, each checked (`check_record`); a torn last line from a kill is skipped.
+
+    CheckpointError naming the file, the line and the field for a record that is not what training writes.
+    """
+    records: list[dict[str, Any]] = []
+    if not path.is_file():
+        return records
+    lines = path.read_text(errors="replace").splitlines()
+    for number, line in enumerate(lines, 1):
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            if number == len(lines):
+                continue  # a write cut short by a kill
+            raise CheckpointError(f"{path}:{number}: not a JSON line") from None
+        records.append(check_record(record, f"{path}:{number}"))
     return records
+
+
+def _numbers(value: Any, where: str, field: str) -> dict[str, float]:
+    if not isinstance(value, dict) or not all(_is_number(v) for v in value.values()):
+        raise CheckpointError(f"{where}: {field} must map names to numbers")
+    return value
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def check_record(record: Any, where: str) -> dict[str, Any]:
+    """One metrics.jsonl record when it is what training writes: an object with an integer step >= 0; `mean`
+    and `eval` map names to numbers, `pairs` maps pair names to such maps."""
+    if not isinstance(record, dict):
+        raise CheckpointError(f"{where}: expected a JSON object, got {type(record).__name__}")
+    step = record.get("step")
+    if not isinstance(step, int) or isinstance(step, bool) or step < 0:
+        raise CheckpointError(f"{where}: step must be an integer >= 0, got {step!r}")
+    for field in ("mean", "eval"):
+        if field in record:
+            _numbers(record[field], where, field)
+    if "pairs" in record:
+        pairs = record["pairs"]
+        if not isinstance(pairs, dict):
+            raise CheckpointError(f"{where}: pairs must map pair names to their values")
+        for name, values in pairs.items():
+            _numbers(values, where, f"pairs.{name}")
+    return record

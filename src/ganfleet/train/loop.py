@@ -38,8 +38,9 @@ from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.devices import resolve_device
 from ganfleet.distributed import RankFailed, Telemetry, detect_launch, join, summarize
 from ganfleet.distributed.cluster import Assignment
-from ganfleet.distributed.telemetry import with_sessions
+from ganfleet.distributed.telemetry import check_telemetry, with_sessions
 from ganfleet.distributed.threads import choose_threads, using_threads
+from ganfleet.errors import CheckpointError
 from ganfleet.evaluation.during_training import TrainingEvaluator
 from ganfleet.pairs import Pair, step_rule
 from ganfleet.rundir import MetricsLog, NonFiniteState, RunDir, atomic_write_text, remove_temporaries
@@ -409,7 +410,12 @@ def finish_run(
         mode_centers,
         manifest["data"]["class_names"],
     )
-    previous = run.read_json(run.telemetry_path) if run.telemetry_path.is_file() else None
+    path = run.telemetry_path
+    try:
+        previous = check_telemetry(run.read_json(path), str(path)) if path.is_file() else None
+    except CheckpointError as exc:  # a damaged record of earlier sessions must not fail a finished run
+        warnings.warn(f"{exc}; the earlier sessions are left out of it", stacklevel=1)
+        previous = None
     summary = with_sessions(summarize(reports), previous)
     run.write_json(run.telemetry_path, summary)
     stopped = {name: record for rank in diverged for name, record in rank.items()}
