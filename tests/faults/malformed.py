@@ -126,6 +126,27 @@ def existing_run_without_resume(tmp: Path, env: FaultEnv) -> tuple[list[str], st
     return tiny_train_args(env.npz, run, "--steps", "4"), str(run)
 
 
+def config_fifo(tmp: Path, env: FaultEnv) -> tuple[list[str], str]:
+    """A named pipe where config.json was: reading it would block for ever."""
+    import os
+
+    run = env.run_copy(tmp)
+    (run / "config.json").unlink()
+    os.mkfifo(run / "config.json")
+    return ["report", str(run)], "config.json: not a regular file"
+
+
+def pair_folder_linked_outside(tmp: Path, env: FaultEnv) -> tuple[list[str], str]:
+    """A pair folder that is a link to a folder outside the run: training would write there."""
+    from tests.faults.conftest import MEMBERS
+
+    run = env.run_copy(tmp)
+    outside = tmp / "outside"
+    (run / "pairs" / MEMBERS[1]).rename(outside)
+    (run / "pairs" / MEMBERS[1]).symlink_to(outside)
+    return tiny_train_args(env.npz, run, "--steps", "12", "--resume"), "a link out of the run folder"
+
+
 def resume_nothing(tmp: Path, env: FaultEnv) -> tuple[list[str], str]:
     return tiny_train_args(env.npz, tmp / "none", "--resume"), str(tmp / "none")
 
@@ -332,6 +353,8 @@ FILE_CASES: dict[str, Callable[[Path, FaultEnv], tuple[list[str], str]]] = {
     "out-under-a-file": out_under_a_file,
     "out-existing-run-without-resume": existing_run_without_resume,
     "resume-nothing": resume_nothing,
+    "config-is-a-fifo": config_fifo,
+    "pair-folder-linked-outside": pair_folder_linked_outside,
     "resume-changed-settings": resume_changed_settings,
     "resume-while-another-process-writes": resume_while_another_writes,
     "resume-checkpoint-of-another-width": resume_other_width,

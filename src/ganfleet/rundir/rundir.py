@@ -56,8 +56,18 @@ class RunDir:
         return self.path / "grids"
 
     def pair_dir(self, name: str) -> Path:
-        """The checkpoint folder of member `name`, always inside `pairs/` (CheckpointError for any other name)."""
-        return self.path / "pairs" / check_member_name(name, str(self.manifest_path))
+        """The checkpoint folder of member `name`, always inside `pairs/` (CheckpointError for any other name, or
+        for a link that leads out of the run)."""
+        return self.inside(self.path / "pairs" / check_member_name(name, str(self.manifest_path)))
+
+    def inside(self, path: Path) -> Path:
+        """`path` when it stays inside the run folder: a link (of it or of `pairs/`) that leads out is refused, so
+        nothing is read or written outside the run."""
+        if (path.is_symlink() or path.parent.is_symlink()) and not path.resolve().is_relative_to(self.path.resolve()):
+            raise CheckpointError(
+                f"{path}: a link out of the run folder (to {path.resolve()}); ganfleet reads and writes only inside it"
+            )
+        return path
 
     def exists(self) -> bool:
         return self.manifest_path.is_file()
@@ -67,6 +77,9 @@ class RunDir:
 
     def read_json(self, path: Path) -> dict[str, Any]:
         """A JSON object file of the run; CheckpointError naming it when it is missing, unreadable or not an object."""
+        self.inside(path)
+        if path.exists() and not path.is_file():  # a FIFO would block the read, a device never end
+            raise CheckpointError(f"{path}: not a regular file")
         try:
             if path.stat().st_size > MAX_JSON_BYTES:
                 raise CheckpointError(
