@@ -50,9 +50,13 @@ def save_png(
     return path
 
 
+MAX_LABEL_CHARS = 40  # a longer class name is cut in a grid's label
+
+
 def with_row_names(image: Image.Image, names: list[str], pad: int) -> Image.Image:
     """`image` (a grid of len(names) equal rows with `pad` pixels around them) with each row's name to its left."""
     font = ImageFont.load_default(size=LABEL_FONT_SIZE)
+    names = [" ".join(name.split())[:MAX_LABEL_CHARS] for name in names]  # one line each, whatever the folder names
     draw = ImageDraw.Draw(image)
     margin = int(max(draw.textlength(name, font=font) for name in names)) + 2 * LABEL_GAP
     canvas = Image.new(image.mode, (image.width + margin, image.height), 255 if image.mode == "L" else (255, 255, 255))

@@ -288,3 +288,12 @@ def test_a_librarys_warning_is_one_line_too(monkeypatch, capsys) -> None:
     monkeypatch.setattr("ganfleet.cli.commands.cmd_inspect_data", warns)
     assert main(["inspect-data", "--data", "digits"]) == 0
     assert capsys.readouterr().err == "ganfleet: warning: DeprecationWarning from module: deprecated thing\n"
+
+
+def test_a_seed_beyond_64_bits_is_a_usage_error_everywhere(capsys) -> None:
+    huge = str(2**70)
+    for argv in (["sample", "run", "--n", "4", "--out", "x.png"], ["evaluate", "run"], ["report", "run"]):
+        with pytest.raises(SystemExit) as stopped:
+            main([*argv, "--seed", huge])
+        assert stopped.value.code == 2
+        assert "argument --seed: expected an integer in" in capsys.readouterr().err

@@ -14,7 +14,15 @@ import argparse
 import json
 from pathlib import Path
 
-from ganfleet.cli.flags import DOMAIN_FLAGS, MAX_SAMPLES, add_flags, config_from_args, count, positive_number
+from ganfleet.cli.flags import (
+    DOMAIN_FLAGS,
+    MAX_SAMPLES,
+    SEED,
+    add_flags,
+    config_from_args,
+    count,
+    positive_number,
+)
 from ganfleet.config import DataConfig
 from ganfleet.errors import EvaluationError
 
@@ -167,7 +175,7 @@ def register_classifier(sub: argparse._SubParsersAction) -> None:
         help="channels of the first conv block (default: %(default)s)",
     )
     t.add_argument(
-        "--seed", type=int, default=0, help="seed of the initial weights, batch order and shifts (default: %(default)s)"
+        "--seed", type=SEED, default=0, help="seed of the initial weights, batch order and shifts (default: 0)"
     )
     t.add_argument("--force", action="store_true", help="retrain even if --out already holds this data's classifier")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -212,7 +220,7 @@ def register_evaluate(sub: argparse._SubParsersAction) -> None:
         "global generator); default: the fleet's own routing (label k to class k's pair)",
     )
     p.add_argument(
-        "--seed", type=int, default=0, help="seed of the samples, the floor's train images, KID subsets and IS splits"
+        "--seed", type=SEED, default=0, help="seed of the samples, the floor's train images, KID subsets and IS splits"
     )
     p.add_argument(
         "--features",

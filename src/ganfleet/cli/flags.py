@@ -54,6 +54,9 @@ def count(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
     return parse
 
 
+SEED = count(1 - 2**63, 2**63 - 1)  # what train.seed takes: torch's generators hold 64 bits
+
+
 def positive_number(text: str) -> float:
     """An argparse type: a finite number > 0."""
     try:

@@ -20,7 +20,7 @@ import torch
 from PIL import Image
 
 from ganfleet import smoke
-from ganfleet.cli.flags import MAX_SAMPLES, count, positive_number
+from ganfleet.cli.flags import MAX_SAMPLES, SEED, count, positive_number
 from ganfleet.data.dataset import to_uint8
 from ganfleet.devices import resolve_device
 from ganfleet.errors import GanfleetError
@@ -282,7 +282,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="replace an existing --out file, or export into a folder of other files (never over one of them)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed for noise and labels")
+    p.add_argument("--seed", type=SEED, default=0, help="seed for noise and labels")
     p.add_argument(
         "--prior", choices=("empirical", "uniform"), default="empirical", help="class prior labels are drawn from"
     )
@@ -307,5 +307,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("run", help="run directory (written by train)")
     p.add_argument("--out", help="folder for report.md and its PNGs (default: the run directory)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the samples shown")
+    p.add_argument("--seed", type=SEED, default=0, help="seed of the samples shown")
     p.set_defaults(func=cmd_report)
