@@ -214,3 +214,24 @@ def test_resume_refuses_changed_data_and_a_missing_pair_folder(tmp_path: Path, c
     assert (
         "pairs/class-0001: no checkpoint, but the manifest says the pair trained to step 1" in capsys.readouterr().err
     )
+
+
+def test_ctrl_c_at_any_moment_of_the_start_is_one_line(tmp_path: Path) -> None:
+    """SIGINT while the command imports torch, builds its parser or plans: one line, no traceback, and exit 130
+    (or death by SIGINT, which a shell reports as 130 too)."""
+    for delay in (0.1, 0.4, 0.8, 1.2, 1.6):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ganfleet", "train", "--data", "digits", "--dry-run"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "OMP_NUM_THREADS": "1"},
+            cwd=tmp_path,
+        )
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        err = process.communicate(timeout=HANG_S)[1]
+        if process.returncode == 0:
+            continue  # it had finished
+        assert process.returncode in (130, -signal.SIGINT), (delay, process.returncode, err)
+        assert err.startswith("ganfleet: interrupted: ") and err.count("\n") == 1, (delay, err)

@@ -134,6 +134,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+FORCE_HELP = "write the reports into an --out folder that holds other files (never over one of them)"
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `classifier` and `evaluate` to the ganfleet parser."""
     register_classifier(sub)
@@ -252,11 +255,7 @@ def register_evaluate(sub: argparse._SubParsersAction) -> None:
         "the real test split (default: as many as the train split has; 0: skip; conditional image fleets only)",
     )
     p.add_argument("--no-floor", action="store_true", help="skip the real-data floor (train images vs test)")
-    p.add_argument(
-        "--force",
-        action="store_true",
-        help="write the reports into an --out folder that holds other files (never over one of them)",
-    )
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.add_argument(
         "--real-baseline",
         action="store_true",
