@@ -147,6 +147,16 @@ def pair_folder_linked_outside(tmp: Path, env: FaultEnv) -> tuple[list[str], str
     return tiny_train_args(env.npz, run, "--steps", "12", "--resume"), "a link out of the run folder"
 
 
+def every_checkpoint_corrupt(tmp: Path, env: FaultEnv) -> tuple[list[str], str]:
+    """Every checkpoint of one pair truncated: resuming must not train that pair again from scratch."""
+    from tests.faults.conftest import MEMBERS
+
+    run = env.run_copy(tmp)
+    for path in (run / "pairs" / MEMBERS[2]).glob("step-*.safetensors"):
+        path.write_bytes(path.read_bytes()[:100])
+    return tiny_train_args(env.npz, run, "--steps", "12", "--resume"), "checkpoint(s) is valid (the oldest: "
+
+
 def resume_nothing(tmp: Path, env: FaultEnv) -> tuple[list[str], str]:
     return tiny_train_args(env.npz, tmp / "none", "--resume"), str(tmp / "none")
 
@@ -355,6 +365,7 @@ FILE_CASES: dict[str, Callable[[Path, FaultEnv], tuple[list[str], str]]] = {
     "resume-nothing": resume_nothing,
     "config-is-a-fifo": config_fifo,
     "pair-folder-linked-outside": pair_folder_linked_outside,
+    "every-checkpoint-of-a-pair-corrupt": every_checkpoint_corrupt,
     "resume-changed-settings": resume_changed_settings,
     "resume-while-another-process-writes": resume_while_another_writes,
     "resume-checkpoint-of-another-width": resume_other_width,

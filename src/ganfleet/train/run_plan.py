@@ -8,6 +8,7 @@ directory's shared files (`check_out_dir`, `start_run`).
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
@@ -243,13 +244,25 @@ def start_run(run: RunDir, config: RunConfig, manifest: dict, lock: RunLock) -> 
 
 
 def restore(pair: Pair, run: RunDir) -> None:
-    """Load the pair's newest valid checkpoint, if any (a corrupt newest one falls back with a warning)."""
-    state = load_latest(run.pair_dir(pair.name))
+    """Load the pair's newest valid checkpoint, if any (a corrupt newest one falls back with a warning);
+    CheckpointError when it has checkpoints but none is valid (rather than training it again from scratch)."""
+    folder = run.pair_dir(pair.name)
+    with warnings.catch_warnings(record=True) as skipped:
+        warnings.simplefilter("always")
+        state = load_latest(folder)
+    if state is None and skipped:
+        first = str(skipped[-1].message).removeprefix("skipping checkpoint: ").split("; falling back")[0]
+        raise CheckpointError(
+            f"{folder}: none of its {len(skipped)} checkpoint(s) is valid (the oldest: {first}); restore one, or "
+            "train a new run with another --out"
+        )
+    for warning in skipped:  # the newest ones skipped, a valid one found: said as before
+        warnings.warn(str(warning.message), stacklevel=2)
     if state is None:
         return
     if pair.ema is not None and state.ema is None:
         raise CheckpointError(
-            f"{run.pair_dir(pair.name)}: the checkpoint of step {state.step} keeps no generator EMA "
+            f"{folder}: the checkpoint of step {state.step} keeps no generator EMA "
             "but this run does (ema.kimg > 0)"
         )
     try:
