@@ -17,8 +17,9 @@ For each N (images per class: the first N of each class of the train split, `dat
 
 The recipe trains 5 epochs (at least 250 steps) over whatever set it is given, so (ii) takes more steps
 than (i), as it would for a user who adds the samples. Each cell (fleet run, samples, accuracies) stays in
-`--out/n-<N>/seed-<s>/`, so an interrupted run continues where it stopped and the grid can grow; writes
-`results.md` and `results.json` (mean ± sample std over the seeds each N has).
+`--out/n-<N>/seed-<s>/` (the accuracies per `--synthetic`, which share the fleet), so an interrupted run
+continues where it stopped and the grid can grow; writes `results-<synthetic>.md` and `results-<synthetic>.json`
+(mean ± sample std over the seeds each N has).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ SETS = ("real", "mixed", "synthetic")  # (i), (ii), (iii)
 def run_cell(data: str, n_real: int, seed: int, steps: int, synthetic: int, out: Path) -> dict:
     """One N and seed: the fleet (trained, resumed or kept), its samples, the three classifiers' test accuracy."""
     cell = out / f"n-{n_real}" / f"seed-{seed}"
-    result_path = cell / "accuracy.json"
+    result_path = cell / f"accuracy-{synthetic}.json"  # one per number of samples added, the fleet shared
     if result_path.is_file():
         return json.loads(result_path.read_text())
     fleet_dir = RunDir(cell / "fleet")
@@ -66,7 +67,8 @@ def run_cell(data: str, n_real: int, seed: int, steps: int, synthetic: int, out:
     fleet_s = time.perf_counter() - started
     real = load_dataset(config.data)
     test = load_dataset(domain_config(config.data, "test"))
-    fake = SyntheticDataset(Fleet.load(fleet_dir.path), per_class=synthetic, seed=seed, cache=cell / "synthetic.npz")
+    fleet = Fleet.load(fleet_dir.path)
+    fake = SyntheticDataset(fleet, per_class=synthetic, seed=seed, cache=cell / f"synthetic-{synthetic}.npz")
     sets = {
         "real": (real.samples, real.labels),
         "mixed": (torch.cat([real.samples, fake.images]), torch.cat([real.labels, fake.labels])),
@@ -89,7 +91,7 @@ def cell_text(values: list[float]) -> str:
     return f"{statistics.mean(values):.4f} ± {statistics.stdev(values):.4f}"
 
 
-def write_results(rows: list[dict], out: Path, command: str, threads: int) -> None:
+def write_results(rows: list[dict], out: Path, command: str, threads: int, per_class: int) -> None:
     lines = [
         "# Real images, real + synthetic, synthetic only: test accuracy of the canonical classifier recipe",
         "",
@@ -103,10 +105,9 @@ def write_results(rows: list[dict], out: Path, command: str, threads: int) -> No
         gains = [r["mixed"] - r["real"] for r in mine]
         values = [cell_text([r[name] for r in mine]) for name in SETS]
         lines.append(f"| {n_real} | {len(mine)} | {values[0]} | {values[1]} | {cell_text(gains)} | {values[2]} |")
-    per_class = rows[0]["synthetic_per_class"] if rows else 0
     lines += ["", f"Synthetic images: {per_class} per class in (ii) and (iii)."]
-    (out / "results.md").write_text("\n".join(lines) + "\n")
-    (out / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
+    (out / f"results-{per_class}.md").write_text("\n".join(lines) + "\n")
+    (out / f"results-{per_class}.json").write_text(json.dumps(rows, indent=2) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,11 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(args.threads)
     rows = [run_cell(data, n, seed, steps, synthetic, out) for n in n_reals for seed in seeds]
-    finished = sorted(out.glob("n-*/seed-*/accuracy.json"))
+    finished = sorted(out.glob(f"n-*/seed-*/accuracy-{synthetic}.json"))
     rows = [json.loads(path.read_text()) for path in finished]  # every cell of the grid so far, this call's too
     command = "python benchmarks/augment.py " + " ".join(sys.argv[1:] if argv is None else argv)
-    write_results(rows, out, command, args.threads)
-    print((out / "results.md").read_text())
+    write_results(rows, out, command, args.threads, synthetic)
+    print((out / f"results-{synthetic}.md").read_text())
     return 0
 
 

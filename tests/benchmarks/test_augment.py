@@ -28,12 +28,12 @@ def test_the_quick_grid_trains_one_cell_and_tabulates_it(tmp_path: Path) -> None
     ]
     done = subprocess.run(argv, capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
-    cell = json.loads((tmp_path / "n-10" / "seed-0" / "accuracy.json").read_text())
+    cell = json.loads((tmp_path / "n-10" / "seed-0" / "accuracy-50.json").read_text())
     assert (
         all(0.0 <= cell[name] <= 1.0 for name in ("real", "mixed", "synthetic")) and cell["synthetic_per_class"] == 50
     )
     fleet = json.loads((tmp_path / "n-10" / "seed-0" / "fleet" / "manifest.json").read_text())
     assert fleet["data"]["counts"] == [10] * 10 and fleet["status"] == "complete"  # N images a class, nothing else
-    assert "| 10 | 1 |" in (tmp_path / "results.md").read_text()
+    assert "| 10 | 1 |" in (tmp_path / "results-50.md").read_text()
     again = subprocess.run(argv, capture_output=True, text=True, env=env)
     assert again.returncode == 0 and "training the fleet" not in again.stdout  # the finished cell is kept
