@@ -262,8 +262,7 @@ def restore(pair: Pair, run: RunDir) -> None:
         return
     if pair.ema is not None and state.ema is None:
         raise CheckpointError(
-            f"{folder}: the checkpoint of step {state.step} keeps no generator EMA "
-            "but this run does (ema.kimg > 0)"
+            f"{folder}: the checkpoint of step {state.step} keeps no generator EMA but this run does (ema.kimg > 0)"
         )
     try:
         pair.generator.load_state_dict(state.generator)
