@@ -85,9 +85,10 @@ def candidate_plans(n_pairs: int, convolutional: bool) -> list[PackPlan]:
 
 
 def scratch_copy(pair: Pair) -> Pair:
-    """The pair with its own copies of networks and optimisers (sharing only the read-only data stream)."""
-    g, d, opt_g, opt_d = copy.deepcopy((pair.generator, pair.discriminator, pair.opt_g, pair.opt_d))
-    return dataclasses.replace(pair, generator=g, discriminator=d, opt_g=opt_g, opt_d=opt_d)
+    """The pair with its own copies of networks, optimisers and generator EMA (sharing only the read-only data
+    stream): timing steps must leave the run's pair exactly as it was."""
+    g, d, opt_g, opt_d, ema = copy.deepcopy((pair.generator, pair.discriminator, pair.opt_g, pair.opt_d, pair.ema))
+    return dataclasses.replace(pair, generator=g, discriminator=d, opt_g=opt_g, opt_d=opt_d, ema=ema)
 
 
 def seconds_per_pair_step(plan: PackPlan, pairs: Sequence[Pair], rule: StepRule, steps: int = AUTO_STEPS) -> float:
