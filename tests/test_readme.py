@@ -141,4 +141,4 @@ def test_every_readme_command_runs_in_order(tmp_path: Path) -> None:
     assert written <= {"runs", "classifiers"}, written  # outputs go under the ignored folders, not the checkout's root
     training = [next(line for line in r.splitlines() if line.startswith("Training:")) for r in reports]
     assert len(training) == 2 and training[0] == training[1]  # a re-run demo keeps the first session's figures
-    assert (copy / "runs/fm/report.md").is_file() and (copy / "export/0-T-shirt-top").is_dir()
+    assert (copy / "runs/fm/report.md").is_file() and (copy / "runs/export/0-T-shirt-top").is_dir()
