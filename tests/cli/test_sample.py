@@ -121,3 +121,8 @@ def test_outputs_never_replace_what_ganfleet_did_not_write(env, tmp_path: Path, 
     assert main([*argv, "--quiet", "--out", str(report), "--force"]) == 2
     assert "--force would overwrite report.md" in capsys.readouterr().err
     assert (report / "report.md").read_text() == "my notes"
+    assert main(["report", run, "--out", str(report)]) == 2  # the run report: the same rule
+    assert "holds files ganfleet did not write (report.md)" in capsys.readouterr().err
+    assert main(["report", run, "--out", str(tmp_path / "mine")]) == 0
+    assert main(["report", run, "--out", str(tmp_path / "mine")]) == 0  # its own report: replaced
+    assert (report / "report.md").read_text() == "my notes"

@@ -1,11 +1,11 @@
 """The `sample` and `report` subcommands: pictures, arrays and image folders from a trained fleet.
 
-ganfleet sample runs/fm --n 100 --out grid.png                 # labels from the class prior, rows named by class
-ganfleet sample runs/fm --labels 3,3,7 --out samples.npz       # arrays x (uint8 N,H,W[,C]) and y
-ganfleet sample runs/fm --per-class 1000 --out export/         # one PNG folder per class (ImageFolder layout)
-ganfleet sample runs/fm --interpolate 10 --out walks.png       # a latent walk per class
-ganfleet sample runs/fm --n 64 --truncation 1.0 --out t.png    # the truncation trick
-ganfleet report runs/fm                                        # report.md with samples, losses, curves
+ganfleet sample runs/fm --n 100 --out runs/grid.png              # labels from the class prior, rows named by class
+ganfleet sample runs/fm --labels 3,3,7 --out runs/samples.npz    # arrays x (uint8 N,H,W[,C]) and y
+ganfleet sample runs/fm --per-class 1000 --out runs/export/      # one PNG folder per class (ImageFolder layout)
+ganfleet sample runs/fm --interpolate 10 --out runs/walks.png    # a latent walk per class
+ganfleet sample runs/fm --n 64 --truncation 1.0 --out runs/t.png # the truncation trick
+ganfleet report runs/fm                                          # report.md with samples, losses, curves
 """
 
 from __future__ import annotations
@@ -231,7 +231,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from ganfleet.report import write_run_report
 
-    report = write_run_report(args.run, args.out, seed=args.seed)
+    report = write_run_report(args.run, args.out, seed=args.seed, force=args.force)
     print(f"wrote {report} (and its PNGs beside it)")
     return 0
 
@@ -308,4 +308,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("run", help="run directory (written by train)")
     p.add_argument("--out", help="folder for report.md and its PNGs (default: the run directory)")
     p.add_argument("--seed", type=SEED, default=0, help="seed of the samples shown")
+    p.add_argument(
+        "--force", action="store_true", help="write into an --out folder that holds other files (never over one)"
+    )
     p.set_defaults(func=cmd_report)

@@ -20,7 +20,7 @@ from ganfleet.evaluation.report import comparable_records, save_curve
 from ganfleet.fleet import Fleet
 from ganfleet.grids import class_rows, display_scale, make_grid, save_png, save_scatter
 from ganfleet.report.figures import save_fid_per_class, save_loss_curves
-from ganfleet.rundir import RunDir, read_metrics
+from ganfleet.rundir import RunDir, claim_output_folder, read_metrics
 
 SAMPLES_PER_CLASS = 10
 CLI = "./ganfleet"  # how the report's commands are run from the repository root (see README: no activation needed)
@@ -113,10 +113,28 @@ def _evaluation_section(run: RunDir, fleet: Fleet, out: Path) -> list[str]:
     return lines
 
 
-def write_run_report(run_dir: str | Path, out: str | Path | None = None, seed: int = 0) -> Path:
-    """Write report.md and its PNGs into `out` (default: the run directory); returns the report's path."""
+REPORT_FILES = ("report.md", "samples.png", "losses.png", "curve.png", "fid_per_class.png")
+
+
+def is_run_report_folder(path: Path) -> bool:
+    """Whether `path` holds a run report ganfleet wrote (its report.md opens with the report's title)."""
+    try:
+        with open(path / "report.md", encoding="utf-8", errors="replace") as f:
+            return f.readline().startswith("# Run report: ")
+    except OSError:
+        return False
+
+
+def write_run_report(run_dir: str | Path, out: str | Path | None = None, seed: int = 0, force: bool = False) -> Path:
+    """Write report.md and its PNGs into `out` (default: the run directory); returns the report's path.
+
+    Another `out` must be new, empty or a report ganfleet wrote (with `force`: beside other files, never over
+    one of them), checked before anything is drawn.
+    """
     run = RunDir(run_dir)
     out = Path(out) if out is not None else run.path
+    if out.resolve() != run.path.resolve():
+        claim_output_folder(out, REPORT_FILES, is_run_report_folder, force)
     fleet = Fleet.load(run.path)
     manifest, config = fleet.manifest, run.read_json(run.config_path)
     records = run_records(run)
@@ -154,8 +172,8 @@ def write_run_report(run_dir: str | Path, out: str | Path | None = None, seed: i
         "",
         f"From the repository root (`{CLI}` runs ganfleet in `.venv`):",
         "",
-        f"    {CLI} sample {run.path} --n 100 --out grid.png",
-        f"    {CLI} sample {run.path} --per-class 100 --out export/",
+        f"    {CLI} sample {run.path} --n 100 --out runs/grid.png",
+        f"    {CLI} sample {run.path} --per-class 100 --out runs/export/",
         f"    {CLI} evaluate {run.path}",
         "",
     ]
