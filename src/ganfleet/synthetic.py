@@ -64,7 +64,6 @@ class SyntheticDataset(Dataset):
         self.fleet, self.seed, self.transform, self.member = fleet, seed, transform, member
         self.truncation, self.batch_size = truncation, batch_size
         self.labels = self._labels(per_class, n, labels)
-        self.identity = identity(fleet, member, seed, truncation, self.labels)
         self.images = torch.empty((len(self.labels), *fleet.sample_shape), dtype=torch.uint8)
         self.made = torch.zeros(-(-len(self.labels) // batch_size), dtype=torch.bool)  # which batches exist
         self._z: torch.Tensor | None = None
@@ -111,13 +110,15 @@ class SyntheticDataset(Dataset):
         self.made[batch] = True
 
     def _use_cache(self, path: Path) -> None:
+        """Read the cache, or make every image and write it (what the set is made of: hashed only here)."""
+        made_of = identity(self.fleet, self.member, self.seed, self.truncation, self.labels)
         if path.exists():
-            self.images = read_cache(path, self.identity, self.images.shape)
+            self.images = read_cache(path, made_of, self.images.shape)
             self.made[:] = True
             return
         for batch in range(len(self.made)):
             self._make(batch)
-        atomic_write(path, lambda tmp: tmp.write_bytes(cache_bytes(self.images, self.labels, self.identity)))
+        atomic_write(path, lambda tmp: tmp.write_bytes(cache_bytes(self.images, self.labels, made_of)))
 
 
 def identity(
