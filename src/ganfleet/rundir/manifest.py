@@ -69,7 +69,8 @@ def check_model_spec(model: dict, where: str) -> ModelSpec:
 
 
 def _check_data(data: dict, where: str) -> int:
-    """The number of classes; the class names and prior checked."""
+    """The number of classes; the class names, prior and class ids checked (ids filled in as 0..K-1 for a run
+    from before they were recorded)."""
     names = _require(data, "class_names", list, f"{where}: data")
     prior = _require(data, "prior", list, f"{where}: data")
     if not 0 < len(names) <= MAX_CLASSES or not all(isinstance(n, str) for n in names):
@@ -83,6 +84,7 @@ def _check_data(data: dict, where: str) -> int:
     whole = isinstance(ids, list) and all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in ids)
     if not whole or len(ids) != len(names) or len(set(ids)) != len(ids):
         raise CheckpointError(f"{where}: data.class_ids must be {len(names)} distinct class indices, got {ids!r}")
+    data["class_ids"] = ids  # every reader may rely on it
     return len(names)
 
 

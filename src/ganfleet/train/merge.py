@@ -43,7 +43,7 @@ def merge_runs(sources: Sequence[str | Path], out: str | Path) -> RunDir:
     configs = [saved_config(run) for run in runs]
     for run, config in zip(runs[1:], configs[1:], strict=True):
         same_settings(runs[0], configs[0], run, config)
-    ids = [m["data"].get("class_ids", list(range(len(m["data"]["class_names"])))) for m in manifests]
+    ids = [m["data"]["class_ids"] for m in manifests]  # filled in by the manifest's check for older runs
     owner: dict[int, RunDir] = {}
     for run, run_ids in zip(runs, ids, strict=True):
         for class_id in run_ids:
