@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ganfleet.config import RunConfig, apply_values, flatten
 from ganfleet.data import load_dataset
+from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.errors import ConfigError
 from ganfleet.rundir import RunDir
 from ganfleet.rundir.resume import RESUMABLE_KEYS, saved_config
@@ -50,8 +51,8 @@ def merge_runs(sources: Sequence[str | Path], out: str | Path) -> RunDir:
             if class_id in owner:
                 raise ConfigError(f"merge: class {class_id} is in both {owner[class_id].path} and {run.path}")
             owner[class_id] = run
-    merged = merged_config(configs[0], sorted(owner), target)
-    plan = plan_run(merged)
+    merged, dataset = merged_data(configs[0], sorted(owner), target)
+    plan = plan_run(merged, dataset)
     position = {class_id: k for k, class_id in enumerate(plan.dataset.ids)}
     for run, manifest, run_ids in zip(runs, manifests, ids, strict=True):
         same = plan.dataset.subset([position[c] for c in run_ids]).fingerprint()
@@ -88,11 +89,13 @@ def same_settings(first: RunDir, first_config: RunConfig, run: RunDir, config: R
         raise ConfigError(f"merge: {run.config_path} differs from {first.config_path} in {details}")
 
 
-def merged_config(config: RunConfig, class_ids: list[int], target: RunDir) -> RunConfig:
-    """`config` over the union of the classes: `data.classes` None when that is every class of the data."""
-    every = load_dataset(dataclasses.replace(config.data, classes=None, max_per_class=None)).n_classes
-    classes = None if class_ids == list(range(every)) else class_ids
-    return apply_values(config, {"data.classes": classes, "out": str(target.path)})
+def merged_data(config: RunConfig, class_ids: list[int], target: RunDir) -> tuple[RunConfig, ClassPartitionedDataset]:
+    """`config` over the union of the classes (`data.classes` None when that is every class of the data) and
+    its data, loaded once: the whole data set, then those classes."""
+    whole = load_dataset(dataclasses.replace(config.data, classes=None))
+    classes = None if class_ids == list(range(whole.n_classes)) else class_ids
+    merged = apply_values(config, {"data.classes": classes, "out": str(target.path)})
+    return merged, whole if classes is None else whole.subset(class_ids)
 
 
 def write_merged(
