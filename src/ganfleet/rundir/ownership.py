@@ -35,6 +35,14 @@ RUN_NAMES = (
     LOCK_NAME,
 )
 FolderKind = Literal["new", "empty", "run", "foreign"]
+# what a folder of someone else's files is told ({shown}: the first of them), for a run and for other outputs
+RUN_REFUSAL = (
+    "not empty and not a ganfleet run (holds {shown}); choose a new or empty --out, or pass --force to train there "
+    "without touching those files"
+)
+OUTPUT_REFUSAL = (
+    "holds files ganfleet did not write ({shown}); choose a new or empty --out, or pass --force to write beside them"
+)
 
 
 def _is_run_manifest(path: Path) -> bool:
@@ -68,22 +76,25 @@ def claim_out_dir(run: RunDir, force: bool = False) -> FolderKind:
     """The kind of `run.path`; CheckpointError if it is someone else's folder (with `force`:
     if ganfleet would overwrite a file there)."""
     kind = folder_kind(run)
-    if kind != "foreign":
-        return kind
-    entries = sorted(p.name for p in run.path.iterdir())
+    if kind == "foreign":
+        refuse_foreign(run.path, RUN_NAMES, force, RUN_REFUSAL)
+    return kind
+
+
+def refuse_foreign(path: Path, names: Iterable[str], force: bool, refusal: str) -> None:
+    """For a folder of files ganfleet did not write: without `force`, CheckpointError saying `refusal` (its
+    `{shown}`: the first few of them); with `force`, CheckpointError if one of `names`, what ganfleet would
+    write, is taken there."""
     if not force:
+        entries = sorted(p.name for p in path.iterdir())
         shown = ", ".join(entries[:5]) + (f" and {len(entries) - 5} more" if len(entries) > 5 else "")
-        raise CheckpointError(
-            f"{run.path}: not empty and not a ganfleet run (holds {shown}); choose a new or empty --out, "
-            "or pass --force to train there without touching those files"
-        )
-    taken = [name for name in RUN_NAMES if (run.path / name).exists() or (run.path / name).is_symlink()]
+        raise CheckpointError(f"{path}: {refusal.format(shown=shown)}")
+    taken = [name for name in names if (path / name).exists() or (path / name).is_symlink()]
     if taken:
         raise CheckpointError(
-            f"{run.path}: --force would overwrite {', '.join(taken)}, which ganfleet did not write; "
+            f"{path}: --force would overwrite {', '.join(taken)}, which ganfleet did not write; "
             "move them away or choose another --out"
         )
-    return kind
 
 
 def claim_output_file(path: Path, force: bool = False) -> None:
@@ -102,18 +113,9 @@ def claim_output_folder(path: Path, names: Iterable[str], is_ours: Callable[[Pat
         return False
     if not path.is_dir():
         raise CheckpointError(f"{path}: --out names a file, not a folder")
-    entries = sorted(p.name for p in path.iterdir())
-    if not entries:
+    if not any(path.iterdir()):
         return False
     if is_ours(path):
         return True
-    if not force:
-        shown = ", ".join(entries[:3]) + (f" and {len(entries) - 3} more" if len(entries) > 3 else "")
-        raise CheckpointError(
-            f"{path}: holds files ganfleet did not write ({shown}); choose a new or empty --out, or pass --force "
-            "to write beside them"
-        )
-    taken = [name for name in names if (path / name).exists() or (path / name).is_symlink()]
-    if taken:
-        raise CheckpointError(f"{path}: --force would overwrite {taken[0]}, which ganfleet did not write")
+    refuse_foreign(path, names, force, OUTPUT_REFUSAL)
     return False
