@@ -136,7 +136,7 @@ def check_same_run(run: RunDir, saved: dict, plan: RunPlan) -> None:
                 f"{run.pair_dir(member['name'])}: no checkpoint, but the manifest says the pair trained to step "
                 f"{member['step']}; restore the folder, or train a new run with another --out"
             )
-    had, makes = [m["name"] for m in saved.get("members", [])], [m.name for m in plan.members]
+    had, makes = [m["name"] for m in saved["members"]], [m.name for m in plan.members]
     if sorted(had) != sorted(makes):
         old = sorted(set(had) - set(makes))
         raise ConfigError(
