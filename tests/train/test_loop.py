@@ -200,3 +200,15 @@ def test_run_directory_contents(tiny_images, tmp_path: Path) -> None:
         "step-00000002.safetensors",
         "step-00000004.safetensors",
     ]
+
+
+def test_resume_on_fewer_ranks_removes_the_temporaries_of_every_earlier_rank(tiny_images, tmp_path: Path) -> None:
+    """A rank killed mid-write leaves a temporary in its records; a resume on fewer ranks (no rank of that number
+    left to clean its own folder) must remove it all the same."""
+    train(tiny_config(tmp_path / "run", budget__steps=2), progress=False, dataset=tiny_images)
+    records = tmp_path / "run" / "ranks" / "rank-0001"
+    records.mkdir(parents=True)
+    stale = records / ".ganfleet-tmp.4242.progress.json"
+    stale.write_text("half")
+    train(tiny_config(tmp_path / "run", budget__steps=3), resume=True, progress=False, dataset=tiny_images)
+    assert not stale.exists()

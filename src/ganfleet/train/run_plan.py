@@ -238,7 +238,10 @@ def start_run(run: RunDir, config: RunConfig, manifest: dict, lock: RunLock) -> 
     """The run's lock (creating its folder), then its first files: the resolved config and a manifest saying it
     is running."""
     lock.acquire()
-    remove_temporaries(run.path)  # a writer killed mid-write in an earlier attempt
+    # a writer killed mid-write in an earlier attempt, this job's or one of more ranks (every rank waits here)
+    for folder in [run.path, *sorted((run.path / "ranks").glob("rank-*"))]:
+        if not folder.is_symlink():
+            remove_temporaries(folder)
     run.write_json(run.config_path, config.to_dict())
     run.write_manifest(manifest, status="running")
 
