@@ -16,7 +16,8 @@ stages of `--eval-every` iterations (each stage resumes the run, which is exact)
 - `global (I_D=i)`: SGAN's global generator G_0, trained from the locals with
   messengers trained i steps per iteration; one SGAN run per value of
   `--messenger-steps` (its locals are the same pairs in every run: the global
-  pair never changes them).
+  pair never changes them); `global (I_D=i, +D_0)` with `--g0-against
+  messengers-and-d0`: G_0 trained against its messengers and D_0.
 
 Every `--eval-every` iterations each generator draws `--samples` points from
 fixed noise; `ganfleet.metrics.toy` gives modes covered (of K; 20 % of a fair
@@ -89,11 +90,12 @@ def run_configs(args: argparse.Namespace, mixture: str, iteration: int) -> dict[
         "standard": {"train.strategy": "gan", "budget.steps": iteration},
         f"standard x{args.locals}": {"train.strategy": "gan", "budget.steps": args.locals * iteration},
     }
-    for i_d in args.messenger_steps:
-        runs[global_name(i_d)] = {
+    for i_d, against in global_runs(args):
+        runs[global_name(i_d, against)] = {
             "train.strategy": "sgan",
             "sgan.locals": args.locals,
             "sgan.messenger_steps": i_d,
+            "sgan.g0_against": against,
             "budget.steps": iteration,
         }
     return {
@@ -114,8 +116,13 @@ def mean_scores(scores: list[dict[str, float]]) -> dict[str, float]:
     return {k: sum(s[k] for s in scores) / len(scores) for k in scores[0]}
 
 
-def global_name(messenger_steps: int) -> str:
-    return f"global (I_D={messenger_steps})"
+def global_runs(args: argparse.Namespace) -> list[tuple[int, str]]:
+    """(I_D, sgan.g0_against) of each SGAN run."""
+    return [(i_d, against) for against in args.g0_against for i_d in args.messenger_steps]
+
+
+def global_name(messenger_steps: int, against: str) -> str:
+    return f"global (I_D={messenger_steps}{', +D_0' if against == 'messengers-and-d0' else ''})"
 
 
 def samples_of(configs: dict[str, RunConfig], n_locals: int, n: int, seed: int) -> dict[str, torch.Tensor]:
@@ -143,7 +150,7 @@ def train_mixture(
     ).samples
     n = args.locals
     names = ["standard", f"standard x{n}", "locals (mean)", "locals (ensemble)"] + [
-        global_name(i) for i in args.messenger_steps
+        global_name(i, against) for i, against in global_runs(args)
     ]
     curves = {name: Curve() for name in names}
     final: dict[str, torch.Tensor] = {}
@@ -259,6 +266,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument(
         "--messenger-steps", default="1,5", help="I_D values, one SGAN run each (their locals are the same pairs)"
+    )
+    p.add_argument(
+        "--g0-against",
+        nargs="+",
+        default=["messengers"],
+        choices=["messengers", "messengers-and-d0"],
+        help="what G_0 trains against (sgan.g0_against): one SGAN run per value and I_D",
     )
     p.add_argument("--iterations", type=int, default=1000)
     p.add_argument("--eval-every", type=int, default=100)

@@ -124,3 +124,13 @@ def test_a_stop_on_one_rank_stops_both_at_the_same_global_step(tmp_path: Path) -
     assert rundir.read_manifest()["status"] == "interrupted"
     steps = {m: int(list_checkpoints(rundir.pair_dir(m))[-1].stem.split("-")[1]) for m in ["global", *LOCALS]}
     assert 5 <= steps["global"] < 5000 and set(steps.values()) == {steps["global"]}, steps  # one iteration for all
+
+
+def test_two_ranks_train_g0_against_messengers_and_d0_as_one_process(tmp_path: Path) -> None:
+    """The variant's D_0 judges G_0's samples: still one contribution per local pair, summed over the ranks."""
+    variant = ("--g0-against", "messengers-and-d0", "--steps", "6")
+    assert main(sgan_args(tmp_path / "one", *variant)) == 0
+    two = run([sys.executable, "-m", "ganfleet", *sgan_args(tmp_path / "two", *variant, "--nproc", "2")])
+    assert two.returncode == 0, two.stderr[-3000:]
+    assert_same_states(tmp_path / "one", tmp_path / "two", LOCALS)
+    assert_same_global_pair(tmp_path / "one", tmp_path / "two")

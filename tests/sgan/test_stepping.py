@@ -78,10 +78,19 @@ def assert_equal_states(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) 
 
 
 @pytest.mark.parametrize(
-    ("loss", "share_weights"), [("ns", False), ("wgan-gp", False), ("dragan", True), ("wgan", True)]
+    ("loss", "share_weights", "g0_against"),
+    [
+        ("ns", False, "messengers"),
+        ("wgan-gp", False, "messengers"),
+        ("dragan", True, "messengers"),
+        ("wgan", True, "messengers"),
+        ("hinge", False, "messengers-and-d0"),
+    ],
 )
-def test_local_pairs_are_identical_with_and_without_the_global_pair(loss: str, share_weights: bool) -> None:
-    config = toy_config(sgan__locals=3, loss__name=loss, sgan__share_weights=share_weights)
+def test_local_pairs_are_identical_with_and_without_the_global_pair(
+    loss: str, share_weights: bool, g0_against: str
+) -> None:
+    config = toy_config(sgan__locals=3, loss__name=loss, sgan__share_weights=share_weights, sgan__g0_against=g0_against)
     data = toy_data()
     rule = step_rule(config)
     with_global, pairs = build(config, data)
@@ -120,7 +129,8 @@ def test_split_sgan_locals_equal_a_class_parallel_run(tiny_images, tmp_path: Pat
 # ----------------------------------------------------------------------------- the global update
 
 
-def test_global_gradients_are_sums_over_local_pairs_in_any_order() -> None:
+@pytest.mark.parametrize("against_d0", [False, True])
+def test_global_gradients_are_sums_over_local_pairs_in_any_order(against_d0: bool) -> None:
     """The distributed seam: per-process partial sums add up to the one-process gradients."""
     config = toy_config(sgan__locals=4, loss__name="wgan-gp")
     strategy, pairs = build(config, toy_data())
@@ -129,7 +139,7 @@ def test_global_gradients_are_sums_over_local_pairs_in_any_order() -> None:
     g0 = pairs[0]
 
     def grads(views) -> dict[str, torch.Tensor]:
-        accumulate_global_gradients(g0, views, rule, messenger_steps=2)
+        accumulate_global_gradients(g0, views, rule, messenger_steps=2, against_d0=against_d0)
         modules = {"g": g0.generator, "d": g0.discriminator}
         return {f"{m}.{n}": p.grad.clone() for m, mod in modules.items() for n, p in mod.named_parameters()}
 
@@ -139,6 +149,32 @@ def test_global_gradients_are_sums_over_local_pairs_in_any_order() -> None:
         torch.testing.assert_close(first[key] + second[key], total[key], rtol=1e-5, atol=1e-7, msg=key)
     # Every gradient is non-zero except the critic head's bias: it cancels in E C(fake) - E C(real).
     assert [k for k, v in total.items() if float(v.abs().sum()) == 0] == ["d.head.bias"]
+
+
+def test_against_d0_d0_judges_g0s_samples_and_g0_learns_from_d0() -> None:
+    """sgan.g0_against messengers-and-d0: D_0's gradient no longer depends on the local generators, and
+    G_0's gradient is its messengers' plus D_0's."""
+    config = toy_config(sgan__locals=2, loss__name="hinge")
+    strategy, pairs = build(config, toy_data())
+    rule, g0 = step_rule(config), pairs[0]
+
+    def grads(against_d0: bool) -> dict[str, torch.Tensor]:
+        accumulate_global_gradients(g0, strategy.views, rule, messenger_steps=1, against_d0=against_d0)
+        modules = {"g": g0.generator, "d": g0.discriminator}
+        return {f"{m}.{n}": p.grad.clone() for m, mod in modules.items() for n, p in mod.named_parameters()}
+
+    paper, variant = grads(False), grads(True)
+    with torch.no_grad():
+        for local in pairs[1:]:
+            for p in local.generator.parameters():
+                p.mul_(-1.5)  # other local generators
+    paper_moved, variant_again = grads(False), grads(True)
+    d_keys = [k for k in paper if k.startswith("d.")]
+    assert any(not torch.equal(paper[k], paper_moved[k]) for k in d_keys)  # Algorithm 1's D_0 sees the locals
+    for key in variant:
+        torch.testing.assert_close(variant_again[key], variant[key], rtol=0, atol=0, msg=key)
+    for key in (k for k in paper if k.startswith("g.")):  # G_0's gradient gains D_0's part
+        assert not torch.equal(variant[key], paper[key]), key
 
 
 def test_messengers_train_against_g0_and_leave_the_local_discriminator_alone() -> None:
@@ -205,8 +241,15 @@ def test_sgan_fleet_samples_from_the_global_or_the_local_generators(tmp_path: Pa
     torch.testing.assert_close(by_class[1:3], fleet.generators["class-0003"](z[1:3]), rtol=0, atol=0)
 
 
-def test_sgan_resume_equals_uninterrupted(tmp_path: Path) -> None:
-    values = {"sgan__split_by_class": True, "sgan__share_weights": True, "loss__name": "wgan-gp", "loss__n_critic": 2}
+@pytest.mark.parametrize("g0_against", ["messengers", "messengers-and-d0"])
+def test_sgan_resume_equals_uninterrupted(tmp_path: Path, g0_against: str) -> None:
+    values = {
+        "sgan__split_by_class": True,
+        "sgan__share_weights": True,
+        "sgan__g0_against": g0_against,
+        "loss__name": "wgan-gp",
+        "loss__n_critic": 2,
+    }
     train(toy_config(tmp_path / "straight", budget__steps=4, **values), progress=False, dataset=toy_data())
     train(toy_config(tmp_path / "resumed", **values), progress=False, dataset=toy_data())
     train(toy_config(tmp_path / "resumed", budget__steps=4, **values), resume=True, progress=False, dataset=toy_data())

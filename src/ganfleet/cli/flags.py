@@ -104,6 +104,7 @@ TRAIN_FLAGS: list[Flag] = [
     ("--split-by-class", "sgan.split_by_class", bool),
     ("--messenger-steps", "sgan.messenger_steps", int),
     ("--share-weights", "sgan.share_weights", bool),
+    ("--g0-against", "sgan.g0_against", str),
     ("--eval-every", "eval.every", int),
     ("--arch", "model.arch", str),
     ("--width", "model.width", float),

@@ -367,6 +367,12 @@ class SganConfig:
         "the local generators share their data-side layers, as do the local discriminators (about half the "
         "parameters for the mlp; N-SW-GAN)",
     )
+    g0_against: Literal["messengers", "messengers-and-d0"] = option(
+        "messengers",
+        "what G_0 trains against: its messengers only (Algorithm 1), or its messengers and D_0, D_0 then judging "
+        "G_0's own samples instead of the locals' (a discriminator that persists across iterations, so G_0 cannot "
+        "settle on one image per class)",
+    )
 
     def __post_init__(self) -> None:
         check_fields(self, "sgan")

@@ -29,6 +29,13 @@ step does not depend on which process holds which local pair.
 Conditional global pair (class-parallel locals): local pair n generates class
 k_n, so messenger n judges G_0(z, k_n) against class k_n's images, and D_0 sees
 class k_n's real and generated images with label k_n.
+
+G_0 against its messengers and D_0 (`against_d0`, `sgan.g0_against`): a variant
+outside Algorithm 1. D_0 judges G_0's own samples (the ones G_0's loss is taken
+on, detached) instead of the local generators', and G_0's loss per view adds
+its loss against D_0. The messengers are re-created from D_n every iteration
+and barely adapt to G_0; D_0 persists, so a G_0 that settles on one image per
+class is found out.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 import torch.nn as nn
@@ -118,17 +125,19 @@ def train_messenger(view: LocalView, global_pair: Pair, rule: StepRule, steps: i
 
 
 def accumulate_global_gradients(
-    global_pair: Pair, views: Sequence[LocalView], rule: StepRule, messenger_steps: int
+    global_pair: Pair, views: Sequence[LocalView], rule: StepRule, messenger_steps: int, against_d0: bool = False
 ) -> dict[str, torch.Tensor]:
     """Zero G_0's and D_0's gradients, then add each view's contribution; returns detached sums.
 
-    Sums (not means) over views, so per-process sums add up to the total.
+    Sums (not means) over views, so per-process sums add up to the total. `against_d0`: G_0 trains against
+    D_0 too, and D_0 judges G_0's samples instead of the local generators' (the module docstring).
     """
     g0, d0 = global_pair.generator, global_pair.discriminator
     device = next(g0.parameters()).device
     g0.zero_grad(set_to_none=True)
     d0.zero_grad(set_to_none=True)
     sums = {key: torch.zeros((), device=device) for key in ("d_loss", "g_loss", "d_real", "d_fake")}
+    without_diversity = replace(rule, diversity_weight=0.0)
     for view in views:
         seed_step(view.seed, global_pair.step)
         first_batch = global_pair.step * (messenger_steps + 1)  # the messenger's real batches, then D_0's
@@ -138,13 +147,20 @@ def accumulate_global_gradients(
 
         against_messenger = Networks(g0, view.messenger.discriminator, None, None)  # lines 22-25
         z = against_messenger.noise(real)
-        g_loss = generator_loss(against_messenger, rule, g0(z, labels), labels, z)
+        g0_fake = g0(z, labels)
+        g_loss = generator_loss(against_messenger, rule, g0_fake, labels, z)
+        if against_d0:  # the diversity term, if any, counted once
+            g_loss = g_loss + generator_loss(Networks(g0, d0, None, None), without_diversity, g0_fake, labels, z)
         g_loss.backward()
 
-        against_local = Networks(view.local.generator, d0, None, None)  # lines 27-30: D_0 against G_n
-        with torch.no_grad(), buffers_kept(view.local.generator):
-            fake = view.local.generator(against_local.noise(real))
-        d_loss, d_real, d_fake = discriminator_loss(against_local, rule, real, fake, labels)
+        if against_d0:
+            judged = Networks(g0, d0, None, None)
+            fake = g0_fake.detach()
+        else:  # lines 27-30: D_0 against G_n
+            judged = Networks(view.local.generator, d0, None, None)
+            with torch.no_grad(), buffers_kept(view.local.generator):
+                fake = view.local.generator(judged.noise(real))
+        d_loss, d_real, d_fake = discriminator_loss(judged, rule, real, fake, labels)
         d_loss.backward()
 
         for key, value in (

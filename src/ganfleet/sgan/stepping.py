@@ -31,11 +31,13 @@ class SganExecutor:
         n_locals: int,
         messenger_steps: int,
         sum_over_ranks: SumOverRanks | None = None,
+        against_d0: bool = False,
     ) -> None:
         self.inner = inner
         self.global_pair = global_pair
         self.n_locals = n_locals  # of every rank
         self.messenger_steps = messenger_steps
+        self.against_d0 = against_d0  # sgan.g0_against: messengers-and-d0
         self.reduction = GlobalReduction(global_pair, sum_over_ranks) if sum_over_ranks is not None else None
         self.views: list[LocalView] = [
             make_view(global_pair, local, global_pair.stream.batch_size) for local in local_pairs
@@ -57,7 +59,7 @@ class SganExecutor:
         return out
 
     def global_step(self, rule: StepRule) -> StepLogs:
-        sums = accumulate_global_gradients(self.global_pair, self.views, rule, self.messenger_steps)
+        sums = accumulate_global_gradients(self.global_pair, self.views, rule, self.messenger_steps, self.against_d0)
         if self.reduction is not None:
             sums = self.reduction(sums)
         apply_global_step(self.global_pair, rule)
@@ -76,6 +78,7 @@ def sgan_executor(
     share_weights: bool,
     plan_locals: Callable[[list[Pair]], Executor],
     sum_over_ranks: SumOverRanks | None = None,
+    against_d0: bool = False,
 ) -> SganExecutor:
     """The executor of an SGAN run over `pairs`: the global pair and the locals this process holds.
 
@@ -100,7 +103,7 @@ def sgan_executor(
         )
     fractions = share_local_weights(local_pairs) if share_weights else None
     executor = SganExecutor(
-        plan_locals(local_pairs), global_pair, local_pairs, n_locals, messenger_steps, sum_over_ranks
+        plan_locals(local_pairs), global_pair, local_pairs, n_locals, messenger_steps, sum_over_ranks, against_d0
     )
     executor.shared_fractions = fractions
     return executor
