@@ -26,6 +26,7 @@ import torch
 from torch.utils.data import Dataset
 
 from ganfleet.data.dataset import stratified_labels, to_uint8
+from ganfleet.data.npz import MAX_ARRAY_BYTES, declared_bytes
 from ganfleet.errors import DataError
 from ganfleet.fleet import Fleet
 from ganfleet.latent import draw_noise
@@ -151,6 +152,8 @@ def read_cache(path: Path, expected: dict[str, Any], shape: torch.Size) -> torch
     try:
         with np.load(path, allow_pickle=False) as arrays:
             made_of = json.loads(str(arrays["identity"]))
+            if declared_bytes(arrays, "x") > MAX_ARRAY_BYTES:
+                raise DataError(f"{path}: x is over {MAX_ARRAY_BYTES >> 30} GiB; expected uint8 {tuple(shape)}")
             x = arrays["x"]
     except (OSError, ValueError, KeyError, EOFError, json.JSONDecodeError) as exc:
         raise DataError(f"{path}: not a SyntheticDataset cache ({exc}); delete it or name another file") from None

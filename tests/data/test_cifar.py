@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import pickle
 import re
@@ -353,3 +354,20 @@ def test_pickle_calling_code_is_refused_not_run(tmp_path: Path) -> None:
     ):
         load_raw(cfg(folder))
     assert not marker.exists()
+
+
+def test_a_batch_file_larger_than_the_bound_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "cifar-10-batches-py", cifar10_files())
+    with open(folder / "data_batch_3", "r+b") as f:
+        f.truncate(3 << 30)  # a sparse 3 GiB file: reading it would allocate 3 GiB
+    with pytest.raises(DataError, match=re.escape("data_batch_3: 3,221,225,472 bytes; expected a CIFAR batch file")):
+        load_raw(cfg(folder))
+
+
+def test_an_archive_member_declaring_gigabytes_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    info = tarfile.TarInfo("cifar-10-batches-py/data_batch_1")
+    info.size = 5 << 30  # declared by the header; the few bytes that follow would expand to it, or not
+    archive = tmp_path / "cifar-10-python.tar.gz"
+    archive.write_bytes(gzip.compress(info.tobuf() + bytes(4096)))
+    with pytest.raises(DataError, match=re.escape(":cifar-10-batches-py/data_batch_1: 5,368,709,120 bytes; expected")):
+        load_raw(cfg(archive))

@@ -267,3 +267,25 @@ def test_real_fashion_mnist() -> None:
     assert len(test) == 10000
     assert test.counts == [1000] * 10
     assert test.sample_shape == (1, 32, 32)
+
+
+def test_a_gzip_bomb_is_refused_from_its_header_without_being_expanded(tmp_path: Path) -> None:
+    """A few kB of gzip declaring 60,000 x 4,096 x 4,096 images: refused before anything is read or allocated."""
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    header = IDX_IMAGES_MAGIC.to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in (60_000, 4096, 4096))
+    with gzip.open(path, "wb") as f:
+        f.write(header)
+        f.write(bytes(1 << 24))  # 16 MB of zeros, compressed to a few kB: far less than declared
+    with pytest.raises(DataError, match=re.escape("declare 1,006,632,960,000 bytes of data; expected at most")):
+        read_idx(path, IDX_IMAGES_MAGIC)
+
+
+@pytest.mark.parametrize(("extra", "said"), [(3, "23"), (5 << 20, "at least 1048596")])
+def test_a_long_tail_is_counted_up_to_a_bound(tmp_path: Path, extra: int, said: str) -> None:
+    _, labels = small_set()
+    path = tmp_path / "l-idx1-ubyte.gz"
+    path.write_bytes(gzip.compress(idx_bytes(labels) + bytes(extra)))
+    with pytest.raises(
+        DataError, match=re.escape(f"{path}: too long: {said} data bytes after the header; expected 20")
+    ):
+        read_idx(path, IDX_LABELS_MAGIC)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +13,8 @@ import torch
 
 from ganfleet.config import DataConfig
 from ganfleet.data import load_dataset, load_raw
-from ganfleet.errors import DataError
+from ganfleet.errors import DataError, EvaluationError
+from ganfleet.evaluation.samples import read_npz
 
 
 def cfg(path: Path | None, **kw) -> DataConfig:
@@ -126,3 +129,25 @@ def test_label_beyond_class_names(tmp_path: Path) -> None:
     )
     with pytest.raises(DataError, match=re.escape(f"{path}: label 2 out of range; expected 0..1 for 2 classes")):
         load_raw(cfg(path))
+
+
+def npz_declaring(path: Path, shape: tuple[int, ...]) -> Path:
+    """An .npz whose x.npy header declares `shape` (uint8) but holds 16 bytes, and a valid y: a few hundred bytes."""
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False, "shape": shape})
+    y = io.BytesIO()
+    np.lib.format.write_array(y, np.zeros(4, np.int64))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("x.npy", header.getvalue() + bytes(16))
+        z.writestr("y.npy", y.getvalue())
+    return path
+
+
+def test_an_array_declaring_terabytes_is_refused_before_it_is_allocated(tmp_path: Path) -> None:
+    path = npz_declaring(tmp_path / "big.npz", (1_000_000, 1024, 1024))
+    with pytest.raises(
+        DataError, match=re.escape(f"{path}: array x declares 1,048,576,000,000 bytes; expected at most")
+    ):
+        load_raw(cfg(path))
+    with pytest.raises(EvaluationError, match=re.escape(f"{path}: array x is over 8 GiB")):
+        read_npz(path)

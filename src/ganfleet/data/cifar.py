@@ -62,6 +62,7 @@ CIFAR100 = CifarLayout(
 )
 
 IMAGE_BYTES = 3 * 32 * 32  # one row of b"data": 1024 red, then green, then blue values
+MAX_FILE_BYTES = 1 << 30  # of one batch file: 1 GiB, about 6x CIFAR-100's train file (checked before it is read)
 
 
 def _numpy_globals() -> dict[tuple[str, str], Any]:
@@ -104,11 +105,17 @@ def unpickle(blob: bytes, where: str) -> dict[bytes, Any]:
     return obj
 
 
+def _check_size(size: int, where: str) -> None:
+    if size > MAX_FILE_BYTES:
+        raise DataError(f"{where}: {size:,} bytes; expected a CIFAR batch file of at most {MAX_FILE_BYTES:,}")
+
+
 def _read_folder(folder: Path, names: list[str]) -> dict[str, tuple[bytes, str]]:
     blobs = {}
     for name in names:
         path = folder / name
         try:
+            _check_size(path.stat().st_size, str(path))
             blobs[name] = (path.read_bytes(), str(path))
         except OSError as exc:
             raise DataError(
@@ -125,6 +132,7 @@ def _read_archive(archive: Path, names: list[str]) -> dict[str, tuple[bytes, str
             for member in tar:
                 base = member.name.rsplit("/", 1)[-1]
                 if member.isfile() and base in names and base not in blobs:
+                    _check_size(member.size, f"{archive}:{member.name}")
                     f = tar.extractfile(member)
                     if f is not None:
                         blobs[base] = (f.read(), f"{archive}:{member.name}")

@@ -9,6 +9,7 @@ values row-major.
 from __future__ import annotations
 
 import gzip
+import io
 import math
 import zlib
 from pathlib import Path
@@ -45,39 +46,55 @@ DEFAULT_FOLDERS = {
 }
 # torchvision's layout below a root folder given as data.path.
 TORCHVISION_SUBFOLDER = {"fashion-mnist": "FashionMNIST/raw", "mnist": "MNIST/raw"}
+MAX_IDX_BYTES = 1 << 32  # of values in one IDX file: 4 GiB, about 90x the largest MNIST-format set (EMNIST's)
+EXTRA_BYTES_COUNTED = 1 << 20  # beyond the declared size, counted for the error (a longer tail is "at least")
 
 
 def read_idx(path: Path, magic: int) -> np.ndarray:
-    """Read one uint8 IDX file (gzip if the name ends in .gz) and check its magic number and size."""
+    """Read one uint8 IDX file (gzip if the name ends in .gz) and check its magic number and size.
+
+    The header is read first and the size it declares bounded (`MAX_IDX_BYTES`) before anything is
+    allocated; then exactly that many bytes are read, so a small gzip file that would expand to gigabytes
+    is refused without being expanded.
+    """
     try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as f:
-                data = f.read()
-        else:
-            data = path.read_bytes()
+        with gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb") as f:
+            return _read_idx_stream(f, path, magic)
     except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError; a cut-off gzip stream is an EOFError
         raise DataError(f"{path}: cannot read IDX file ({exc})") from None
-    if len(data) < 4:
-        raise DataError(f"{path}: {len(data)} bytes; expected an IDX header with magic number 0x{magic:08X}")
-    found = int.from_bytes(data[:4], "big")
+
+
+def _read_idx_stream(f: io.BufferedIOBase, path: Path, magic: int) -> np.ndarray:
+    head = f.read(4)
+    if len(head) < 4:
+        raise DataError(f"{path}: {len(head)} bytes; expected an IDX header with magic number 0x{magic:08X}")
+    found = int.from_bytes(head, "big")
     if found != magic:
         raise DataError(f"{path}: IDX magic number 0x{found:08X}; expected 0x{magic:08X} ({_kind(magic)})")
     ndim = magic & 0xFF
     header = 4 + 4 * ndim
-    if len(data) < header:
+    sizes = f.read(4 * ndim)
+    if len(sizes) < 4 * ndim:
         raise DataError(
-            f"{path}: truncated IDX header ({len(data)} bytes); expected {header} bytes for {ndim} dimensions"
+            f"{path}: truncated IDX header ({4 + len(sizes)} bytes); expected {header} bytes for {ndim} dimensions"
         )
-    dims = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
+    dims = tuple(int(d) for d in np.frombuffer(sizes, dtype=">u4"))
     expected = math.prod(dims)
-    if len(data) - header != expected:
-        what = "truncated" if len(data) - header < expected else "too long"
+    if expected > MAX_IDX_BYTES:
         raise DataError(
-            f"{path}: {what}: {len(data) - header} data bytes after the header; "
-            f"expected {expected} for dimensions {dims}"
+            f"{path}: dimensions {dims} declare {expected:,} bytes of data; expected at most {MAX_IDX_BYTES:,}"
         )
+    data = f.read(expected)
+    if len(data) < expected:
+        raise DataError(
+            f"{path}: truncated: {len(data)} data bytes after the header; expected {expected} for dimensions {dims}"
+        )
+    extra = len(f.read(EXTRA_BYTES_COUNTED))
+    if extra:
+        shown = f"at least {expected + extra}" if extra == EXTRA_BYTES_COUNTED else str(expected + extra)
+        raise DataError(f"{path}: too long: {shown} data bytes after the header; expected {expected}")
     # Copy so the tensor built on it owns writable memory (frombuffer views of bytes are read-only).
-    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims).copy()
+    return np.frombuffer(data, dtype=np.uint8).reshape(dims).copy()
 
 
 def _kind(magic: int) -> str:

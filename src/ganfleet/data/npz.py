@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import zipfile
 from pathlib import Path
 
@@ -11,6 +12,25 @@ import torch
 from ganfleet.data.dataset import MAX_CLASSES, ClassPartitionedDataset
 from ganfleet.data.options import DataOptions
 from ganfleet.errors import DataError
+
+MAX_ARRAY_BYTES = 8 << 30  # of one array of an .npz, as its header declares it: refused before it is allocated
+
+
+def declared_bytes(archive: np.lib.npyio.NpzFile, key: str) -> int:
+    """The bytes array `key` of an open .npz takes once read: its .npy header's shape x item size, read without
+    the array (the zip's own record of the stored size when that is larger, or for a member that is not .npy)."""
+    members = archive.zip
+    if members is None:
+        raise ValueError("the .npz archive is closed")
+    name = f"{key}.npy" if f"{key}.npy" in members.namelist() else key
+    stored = members.getinfo(name).file_size
+    if not name.endswith(".npy"):
+        return stored
+    with members.open(name) as f:
+        major, _ = np.lib.format.read_magic(f)
+        header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+        shape, _, dtype = header(f)
+    return max(math.prod(shape) * dtype.itemsize, stored)
 
 
 def load_npz(cfg: DataOptions) -> ClassPartitionedDataset:
@@ -29,7 +49,13 @@ def load_npz(cfg: DataOptions) -> ClassPartitionedDataset:
                     f"{path}: a single .npy array, not an .npz archive; expected arrays x and y saved with np.savez"
                 )
             with archive:
-                arrays = {k: archive[k] for k in archive.files}
+                kept = [k for k in ("x", "y", "class_names") if k in archive.files]
+                for key in kept:
+                    if (size := declared_bytes(archive, key)) > MAX_ARRAY_BYTES:
+                        raise DataError(
+                            f"{path}: array {key} declares {size:,} bytes; expected at most {MAX_ARRAY_BYTES:,}"
+                        )
+                arrays = {k: archive[k] for k in kept}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:  # EOFError: an empty file
         raise DataError(
             f"{path}: not a readable .npz archive ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"

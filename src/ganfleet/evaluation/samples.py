@@ -22,6 +22,7 @@ import torch
 
 from ganfleet.data.dataset import ClassPartitionedDataset, stratified_labels, to_uint8
 from ganfleet.data.imagefolder import IMAGE_SUFFIXES, class_folders, image_files, read_image
+from ganfleet.data.npz import MAX_ARRAY_BYTES, declared_bytes
 from ganfleet.data.transforms import fit_images
 from ganfleet.errors import EvaluationError
 from ganfleet.fleet import Fleet
@@ -46,9 +47,6 @@ def _stack(arrays: list[np.ndarray], where: Path) -> torch.Tensor:
     return x[:, None] if x.ndim == 3 else x.permute(0, 3, 1, 2)
 
 
-MAX_NPZ_BYTES = 8 << 30  # an array bigger than this (uncompressed) is refused before it is read
-
-
 def read_npz(path: Path) -> tuple[torch.Tensor, torch.Tensor | None]:
     """x and y of an .npz, by the rule in the module docstring; EvaluationError naming the array otherwise."""
     try:
@@ -56,8 +54,8 @@ def read_npz(path: Path) -> tuple[torch.Tensor, torch.Tensor | None]:
             if "x" not in f:
                 raise EvaluationError(f"{path}: no array 'x'; expected x (images) and optionally y (labels)")
             for key in ("x", "y"):
-                if key in f and f.zip.getinfo(f"{key}.npy").file_size > MAX_NPZ_BYTES:
-                    raise EvaluationError(f"{path}: array {key} is over {MAX_NPZ_BYTES >> 30} GiB")
+                if key in f and declared_bytes(f, key) > MAX_ARRAY_BYTES:
+                    raise EvaluationError(f"{path}: array {key} is over {MAX_ARRAY_BYTES >> 30} GiB")
             x, y = f["x"], f.get("y")
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
         raise EvaluationError(f"{path}: unreadable .npz ({' '.join(str(exc).split())})") from None
