@@ -10,10 +10,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -22,10 +24,12 @@ from ganfleet.config import DataConfig, build_config
 from ganfleet.config.parse import upgrade_tree
 from ganfleet.data import load_dataset
 from ganfleet.distributed.telemetry import check_telemetry, training_totals
-from ganfleet.errors import GanfleetError
+from ganfleet.errors import CheckpointError, GanfleetError
 from ganfleet.evaluation.samples import load_samples
+from ganfleet.rundir.checkpoint import read_checkpoint, save_pair
 from ganfleet.rundir.manifest import check_manifest
 from ganfleet.rundir.metrics_log import read_metrics
+from tests.rundir.test_checkpoint import trained_pair
 
 settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("long", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -123,3 +127,49 @@ def test_any_telemetry_is_checked_or_refused(tree) -> None:
         training_totals(check_telemetry(tree, "run/telemetry.json"))
     except GanfleetError as exc:
         assert "run/telemetry.json" in str(exc)
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory) -> tuple[Path, bytes, dict, dict]:
+    """A pair's checkpoint in its run folder: the path, its bytes and what it holds."""
+    g, d, opt_g, opt_d = trained_pair(steps=1)
+    folder = tmp_path_factory.mktemp("run") / "pairs" / "class-0003"
+    path = save_pair(folder, "class-0003", 1, g, d, opt_g, opt_d)
+    tensors, metadata = read_checkpoint(path)
+    return path, path.read_bytes(), {k: v.clone() for k, v in tensors.items()}, metadata  # not views of the file
+
+
+@given(flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 7)), min_size=1, max_size=3))
+def test_a_checkpoint_with_flipped_bits_reads_as_it_was_or_is_refused(flips, checkpoint) -> None:
+    path, original, tensors, metadata = checkpoint
+    damaged = bytearray(original)
+    for where, bit in flips:
+        damaged[int(where * len(damaged))] ^= 1 << bit
+    with swapped_bytes(path, bytes(damaged)):
+        try:
+            got, header = read_checkpoint(path)
+        except CheckpointError as exc:
+            assert str(path) in str(exc)
+            return
+        assert header == metadata and got.keys() == tensors.keys()  # a flip where nothing is read (padding)
+        assert all(torch.equal(got[k], tensors[k]) for k in tensors)  # compared while the damaged bytes are there
+
+
+@given(length=st.integers(0, 10_000) | st.integers(10_000, 1 << 20))
+def test_a_truncated_checkpoint_is_refused(length, checkpoint) -> None:
+    path, original, _, _ = checkpoint
+    if length >= len(original):
+        return
+    with swapped_bytes(path, original[:length]), pytest.raises(CheckpointError, match=re.escape(str(path))):
+        read_checkpoint(path)
+
+
+@contextlib.contextmanager
+def swapped_bytes(path: Path, content: bytes):
+    """`path` holds `content` for the block, its own bytes again after it."""
+    original = path.read_bytes()
+    path.write_bytes(content)
+    try:
+        yield
+    finally:
+        path.write_bytes(original)

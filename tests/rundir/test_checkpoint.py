@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from safetensors.torch import save as safetensors_save
 
 from ganfleet.errors import CheckpointError
 from ganfleet.models import ModelSpec, build_pair
@@ -194,3 +195,29 @@ def test_a_checkpoint_of_another_pair_another_step_or_with_nan_is_skipped(tmp_pa
     save_file(tensors, str(newest), metadata={**metadata, "sha256": json.dumps(digests)})  # NaN, checksum right
     with pytest.warns(UserWarning, match=f"{key} holds NaN or infinite values"):
         assert load_latest(mine).step == 2
+
+
+def rewritten(path: Path, **fields: str) -> None:
+    """Rewrite the checkpoint at `path` with header fields replaced (the tensors, and their checksums, kept)."""
+    tensors, metadata = read_checkpoint(path)
+    path.write_bytes(safetensors_save(tensors, metadata={**metadata, **fields}))
+
+
+def test_an_edited_optimiser_setting_is_caught_by_the_header_checksum(tmp_path: Path) -> None:
+    g, d, opt_g, opt_d = trained_pair(steps=1)
+    path = save_pair(tmp_path, "p", 1, g, d, opt_g, opt_d)
+    _, metadata = read_checkpoint(path)
+    rewritten(path, opt_g_groups=metadata["opt_g_groups"].replace('"lr": 0.001', '"lr": 0.002'))
+    with pytest.raises(CheckpointError, match="checksum mismatch in the header; the file is corrupt"):
+        read_checkpoint(path)
+
+
+def test_a_version_1_checkpoint_without_a_header_checksum_still_loads(tmp_path: Path) -> None:
+    g, d, opt_g, opt_d = trained_pair(steps=1)
+    path = save_pair(tmp_path, "p", 1, g, d, opt_g, opt_d)
+    tensors, metadata = read_checkpoint(path)
+    tensors = {k: v.clone() for k, v in tensors.items()}  # not views of the file about to be rewritten in place
+    digests = {k: v for k, v in json.loads(metadata["sha256"]).items() if k != "header"}
+    rewritten(path, format="ganfleet-pair-1", sha256=json.dumps(digests))
+    got, header = read_checkpoint(path)
+    assert header["format"] == "ganfleet-pair-1" and all(torch.equal(got[k], tensors[k]) for k in tensors)

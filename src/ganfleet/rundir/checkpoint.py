@@ -5,7 +5,8 @@ both Adam states, the step, and the generator's EMA when the pair keeps one
 (checkpoints from before EMA have no such section and load as they are). Files are written to a temporary name in the
 same folder, flushed to disk, then renamed over, so a crash or kill leaves
 either the old file or the new one, never half of one. A SHA-256 of the tensor
-bytes is kept in the header and checked on load, so a truncated or corrupt
+bytes, section by section, and one of the rest of the header (name, step, the
+optimisers' settings) are kept in the header and checked on load, so a truncated or corrupt
 newest checkpoint is detected and the previous one is used instead (with a
 warning). Nothing is ever unpickled.
 """
@@ -27,7 +28,8 @@ from safetensors.torch import save
 from ganfleet.errors import CheckpointError
 from ganfleet.rundir.atomic import atomic_write
 
-FORMAT = "ganfleet-pair-1"
+FORMAT = "ganfleet-pair-2"  # 2: the header (name, step, optimiser settings) is checksummed too
+FORMATS = ("ganfleet-pair-1", FORMAT)  # what is read: version 1's header has no checksum of its own
 _NAME = re.compile(r"^step-(\d{8})\.safetensors$")
 PREFIXES = ("generator", "discriminator", "opt_g", "opt_d")  # the sections every pair checkpoint has
 OPTIONAL = ("ema",)  # sections only some have: the generator's moving average
@@ -132,14 +134,9 @@ def save_pair(
     bad = first_nonfinite(tensors)
     if bad is not None:
         raise NonFiniteState(name, bad, step)
-    metadata = {
-        "format": FORMAT,
-        "name": name,
-        "step": str(step),
-        "opt_g_groups": groups_g,
-        "opt_d_groups": groups_d,
-        "sha256": json.dumps({p: tensor_digest(_split(tensors, p)) for p in sections}),
-    }
+    metadata = {"format": FORMAT, "name": name, "step": str(step), "opt_g_groups": groups_g, "opt_d_groups": groups_d}
+    digests = {p: tensor_digest(_split(tensors, p)) for p in sections}
+    metadata["sha256"] = json.dumps({**digests, "header": header_digest(metadata)})
     path = folder / checkpoint_name(step)
     data = save(
         tensors, metadata=metadata
@@ -171,7 +168,7 @@ def read_checkpoint(path: Path, prefixes: tuple[str, ...] = PREFIXES) -> tuple[d
             tensors = {k: f.get_tensor(k) for k in keys}
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{path}: unreadable checkpoint ({exc})") from None
-    if metadata.get("format") != FORMAT:
+    if metadata.get("format") not in FORMATS:
         raise CheckpointError(
             f"{path}: not a ganfleet pair checkpoint (format {metadata.get('format')!r}, expected {FORMAT!r})"
         )
@@ -181,6 +178,8 @@ def read_checkpoint(path: Path, prefixes: tuple[str, ...] = PREFIXES) -> tuple[d
         raise CheckpointError(f"{path}: header field sha256 is not JSON; the file is corrupt") from None
     if not isinstance(digests, dict):
         raise CheckpointError(f"{path}: header field sha256 is not a mapping; the file is corrupt")
+    if metadata["format"] != FORMATS[0] and digests.get("header") != header_digest(metadata):
+        raise CheckpointError(f"{path}: checksum mismatch in the header; the file is corrupt")
     for prefix in prefixes:
         if prefix not in digests and prefix in OPTIONAL:
             continue
@@ -191,6 +190,12 @@ def read_checkpoint(path: Path, prefixes: tuple[str, ...] = PREFIXES) -> tuple[d
     if bad is not None:
         raise CheckpointError(f"{path}: {bad} holds NaN or infinite values")
     return tensors, metadata
+
+
+def header_digest(metadata: dict[str, str]) -> str:
+    """SHA-256 of every header field but the checksums themselves."""
+    rest = {k: v for k, v in metadata.items() if k != "sha256"}
+    return hashlib.sha256(json.dumps(rest, sort_keys=True).encode()).hexdigest()
 
 
 def check_belongs(path: Path, metadata: dict[str, str]) -> None:
