@@ -8,9 +8,11 @@ runs many more.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import re
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from PIL import Image
 
 from ganfleet.config import DataConfig, build_config
 from ganfleet.config.parse import upgrade_tree
@@ -173,3 +176,39 @@ def swapped_bytes(path: Path, content: bytes):
         yield
     finally:
         path.write_bytes(original)
+
+
+def encoded(fmt: str, mode: str) -> bytes:
+    """A small valid image file."""
+    buffer = io.BytesIO()
+    pixels = np.random.default_rng(0).integers(0, 256, (6, 6, 3), dtype=np.uint8)
+    Image.fromarray(pixels).convert(mode).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+IMAGES = {(fmt, mode): encoded(fmt, mode) for fmt in ("PNG", "JPEG") for mode in ("L", "RGB")}
+
+
+@settings(suppress_health_check=FUNCTION_TMP)
+@given(
+    kind=st.sampled_from(sorted(IMAGES)),
+    flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 7)), max_size=3),
+    cut=st.none() | st.floats(0, 1),
+    noise=st.none() | st.binary(max_size=64),
+)
+def test_any_image_file_in_a_class_folder_loads_or_is_refused_naming_it(kind, flips, cut, noise, tmp_path) -> None:
+    data = bytearray(noise if noise is not None else IMAGES[kind])
+    for where, bit in flips if data else []:
+        data[int(where * len(data))] ^= 1 << bit
+    if cut is not None:
+        data = data[: int(cut * len(data))]
+    root = tmp_path / f"case-{uuid.uuid4().hex}"
+    path = root / "shirts" / ("a.png" if kind[0] == "PNG" else "a.jpg")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(bytes(data))
+    try:
+        loaded = load_dataset(DataConfig(name="imagefolder", path=str(root), image_size=32))
+    except GanfleetError as exc:
+        assert str(root) in str(exc)
+        return
+    assert loaded.samples.shape[0] == 1 and loaded.samples.shape[-2:] == (32, 32)
