@@ -13,14 +13,14 @@ Systems (Lupo Pasini et al.'s three, the W-CGAN sequel's, SGAN's global generato
 - class-parallel DC-CGAN (`cp-dccgan`): one pair per class (the distributed DC-CGAN);
 - class-parallel W-CGAN (`cp-wcgan`): the same with Wasserstein-GP critics (5 critic steps per generator step);
 - SGAN conditional G_0 (`sgan-global`): class-parallel locals and a conditional global pair, G_0 evaluated;
-- by `--systems` only: the W-CGAN with the paper's BatchNorm critic (`cp-wcgan-bn`), SGAN with 5 messenger
-  steps (`sgan-global-id5`), SGAN's G_0 against its messengers and D_0 (`sgan-global-d0`:
-  `sgan.g0_against`; `sgan-global-d0-id5` with 5 messenger steps), the class-parallel fleet with a
-  discriminator as wide as, twice or four times as wide as the generator (`cp-d1x`, `cp-d2x`, `cp-d4x`:
-  `model.d_width_factor` 1, 2, 4; the recommended recipe's is 2), the DC-CGAN with equal widths
-  (`dccgan-d1x`), and with a shared warm start (`cp-warm-d1x`, `cp-warm-d2x`: `shared.kimg` a sixth of
-  the fleet's K x S images, the class pairs S - S/6 steps each under budget (b), S under (a);
-  `cp-warm-reset-d1x`: the class pairs' Adam fresh after the fork).
+- by `--systems` only: the W-CGAN with the paper's BatchNorm critic (`cp-wcgan-bn`), SGAN with 5 messenger steps
+  (`sgan-global-id5`), SGAN's G_0 against its messengers and D_0 (`sgan-global-d0`: `sgan.g0_against`;
+  `sgan-global-d0-id5` with 5 messenger steps; `sgan-global-d0-only` against D_0 alone), the class-parallel
+  fleet with a discriminator as wide as, twice or four times as wide as the generator (`cp-d1x`, `cp-d2x`,
+  `cp-d4x`: `model.d_width_factor` 1, 2, 4; the recommended recipe's is 2), the DC-CGAN with equal widths
+  (`dccgan-d1x`), and with a shared warm start (`cp-warm-d1x`, `cp-warm-d2x`: `shared.kimg` a sixth of the
+  fleet's K x S images, the class pairs S - S/6 steps each under budget (b), S under (a); `cp-warm-reset-d1x`:
+  the class pairs' Adam fresh after the fork).
 
 Each is trained with each recipe of `--recipes` (`ganfleet.recipes`: `paper`, `recommended`)
 at `--width`, for one of two budgets of S = `--steps` (`--budgets`):
@@ -99,6 +99,12 @@ EXTRA_SYSTEMS = (
         "SGAN conditional G_0 against messengers and D_0",
         "sgan-global-d0",
         {"train.strategy": "sgan", "sgan.split_by_class": True, "sgan.g0_against": "messengers-and-d0"},
+        "global",
+    ),
+    System(
+        "SGAN conditional G_0 against D_0 alone (no messengers)",
+        "sgan-global-d0-only",
+        {"train.strategy": "sgan", "sgan.split_by_class": True, "sgan.g0_against": "d0"},
         "global",
     ),
     System(

@@ -68,6 +68,10 @@ def state(pair: Pair) -> dict[str, torch.Tensor]:
     return {k: v.clone() for k, v in out.items()}
 
 
+def state_of(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.clone() for k, v in module.state_dict().items()}
+
+
 def assert_equal_states(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> None:
     assert a.keys() == b.keys()
     for key in a:
@@ -85,6 +89,7 @@ def assert_equal_states(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) 
         ("dragan", True, "messengers"),
         ("wgan", True, "messengers"),
         ("hinge", False, "messengers-and-d0"),
+        ("ns", False, "d0"),
     ],
 )
 def test_local_pairs_are_identical_with_and_without_the_global_pair(
@@ -129,8 +134,8 @@ def test_split_sgan_locals_equal_a_class_parallel_run(tiny_images, tmp_path: Pat
 # ----------------------------------------------------------------------------- the global update
 
 
-@pytest.mark.parametrize("against_d0", [False, True])
-def test_global_gradients_are_sums_over_local_pairs_in_any_order(against_d0: bool) -> None:
+@pytest.mark.parametrize("g0_against", ["messengers", "messengers-and-d0", "d0"])
+def test_global_gradients_are_sums_over_local_pairs_in_any_order(g0_against: str) -> None:
     """The distributed seam: per-process partial sums add up to the one-process gradients."""
     config = toy_config(sgan__locals=4, loss__name="wgan-gp")
     strategy, pairs = build(config, toy_data())
@@ -139,7 +144,7 @@ def test_global_gradients_are_sums_over_local_pairs_in_any_order(against_d0: boo
     g0 = pairs[0]
 
     def grads(views) -> dict[str, torch.Tensor]:
-        accumulate_global_gradients(g0, views, rule, messenger_steps=2, against_d0=against_d0)
+        accumulate_global_gradients(g0, views, rule, messenger_steps=2, g0_against=g0_against)
         modules = {"g": g0.generator, "d": g0.discriminator}
         return {f"{m}.{n}": p.grad.clone() for m, mod in modules.items() for n, p in mod.named_parameters()}
 
@@ -152,29 +157,34 @@ def test_global_gradients_are_sums_over_local_pairs_in_any_order(against_d0: boo
 
 
 def test_against_d0_d0_judges_g0s_samples_and_g0_learns_from_d0() -> None:
-    """sgan.g0_against messengers-and-d0: D_0's gradient no longer depends on the local generators, and
-    G_0's gradient is its messengers' plus D_0's."""
+    """sgan.g0_against: with D_0, D_0's gradient no longer depends on the local generators, and G_0's
+    gradient is its messengers' plus D_0's (d0: D_0's alone)."""
     config = toy_config(sgan__locals=2, loss__name="hinge")
     strategy, pairs = build(config, toy_data())
     rule, g0 = step_rule(config), pairs[0]
 
-    def grads(against_d0: bool) -> dict[str, torch.Tensor]:
-        accumulate_global_gradients(g0, strategy.views, rule, messenger_steps=1, against_d0=against_d0)
+    def grads(g0_against: str) -> dict[str, torch.Tensor]:
+        accumulate_global_gradients(g0, strategy.views, rule, messenger_steps=1, g0_against=g0_against)
         modules = {"g": g0.generator, "d": g0.discriminator}
         return {f"{m}.{n}": p.grad.clone() for m, mod in modules.items() for n, p in mod.named_parameters()}
 
-    paper, variant = grads(False), grads(True)
+    messengers_before = [state_of(v.messenger.discriminator) for v in strategy.views]
+    alone = grads("d0")
+    for view, before in zip(strategy.views, messengers_before):  # d0: no messenger is loaded or trained
+        assert_equal_states(state_of(view.messenger.discriminator), before)
+    paper, both = grads("messengers"), grads("messengers-and-d0")
     with torch.no_grad():
         for local in pairs[1:]:
             for p in local.generator.parameters():
                 p.mul_(-1.5)  # other local generators
-    paper_moved, variant_again = grads(False), grads(True)
+    paper_moved, both_again, alone_again = grads("messengers"), grads("messengers-and-d0"), grads("d0")
     d_keys = [k for k in paper if k.startswith("d.")]
     assert any(not torch.equal(paper[k], paper_moved[k]) for k in d_keys)  # Algorithm 1's D_0 sees the locals
-    for key in variant:
-        torch.testing.assert_close(variant_again[key], variant[key], rtol=0, atol=0, msg=key)
+    for key in both:
+        torch.testing.assert_close(both_again[key], both[key], rtol=0, atol=0, msg=key)
+        torch.testing.assert_close(alone_again[key], alone[key], rtol=0, atol=0, msg=key)
     for key in (k for k in paper if k.startswith("g.")):  # G_0's gradient gains D_0's part
-        assert not torch.equal(variant[key], paper[key]), key
+        assert not torch.equal(both[key], paper[key]), key
 
 
 def test_messengers_train_against_g0_and_leave_the_local_discriminator_alone() -> None:

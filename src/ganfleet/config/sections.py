@@ -367,11 +367,11 @@ class SganConfig:
         "the local generators share their data-side layers, as do the local discriminators (about half the "
         "parameters for the mlp; N-SW-GAN)",
     )
-    g0_against: Literal["messengers", "messengers-and-d0"] = option(
+    g0_against: Literal["messengers", "messengers-and-d0", "d0"] = option(
         "messengers",
         "what G_0 trains against: its messengers only (Algorithm 1), or its messengers and D_0, D_0 then judging "
         "G_0's own samples instead of the locals' (a discriminator that persists across iterations, so G_0 cannot "
-        "settle on one image per class)",
+        "settle on one image per class); d0: D_0 alone, no messengers (a control)",
     )
 
     def __post_init__(self) -> None:

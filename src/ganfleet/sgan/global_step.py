@@ -30,12 +30,13 @@ Conditional global pair (class-parallel locals): local pair n generates class
 k_n, so messenger n judges G_0(z, k_n) against class k_n's images, and D_0 sees
 class k_n's real and generated images with label k_n.
 
-G_0 against its messengers and D_0 (`against_d0`, `sgan.g0_against`): a variant
-outside Algorithm 1. D_0 judges G_0's own samples (the ones G_0's loss is taken
-on, detached) instead of the local generators', and G_0's loss per view adds
-its loss against D_0. The messengers are re-created from D_n every iteration
-and barely adapt to G_0; D_0 persists, so a G_0 that settles on one image per
-class is found out.
+G_0 against its messengers and D_0 (`sgan.g0_against` messengers-and-d0): a
+variant outside Algorithm 1. D_0 judges G_0's own samples (the ones G_0's loss
+is taken on, detached) instead of the local generators', and G_0's loss per view
+adds its loss against D_0. The messengers are re-created from D_n every
+iteration and barely adapt to G_0; D_0 persists, so a G_0 that settles on one
+image per class is found out. `d0`: against D_0 alone, no messengers (the
+control that says what the messengers add).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ import copy
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import torch
 import torch.nn as nn
@@ -60,6 +62,8 @@ from ganfleet.pairs import (
     generator_optimiser_step,
 )
 from ganfleet.seeds import derive_seed, seed_step
+
+G0Against = Literal["messengers", "messengers-and-d0", "d0"]  # sgan.g0_against
 
 
 @contextmanager
@@ -125,12 +129,16 @@ def train_messenger(view: LocalView, global_pair: Pair, rule: StepRule, steps: i
 
 
 def accumulate_global_gradients(
-    global_pair: Pair, views: Sequence[LocalView], rule: StepRule, messenger_steps: int, against_d0: bool = False
+    global_pair: Pair,
+    views: Sequence[LocalView],
+    rule: StepRule,
+    messenger_steps: int,
+    g0_against: G0Against = "messengers",
 ) -> dict[str, torch.Tensor]:
     """Zero G_0's and D_0's gradients, then add each view's contribution; returns detached sums.
 
-    Sums (not means) over views, so per-process sums add up to the total. `against_d0`: G_0 trains against
-    D_0 too, and D_0 judges G_0's samples instead of the local generators' (the module docstring).
+    Sums (not means) over views, so per-process sums add up to the total. `g0_against` (`sgan.g0_against`): what
+    G_0 trains against; with D_0 among them, D_0 judges G_0's samples instead of the local generators'.
     """
     g0, d0 = global_pair.generator, global_pair.discriminator
     device = next(g0.parameters()).device
@@ -138,22 +146,27 @@ def accumulate_global_gradients(
     d0.zero_grad(set_to_none=True)
     sums = {key: torch.zeros((), device=device) for key in ("d_loss", "g_loss", "d_real", "d_fake")}
     without_diversity = replace(rule, diversity_weight=0.0)
+    with_messengers, with_d0 = g0_against != "d0", g0_against != "messengers"
     for view in views:
         seed_step(view.seed, global_pair.step)
         first_batch = global_pair.step * (messenger_steps + 1)  # the messenger's real batches, then D_0's
-        train_messenger(view, global_pair, rule, messenger_steps, first_batch)
+        if with_messengers:
+            train_messenger(view, global_pair, rule, messenger_steps, first_batch)
         real, _ = view.stream.batch(first_batch + messenger_steps)
         labels = view.labels(real.shape[0], device)
 
-        against_messenger = Networks(g0, view.messenger.discriminator, None, None)  # lines 22-25
-        z = against_messenger.noise(real)
+        critics = [view.messenger.discriminator] if with_messengers else []  # lines 22-25
+        critics += [d0] if with_d0 else []
+        z = global_pair.noise(real)
         g0_fake = g0(z, labels)
-        g_loss = generator_loss(against_messenger, rule, g0_fake, labels, z)
-        if against_d0:  # the diversity term, if any, counted once
-            g_loss = g_loss + generator_loss(Networks(g0, d0, None, None), without_diversity, g0_fake, labels, z)
+        g_loss = sum(  # the diversity term, if any, counted once
+            generator_loss(Networks(g0, critic, None, None), rule if i == 0 else without_diversity, g0_fake, labels, z)
+            for i, critic in enumerate(critics)
+        )
+        assert isinstance(g_loss, torch.Tensor)
         g_loss.backward()
 
-        if against_d0:
+        if with_d0:
             judged = Networks(g0, d0, None, None)
             fake = g0_fake.detach()
         else:  # lines 27-30: D_0 against G_n

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from ganfleet.errors import ConfigError, GanfleetError
 from ganfleet.pairs import Pair, StepLogs, StepRule
 from ganfleet.pairs.executor import Executor
-from ganfleet.sgan.global_step import LocalView, accumulate_global_gradients, apply_global_step, make_view
+from ganfleet.sgan.global_step import G0Against, LocalView, accumulate_global_gradients, apply_global_step, make_view
 from ganfleet.sgan.reduce import GlobalReduction, SumOverRanks
 from ganfleet.sgan.weight_sharing import share_local_weights
 
@@ -31,13 +31,13 @@ class SganExecutor:
         n_locals: int,
         messenger_steps: int,
         sum_over_ranks: SumOverRanks | None = None,
-        against_d0: bool = False,
+        g0_against: G0Against = "messengers",
     ) -> None:
         self.inner = inner
         self.global_pair = global_pair
         self.n_locals = n_locals  # of every rank
         self.messenger_steps = messenger_steps
-        self.against_d0 = against_d0  # sgan.g0_against: messengers-and-d0
+        self.g0_against = g0_against
         self.reduction = GlobalReduction(global_pair, sum_over_ranks) if sum_over_ranks is not None else None
         self.views: list[LocalView] = [
             make_view(global_pair, local, global_pair.stream.batch_size) for local in local_pairs
@@ -59,7 +59,7 @@ class SganExecutor:
         return out
 
     def global_step(self, rule: StepRule) -> StepLogs:
-        sums = accumulate_global_gradients(self.global_pair, self.views, rule, self.messenger_steps, self.against_d0)
+        sums = accumulate_global_gradients(self.global_pair, self.views, rule, self.messenger_steps, self.g0_against)
         if self.reduction is not None:
             sums = self.reduction(sums)
         apply_global_step(self.global_pair, rule)
@@ -78,7 +78,7 @@ def sgan_executor(
     share_weights: bool,
     plan_locals: Callable[[list[Pair]], Executor],
     sum_over_ranks: SumOverRanks | None = None,
-    against_d0: bool = False,
+    g0_against: G0Against = "messengers",
 ) -> SganExecutor:
     """The executor of an SGAN run over `pairs`: the global pair and the locals this process holds.
 
@@ -103,7 +103,7 @@ def sgan_executor(
         )
     fractions = share_local_weights(local_pairs) if share_weights else None
     executor = SganExecutor(
-        plan_locals(local_pairs), global_pair, local_pairs, n_locals, messenger_steps, sum_over_ranks, against_d0
+        plan_locals(local_pairs), global_pair, local_pairs, n_locals, messenger_steps, sum_over_ranks, g0_against
     )
     executor.shared_fractions = fractions
     return executor

@@ -51,6 +51,6 @@ def build_executor(
         config.sgan.share_weights,
         plan_locals,
         sum_over_ranks,
-        against_d0=config.sgan.g0_against == "messengers-and-d0",
+        g0_against=config.sgan.g0_against,
     )
     return executor, lines[0]
