@@ -299,3 +299,41 @@ def test_two_ranks_fork_from_a_warm_start_like_one_process(tiny_npz: Path, tmp_p
     assert_same_states(tmp_path / "one", tmp_path / "two", ["shared", *MEMBERS])
     launch = RunDir(tmp_path / "two").read_manifest()["launch"]
     assert launch["ranks"]["shared"] == 0 and set(launch["ranks"]) == {"shared", *MEMBERS}
+
+
+def test_two_ranks_share_out_an_adaptive_budget_like_one_process(tmp_path: Path) -> None:
+    """Each rank scores its own class pairs; rank 0 shares out the rest from every rank's scores; both ranks set
+    the same budgets, so the fleet and its allocation equal a one-process run's (one thread per process)."""
+    args = [
+        "train",
+        "--data",
+        "digits",
+        "--set",
+        "data.classes=[0,1,2]",
+        "--set",
+        "data.max_per_class=16",
+        "--width",
+        "0.125",
+        "--batch-size",
+        "4",
+        "--steps",
+        "8",
+        "--set",
+        "budget.allocate=adaptive",
+        "--set",
+        "eval.n=60",
+        "--pack",
+        "off",
+        "--threads",
+        "1",
+        "--grid-every",
+        "0",
+        "--quiet",
+    ]
+    assert main([*args, "--out", str(tmp_path / "one")]) == 0
+    two = run([sys.executable, "-m", "ganfleet", *args, "--out", str(tmp_path / "two"), "--nproc", "2"])
+    assert two.returncode == 0, two.stderr[-3000:]
+    one, both = RunDir(tmp_path / "one").read_manifest(), RunDir(tmp_path / "two").read_manifest()
+    assert both["allocation"] == one["allocation"] and set(both["launch"]["ranks"].values()) == {0, 1}
+    assert sum(one["allocation"]["steps"].values()) == 3 * 8
+    assert_same_states(tmp_path / "one", tmp_path / "two", MEMBERS)
