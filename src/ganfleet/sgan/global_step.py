@@ -147,6 +147,7 @@ def accumulate_global_gradients(
     sums = {key: torch.zeros((), device=device) for key in ("d_loss", "g_loss", "d_real", "d_fake")}
     without_diversity = replace(rule, diversity_weight=0.0)
     with_messengers, with_d0 = g0_against != "d0", g0_against != "messengers"
+    against_d0 = Networks(g0, d0, None, None)
     for view in views:
         seed_step(view.seed, global_pair.step)
         first_batch = global_pair.step * (messenger_steps + 1)  # the messenger's real batches, then D_0's
@@ -155,19 +156,17 @@ def accumulate_global_gradients(
         real, _ = view.stream.batch(first_batch + messenger_steps)
         labels = view.labels(real.shape[0], device)
 
-        critics = [view.messenger.discriminator] if with_messengers else []  # lines 22-25
-        critics += [d0] if with_d0 else []
+        critics = [Networks(g0, view.messenger.discriminator, None, None)] if with_messengers else []  # lines 22-25
+        critics += [against_d0] if with_d0 else []
         z = global_pair.noise(real)
         g0_fake = g0(z, labels)
-        g_loss = sum(  # the diversity term, if any, counted once
-            generator_loss(Networks(g0, critic, None, None), rule if i == 0 else without_diversity, g0_fake, labels, z)
-            for i, critic in enumerate(critics)
-        )
-        assert isinstance(g_loss, torch.Tensor)
+        g_loss = generator_loss(critics[0], rule, g0_fake, labels, z)
+        for critic in critics[1:]:  # the diversity term, if any, counted once
+            g_loss = g_loss + generator_loss(critic, without_diversity, g0_fake, labels, z)
         g_loss.backward()
 
         if with_d0:
-            judged = Networks(g0, d0, None, None)
+            judged = against_d0
             fake = g0_fake.detach()
         else:  # lines 27-30: D_0 against G_n
             judged = Networks(view.local.generator, d0, None, None)
