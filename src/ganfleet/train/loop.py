@@ -266,8 +266,8 @@ class TrainingLoop:
 
     def run(self, stop: StopRequest) -> None:
         self.bar.note(f"{self.pack_line}; {self.context.threads}")
-        for folder in [self.records, *(self.run_dir.pair_dir(p.name) for p in self.own)]:
-            remove_temporaries(folder)  # this rank's records and checkpoints, if killed mid-write in an earlier attempt
+        for pair in self.own:  # its checkpoints, if killed mid-write in an earlier attempt (records: `start_run`)
+            remove_temporaries(self.run_dir.pair_dir(pair.name))
         self.log = MetricsLog(self.records / "metrics.jsonl", self.records / "tensorboard")
         progress_file = ProgressFile(self.records, self.telemetry)
         progress_file.write()
