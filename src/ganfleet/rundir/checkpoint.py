@@ -6,9 +6,9 @@ both Adam states, the step, and the generator's EMA when the pair keeps one
 same folder, flushed to disk, then renamed over, so a crash or kill leaves
 either the old file or the new one, never half of one. A SHA-256 of the tensor
 bytes, section by section, and one of the rest of the header (name, step, the
-optimisers' settings) are kept in the header and checked on load, so a truncated or corrupt
-newest checkpoint is detected and the previous one is used instead (with a
-warning). Nothing is ever unpickled.
+optimisers' settings) are kept in the header and checked on load, so a
+truncated or corrupt newest checkpoint is detected and the previous one is used
+instead (with a warning). Nothing is ever unpickled.
 """
 
 from __future__ import annotations
