@@ -38,10 +38,12 @@ def spread(x: torch.Tensor) -> float:
     return float(distances.sum() / (n * (n - 1)))
 
 
-def sensitivity(fleet: Fleet, z: torch.Tensor, labels: torch.Tensor, member: str | None, seed: int) -> float:
-    """Mean RMS change of a sample per unit of noise, along random unit directions."""
+def sensitivity(
+    fleet: Fleet, z: torch.Tensor, samples: torch.Tensor, labels: torch.Tensor, member: str | None, seed: int
+) -> float:
+    """Mean RMS change of `samples` (of noise `z`) per unit of noise, along random unit directions."""
     u = torch.nn.functional.normalize(torch.randn(z.shape, generator=torch.Generator().manual_seed(seed)), dim=1)
-    moved = fleet.generate(z + EPS * u, labels, member) - fleet.generate(z, labels, member)
+    moved = fleet.generate(z + EPS * u, labels, member) - samples
     return float(moved.flatten(1).double().pow(2).mean(1).sqrt().mean() / EPS)
 
 
@@ -54,11 +56,12 @@ def measure(run: Path, n: int, seed: int) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {key: [] for key in ("g0", "pair", "real", "g0_sens", "pair_sens")}
     for k in range(fleet.n_classes):
         z, labels = draw_noise(n, fleet.spec.latent_dim, seed + k), torch.full((n,), k)
-        out["g0"].append(spread(fleet.generate(z, labels, "global")))
-        out["pair"].append(spread(fleet.generate(z, labels)))
+        g0, pair = fleet.generate(z, labels, "global"), fleet.generate(z, labels)
+        out["g0"].append(spread(g0))
+        out["pair"].append(spread(pair))
         out["real"].append(spread(to_model_space(real.class_samples(k)[:n])))
-        out["g0_sens"].append(sensitivity(fleet, z, labels, "global", seed + k))
-        out["pair_sens"].append(sensitivity(fleet, z, labels, None, seed + k))
+        out["g0_sens"].append(sensitivity(fleet, z, g0, labels, "global", seed + k))
+        out["pair_sens"].append(sensitivity(fleet, z, pair, labels, None, seed + k))
     return out
 
 
