@@ -101,6 +101,12 @@ class SyntheticDataset(Dataset):
         image = self.images[index].float() / 255.0
         return (self.transform(image) if self.transform is not None else image), int(self.labels[index])
 
+    def all_images(self) -> torch.Tensor:
+        """Every image of the set, uint8 (N, C, H, W), in the order of `labels`; those not made yet are made now."""
+        for batch in torch.nonzero(~self.made).flatten().tolist():
+            self._make(batch)
+        return self.images
+
     def _make(self, batch: int) -> None:
         """Generate one batch of images (the noise of the whole set is drawn once, so batches are independent)."""
         if self._z is None:
@@ -117,9 +123,8 @@ class SyntheticDataset(Dataset):
             self.images = read_cache(path, made_of, self.images.shape)
             self.made[:] = True
             return
-        for batch in range(len(self.made)):
-            self._make(batch)
-        atomic_write(path, lambda tmp: tmp.write_bytes(cache_bytes(self.images, self.labels, made_of)))
+        images = self.all_images()
+        atomic_write(path, lambda tmp: tmp.write_bytes(cache_bytes(images, self.labels, made_of)))
 
 
 def identity(

@@ -13,6 +13,7 @@
     ganfleet demo
     ganfleet classifier train --data fashion-mnist --out classifiers/fm
     ganfleet evaluate runs/fm --n 10000
+    ganfleet distill runs/fm                          # one compact conditional generator: --member distilled
 
 Errors in the input (data, config, run directory, flags, the file system)
 print one line and exit 2; any other error (a bug, a library's) one line
@@ -38,7 +39,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from ganfleet import __version__
-from ganfleet.cli import commands, evaluate, sample
+from ganfleet.cli import commands, distill, evaluate, sample
 from ganfleet.distributed import RankFailed
 from ganfleet.distributed.launch import FAILED, record_worker_line
 from ganfleet.errors import GanfleetError
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.register(sub)
     sample.register(sub)
     evaluate.register(sub)
+    distill.register(sub)
     return parser
 
 

@@ -22,6 +22,7 @@ from PIL import Image
 from ganfleet import smoke
 from ganfleet.cli.flags import MAX_SAMPLES, SEED, count, positive_number
 from ganfleet.data.dataset import to_uint8
+from ganfleet.data.npz import write_npz
 from ganfleet.devices import resolve_device
 from ganfleet.errors import GanfleetError
 from ganfleet.fleet import Fleet
@@ -118,10 +119,7 @@ def pil_image(image: np.ndarray) -> Image.Image:
 def save_npz(out: Path, x: torch.Tensor, y: np.ndarray, class_names: list[str]) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     if x.ndim == 4:
-        images = to_uint8(x).permute(0, 2, 3, 1).numpy()
-        np.savez_compressed(
-            out, x=images[..., 0] if images.shape[-1] == 1 else images, y=y, class_names=np.array(class_names)
-        )
+        write_npz(out, to_uint8(x), y, class_names)
     else:
         np.savez_compressed(out, x=x.numpy(), y=y, class_names=np.array(class_names))
 

@@ -33,6 +33,16 @@ def declared_bytes(archive: np.lib.npyio.NpzFile, key: str) -> int:
     return max(math.prod(shape) * dtype.itemsize, stored)
 
 
+def write_npz(path: Path, images: torch.Tensor, labels: np.ndarray, class_names: list[str]) -> None:
+    """uint8 images (N, C, H, W) with their labels, as `load_npz` reads them: x (N, H, W) for one channel, else
+    (N, H, W, C); y int64; class_names (compressed; written to `path` as given, no suffix added)."""
+    x = images.permute(0, 2, 3, 1).numpy()
+    with open(path, "wb") as f:
+        np.savez_compressed(
+            f, x=x[..., 0] if x.shape[-1] == 1 else x, y=labels.astype(np.int64), class_names=np.array(class_names)
+        )
+
+
 def load_npz(cfg: DataOptions) -> ClassPartitionedDataset:
     """Load `x`, `y` and optional `class_names` from the .npz at `data.path`."""
     if not cfg.path:

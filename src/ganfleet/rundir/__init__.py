@@ -14,6 +14,7 @@ from ganfleet.rundir.atomic import atomic_write, atomic_write_text, is_temporary
 from ganfleet.rundir.checkpoint import (
     NonFiniteState,
     PairState,
+    copy_checkpoint,
     list_checkpoints,
     load_generator_weights,
     load_latest,
@@ -23,7 +24,7 @@ from ganfleet.rundir.checkpoint import (
     tensor_digest,
 )
 from ganfleet.rundir.lock import LOCK_NAME, RunLock
-from ganfleet.rundir.manifest import check_manifest, check_member_name
+from ganfleet.rundir.manifest import check_manifest, check_member_name, trained_member
 from ganfleet.rundir.metrics_log import MetricsLog, read_metrics
 from ganfleet.rundir.ownership import claim_out_dir, claim_output_file, claim_output_folder
 from ganfleet.rundir.resume import check_resumable
@@ -45,6 +46,7 @@ __all__ = [
     "claim_out_dir",
     "claim_output_file",
     "claim_output_folder",
+    "copy_checkpoint",
     "is_temporary",
     "list_checkpoints",
     "load_generator_weights",
@@ -55,4 +57,5 @@ __all__ = [
     "remove_temporaries",
     "save_pair",
     "tensor_digest",
+    "trained_member",
 ]

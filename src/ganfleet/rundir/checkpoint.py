@@ -147,6 +147,19 @@ def save_pair(
     return path
 
 
+def copy_checkpoint(source: Path, folder: Path, name: str) -> Path:
+    """Copy the verified checkpoint `source` into `folder` (atomically) as the checkpoint of pair `name`: the same
+    tensors and step, its header relabelled and checksummed again."""
+    tensors, metadata = read_checkpoint(source, PREFIXES + OPTIONAL)
+    metadata = {**metadata, "format": FORMAT, "name": name}
+    digests = json.loads(metadata.pop("sha256"))
+    metadata["sha256"] = json.dumps({**digests, "header": header_digest(metadata)})
+    data = save({k: t.contiguous() for k, t in tensors.items()}, metadata=metadata)
+    path = folder / checkpoint_name(int(metadata["step"]))
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
+    return path
+
+
 def list_checkpoints(folder: Path) -> list[Path]:
     """Checkpoint files in `folder`, oldest first."""
     if not folder.is_dir():

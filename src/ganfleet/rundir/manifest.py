@@ -88,6 +88,12 @@ def _check_data(data: dict, where: str) -> int:
     return len(names)
 
 
+def trained_member(member: dict) -> bool:
+    """Whether `train` makes this member of a manifest (not one added to the finished run: `ganfleet distill`'s
+    records how it was made under "distilled")."""
+    return "distilled" not in member
+
+
 def _check_member(member: Any, n_classes: int, where: str) -> None:
     if not isinstance(member, dict):
         raise CheckpointError(f"{where}: every member must be a mapping, got {member!r}")

@@ -43,7 +43,7 @@ from ganfleet.distributed.threads import choose_threads, using_threads
 from ganfleet.errors import CheckpointError
 from ganfleet.evaluation.during_training import TrainingEvaluator
 from ganfleet.pairs import Pair, step_rule
-from ganfleet.rundir import MetricsLog, NonFiniteState, RunDir, atomic_write_text, remove_temporaries
+from ganfleet.rundir import MetricsLog, NonFiniteState, RunDir, atomic_write_text, remove_temporaries, trained_member
 from ganfleet.strategies import Member
 from ganfleet.train.adaptive import adapt_budgets
 from ganfleet.train.context import RunContext
@@ -148,7 +148,9 @@ def run_training(
         ]
         held = {n for a, phase in zip(assignments, phases) for n in a.members_of(cluster.rank, [m.name for m in phase])}
         mine_names = [m.name for m in plan.members if m.name in held]
-        manifest = {**plan.manifest, "launch": context.launch_record(Assignment.merged(assignments))}
+        added = [m for m in saved.get("members", []) if not trained_member(m)]  # e.g. `ganfleet distill`'s, kept
+        launch = context.launch_record(Assignment.merged(assignments))
+        manifest = {**plan.manifest, "members": plan.manifest["members"] + added, "launch": launch}
         if allocation:
             manifest["allocation"] = allocation
         mine = plan.dataset.only_classes(c for m in plan.members if m.name in held for c in m.classes)

@@ -25,7 +25,7 @@ from ganfleet.config import RunConfig, apply_values, flatten
 from ganfleet.data import load_dataset
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.errors import ConfigError
-from ganfleet.rundir import RunDir
+from ganfleet.rundir import RunDir, trained_member
 from ganfleet.rundir.resume import RESUMABLE_KEYS, saved_config
 from ganfleet.train.run_plan import plan_run
 
@@ -73,11 +73,13 @@ def checked_source(run: RunDir) -> dict:
         raise ConfigError(f"{run.manifest_path}: strategy {strategy!r}; merge takes class-parallel runs")
     if manifest.get("status") != "complete":
         raise ConfigError(f"{run.manifest_path}: status {manifest.get('status')!r}; merge takes finished runs")
-    if any(m["label"] is None for m in manifest["members"]):
-        raise ConfigError(
-            f"{run.manifest_path}: has a warm start's shared pair, trained on this run's classes only; "
-            "merge takes runs without one"
-        )
+    for member in manifest["members"]:
+        if member["label"] is None:
+            what = "a distilled member" if not trained_member(member) else "a warm start's shared pair"
+            raise ConfigError(
+                f"{run.manifest_path}: has {what} ({member['name']}), made from this run's classes only; merge takes "
+                "runs without one"
+            )
     return manifest
 
 

@@ -32,6 +32,7 @@ from ganfleet.rundir import (
     load_latest,
     remove_temporaries,
     save_pair,
+    trained_member,
 )
 from ganfleet.strategies import Member, Strategy, get_strategy
 from ganfleet.strategies.sgan import DEFAULT_LOCALS
@@ -136,7 +137,8 @@ def check_same_run(run: RunDir, saved: dict, plan: RunPlan) -> None:
                 f"{run.pair_dir(member['name'])}: no checkpoint, but the manifest says the pair trained to step "
                 f"{member['step']}; restore the folder, or train a new run with another --out"
             )
-    had, makes = [m["name"] for m in saved["members"]], [m.name for m in plan.members]
+    had = [m["name"] for m in saved["members"] if trained_member(m)]
+    makes = [m.name for m in plan.members]
     if sorted(had) != sorted(makes):
         old = sorted(set(had) - set(makes))
         raise ConfigError(
