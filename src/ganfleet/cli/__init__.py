@@ -22,9 +22,10 @@ traceback); warnings are one line each, a library's too. Workers of
 `train --nproc` leave their line to the launcher, which prints one for the job.
 
     flags.py     flags generated from the config fields, shared by every subcommand
-    commands.py  train, inspect-data, demo
+    commands.py  train, inspect-data, demo, merge
     sample.py    sample (grids, arrays, image folders, latent walks), report
     evaluate.py  classifier train, evaluate
+    distill.py   distill
 """
 
 from __future__ import annotations

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 
+from ganfleet import smoke
 from ganfleet.cli.flags import MAX_SAMPLES, SEED, count
 
 
 def cmd_distill(args: argparse.Namespace) -> int:
     from ganfleet.train.distill import DISTILLED, DistillOptions, distill
 
-    options = DistillOptions(args.per_class, args.steps, args.seed, args.threads, args.device)
+    samples, steps = smoke.limit(smoke.SAMPLES // 20), smoke.limit(smoke.STEPS)  # None unless GANFLEET_SMOKE
+    per_class = smoke.cap(args.per_class, samples, "--per-class") if args.per_class else samples
+    steps = smoke.cap(args.steps, steps, "--steps") if args.steps else steps
+    options = DistillOptions(per_class, steps, args.seed, args.threads, args.device)
     result = distill(args.run, options, progress=not args.quiet)
     step = max(result.steps.values())
     print(

@@ -14,6 +14,7 @@ sample_grid.py  the loop's sample grids
 interrupt.py    SIGINT/SIGTERM (or a launcher's death) stop between steps
 health.py       pairs whose values stop being finite are stopped; the run fails naming them
 merge.py        ganfleet merge: runs of disjoint classes trained apart, as one run
+distill.py      ganfleet distill: one conditional pair trained on a fleet's samples, the fleet's member `distilled`
 """
 
 from ganfleet.train.loop import TrainResult, train
