@@ -98,3 +98,7 @@ def test_distill_takes_finished_fleets_of_class_pairs(tmp_path: Path, capsys) ->
     assert main(["distill", str(one), *QUIET]) == 2
     assert "distill takes a finished run" in capsys.readouterr().err
     assert not (one / "distill").exists()
+    with pytest.raises(SystemExit) as stopped:
+        main(["distill", str(one), "--threads", "0"])
+    assert stopped.value.code == 2
+    assert "expected auto or an integer in 1..1024, got '0'" in capsys.readouterr().err

@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import argparse
+from typing import Literal
 
 from ganfleet import smoke
 from ganfleet.cli.flags import MAX_SAMPLES, SEED, count
+
+
+def threads(text: str) -> Literal["auto"] | int:
+    """An argparse type: auto or a number of threads in 1..1024 (what train.threads takes)."""
+    if text == "auto":
+        return "auto"
+    try:
+        return count(1, 1024)(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected auto or an integer in 1..1024, got {text!r}") from None
 
 
 def cmd_distill(args: argparse.Namespace) -> int:
@@ -50,7 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=SEED, default=0, help="seed of the samples and of the distilled pair (default: 0)")
     p.add_argument(
         "--threads",
-        type=lambda text: "auto" if text == "auto" else count(1, 1024)(text),
+        type=threads,
         default="auto",
         help="torch CPU threads: auto (default) or a number",
     )
