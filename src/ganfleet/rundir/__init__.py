@@ -26,7 +26,7 @@ from ganfleet.rundir.checkpoint import (
 from ganfleet.rundir.lock import LOCK_NAME, RunLock
 from ganfleet.rundir.manifest import check_manifest, check_member_name, trained_member
 from ganfleet.rundir.metrics_log import MetricsLog, read_metrics
-from ganfleet.rundir.ownership import claim_out_dir, claim_output_file, claim_output_folder
+from ganfleet.rundir.ownership import check_contained, claim_out_dir, claim_output_file, claim_output_folder
 from ganfleet.rundir.resume import check_resumable
 from ganfleet.rundir.rundir import MANIFEST_FORMAT, RunDir
 
@@ -40,6 +40,7 @@ __all__ = [
     "RunLock",
     "atomic_write",
     "atomic_write_text",
+    "check_contained",
     "check_manifest",
     "check_member_name",
     "check_resumable",

@@ -161,10 +161,10 @@ def copy_checkpoint(source: Path, folder: Path, name: str) -> Path:
 
 
 def list_checkpoints(folder: Path) -> list[Path]:
-    """Checkpoint files in `folder`, oldest first."""
+    """Checkpoint files in `folder`, oldest first (regular files only: a FIFO of that name is never opened)."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if _NAME.match(p.name))
+    return sorted(p for p in folder.iterdir() if _NAME.match(p.name) and p.is_file())
 
 
 def read_checkpoint(path: Path, prefixes: tuple[str, ...] = PREFIXES) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
@@ -193,6 +193,9 @@ def read_checkpoint(path: Path, prefixes: tuple[str, ...] = PREFIXES) -> tuple[d
         raise CheckpointError(f"{path}: header field sha256 is not a mapping; the file is corrupt")
     if metadata["format"] != FORMATS[0] and digests.get("header") != header_digest(metadata):
         raise CheckpointError(f"{path}: checksum mismatch in the header; the file is corrupt")
+    for field in ("opt_g_groups", "opt_d_groups"):
+        if field in metadata and not _json_list(metadata[field]):
+            raise CheckpointError(f"{path}: header field {field} is not a JSON list; the file is not ganfleet's")
     for prefix in prefixes:
         if prefix not in digests and prefix in OPTIONAL:
             continue
@@ -203,6 +206,13 @@ def read_checkpoint(path: Path, prefixes: tuple[str, ...] = PREFIXES) -> tuple[d
     if bad is not None:
         raise CheckpointError(f"{path}: {bad} holds NaN or infinite values")
     return tensors, metadata
+
+
+def _json_list(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), list)
+    except (ValueError, RecursionError):
+        return False
 
 
 def header_digest(metadata: dict[str, str]) -> str:
@@ -222,14 +232,21 @@ def check_belongs(path: Path, metadata: dict[str, str]) -> None:
 def newest_valid(
     folder: Path, prefixes: tuple[str, ...] = PREFIXES
 ) -> tuple[Path, dict[str, torch.Tensor], dict[str, str]] | None:
-    """The newest checkpoint in `folder` that reads and verifies, loaded; warns about each one skipped."""
+    """The newest checkpoint in `folder` that reads and verifies, loaded, with a warning for each newer one skipped;
+    None when the folder holds none; CheckpointError (one, no warnings) when it holds some and none is valid."""
+    skipped: list[str] = []
     for path in reversed(list_checkpoints(folder)):
         try:
             tensors, metadata = read_checkpoint(path, prefixes)
         except CheckpointError as exc:
-            warnings.warn(f"skipping checkpoint: {exc}; falling back to the previous one", stacklevel=2)
+            skipped.append(str(exc))
             continue
+        for reason in skipped:
+            warnings.warn(f"skipping checkpoint: {reason}; falling back to the previous one", stacklevel=2)
         return path, tensors, metadata
+    if skipped:
+        oldest = skipped[-1]
+        raise CheckpointError(f"{folder}: none of its {len(skipped)} checkpoint(s) is valid (the oldest: {oldest})")
     return None
 
 

@@ -104,6 +104,8 @@ class RunLock:
 
     def _holder_or_stale(self) -> tuple[LockHolder | None, str | None]:
         """The current holder and why its lock may be taken over (None: it may not); CheckpointError when it may not."""
+        if not self.path.is_file():  # a folder, FIFO or dangling link of that name: nothing ganfleet wrote
+            raise CheckpointError(f"{self.path}: not a regular file; ganfleet's lock is a file (remove this one)")
         holder = read_holder(self.path)
         reason = self._stale_reason(holder)
         if reason is None:

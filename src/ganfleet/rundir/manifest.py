@@ -17,6 +17,7 @@ from typing import Any
 from ganfleet.data.dataset import MAX_CLASSES
 from ganfleet.errors import CheckpointError, ConfigError
 from ganfleet.models import ModelSpec
+from ganfleet.strategies import STRATEGIES
 
 MEMBER_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
 
@@ -80,6 +81,12 @@ def _check_data(data: dict, where: str) -> int:
         raise CheckpointError(
             f"{where}: data.prior must be {len(names)} non-negative finite numbers with a positive sum, got {prior!r}"
         )
+    _require(data, "source", str, f"{where}: data")
+    counts = _require(data, "counts", list, f"{where}: data")
+    if len(counts) != len(names) or not all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts):
+        raise CheckpointError(f"{where}: data.counts must be {len(names)} image counts (integers >= 0), got {counts!r}")
+    if not isinstance(data.get("fingerprint", ""), str):
+        raise CheckpointError(f"{where}: data.fingerprint must be a string, got {data['fingerprint']!r}")
     ids = data.get("class_ids", list(range(len(names))))  # runs before issue 22 name no ids: 0..K-1
     whole = isinstance(ids, list) and all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in ids)
     if not whole or len(ids) != len(names) or len(set(ids)) != len(ids):
@@ -114,7 +121,8 @@ def check_manifest(manifest: Any, where: str) -> dict:
     """`manifest` when every reader can rely on it; CheckpointError naming `where` (the file) and the key otherwise."""
     if not isinstance(manifest, dict):
         raise CheckpointError(f"{where}: expected a JSON object, got {type(manifest).__name__}")
-    _require(manifest, "strategy", str, where)
+    if _require(manifest, "strategy", str, where) not in STRATEGIES:
+        raise CheckpointError(f"{where}: strategy {manifest['strategy']!r} is not one of {', '.join(STRATEGIES)}")
     check_model_spec(_require(manifest, "model", dict, where), where)
     n_classes = _check_data(_require(manifest, "data", dict, where), where)
     members = _require(manifest, "members", list, where)

@@ -50,13 +50,15 @@ def read_metrics(path: Path) -> list[dict[str, Any]]:
     CheckpointError naming the file, the line and the field for a record that is not what training writes.
     """
     records: list[dict[str, Any]] = []
-    if not path.is_file():
+    if not path.exists():
         return records
+    if not path.is_file():
+        raise CheckpointError(f"{path}: not a regular file; expected the metrics.jsonl training writes")
     lines = path.read_text(errors="replace").splitlines()
     for number, line in enumerate(lines, 1):
         try:
             record = json.loads(line)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # RecursionError: nested past what json decodes
             if number == len(lines):
                 continue  # a write cut short by a kill
             raise CheckpointError(f"{path}:{number}: not a JSON line") from None

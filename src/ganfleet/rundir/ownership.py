@@ -72,6 +72,17 @@ def folder_kind(run: RunDir) -> FolderKind:
     return "foreign"
 
 
+def check_contained(folder: Path, names: Iterable[str] = RUN_NAMES) -> None:
+    """CheckpointError when one of `names` in `folder` (what ganfleet writes there) is a symbolic link: writing
+    through it would change a file outside the folder."""
+    for name in names:
+        if (folder / name).is_symlink():
+            raise CheckpointError(
+                f"{folder / name}: a symbolic link; ganfleet writes its files inside the folder only (put the file or "
+                "folder itself there, or remove the link)"
+            )
+
+
 def claim_out_dir(run: RunDir, force: bool = False) -> FolderKind:
     """The kind of `run.path`; CheckpointError if it is someone else's folder (with `force`:
     if ganfleet would overwrite a file there)."""

@@ -43,9 +43,16 @@ def check_resumable(run: RunDir, config: RunConfig) -> None:
         raise ConfigError(f"{run.config_path}: --resume needs the same settings as the saved run, but {details}")
 
 
+CORE_SECTIONS = ("data", "model", "train")  # in every run's config.json, since the first ganfleet
+
+
 def saved_config(run: RunDir) -> RunConfig:
     """The config a run directory was trained with (its config.json, upgraded if it predates a key's move)."""
+    tree = run.read_json(run.config_path)
+    missing = [s for s in CORE_SECTIONS if not isinstance(tree, dict) or s not in tree]
+    if missing:
+        raise ConfigError(f"{run.config_path}: missing section {missing[0]!r}; a run's config.json holds every section")
     try:
-        return build_config(upgrade_tree(run.read_json(run.config_path)))
+        return build_config(upgrade_tree(tree))
     except ConfigError as exc:
         raise ConfigError(f"{run.config_path}: {exc}") from None

@@ -8,7 +8,6 @@ directory's shared files (`check_out_dir`, `start_run`).
 from __future__ import annotations
 
 import copy
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
@@ -26,6 +25,7 @@ from ganfleet.rundir import (
     MANIFEST_FORMAT,
     RunDir,
     RunLock,
+    check_contained,
     check_resumable,
     claim_out_dir,
     list_checkpoints,
@@ -231,6 +231,7 @@ def check_out_dir(run: RunDir, config: RunConfig, resume: bool, force: bool, env
         if not run.exists():
             raise CheckpointError(f"{run.path}: nothing to resume (no manifest.json)")
         run.read_manifest()  # checked: a damaged manifest is reported, not silently rewritten
+        check_contained(run.path)  # no log, grid or record written through a link out of the run
         check_resumable(run, config)
     lock.check()
     return resume
@@ -252,17 +253,10 @@ def restore(pair: Pair, run: RunDir) -> None:
     """Load the pair's newest valid checkpoint, if any (a corrupt newest one falls back with a warning);
     CheckpointError when it has checkpoints but none is valid (rather than training it again from scratch)."""
     folder = run.pair_dir(pair.name)
-    with warnings.catch_warnings(record=True) as skipped:
-        warnings.simplefilter("always")
+    try:
         state = load_latest(folder)
-    if state is None and skipped:
-        first = str(skipped[-1].message).removeprefix("skipping checkpoint: ").split("; falling back")[0]
-        raise CheckpointError(
-            f"{folder}: none of its {len(skipped)} checkpoint(s) is valid (the oldest: {first}); restore one, or "
-            "train a new run with another --out"
-        )
-    for warning in skipped:  # the newest ones skipped, a valid one found: said as before
-        warnings.warn(str(warning.message), stacklevel=2)
+    except CheckpointError as exc:
+        raise CheckpointError(f"{exc}; restore one, or train a new run with another --out") from None
     if state is None:
         return
     if pair.ema is not None and state.ema is None:
