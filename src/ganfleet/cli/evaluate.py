@@ -127,6 +127,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         if not args.run:
             raise EvaluationError("evaluate: give a run directory (or --real-baseline --data NAME)")
+        given = [flag for flag, key, _ in DOMAIN_FLAGS if getattr(args, key, None) is not None]
+        if given:
+            raise EvaluationError(
+                f"{given[0]}: a run is measured against the data it was trained on (its config.json); for other "
+                f"data, export its samples (ganfleet sample {args.run} --n 10000 --out x.npz) and give --samples"
+            )
         path = evaluate_run(args.run, options, args.out)
     print((path.parent / "report.md").read_text())
     files = json.loads(path.read_text())["files"]

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import torch
 
+from ganfleet.classifier.store import domain_config
 from ganfleet.config import DataConfig
+from ganfleet.data import load_dataset
 from ganfleet.evaluation.cas import cas_of_images, recipe_of
 from ganfleet.evaluation.measure import measure
 from ganfleet.evaluation.report import claim_report_folder, write_reports
@@ -59,10 +61,12 @@ def evaluate_samples(
     timing = StageClock(options.progress)
     out = Path(out) if out is not None else _default_out(path, "eval")
     claim_report_folder(out, options.force)
-    test, extractors, real = setup_real(data, options, timing)
-    start = time.perf_counter()
+    test = load_dataset(domain_config(data, "test"))
+    start = time.perf_counter()  # the samples are read and checked before any classifier is trained
     samples = _subset(load_samples(path, test, data.fit, options.n, options.seed), options.n, options.seed)
-    start = timing.lap("load", start)
+    timing.lap("load", start)
+    test, extractors, real = setup_real(data, options, timing, test)
+    start = time.perf_counter()
     fake = extractors.sample_set(samples.images, samples.labels)
     start = timing.lap("features", start)
     metrics = measure(real, fake, test, test.prior, options.seed, feature_metrics(options))
@@ -109,13 +113,15 @@ def compare_samples(
     timing = StageClock(options.progress)
     out = Path(out) if out is not None else _default_out(path1, "vs-" + Path(str(path2).rstrip("/")).stem)
     claim_report_folder(out, options.force)
-    test, extractors, _ = setup_real(data, options, timing)
-    start = time.perf_counter()
+    test = load_dataset(domain_config(data, "test"))
+    start = time.perf_counter()  # the samples are read and checked before any classifier is trained
     first, second = (
         _subset(load_samples(p, test, data.fit, options.n, options.seed), options.n, options.seed)
         for p in (path1, path2)
     )
-    start = timing.lap("load", start)
+    timing.lap("load", start)
+    test, extractors, _ = setup_real(data, options, timing, test)
+    start = time.perf_counter()
     fake, real = extractors.sample_set(first.images, first.labels), extractors.sample_set(second.images, second.labels)
     start = timing.lap("features", start)
     names = feature_metrics(options) or ["fid", "kid", "is", "prdc", "fid_per_class"]

@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 
 from ganfleet.data.dataset import ClassPartitionedDataset
+from ganfleet.errors import CheckpointError
 from ganfleet.evaluation.cas import CAS_FIGURE
 from ganfleet.grids import class_rows, display_scale, make_grid, save_png, save_scatter
 from ganfleet.metrics import METRICS, Figure, SampleSet
@@ -184,6 +185,30 @@ def _finite(tree: object) -> object:
     if isinstance(tree, float) and not math.isfinite(tree):
         return None
     return tree
+
+
+def read_summary(path: Path) -> dict:
+    """An evaluation's metrics.json as a reader may use it: a regular file holding an object whose `metrics` (and
+    `real_floor`, if any) map names to finite numbers or null; CheckpointError naming the file and field otherwise."""
+    if path.is_symlink() or not path.is_file():
+        raise CheckpointError(f"{path}: not a regular file; expected the metrics.json `ganfleet evaluate` writes")
+    try:
+        summary = json.loads(path.read_text())
+    except (OSError, ValueError, RecursionError) as exc:  # ValueError: not JSON, or not UTF-8
+        raise CheckpointError(f"{path}: unreadable ({type(exc).__name__}); run ganfleet evaluate again") from None
+    if not isinstance(summary, dict):
+        raise CheckpointError(f"{path}: expected a JSON object, got {type(summary).__name__}")
+    for field in ("metrics", "real_floor"):
+        values = summary.get(field)
+        if field == "real_floor" and values is None:
+            continue
+        finite = isinstance(values, dict) and all(
+            v is None or (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v))
+            for v in values.values()
+        )
+        if not finite:
+            raise CheckpointError(f"{path}: {field} must map names to finite numbers (or null)")
+    return summary
 
 
 REPORT_NAMES = ("metrics.json", "report.md", "samples.png", "curve.png")

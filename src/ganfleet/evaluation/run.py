@@ -35,6 +35,7 @@ from ganfleet.evaluation.cas import cas_of_images, classification_accuracy_score
 from ganfleet.evaluation.extractors import Extractors, build_extractors
 from ganfleet.evaluation.measure import data_config_of, measure
 from ganfleet.evaluation.report import claim_report_folder, write_reports
+from ganfleet.evaluation.samples import MIN_IMAGES
 from ganfleet.fleet import Fleet
 from ganfleet.metrics import SampleSet
 from ganfleet.metrics.registry import check_metric_names
@@ -70,7 +71,7 @@ class EvalOptions:
     def __post_init__(self) -> None:
         """The cheap checks, before any data is read or any classifier trained."""
         for flag, value, least in (
-            ("--n", self.n, 1),
+            ("--n", self.n, MIN_IMAGES),
             ("--cas-n", self.cas_n, 0),
             ("--batch-size", self.batch_size, 1),
         ):
@@ -173,9 +174,10 @@ def wants_cas(options: EvalOptions, test: ClassPartitionedDataset, conditional: 
 
 
 def setup_real(
-    data: DataConfig, options: EvalOptions, timing: StageClock
+    data: DataConfig, options: EvalOptions, timing: StageClock, test: ClassPartitionedDataset | None = None
 ) -> tuple[ClassPartitionedDataset, Extractors, SampleSet]:
-    test = load_dataset(domain_config(data, "test"))
+    """The test split (loaded unless given), the extractors (a classifier trained if need be) and its features."""
+    test = test if test is not None else load_dataset(domain_config(data, "test"))
     extractors = build_extractors(
         data,
         test.is_image,

@@ -49,14 +49,20 @@ def _stack(arrays: list[np.ndarray], where: Path) -> torch.Tensor:
 
 def read_npz(path: Path) -> tuple[torch.Tensor, torch.Tensor | None]:
     """x and y of an .npz, by the rule in the module docstring; EvaluationError naming the array otherwise."""
+    if not path.is_file():
+        raise EvaluationError(f"{path}: not a regular file; expected an .npz archive of arrays x and y")
     try:
-        with np.load(path, allow_pickle=False) as f:
-            if "x" not in f:
-                raise EvaluationError(f"{path}: no array 'x'; expected x (images) and optionally y (labels)")
-            for key in ("x", "y"):
-                if key in f and declared_bytes(f, key) > MAX_ARRAY_BYTES:
-                    raise EvaluationError(f"{path}: array {key} is over {MAX_ARRAY_BYTES >> 30} GiB")
-            x, y = f["x"], f.get("y")
+        with open(path, "rb") as handle:
+            f = np.load(handle, allow_pickle=False)
+            if not isinstance(f, np.lib.npyio.NpzFile):  # a bare .npy loads as one array
+                raise EvaluationError(f"{path}: a single .npy array, not an .npz archive of arrays x and y")
+            with f:
+                if "x" not in f:
+                    raise EvaluationError(f"{path}: no array 'x'; expected x (images) and optionally y (labels)")
+                for key in ("x", "y"):
+                    if key in f and declared_bytes(f, key) > MAX_ARRAY_BYTES:
+                        raise EvaluationError(f"{path}: array {key} is over {MAX_ARRAY_BYTES >> 30} GiB")
+                x, y = f["x"], f.get("y")
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
         raise EvaluationError(f"{path}: unreadable .npz ({' '.join(str(exc).split())})") from None
     images = _checked_images(x, path)
@@ -136,16 +142,16 @@ def load_samples(path: str | Path, test: ClassPartitionedDataset, fit: str, n: i
         kind = "image folder"
     else:
         raise EvaluationError(f"{path}: expected an .npz file, an image folder or a ganfleet run directory")
+    if len(images) < MIN_IMAGES:
+        raise EvaluationError(
+            f"{path}: {len(images)} images; the metrics need at least {MIN_IMAGES} (IS uses 10 splits)"
+        )
     if labels is not None and (
         len(labels) != len(images) or int(labels.min()) < 0 or int(labels.max()) >= test.n_classes
     ):
         raise EvaluationError(
             f"{path}: y must hold one label per image in 0..{test.n_classes - 1} ({test.source} has "
             f"{test.n_classes} classes)"
-        )
-    if len(images) < MIN_IMAGES:
-        raise EvaluationError(
-            f"{path}: {len(images)} images; the metrics need at least {MIN_IMAGES} (IS uses 10 splits)"
         )
     description = {"path": str(path), "kind": kind, "n": len(images), "native_size": list(images.shape[1:])}
     if folders:

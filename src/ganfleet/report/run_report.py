@@ -10,17 +10,18 @@ telemetry.json (time and images over every session that trained) and, after
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import torch
 
 from ganfleet.distributed.telemetry import check_telemetry, training_totals
-from ganfleet.evaluation.report import comparable_records, save_curve
+from ganfleet.errors import CheckpointError
+from ganfleet.evaluation.report import comparable_records, read_summary, save_curve
 from ganfleet.fleet import Fleet
 from ganfleet.grids import class_rows, display_scale, make_grid, save_png, save_scatter
 from ganfleet.report.figures import save_fid_per_class, save_loss_curves
-from ganfleet.rundir import RunDir, claim_output_folder, read_metrics
+from ganfleet.rundir import RunDir, check_contained, claim_output_folder, read_metrics
+from ganfleet.rundir.resume import saved_config
 
 SAMPLES_PER_CLASS = 10
 CLI = "./ganfleet"  # how the report's commands are run from the repository root (see README: no activation needed)
@@ -85,27 +86,26 @@ def _loss_table(fleet: Fleet, records: list[dict]) -> list[str]:
     ]
 
 
-def _evaluation_section(run: RunDir, fleet: Fleet, out: Path) -> list[str]:
+def _evaluation_section(run: RunDir, fleet: Fleet, out: Path, summary: dict | None) -> list[str]:
     path = run.path / "eval" / "metrics.json"
-    if not path.is_file():
+    if summary is None:
         return [
             "## Evaluation",
             "",
             f"Not evaluated yet: `{CLI} evaluate {run.path}` measures FID, KID, IS, precision/recall, "
             "class metrics and CAS against the test split (then run `report` again for the per-class chart).",
         ]
-    summary = json.loads(path.read_text())
-    model, floor = summary.get("metrics") or {}, summary.get("real_floor")
+    model, floor = summary["metrics"], summary.get("real_floor")
     lines = [
         "## Evaluation",
         "",
         f"From `{path}` ({summary.get('n_generated', '?')} samples, features `{summary.get('features')}`):",
     ]
-    if "fid" in model:
+    if model.get("fid") is not None:
         lines.append(
             f"FID {model['fid']:.2f}"
-            + (f" (real-data floor {floor['fid']:.2f})" if floor and "fid" in floor else "")
-            + (f", CAS {model['cas']:.3f}" if "cas" in model else "")
+            + (f" (real-data floor {floor['fid']:.2f})" if floor and floor.get("fid") is not None else "")
+            + (f", CAS {model['cas']:.3f}" if model.get("cas") is not None else "")
             + "."
         )
     if save_fid_per_class(out / "fid_per_class.png", fleet.class_names, model, floor) is not None:
@@ -135,9 +135,18 @@ def write_run_report(run_dir: str | Path, out: str | Path | None = None, seed: i
     out = Path(out) if out is not None else run.path
     if out.resolve() != run.path.resolve():
         claim_output_folder(out, REPORT_FILES, is_run_report_folder, force)
-    fleet = Fleet.load(run.path)
-    manifest, config = fleet.manifest, run.read_json(run.config_path)
-    records = run_records(run)
+    else:  # the run's own folder: its report's names, but never a report.md of the user's or a link out
+        check_contained(out, REPORT_FILES)
+        if (out / "report.md").exists() and not is_run_report_folder(out) and not force:
+            raise CheckpointError(
+                f"{out / 'report.md'}: not a report ganfleet wrote; move it away, pass --force to replace it, or "
+                "give --out"
+            )
+    fleet = Fleet.load(run.path)  # everything read and checked before the first file is written
+    manifest, config = fleet.manifest, saved_config(run)
+    records, training = run_records(run), _training_line(run)
+    evaluated = run.path / "eval" / "metrics.json"
+    summary = read_summary(evaluated) if evaluated.exists() or evaluated.is_symlink() else None
     save_fleet_samples(fleet, out / "samples.png", seed)
     data = manifest["data"]
     steps = sorted(set(fleet.steps.values()))
@@ -146,11 +155,11 @@ def write_run_report(run_dir: str | Path, out: str | Path | None = None, seed: i
         "",
         f"Strategy `{fleet.strategy}` on **{data['source']}** "
         f"({sum(data['counts']):,} images, {fleet.n_classes} classes), "
-        f"`{manifest['model']['arch']}` at width {config['model']['width']}, loss `{config['loss']['name']}`; "
+        f"`{manifest['model']['arch']}` at width {config.model.width}, loss `{config.loss.name}`; "
         f"status {manifest.get('status', '?')}, {steps[0] if len(steps) == 1 else f'{steps[0]}..{steps[-1]}'} "
         "steps per pair.",
         "",
-        _training_line(run),
+        training,
         "",
         "## Samples",
         "",
@@ -166,7 +175,7 @@ def write_run_report(run_dir: str | Path, out: str | Path | None = None, seed: i
         lines += ["", "## During training (--eval-every)", "", "![FID and accuracy over training](curve.png)"]
     lines += [
         "",
-        *_evaluation_section(run, fleet, out),
+        *_evaluation_section(run, fleet, out, summary),
         "",
         "## Next",
         "",
