@@ -45,7 +45,7 @@ def test_labels_become_int64_vector() -> None:
         (
             torch.zeros(2, 2, 2, dtype=torch.uint8),
             [0, 1],
-            "test-src: images must have shape (N, C, H, W), got (2, 2, 2)",
+            "test-src: images must have shape (N, C, H, W) with sides >= 1, got (2, 2, 2)",
         ),
         (torch.zeros(2, 2, 1), [0, 1], "test-src: points must have shape (N, D), got (2, 2, 1)"),
         (images(3), [0, 1], "test-src: 3 samples but 2 labels; expected one label per sample"),

@@ -61,15 +61,18 @@ def class_folder_names(class_names: list[str]) -> list[str]:
 
 
 EXPORT_MANIFEST = "samples.json"  # what an image-folder export holds beside its class folders
+EXPORT_FORMAT = "ganfleet-export-1"  # its "format": a user's own samples.json is never taken for ganfleet's
 
 
 def is_export_folder(path: Path) -> bool:
-    """Whether `path` holds an image-folder export ganfleet wrote (its samples.json names folders and counts)."""
+    """Whether `path` holds an image-folder export ganfleet wrote (its samples.json says so and counts folders)."""
     try:
         manifest = json.loads((path / EXPORT_MANIFEST).read_text())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return False
-    return isinstance(manifest, dict) and isinstance(manifest.get("counts"), dict)
+    if not isinstance(manifest, dict):
+        return False
+    return manifest.get("format") == EXPORT_FORMAT and isinstance(manifest.get("counts"), dict)
 
 
 def remove_export(path: Path) -> None:
@@ -77,6 +80,8 @@ def remove_export(path: Path) -> None:
     counts = json.loads((path / EXPORT_MANIFEST).read_text())["counts"]
     for folder, listed in counts.items():
         if not isinstance(folder, str) or "/" in folder or folder in ("", ".", "..") or not isinstance(listed, int):
+            continue
+        if (path / folder).is_symlink():  # never delete through a link out of the export
             continue
         for index in range(listed):
             image = path / folder / f"{index:05d}.png"
@@ -103,6 +108,7 @@ def write_image_folder(out: Path, x: torch.Tensor, labels: list[int], fleet: Fle
         pil_image(image).save(folder / f"{index:05d}.png")
         counts[label] = index + 1
     manifest = {
+        "format": EXPORT_FORMAT,
         **provenance,
         "class_names": fleet.class_names,
         "folders": folders,
@@ -140,6 +146,8 @@ def save_picture(out: Path, x: torch.Tensor, labels: list[int] | None, fleet: Fl
 def choose_labels(args: argparse.Namespace, fleet: Fleet) -> tuple[int, list[int] | None]:
     """How many samples and their labels (grouped by class), from --labels, --per-class or --n with the prior."""
     conditional = fleet.member_is_conditional(args.member)
+    if args.labels is not None and not args.labels.strip(" ,"):
+        raise GanfleetError("--labels: empty; give class indices or names, e.g. --labels 3,3,7")
     if (args.labels or args.per_class) and not conditional:
         raise GanfleetError(
             "sample: this fleet's generator is unconditional; --labels and --per-class need one asked by label"

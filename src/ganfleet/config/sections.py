@@ -72,6 +72,8 @@ class DataConfig:
             raise ConfigError(
                 f"data.toy_per_class: expected at most {MAX_TOY_PER_CLASS} points, got {self.toy_per_class}"
             )
+        if self.classes is not None and not self.classes:
+            raise ConfigError("data.classes: empty; give at least one class index (or none of the flag: every class)")
         if self.classes is not None and len(set(self.classes)) != len(self.classes):
             raise ConfigError(f"data.classes: duplicate class indices in {self.classes}")
 
@@ -302,6 +304,8 @@ class BudgetConfig:
             raise ConfigError(f"budget: give one of epochs, steps or kimg, got {' and '.join(given)}")
         if not 0 < self.adaptive_after < 1:
             raise ConfigError(f"budget.adaptive_after: expected a share in (0, 1), got {self.adaptive_after}")
+        if self.classes is not None and not self.classes:
+            raise ConfigError("budget.classes: empty; give the class indices to train further")
 
 
 @dataclass

@@ -82,6 +82,8 @@ def parse_yaml(text: str | bytes, where: str) -> Any:
 
 def read_yaml_file(path: Path) -> Any:
     """A YAML (or JSON) file's value, read at most `MAX_YAML_BYTES` + 1 bytes of it."""
+    if path.exists() and not path.is_file():  # a FIFO would block the read, a folder fails it
+        raise ConfigError(f"{path}: not a regular file; expected a YAML config file")
     try:
         with open(path, "rb") as f:
             data = f.read(MAX_YAML_BYTES + 1)

@@ -35,8 +35,10 @@ class ClassPartitionedDataset:
     def __post_init__(self) -> None:
         if self.samples.dtype not in (torch.uint8, torch.float32):
             raise DataError(f"{self.source}: samples must be uint8 images or float32 points, got {self.samples.dtype}")
-        if self.samples.dtype == torch.uint8 and self.samples.ndim != 4:
-            raise DataError(f"{self.source}: images must have shape (N, C, H, W), got {tuple(self.samples.shape)}")
+        if self.samples.dtype == torch.uint8 and (self.samples.ndim != 4 or 0 in self.samples.shape[1:]):
+            raise DataError(
+                f"{self.source}: images must have shape (N, C, H, W) with sides >= 1, got {tuple(self.samples.shape)}"
+            )
         if self.samples.dtype == torch.float32 and self.samples.ndim != 2:
             raise DataError(f"{self.source}: points must have shape (N, D), got {tuple(self.samples.shape)}")
         self.labels = self.labels.to(torch.int64).reshape(-1)

@@ -18,14 +18,16 @@ import dataclasses
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 from ganfleet.config import RunConfig, apply_values, flatten
 from ganfleet.data import load_dataset
 from ganfleet.data.dataset import ClassPartitionedDataset
-from ganfleet.errors import ConfigError
-from ganfleet.rundir import RunDir, trained_member
+from ganfleet.errors import CheckpointError, ConfigError
+from ganfleet.rundir import RunDir, list_checkpoints, read_checkpoint, trained_member
+from ganfleet.rundir.checkpoint import OPTIONAL, PREFIXES
 from ganfleet.rundir.resume import RESUMABLE_KEYS, saved_config
 from ganfleet.train.run_plan import plan_run
 
@@ -56,10 +58,10 @@ def merge_runs(sources: Sequence[str | Path], out: str | Path) -> RunDir:
     position = {class_id: k for k, class_id in enumerate(plan.dataset.ids)}
     for run, manifest, run_ids in zip(runs, manifests, ids, strict=True):
         same = plan.dataset.subset([position[c] for c in run_ids]).fingerprint()
-        if manifest["data"]["fingerprint"] != same:
+        if manifest["data"].get("fingerprint") != same:
             raise ConfigError(
                 f"{run.manifest_path}: trained on other data than {merged.data.name} holds for its classes "
-                f"(fingerprint {manifest['data']['fingerprint'][:16]}, the data now {same[:16]})"
+                f"(fingerprint {str(manifest['data'].get('fingerprint'))[:16]}, the data now {same[:16]})"
             )
     write_merged(target, merged, plan.manifest, runs, manifests, ids)
     return target
@@ -109,7 +111,7 @@ def write_merged(
     try:
         for run, source in zip(runs, manifests, strict=True):
             for member in source["members"]:
-                shutil.copytree(run.pair_dir(member["name"]), building.pair_dir(member["name"]))
+                copy_pair(run.pair_dir(member["name"]), building.pair_dir(member["name"]))
         building.write_json(building.config_path, config.to_dict())
         origins = [
             {"path": str(run.path.resolve()), "class_ids": run_ids, "launch": source.get("launch")}
@@ -120,3 +122,24 @@ def write_merged(
     except BaseException:
         shutil.rmtree(building.path, ignore_errors=True)
         raise
+
+
+def copy_pair(source: Path, target: Path) -> None:
+    """The checkpoints of a pair folder that verify, copied (regular files, never a link); ConfigError when none
+    does, so a merged fleet never lacks a pair."""
+    kept, left_out = [], []
+    for path in list_checkpoints(source):
+        try:
+            if path.is_symlink():
+                raise CheckpointError(f"{path}: a link, not a checkpoint of this run")
+            read_checkpoint(path, PREFIXES + OPTIONAL)
+            kept.append(path)
+        except CheckpointError as exc:
+            left_out.append(str(exc))
+    if not kept:
+        raise ConfigError(f"{source}: no valid checkpoint (regular file) to merge")
+    for reason in left_out:
+        warnings.warn(f"merge: leaving out {reason}", stacklevel=2)
+    target.mkdir(parents=True)
+    for path in kept:
+        shutil.copyfile(path, target / path.name)
