@@ -28,6 +28,7 @@ from ganfleet.config.parse import upgrade_tree
 from ganfleet.data import load_dataset
 from ganfleet.distributed.telemetry import check_telemetry, training_totals
 from ganfleet.errors import CheckpointError, GanfleetError
+from ganfleet.evaluation.report import read_summary
 from ganfleet.evaluation.samples import load_samples
 from ganfleet.rundir.checkpoint import read_checkpoint, save_pair
 from ganfleet.rundir.manifest import check_manifest
@@ -130,6 +131,25 @@ def test_any_telemetry_is_checked_or_refused(tree) -> None:
         training_totals(check_telemetry(tree, "run/telemetry.json"))
     except GanfleetError as exc:
         assert "run/telemetry.json" in str(exc)
+
+
+@settings(suppress_health_check=FUNCTION_TMP)
+@given(
+    tree=JSON
+    | st.fixed_dictionaries({"metrics": JSON, "real_floor": JSON})
+    | st.fixed_dictionaries({"metrics": st.dictionaries(st.text(max_size=8), JSON)}),
+    raw=st.none() | st.binary(max_size=40),
+)
+def test_any_evaluation_summary_is_read_with_finite_figures_or_refused(tree, raw, tmp_path: Path) -> None:
+    path = tmp_path / "metrics.json"
+    path.write_bytes(raw if raw is not None else json.dumps(tree).encode())
+    try:
+        summary = read_summary(path)
+    except GanfleetError as exc:
+        assert str(path) in str(exc)
+        return
+    figures = [*summary["metrics"].values(), *(summary.get("real_floor") or {}).values()]
+    assert all(v is None or np.isfinite(v) for v in figures)
 
 
 @pytest.fixture(scope="module")
