@@ -14,6 +14,7 @@ Rank 0 gathers every rank's record into `telemetry.json` and prints `format_tabl
 
 from __future__ import annotations
 
+import math
 import os
 import resource
 import socket
@@ -154,9 +155,9 @@ def check_telemetry(telemetry: dict[str, Any], where: str) -> dict[str, Any]:
             raise CheckpointError(f"{where}: sessions[{k}] must be an object")
         for field in SESSION_FIELDS:
             value = session.get(field)
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value < math.inf:
                 name = f"sessions[{k}].{field}" if sessions is not None else field
-                raise CheckpointError(f"{where}: {name} must be a number >= 0, got {value!r}")
+                raise CheckpointError(f"{where}: {name} must be a finite number >= 0, got {value!r}")
     return telemetry
 
 
