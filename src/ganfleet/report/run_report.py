@@ -57,7 +57,7 @@ def member_names(fleet: Fleet) -> dict[str, str]:
 
 
 def _training_line(run: RunDir) -> str:
-    if not run.telemetry_path.is_file():
+    if not run.telemetry_path.exists():
         return "Training: no telemetry.json yet (the run has not finished a session)."
     totals = training_totals(check_telemetry(run.read_json(run.telemetry_path), str(run.telemetry_path)))
     return (

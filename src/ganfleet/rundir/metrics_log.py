@@ -87,6 +87,8 @@ def check_record(record: Any, where: str) -> dict[str, Any]:
     for field in ("mean", "eval"):
         if field in record:
             _numbers(record[field], where, field)
+    if not isinstance(record.get("extractors", ""), str):
+        raise CheckpointError(f"{where}: extractors must name the extractors as a string")
     if "pairs" in record:
         pairs = record["pairs"]
         if not isinstance(pairs, dict):
