@@ -135,6 +135,7 @@ CASES: dict[str, Case] = {
     "report-manifest-counts-words": edit_json("manifest.json", lambda m: m["data"].update(counts=["a", "b", "c"])),
     "report-manifest-source-missing": edit_json("manifest.json", lambda m: m["data"].pop("source")),
     "sample-manifest-strategy-unknown": edit_json("manifest.json", lambda m: m.update(strategy="nonsense"), "sample"),
+    "sample-manifest-strategy-of-others": edit_json("manifest.json", lambda m: m.update(strategy="gan"), "sample"),
     "report-config-empty": edit_json("config.json", lambda _: {}),
     "report-config-width-a-word": edit_json("config.json", lambda c: c["model"].update(width="wide")),
     "report-metrics-line-nested-deep": edit_json("metrics.jsonl", lambda _: "[" * 100_000 + "\n{}\n"),

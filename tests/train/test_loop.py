@@ -174,6 +174,18 @@ def test_existing_run_needs_resume_and_same_settings(tiny_images, tmp_path: Path
         train(changed, resume=True, progress=False, dataset=tiny_images)
 
 
+def test_a_config_json_edited_by_hand_is_refused_on_resume(tiny_images, tmp_path: Path) -> None:
+    """Settings change through flags on --resume; an edit of config.json would be taken for the run's own."""
+    config = tiny_config(tmp_path / "run", budget__steps=1)
+    train(config, progress=False, dataset=tiny_images)
+    run = RunDir(config.out)
+    saved = json.loads(run.config_path.read_text())
+    saved["loss"]["name"] = "ns" if saved["loss"]["name"] != "ns" else "hinge"
+    run.config_path.write_text(json.dumps(saved, indent=2) + "\n")
+    with pytest.raises(ConfigError, match=r"config\.json: changed since the run wrote it"):
+        train(tiny_config(tmp_path / "run", budget__steps=2), resume=True, progress=False, dataset=tiny_images)
+
+
 def test_a_run_saved_with_string_counts_resumes(tiny_images, tmp_path: Path) -> None:
     """Older versions saved train.threads and train.pack as strings; the same values as counts still resume."""
     config = tiny_config(tmp_path / "run", budget__steps=1, train__threads=1, train__pack=2)
@@ -182,6 +194,9 @@ def test_a_run_saved_with_string_counts_resumes(tiny_images, tmp_path: Path) -> 
     saved = json.loads(run.config_path.read_text())
     saved["train"].update(threads="1", pack="2")
     run.config_path.write_text(json.dumps(saved))
+    manifest = json.loads(run.manifest_path.read_text())
+    del manifest["config_sha256"]  # older versions recorded no checksum of config.json
+    run.manifest_path.write_text(json.dumps(manifest))
     more = tiny_config(tmp_path / "run", budget__steps=2, train__threads=1, train__pack=2)
     assert train(more, resume=True, progress=False, dataset=tiny_images).steps == dict.fromkeys(
         [f"class-000{k}" for k in range(3)], 2

@@ -130,6 +130,13 @@ def check_manifest(manifest: Any, where: str) -> dict:
         raise CheckpointError(f"{where}: members is empty; a run has at least one member")
     for member in members:
         _check_member(member, n_classes, where)
+    labelled = [m["name"] for m in members if m.get("label") is not None]
+    if labelled and manifest["strategy"] in ("gan", "cgan"):
+        raise CheckpointError(
+            f"{where}: strategy {manifest['strategy']!r} has no one-class pairs, but member {labelled[0]} has a label"
+        )
+    if not labelled and manifest["strategy"] == "class-parallel":
+        raise CheckpointError(f"{where}: strategy 'class-parallel' without a one-class pair (no member has a label)")
     names = [m["name"] for m in members]
     if len(set(names)) != len(names):
         raise CheckpointError(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from ganfleet.config import RunConfig, build_config, flatten, upgrade_tree
 from ganfleet.errors import ConfigError
 from ganfleet.rundir.rundir import RunDir
@@ -30,11 +32,22 @@ RESUMABLE_KEYS = frozenset(
 )
 
 
+def config_digest(run: RunDir) -> str:
+    """SHA-256 of the run's config.json as it is on disk (the manifest records the one the run wrote)."""
+    return hashlib.sha256(run.config_path.read_bytes()).hexdigest()
+
+
 def check_resumable(run: RunDir, config: RunConfig) -> None:
     """ConfigError listing every key (outside RESUMABLE_KEYS) whose value differs from the saved config.
 
     Both sides are compared as built configs, so a saved "4" and a given 4 (train.threads) are the same.
     """
+    recorded = run.read_manifest().get("config_sha256")
+    if recorded is not None and recorded != config_digest(run):
+        raise ConfigError(
+            f"{run.config_path}: changed since the run wrote it (manifest.json records another checksum); put it "
+            "back, and give what should change as flags on --resume"
+        )
     saved = flatten(saved_config(run).to_dict())
     now = flatten(config.to_dict())
     changed = sorted(k for k in set(saved) | set(now) if k not in RESUMABLE_KEYS and saved.get(k) != now.get(k))

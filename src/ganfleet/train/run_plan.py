@@ -34,6 +34,7 @@ from ganfleet.rundir import (
     save_pair,
     trained_member,
 )
+from ganfleet.rundir.resume import config_digest
 from ganfleet.strategies import Member, Strategy, get_strategy
 from ganfleet.strategies.sgan import DEFAULT_LOCALS
 
@@ -246,6 +247,7 @@ def start_run(run: RunDir, config: RunConfig, manifest: dict, lock: RunLock) -> 
         if not folder.is_symlink():
             remove_temporaries(folder)
     run.write_json(run.config_path, config.to_dict())
+    manifest["config_sha256"] = config_digest(run)  # a later hand edit is refused on --resume (`check_resumable`)
     run.write_manifest(manifest, status="running")
 
 
