@@ -88,16 +88,17 @@ def test_the_fleet_trains_further_keeping_its_distilled_member(run: Path, capsys
     assert "has a distilled member (distilled)" in capsys.readouterr().err
 
 
-def test_distill_takes_finished_fleets_of_class_pairs(tmp_path: Path, capsys) -> None:
+def test_distill_takes_finished_fleets_of_class_pairs(fleet_run: Path, tmp_path: Path, capsys) -> None:
     one = tmp_path / "cgan"
     assert main(["train", *TINY, "--steps", "2", "--strategy", "cgan", "--out", str(one)]) == 0
     assert main(["distill", str(one), *QUIET]) == 2
     assert "no class pairs" in capsys.readouterr().err
-    manifest = json.loads((one / "manifest.json").read_text())
-    (one / "manifest.json").write_text(json.dumps({**manifest, "strategy": "class-parallel", "status": "running"}))
-    assert main(["distill", str(one), *QUIET]) == 2
+    fleet = Path(shutil.copytree(fleet_run, tmp_path / "running"))
+    manifest = json.loads((fleet / "manifest.json").read_text())
+    (fleet / "manifest.json").write_text(json.dumps({**manifest, "status": "running"}))
+    assert main(["distill", str(fleet), *QUIET]) == 2
     assert "distill takes a finished run" in capsys.readouterr().err
-    assert not (one / "distill").exists()
+    assert not (fleet / "distill").exists()
     with pytest.raises(SystemExit) as stopped:
         main(["distill", str(one), "--threads", "0"])
     assert stopped.value.code == 2
