@@ -86,8 +86,8 @@ def _loss_table(fleet: Fleet, records: list[dict]) -> list[str]:
     ]
 
 
-def _evaluation_section(run: RunDir, fleet: Fleet, out: Path, summary: dict | None) -> list[str]:
-    path = run.path / "eval" / "metrics.json"
+def _evaluation_section(run: RunDir, fleet: Fleet, out: Path, path: Path, summary: dict | None) -> list[str]:
+    """The report's evaluation lines from `summary`, what `path` (eval/metrics.json) holds (None: not evaluated)."""
     if summary is None:
         return [
             "## Evaluation",
@@ -175,7 +175,7 @@ def write_run_report(run_dir: str | Path, out: str | Path | None = None, seed: i
         lines += ["", "## During training (--eval-every)", "", "![FID and accuracy over training](curve.png)"]
     lines += [
         "",
-        *_evaluation_section(run, fleet, out, summary),
+        *_evaluation_section(run, fleet, out, evaluated, summary),
         "",
         "## Next",
         "",

@@ -69,6 +69,11 @@ def check_model_spec(model: dict, where: str) -> ModelSpec:
         raise CheckpointError(f"{where}: model: {exc}") from None
 
 
+def _whole_numbers(values: list) -> bool:
+    """Whether every value is an integer >= 0 (a bool is not one)."""
+    return all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values)
+
+
 def _check_data(data: dict, where: str) -> int:
     """The number of classes; the class names, prior and class ids checked (ids filled in as 0..K-1 for a run
     from before they were recorded)."""
@@ -83,12 +88,12 @@ def _check_data(data: dict, where: str) -> int:
         )
     _require(data, "source", str, f"{where}: data")
     counts = _require(data, "counts", list, f"{where}: data")
-    if len(counts) != len(names) or not all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts):
+    if len(counts) != len(names) or not _whole_numbers(counts):
         raise CheckpointError(f"{where}: data.counts must be {len(names)} image counts (integers >= 0), got {counts!r}")
     if not isinstance(data.get("fingerprint", ""), str):
         raise CheckpointError(f"{where}: data.fingerprint must be a string, got {data['fingerprint']!r}")
     ids = data.get("class_ids", list(range(len(names))))  # runs before issue 22 name no ids: 0..K-1
-    whole = isinstance(ids, list) and all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in ids)
+    whole = isinstance(ids, list) and _whole_numbers(ids)
     if not whole or len(ids) != len(names) or len(set(ids)) != len(ids):
         raise CheckpointError(f"{where}: data.class_ids must be {len(names)} distinct class indices, got {ids!r}")
     data["class_ids"] = ids  # every reader may rely on it

@@ -46,11 +46,6 @@ class DistillOptions:
     device: str = "auto"
 
 
-def distilled_from(member: dict) -> bool:
-    """Whether a manifest member was made by `distill` (trained by no `train` of the run)."""
-    return "distilled" in member
-
-
 def distill(path: str | Path, options: DistillOptions, progress: bool = True) -> TrainResult:
     """Distill the finished run at `path` into its member `distilled`; the distilling run's result."""
     run = RunDir(path)
