@@ -142,7 +142,9 @@ def test_a_warm_start_needs_class_pairs_and_must_be_shorter_than_them(tiny_image
         ),
     ):
         tiny_config(tmp_path / "run", train__strategy="cgan", **WARM)
-    too_long = tiny_config(tmp_path / "run", shared__kimg=0.048, budget__steps=4)  # 12 steps against 3 x 4
-    with pytest.raises(ConfigError, match=r"shared.kimg: the warm start \(0.048 kimg\) would be at least as long"):
+    too_long = tiny_config(tmp_path / "run", shared__kimg=0.052, budget__steps=4)  # 13 steps against 3 x 4
+    with pytest.raises(ConfigError, match=r"shared.kimg: the warm start \(0.052 kimg\) would be longer than"):
         train(too_long, progress=False, dataset=tiny_images)
     assert not (tmp_path / "run").exists()  # refused before anything is written
+    half = tiny_config(tmp_path / "half", shared__kimg=0.048, budget__steps=4)  # 12 steps: half the run's images
+    assert train(half, progress=False, dataset=tiny_images).steps["shared"] == 12

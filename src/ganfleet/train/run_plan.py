@@ -200,15 +200,15 @@ def further_budgets(
 
 
 def warm_start_steps(config: RunConfig, budgets: dict[str, int], name: str) -> int:
-    """The shared pair's steps (`shared.kimg`); ConfigError when it would see as many images as all the
-    pairs that start from it."""
+    """The shared pair's steps (`shared.kimg`); ConfigError when it would see more images than all the
+    pairs that start from it (half the run's images is the most it may take)."""
     steps = shared_steps(config)
     others = sum(steps for member, steps in budgets.items() if member != name)
-    if steps >= others:
+    if steps > others:
         per_step = images_per_step(config)
         raise ConfigError(
-            f"shared.kimg: the warm start ({steps * per_step / 1000:g} kimg) would be at least as long as every "
-            f"class pair's training together ({others * per_step / 1000:g} kimg); expected less"
+            f"shared.kimg: the warm start ({steps * per_step / 1000:g} kimg) would be longer than every "
+            f"class pair's training together ({others * per_step / 1000:g} kimg); expected at most that"
         )
     return steps
 
