@@ -77,6 +77,18 @@ def test_distill_goes_on_with_more_steps_and_refuses_other_samples(run: Path, ca
     assert digest(run) == before
 
 
+def test_distill_takes_its_own_diversity_weight_and_keeps_it(run: Path, capsys) -> None:
+    assert main(["distill", str(run), "--per-class", "8", "--steps", "2", "--diversity", "0.1", *QUIET]) == 0
+    config = json.loads((run / "distill" / "run" / "config.json").read_text())
+    assert config["loss"]["diversity_weight"] == 0.1
+    assert json.loads((run / "config.json").read_text())["loss"]["diversity_weight"] == 0.0  # the fleet's own
+    before = digest(run)
+    assert main(["distill", str(run), "--per-class", "8", "--steps", "4", "--diversity", "0.5", *QUIET]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "loss.diversity_weight" in err
+    assert digest(run) == before
+
+
 def test_the_fleet_trains_further_keeping_its_distilled_member(run: Path, capsys) -> None:
     assert main(["distill", str(run), "--per-class", "8", "--steps", "4", *QUIET]) == 0
     assert main(["train", "--resume", "--out", str(run), "--steps", "4", "--quiet"]) == 0

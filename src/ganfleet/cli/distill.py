@@ -25,7 +25,7 @@ def cmd_distill(args: argparse.Namespace) -> int:
     samples, steps = smoke.limit(smoke.SAMPLES // 20), smoke.limit(smoke.STEPS)  # None unless GANFLEET_SMOKE
     per_class = smoke.cap(args.per_class, samples, "--per-class") if args.per_class else samples
     steps = smoke.cap(args.steps, steps, "--steps") if args.steps else steps
-    options = DistillOptions(per_class, steps, args.seed, args.threads, args.device)
+    options = DistillOptions(per_class, steps, args.seed, args.diversity, args.threads, args.device)
     result = distill(args.run, options, progress=not args.quiet)
     step = max(result.steps.values())
     print(
@@ -59,6 +59,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="generator steps (default: the class pairs' steps together, so it sees as many images as the fleet)",
     )
     p.add_argument("--seed", type=SEED, default=0, help="seed of the samples and of the distilled pair (default: 0)")
+    p.add_argument(
+        "--diversity",
+        type=float,
+        metavar="W",
+        help="weight of MSGAN's diversity term in the distilled generator's loss (loss.diversity_weight; "
+        "default: the fleet's)",
+    )
     p.add_argument(
         "--threads",
         type=threads,

@@ -42,6 +42,7 @@ class DistillOptions:
     per_class: int | None = None  # fleet samples per class (default: as many as the class had training images)
     steps: int | None = None  # generator steps (default: the class pairs' steps together, so as many images)
     seed: int = 0  # of the samples and of the distilled pair
+    diversity: float | None = None  # loss.diversity_weight of the distilled pair (default: the fleet's)
     threads: Literal["auto"] | int = "auto"
     device: str = "auto"
 
@@ -115,8 +116,10 @@ def write_samples(run: RunDir, manifest: dict, options: DistillOptions, path: Pa
 
 def distilling_config(base: RunConfig, samples: Path, out: Path, steps: int, options: DistillOptions) -> RunConfig:
     """The fleet's own config (model, recipe, batch size, cadences) for one conditional pair on `samples`."""
+    diversity = base.loss.diversity_weight if options.diversity is None else options.diversity
     return dataclasses.replace(
         base,
+        loss=dataclasses.replace(base.loss, diversity_weight=diversity),
         data=DataConfig(name="npz", path=str(samples), fit=base.data.fit),
         train=dataclasses.replace(
             base.train, strategy="cgan", seed=options.seed, threads=options.threads, device=options.device
