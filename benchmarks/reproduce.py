@@ -22,7 +22,7 @@ Systems (Lupo Pasini et al.'s three, the W-CGAN sequel's, SGAN's global generato
   fleet's K x S images, the class pairs S - S/6 steps each under budget (b), S under (a); `cp-warm-reset-d1x`:
   the class pairs' Adam fresh after the fork; `cp-warm3-d2x`, `cp-warm2-d2x`: a third, a half of the images;
   `cp-warm-d2x-adaptive`: `budget.allocate` adaptive), and with MSGAN's diversity term at 0.1 (`cp-warm-d2x-div`,
-  `dccgan-div`: `loss.diversity_weight`).
+  `cp-warm3-d2x-div`, `cp-warm2-d2x-div`, `dccgan-div`: `loss.diversity_weight`).
 
 Each is trained with each recipe of `--recipes` (`ganfleet.recipes`: `paper`, `recommended`)
 at `--width`, for one of two budgets of S = `--steps` (`--budgets`):
@@ -167,6 +167,18 @@ EXTRA_SYSTEMS = (
         "cp-warm-d2x-div",
         {"train.strategy": "class-parallel", "model.d_width_factor": 2.0, "loss.diversity_weight": 0.1},
         warm_share=1 / 6,
+    ),
+    System(
+        "class-parallel + warm start of a third, D width x2, diversity 0.1",
+        "cp-warm3-d2x-div",
+        {"train.strategy": "class-parallel", "model.d_width_factor": 2.0, "loss.diversity_weight": 0.1},
+        warm_share=1 / 3,
+    ),
+    System(
+        "class-parallel + warm start of a half, D width x2, diversity 0.1",
+        "cp-warm2-d2x-div",
+        {"train.strategy": "class-parallel", "model.d_width_factor": 2.0, "loss.diversity_weight": 0.1},
+        warm_share=1 / 2,
     ),
     System(
         "DC-CGAN, diversity 0.1",
