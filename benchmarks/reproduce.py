@@ -448,6 +448,12 @@ def parse_args(argv: list[str] | None) -> tuple[Settings, list[System], Path]:
     p.add_argument(
         "--width", type=float, default=0.25, help="channel multiplier of the conv nets (default: %(default)s)"
     )
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=64,
+        help="every network's batch (default: %(default)s); with --steps S, budget (b) is K x S batches of it",
+    )
     p.add_argument("--n", type=int, help="samples per evaluation (default: 10000; 2000 for digits)")
     p.add_argument("--cas-n", type=int, help="generated images CAS trains on (default: 10000; 1000 for digits)")
     p.add_argument("--threads", type=int, default=2, help="torch CPU threads (default: %(default)s)")
@@ -469,6 +475,7 @@ def parse_args(argv: list[str] | None) -> tuple[Settings, list[System], Path]:
         recipes=args.recipes,
         seeds=args.seeds if args.seeds is not None else ([0] if args.quick else [0, 1, 2]),
         width=args.width,
+        batch_size=args.batch_size,
         n_eval=args.n or (2000 if small else 10_000),
         cas_n=args.cas_n or (1000 if small else 10_000),
         threads=args.threads,
