@@ -21,7 +21,8 @@ Systems (Lupo Pasini et al.'s three, the W-CGAN sequel's, SGAN's global generato
   (`dccgan-d1x`), and with a shared warm start (`cp-warm-d1x`, `cp-warm-d2x`: `shared.kimg` a sixth of the
   fleet's K x S images, the class pairs S - S/6 steps each under budget (b), S under (a); `cp-warm-reset-d1x`:
   the class pairs' Adam fresh after the fork; `cp-warm3-d2x`, `cp-warm2-d2x`: a third, a half of the images;
-  `cp-warm-d2x-adaptive`: `budget.allocate` adaptive), and with MSGAN's diversity term at 0.1 (`cp-warm-d2x-div`,
+  `cp-warm-d2x-adaptive`: `budget.allocate` adaptive; `cp-warm-d2x-freeze2`: the first two discriminator layers
+  frozen after the fork, `shared.freeze_d`), and with MSGAN's diversity term at 0.1 (`cp-warm-d2x-div`,
   `cp-warm3-d2x-div`, `cp-warm2-d2x-div`, `dccgan-div`: `loss.diversity_weight`).
 
 Each is trained with each recipe of `--recipes` (`ganfleet.recipes`: `paper`, `recommended`)
@@ -179,6 +180,12 @@ EXTRA_SYSTEMS = (
         "cp-warm2-d2x-div",
         {"train.strategy": "class-parallel", "model.d_width_factor": 2.0, "loss.diversity_weight": 0.1},
         warm_share=1 / 2,
+    ),
+    System(
+        "class-parallel + warm start, D width x2, FreezeD 2",
+        "cp-warm-d2x-freeze2",
+        {"train.strategy": "class-parallel", "model.d_width_factor": 2.0, "shared.freeze_d": 2},
+        warm_share=1 / 6,
     ),
     System(
         "DC-CGAN, diversity 0.1",

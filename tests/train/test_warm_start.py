@@ -122,9 +122,17 @@ def test_a_stop_during_the_warm_start_resumes_exactly(tiny_images, tmp_path: Pat
     assert_same_states(tmp_path / "straight", tmp_path / "stopped", MEMBERS)
 
 
-def test_packed_equals_looped_through_the_fork(tmp_path: Path) -> None:
-    """Toy MLPs (no BatchNorm, so float32 agrees to 1e-5), as the packing tests compare whole runs."""
-    common = {"data__name": "toy", "model__arch": "mlp", "cadence__checkpoint_every": 0, **WARM}
+@pytest.mark.parametrize("freeze_d", [0, 2])
+def test_packed_equals_looped_through_the_fork(tmp_path: Path, freeze_d: int) -> None:
+    """Toy MLPs (no BatchNorm, so float32 agrees to 1e-5), as the packing tests compare whole runs; with FreezeD
+    too (its frozen layers must stay frozen in a pack)."""
+    common = {
+        "data__name": "toy",
+        "model__arch": "mlp",
+        "cadence__checkpoint_every": 0,
+        "shared__freeze_d": freeze_d,
+        **WARM,
+    }
     for pack, name in (("off", "looped"), (3, "packed")):
         train(tiny_config(tmp_path / name, train__pack=pack, **common), progress=False, dataset=tiny_points())
     for member in MEMBERS:
@@ -148,3 +156,23 @@ def test_a_warm_start_needs_class_pairs_and_must_be_shorter_than_them(tiny_image
     assert not (tmp_path / "run").exists()  # refused before anything is written
     half = tiny_config(tmp_path / "half", shared__kimg=0.048, budget__steps=4)  # 12 steps: half the run's images
     assert train(half, progress=False, dataset=tiny_images).steps["shared"] == 12
+
+
+@pytest.mark.parametrize("pack", ["off", 3])
+def test_freeze_d_keeps_the_warm_starts_first_discriminator_layers(tiny_images, tmp_path: Path, pack) -> None:
+    config = tiny_config(tmp_path / "run", train__pack=pack, shared__freeze_d=2, **WARM, **RECIPE)
+    train(config, progress=False, dataset=tiny_images)
+    run = RunDir(config.out)
+    shared = load_latest(run.pair_dir("shared"))
+    assert shared is not None
+    first_two = ("blocks.0.", "blocks.2.")  # the first two convs (spectral norm: bias and weight.original)
+    for name in CLASSES:
+        d = load_latest(run.pair_dir(name)).discriminator  # type: ignore[union-attr]
+        frozen = [k for k in d if k.startswith(first_two) and ".weight.0._" not in k]  # not power iteration's u, v
+        assert len(frozen) == 4
+        assert all(torch.equal(d[k], shared.discriminator[k]) for k in frozen), name
+        later = "head.parametrizations.weight.original"
+        assert not torch.equal(d[later], shared.discriminator[later])  # the rest trained on
+    # the shared pair itself trained every layer: its first conv moved from a fresh pair's
+    fresh = build_pairs(config, plan_run(config, tiny_images), tiny_images, ["shared"], torch.device("cpu"), run, False)
+    assert not torch.equal(fresh[0].discriminator.state_dict()["blocks.0.bias"], shared.discriminator["blocks.0.bias"])

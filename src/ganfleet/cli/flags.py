@@ -89,6 +89,7 @@ TRAIN_FLAGS: list[Flag] = [
     ("--kimg", "budget.kimg", float),
     ("--shared-kimg", "shared.kimg", float),
     ("--shared-optimizer", "shared.optimizer", str),
+    ("--freeze-d", "shared.freeze_d", int),
     ("--batch-size", "train.batch_size", int),
     ("--lr-g", "optim.lr_g", float),
     ("--lr-d", "optim.lr_d", float),

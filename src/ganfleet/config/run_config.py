@@ -113,6 +113,10 @@ class RunConfig:
                 f"shared.kimg: a warm start forks class pairs, which only strategy class-parallel has "
                 f"(strategy is {self.train.strategy!r})"
             )
+        if self.shared.freeze_d and not self.shared.kimg:
+            raise ConfigError(
+                "shared.freeze_d: freezes layers of the class pairs forked from a warm start; set shared.kimg too"
+            )
         if self.train.strategy != "sgan" and not self.sgan.is_default():
             changed = [
                 f.name

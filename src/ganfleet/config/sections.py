@@ -319,11 +319,18 @@ class SharedConfig:
     optimizer: Literal["copy", "reset"] = option(
         "copy", "a class pair's Adam state after the fork: the shared pair's (copy) or a fresh one (reset)"
     )
+    freeze_d: int = option(
+        0,
+        "FreezeD (Mo et al. 2020): the class pairs keep the warm start's first N discriminator layers "
+        "(conv or linear, with the norms after them) fixed and train the rest (0: every layer trains)",
+    )
 
     def __post_init__(self) -> None:
         check_fields(self, "shared")
         if self.kimg < 0:
             raise ConfigError(f"shared.kimg: expected >= 0 (0: no warm start), got {self.kimg}")
+        if self.freeze_d < 0:
+            raise ConfigError(f"shared.freeze_d: expected >= 0 (0: none frozen), got {self.freeze_d}")
 
 
 @dataclass

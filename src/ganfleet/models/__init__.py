@@ -24,6 +24,7 @@ from ganfleet.models.registry import (
     check_sizes,
     count_parameters,
     default_architecture,
+    freeze_leading_layers,
     get_architecture,
 )
 
@@ -39,6 +40,7 @@ __all__ = [
     "check_sizes",
     "count_parameters",
     "default_architecture",
+    "freeze_leading_layers",
     "get_architecture",
     "is_convolutional",
     "pack_networks",

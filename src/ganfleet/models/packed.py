@@ -58,6 +58,11 @@ class PackedModule(nn.Module):
             self.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch's stubs lack it
         self.pair_shapes = {name: t.shape for name, t in first.state_dict().items()}
         self.load_pairs(modules)
+        trained = [{name: p.requires_grad for name, p in m.named_parameters()} for m in modules]
+        if any(t != trained[0] for t in trained):
+            raise ValueError("cannot pack networks whose frozen parameters differ")
+        for name, parameter in self.named_parameters():  # a pair's frozen layers (FreezeD) stay frozen packed
+            parameter.requires_grad_(trained[0][name])
 
     def pair_view(self, name: str, tensor: torch.Tensor) -> torch.Tensor:
         """`tensor` (the packed parameter or buffer `name`, or a state of the same shape) as (K, *pair shape)."""

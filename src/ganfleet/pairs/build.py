@@ -13,7 +13,7 @@ from ganfleet.data.augment import DiffAugment, parse_policy
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.data.stream import BatchStream
 from ganfleet.losses import get_loss
-from ganfleet.models import ModelSpec, build_pair
+from ganfleet.models import ModelSpec, build_pair, freeze_leading_layers
 from ganfleet.models.anchors import ScoreAnchors
 from ganfleet.pairs.ema import EmaRule, ema_copy
 from ganfleet.pairs.pair import Pair
@@ -124,6 +124,8 @@ def make_pair(config: RunConfig, dataset: ClassPartitionedDataset, member: Membe
     seed = pair_seed(config.train.seed, member)
     spec = member_spec(base_spec(config, dataset), member, dataset.n_classes)
     generator, discriminator = build_pair(spec, seed)
+    if member.label is not None and config.shared.kimg:  # a class pair forked from the warm start
+        freeze_leading_layers(discriminator, config.shared.freeze_d)
     if config.loss.lecam_weight:
         discriminator.add_module("lecam_anchors", ScoreAnchors())
     generator.to(device)

@@ -118,12 +118,15 @@ def by_pair(logs: Sequence[StepLogs]) -> dict[str, dict[str, torch.Tensor]]:
 
 @contextmanager
 def frozen(module: nn.Module) -> Iterator[None]:
-    """`module` without parameter gradients (the other network's update needs none of its gradients)."""
+    """`module` without parameter gradients (the other network's update needs none of its gradients); each
+    parameter's own setting comes back after (a layer frozen for good stays frozen)."""
+    trained = [p for p in module.parameters() if p.requires_grad]
     module.requires_grad_(False)
     try:
         yield
     finally:
-        module.requires_grad_(True)
+        for parameter in trained:
+            parameter.requires_grad_(True)
 
 
 def discriminator_loss(
