@@ -234,7 +234,8 @@ class Settings:
             return self.steps
         if not system.class_pairs:
             return self.steps * n_classes
-        config = apply_values(RunConfig(), {"data.name": self.data, **system.values})
+        shared = {"shared.kimg": self.warm_start_kimg(system, n_classes)}  # what a warm start's options need
+        config = apply_values(RunConfig(), {"data.name": self.data, **shared, **system.values})
         own = self.steps - round(system.warm_share * self.steps)  # the rest of its images went to the warm start
         return max(1, math.ceil(own / get_loss(config.loss.name).n_critic))
 
