@@ -85,8 +85,10 @@ def test_distill_takes_its_own_diversity_weight_and_keeps_it(run: Path, capsys) 
     before = digest(run)
     assert main(["distill", str(run), "--per-class", "8", "--steps", "4", "--diversity", "0.5", *QUIET]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "loss.diversity_weight" in err
+    assert len(err.splitlines()) == 1 and "distilled with --diversity 0.1, not 0.5" in err and "remove" in err
     assert digest(run) == before
+    assert main(["distill", str(run), "--per-class", "8", "--steps", "3", *QUIET]) == 0  # going on keeps its 0.1
+    assert json.loads((run / "distill" / "run" / "config.json").read_text())["loss"]["diversity_weight"] == 0.1
 
 
 def test_the_fleet_trains_further_keeping_its_distilled_member(run: Path, capsys) -> None:

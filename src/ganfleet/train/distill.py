@@ -42,7 +42,8 @@ class DistillOptions:
     per_class: int | None = None  # fleet samples per class (default: as many as the class had training images)
     steps: int | None = None  # generator steps (default: the class pairs' steps together, so as many images)
     seed: int = 0  # of the samples and of the distilled pair
-    diversity: float | None = None  # loss.diversity_weight of the distilled pair (default: the fleet's)
+    diversity: float | None = None  # loss.diversity_weight of the distilled pair (default: the fleet's, or on
+    # going on, the distilling run's own)
     threads: Literal["auto"] | int = "auto"
     device: str = "auto"
 
@@ -64,9 +65,15 @@ def distill(path: str | Path, options: DistillOptions, progress: bool = True) ->
         write_samples(run, manifest, options, samples)
         atomic_write(folder / "source.json", lambda tmp: tmp.write_text(json.dumps(source, indent=2) + "\n"))
     steps = options.steps if options.steps is not None else sum(m["step"] for m in class_pairs)
-    config = distilling_config(saved_config(run), samples, folder / "run", steps, options)
-    result = train(config, resume=RunDir(config.out).exists(), progress=progress)
-    publish(run, RunDir(config.out), {**source, "steps": steps})
+    distilling = RunDir(folder / "run")
+    resume = distilling.exists()
+    if resume and options.diversity is None:  # going on keeps the distilling run's own weight
+        options = dataclasses.replace(options, diversity=saved_config(distilling).loss.diversity_weight)
+    config = distilling_config(saved_config(run), samples, distilling.path, steps, options)
+    if resume:
+        check_same_diversity(distilling, config.loss.diversity_weight)
+    result = train(config, resume=resume, progress=progress)
+    publish(run, distilling, {**source, "steps": steps})
     return result
 
 
@@ -100,6 +107,16 @@ def check_same_source(path: Path, source: dict) -> None:
         raise ConfigError(
             f"{path}: the samples there were drawn with other {', '.join(differ)}; remove {path.parent} to distill "
             "again, or give the same settings to go on"
+        )
+
+
+def check_same_diversity(distilling: RunDir, weight: float) -> None:
+    """ConfigError when the distilling run trained with another --diversity than `weight`."""
+    before = saved_config(distilling).loss.diversity_weight
+    if before != weight:
+        raise ConfigError(
+            f"{distilling.path}: distilled with --diversity {before:g}, not {weight:g}; give the same to go on, "
+            f"or remove {distilling.path} to distill again"
         )
 
 
