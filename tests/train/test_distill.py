@@ -49,6 +49,7 @@ def test_the_distilled_pair_trains_on_the_fleets_samples_and_becomes_its_member(
     made = members(run)["distilled"]
     assert made["conditional"] and made["label"] is None and made["classes"] == [0, 1, 2]
     assert made["step"] == 9 and made["distilled"]["steps"] == 9
+    assert json.loads((run / "distill" / "run" / "config.json").read_text())["loss"]["diversity_weight"] == 0.1
     samples = load_dataset(DataConfig(name="npz", path=str(run / "distill" / "samples.npz")))
     assert samples.class_names == fleet.class_names and samples.counts == [16, 16, 16]
     # the samples are the fleet's own for seed 0 (Fleet.sample, a second path to them)
@@ -78,17 +79,17 @@ def test_distill_goes_on_with_more_steps_and_refuses_other_samples(run: Path, ca
 
 
 def test_distill_takes_its_own_diversity_weight_and_keeps_it(run: Path, capsys) -> None:
-    assert main(["distill", str(run), "--per-class", "8", "--steps", "2", "--diversity", "0.1", *QUIET]) == 0
+    assert main(["distill", str(run), "--per-class", "8", "--steps", "2", "--diversity", "0.2", *QUIET]) == 0
     config = json.loads((run / "distill" / "run" / "config.json").read_text())
-    assert config["loss"]["diversity_weight"] == 0.1
+    assert config["loss"]["diversity_weight"] == 0.2
     assert json.loads((run / "config.json").read_text())["loss"]["diversity_weight"] == 0.0  # the fleet's own
     before = digest(run)
     assert main(["distill", str(run), "--per-class", "8", "--steps", "4", "--diversity", "0.5", *QUIET]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "distilled with --diversity 0.1, not 0.5" in err and "remove" in err
+    assert len(err.splitlines()) == 1 and "distilled with --diversity 0.2, not 0.5" in err and "remove" in err
     assert digest(run) == before
-    assert main(["distill", str(run), "--per-class", "8", "--steps", "3", *QUIET]) == 0  # going on keeps its 0.1
-    assert json.loads((run / "distill" / "run" / "config.json").read_text())["loss"]["diversity_weight"] == 0.1
+    assert main(["distill", str(run), "--per-class", "8", "--steps", "3", *QUIET]) == 0  # going on keeps its 0.2
+    assert json.loads((run / "distill" / "run" / "config.json").read_text())["loss"]["diversity_weight"] == 0.2
 
 
 def test_the_fleet_trains_further_keeping_its_distilled_member(run: Path, capsys) -> None:

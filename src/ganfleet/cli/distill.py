@@ -64,7 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=float,
         metavar="W",
         help="weight of MSGAN's diversity term in the distilled generator's loss (loss.diversity_weight; "
-        "default: the fleet's)",
+        "default: 0.1, or the distilling run's own when going on; 0: none)",
     )
     p.add_argument(
         "--threads",

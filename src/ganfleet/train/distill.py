@@ -32,6 +32,7 @@ from ganfleet.synthetic import SyntheticDataset
 from ganfleet.train.loop import TrainResult, train
 
 DISTILLED = "distilled"  # the member's name in the fleet
+DIVERSITY = 0.1  # the distilled generator's loss.diversity_weight by default: twice the recall (docs/RESULTS.md)
 FOLDER = "distill"  # in the run folder: samples.npz, source.json and the distilling run `run/`
 
 
@@ -42,7 +43,7 @@ class DistillOptions:
     per_class: int | None = None  # fleet samples per class (default: as many as the class had training images)
     steps: int | None = None  # generator steps (default: the class pairs' steps together, so as many images)
     seed: int = 0  # of the samples and of the distilled pair
-    diversity: float | None = None  # loss.diversity_weight of the distilled pair (default: the fleet's, or on
+    diversity: float | None = None  # loss.diversity_weight of the distilled pair (default: DIVERSITY, or on
     # going on, the distilling run's own)
     threads: Literal["auto"] | int = "auto"
     device: str = "auto"
@@ -67,8 +68,9 @@ def distill(path: str | Path, options: DistillOptions, progress: bool = True) ->
     steps = options.steps if options.steps is not None else sum(m["step"] for m in class_pairs)
     distilling = RunDir(folder / "run")
     resume = distilling.exists()
-    if resume and options.diversity is None:  # going on keeps the distilling run's own weight
-        options = dataclasses.replace(options, diversity=saved_config(distilling).loss.diversity_weight)
+    if options.diversity is None:  # going on keeps the distilling run's own weight
+        own = saved_config(distilling).loss.diversity_weight if resume else DIVERSITY
+        options = dataclasses.replace(options, diversity=own)
     config = distilling_config(saved_config(run), samples, distilling.path, steps, options)
     if resume:
         check_same_diversity(distilling, config.loss.diversity_weight)
@@ -133,7 +135,7 @@ def write_samples(run: RunDir, manifest: dict, options: DistillOptions, path: Pa
 
 def distilling_config(base: RunConfig, samples: Path, out: Path, steps: int, options: DistillOptions) -> RunConfig:
     """The fleet's own config (model, recipe, batch size, cadences) for one conditional pair on `samples`."""
-    diversity = base.loss.diversity_weight if options.diversity is None else options.diversity
+    diversity = DIVERSITY if options.diversity is None else options.diversity
     return dataclasses.replace(
         base,
         loss=dataclasses.replace(base.loss, diversity_weight=diversity),
