@@ -268,24 +268,23 @@ def build_pair(spec: ModelSpec, seed: int) -> tuple[nn.Module, nn.Module]:
         return build_generator(spec), build_discriminator(spec)
 
 
-def freeze_leading_layers(network: nn.Module, n: int, where: str = "shared.freeze_d") -> list[str]:
+def freeze_leading_layers(network: nn.Module, n: int) -> None:
     """Stop training `network`'s first `n` layers (conv or linear, in the order they are registered, each with
     the parameters registered after it up to the next layer, such as a norm): FreezeD's lower discriminator
-    layers. Returns the frozen parameters' names; ConfigError unless at least the last layer stays trained.
+    layers (`shared.freeze_d`). ConfigError unless at least the last layer stays trained.
     """
     layers = [name for name, m in network.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
     if n > len(layers) - 1:
         raise ConfigError(
-            f"{where}: {n} of the discriminator's {len(layers)} layers would leave none to train; "
+            f"shared.freeze_d: {n} of the discriminator's {len(layers)} layers would leave none to train; "
             f"expected at most {len(layers) - 1}"
         )
     if not n:
-        return []
+        return
     named = list(network.named_parameters())
     end = next(i for i, (name, _) in enumerate(named) if name.startswith(layers[n] + "."))
     for _, parameter in named[:end]:
         parameter.requires_grad_(False)
-    return [name for name, _ in named[:end]]
 
 
 def count_parameters(module: nn.Module) -> int:
