@@ -245,3 +245,26 @@ def test_compiled_networks_step_like_eager_ones() -> None:
             compiled_run.step(compiled, rule), eager_run.step(eager, rule)
         compiled_run.sync(), eager_run.sync()
         assert_same_pairs(compiled, eager)
+
+
+def test_packed_steps_equal_separate_steps_with_freeze_d() -> None:
+    """FreezeD's frozen discriminator layers, conv nets in float64: they stay as built in a pack as in a loop."""
+    kwargs = {"loss__name": "hinge", "model__width": 0.0625, **MODERN, "shared__kimg": 0.004, "shared__freeze_d": 2}
+    data = make_tiny_images()
+    looped, packed = (make_pairs(data, torch.float64, **kwargs) for _ in range(2))
+    first = [k for k, p in looped[0].discriminator.named_parameters() if not p.requires_grad]
+    assert first and all(k.startswith(("blocks.0.", "blocks.2.")) for k in first)
+    initial = {k: v.clone() for k, v in full_state(looped[0]).items()}
+    rule = step_rule(tiny_config("unused", **kwargs), data.sample_shape)
+    run = PackedPairs(3, channels_last=True)
+    for _ in range(3):
+        for p in looped:
+            adversarial_step(p, rule)
+        run.step(packed, rule)
+    run.sync()
+    assert_same_pairs(packed, looped)
+    moved = full_state(looped[0])
+    assert all(torch.equal(moved[f"d.{k}"], initial[f"d.{k}"]) for k in first)
+    assert not torch.equal(
+        moved["d.head.parametrizations.weight.original"], initial["d.head.parametrizations.weight.original"]
+    )
