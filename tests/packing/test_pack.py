@@ -18,7 +18,7 @@ import torch
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.models.mlp import MLPDiscriminator, MLPGenerator
 from ganfleet.packing.pack import PackedPairs, PairPack, group_pairs
-from ganfleet.pairs import Pair, adversarial_step, by_pair, make_pair, step_rule
+from ganfleet.pairs import Pair, StepRule, adversarial_step, by_pair, make_pair, step_rule
 from ganfleet.pairs.executor import LoopedPairs
 from ganfleet.strategies import get_strategy
 from tests.conftest import make_tiny_images, tiny_config
@@ -83,6 +83,14 @@ def assert_same_pairs(actual: list[Pair], expected: list[Pair], **tol: float) ->
             torch.testing.assert_close(
                 sa[key], sb[key], **(tol or TOL), msg=lambda m, a=a, key=key: f"{a.name} {key}: {m}"
             )
+
+
+def step_both(looped: list[Pair], packed: list[Pair], rule: StepRule, run: PackedPairs, steps: int) -> None:
+    """`steps` adversarial steps of the looped pairs one by one and of the packed ones through `run`."""
+    for _ in range(steps):
+        for p in looped:
+            adversarial_step(p, rule)
+        run.step(packed, rule)
 
 
 @pytest.mark.parametrize(("loss", "steps"), [("ns", 3), ("hinge", 2), ("wgan-gp", 2), ("dragan", 1), ("wgan", 1)])
@@ -162,10 +170,7 @@ def test_packed_mlp_pairs_equal_separate_pairs_with_the_recipe_features_in_float
     )
     rule = step_rule(tiny_config("unused", **kwargs))
     run = PackedPairs(3, channels_last=False)
-    for _ in range(3):
-        for p in looped:
-            adversarial_step(p, rule)
-        run.step(packed, rule)
+    step_both(looped, packed, rule, run, 3)
     run.sync()
     assert_same_pairs(packed, looped)
 
@@ -176,10 +181,7 @@ def test_packed_mlp_pairs_equal_separate_pairs_in_float32(loss: str) -> None:
     looped, packed = make_pairs(tiny_points(), **kwargs), make_pairs(tiny_points(), **kwargs)
     rule = step_rule(tiny_config("unused", **kwargs))
     run = PackedPairs(2, channels_last=False)  # a pack of 2 and a pack of 1
-    for _ in range(3):
-        for p in looped:
-            adversarial_step(p, rule)
-        run.step(packed, rule)
+    step_both(looped, packed, rule, run, 3)
     assert [len(pack.pairs) for pack in run.packs] == [2, 1]
     run.sync()
     assert_same_pairs(packed, looped)
@@ -189,10 +191,7 @@ def test_a_pair_that_is_done_stays_put_while_its_pack_trains_on() -> None:
     looped, packed = make_pairs(make_tiny_images(), torch.float64), make_pairs(make_tiny_images(), torch.float64)
     rule = step_rule(tiny_config("unused"))
     run = PackedPairs(3, channels_last=False)
-    for _ in range(2):
-        for p in looped:
-            adversarial_step(p, rule)
-        run.step(packed, rule)
+    step_both(looped, packed, rule, run, 2)
     run.sync()
     frozen = {k: v.clone() for k, v in full_state(packed[1]).items()}
     for _ in range(2):  # pair 1 has reached its budget: only pairs 0 and 2 are due
@@ -257,10 +256,7 @@ def test_packed_steps_equal_separate_steps_with_freeze_d() -> None:
     initial = {k: v.clone() for k, v in full_state(looped[0]).items()}
     rule = step_rule(tiny_config("unused", **kwargs), data.sample_shape)
     run = PackedPairs(3, channels_last=True)
-    for _ in range(3):
-        for p in looped:
-            adversarial_step(p, rule)
-        run.step(packed, rule)
+    step_both(looped, packed, rule, run, 3)
     run.sync()
     assert_same_pairs(packed, looped)
     moved = full_state(looped[0])
