@@ -68,12 +68,8 @@ def distill(path: str | Path, options: DistillOptions, progress: bool = True) ->
     steps = options.steps if options.steps is not None else sum(m["step"] for m in class_pairs)
     distilling = RunDir(folder / "run")
     resume = distilling.exists()
-    if options.diversity is None:  # going on keeps the distilling run's own weight
-        own = saved_config(distilling).loss.diversity_weight if resume else DIVERSITY
-        options = dataclasses.replace(options, diversity=own)
-    config = distilling_config(saved_config(run), samples, distilling.path, steps, options)
-    if resume:
-        check_same_diversity(distilling, config.loss.diversity_weight)
+    weight = diversity_weight(distilling if resume else None, options.diversity)
+    config = distilling_config(saved_config(run), samples, distilling.path, steps, options, weight)
     result = train(config, resume=resume, progress=progress)
     publish(run, distilling, {**source, "steps": steps})
     return result
@@ -112,14 +108,18 @@ def check_same_source(path: Path, source: dict) -> None:
         )
 
 
-def check_same_diversity(distilling: RunDir, weight: float) -> None:
-    """ConfigError when the distilling run trained with another --diversity than `weight`."""
+def diversity_weight(distilling: RunDir | None, asked: float | None) -> float:
+    """The distilled pair's loss.diversity_weight: `asked`, else the distilling run's own when it goes on
+    (`distilling`), else DIVERSITY; ConfigError when `asked` differs from the weight it started with."""
+    if distilling is None:
+        return DIVERSITY if asked is None else asked
     before = saved_config(distilling).loss.diversity_weight
-    if before != weight:
+    if asked is not None and asked != before:
         raise ConfigError(
-            f"{distilling.path}: distilled with --diversity {before:g}, not {weight:g}; give the same to go on, "
+            f"{distilling.path}: distilled with --diversity {before:g}, not {asked:g}; give the same to go on, "
             f"or remove {distilling.path} to distill again"
         )
+    return before
 
 
 def write_samples(run: RunDir, manifest: dict, options: DistillOptions, path: Path) -> None:
@@ -133,9 +133,11 @@ def write_samples(run: RunDir, manifest: dict, options: DistillOptions, path: Pa
     atomic_write(path, lambda tmp: write_npz(tmp, images, np.asarray(labels), fleet.class_names))
 
 
-def distilling_config(base: RunConfig, samples: Path, out: Path, steps: int, options: DistillOptions) -> RunConfig:
-    """The fleet's own config (model, recipe, batch size, cadences) for one conditional pair on `samples`."""
-    diversity = DIVERSITY if options.diversity is None else options.diversity
+def distilling_config(
+    base: RunConfig, samples: Path, out: Path, steps: int, options: DistillOptions, diversity: float
+) -> RunConfig:
+    """The fleet's own config (model, recipe, batch size, cadences) for one conditional pair on `samples`, with
+    the diversity term at `diversity`."""
     return dataclasses.replace(
         base,
         loss=dataclasses.replace(base.loss, diversity_weight=diversity),
