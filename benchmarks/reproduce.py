@@ -188,6 +188,35 @@ EXTRA_SYSTEMS = (
         warm_share=1 / 6,
     ),
     System(
+        "class-parallel + conditional warm start, D width x2",
+        "cp-cwarm-d2x",
+        {"train.strategy": "class-parallel", "model.d_width_factor": 2.0, "shared.conditional": True},
+        warm_share=1 / 6,
+    ),
+    System(
+        "class-parallel + conditional warm start of a third, D width x2",
+        "cp-cwarm3-d2x",
+        {"train.strategy": "class-parallel", "model.d_width_factor": 2.0, "shared.conditional": True},
+        warm_share=1 / 3,
+    ),
+    System(
+        "class-parallel + conditional warm start of a half, D width x2",
+        "cp-cwarm2-d2x",
+        {"train.strategy": "class-parallel", "model.d_width_factor": 2.0, "shared.conditional": True},
+        warm_share=1 / 2,
+    ),
+    System(
+        "class-parallel + conditional warm start, D width x2, diversity 0.1",
+        "cp-cwarm-d2x-div",
+        {
+            "train.strategy": "class-parallel",
+            "model.d_width_factor": 2.0,
+            "shared.conditional": True,
+            "loss.diversity_weight": 0.1,
+        },
+        warm_share=1 / 6,
+    ),
+    System(
         "DC-CGAN, diversity 0.1",
         "dccgan-div",
         {"train.strategy": "cgan", "loss.diversity_weight": 0.1},

@@ -56,6 +56,12 @@ FLAG_CASES: list[tuple[str, list[str], str]] = [
     ("freeze-d-negative", ["--freeze-d", "-1", "--shared-kimg", "0.01"], "shared.freeze_d"),
     ("freeze-d-without-warm-start", ["--freeze-d", "2"], "shared.freeze_d"),
     ("freeze-d-every-layer", ["--freeze-d", "5", "--shared-kimg", "0.01"], "shared.freeze_d"),
+    ("conditional-warm-start-without-one", ["--conditional-warm-start"], "shared.conditional"),
+    (
+        "conditional-warm-start-spectral-norm-both",
+        ["--conditional-warm-start", "--shared-kimg", "0.01", "--spectral-norm", "both"],
+        "shared.conditional",
+    ),
     ("freeze-d-word", ["--freeze-d", "two", "--shared-kimg", "0.01"], "freeze"),
     ("budget-classes-on-a-fresh-run", ["--set", "budget.classes=[1]"], "budget.classes"),
     ("classes-repeated", ["--classes", "0,0"], "data.classes"),

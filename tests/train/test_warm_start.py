@@ -122,15 +122,16 @@ def test_a_stop_during_the_warm_start_resumes_exactly(tiny_images, tmp_path: Pat
     assert_same_states(tmp_path / "straight", tmp_path / "stopped", MEMBERS)
 
 
-@pytest.mark.parametrize("freeze_d", [0, 2])
-def test_packed_equals_looped_through_the_fork(tmp_path: Path, freeze_d: int) -> None:
+@pytest.mark.parametrize(("freeze_d", "conditional"), [(0, False), (2, False), (0, True)])
+def test_packed_equals_looped_through_the_fork(tmp_path: Path, freeze_d: int, conditional: bool) -> None:
     """Toy MLPs (no BatchNorm, so float32 agrees to 1e-5), as the packing tests compare whole runs; with FreezeD
-    too (its frozen layers must stay frozen in a pack)."""
+    too (its frozen layers must stay frozen in a pack), and from a conditional warm start."""
     common = {
         "data__name": "toy",
         "model__arch": "mlp",
         "cadence__checkpoint_every": 0,
         "shared__freeze_d": freeze_d,
+        "shared__conditional": conditional,
         **WARM,
     }
     for pack, name in (("off", "looped"), (3, "packed")):
@@ -176,3 +177,28 @@ def test_freeze_d_keeps_the_warm_starts_first_discriminator_layers(tiny_images, 
     # the shared pair itself trained every layer: its first conv moved from a fresh pair's
     fresh = build_pairs(config, plan_run(config, tiny_images), tiny_images, ["shared"], torch.device("cpu"), run, False)
     assert not torch.equal(fresh[0].discriminator.state_dict()["blocks.0.bias"], shared.discriminator["blocks.0.bias"])
+
+
+def test_a_conditional_warm_start_starts_each_class_pair_as_it_with_its_label(tiny_images, tmp_path: Path) -> None:
+    """The shared pair learns every class with labels; class pair k's generators then draw (eval mode) what the
+    shared generators draw for label k, and the run goes on from there as any warm start."""
+    config = tiny_config(tmp_path / "run", shared__conditional=True, **WARM, **RECIPE)
+    train(config, progress=False, dataset=tiny_images)
+    run = RunDir(config.out)
+    members = {m["name"]: m for m in run.read_manifest()["members"]}
+    assert members["shared"]["conditional"] and not members["class-0001"]["conditional"]
+    shared = load_latest(run.pair_dir("shared"))
+    assert shared is not None and shared.ema is not None
+    plan = plan_run(config, tiny_images)
+    conditional = build_pairs(config, plan, tiny_images, ["shared"], torch.device("cpu"), run, resume=True)[0]
+    pairs = build_pairs(config, plan, tiny_images, CLASSES, torch.device("cpu"), run, resume=False)
+    fork(pairs, run, "shared", "copy", conditional=True)
+    z = torch.randn(6, config.model.latent_dim)
+    for pair in pairs:
+        for fixed, shared_generator in ((pair.generator, conditional.generator), (pair.ema, conditional.ema)):
+            fixed.eval()
+            shared_generator.eval()
+            with torch.no_grad():
+                expected = shared_generator(z, torch.full((6,), pair.member.label))
+                torch.testing.assert_close(fixed(z), expected, rtol=0, atol=1e-5)
+        assert pair.step == 0 and pair.opt_g.state_dict()["state"]  # Adam's moments came along

@@ -90,6 +90,7 @@ TRAIN_FLAGS: list[Flag] = [
     ("--shared-kimg", "shared.kimg", float),
     ("--shared-optimizer", "shared.optimizer", str),
     ("--freeze-d", "shared.freeze_d", int),
+    ("--conditional-warm-start", "shared.conditional", bool),
     ("--batch-size", "train.batch_size", int),
     ("--lr-g", "optim.lr_g", float),
     ("--lr-d", "optim.lr_d", float),

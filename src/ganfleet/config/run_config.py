@@ -117,6 +117,13 @@ class RunConfig:
             raise ConfigError(
                 "shared.freeze_d: freezes layers of the class pairs forked from a warm start; set shared.kimg too"
             )
+        if self.shared.conditional and not self.shared.kimg:
+            raise ConfigError("shared.conditional: conditions the warm start's pair on the label; set shared.kimg too")
+        if self.shared.conditional and self.model.spectral_norm == "both":
+            raise ConfigError(
+                "shared.conditional: a label cannot be folded into a generator layer under spectral norm "
+                "(model.spectral_norm both); expected model.spectral_norm none or discriminator"
+            )
         if self.train.strategy != "sgan" and not self.sgan.is_default():
             changed = [
                 f.name

@@ -310,14 +310,20 @@ class BudgetConfig:
 
 @dataclass
 class SharedConfig:
-    """A shared warm start: one unconditional pair trains on every class first, then each class pair starts as
-    its copy (transfer learning for GANs, Transitional-cGAN) and trains on its class alone."""
+    """A shared warm start: one pair trains on every class first, then each class pair starts as its copy
+    (transfer learning for GANs, Transitional-cGAN) and trains on its class alone. The shared pair is
+    unconditional, or conditioned on the label (`conditional`)."""
 
     kimg: float = option(
         0.0, "thousands of real images the shared pair trains on all classes first (0: no warm start; class-parallel)"
     )
     optimizer: Literal["copy", "reset"] = option(
         "copy", "a class pair's Adam state after the fork: the shared pair's (copy) or a fresh one (reset)"
+    )
+    conditional: bool = option(
+        False,
+        "the warm start's pair is conditioned on the label (a DC-CGAN on every class); each class pair starts as "
+        "it with its own label fixed, folded into G's first layer and D's projection head",
     )
     freeze_d: int = option(
         0,

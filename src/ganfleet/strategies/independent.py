@@ -49,21 +49,23 @@ SHARED = "shared"  # the warm start's member
 
 
 class ClassParallelStrategy(Strategy):
-    """One pair per class; with `shared`, an unconditional pair on every class first, of which each class pair
-    starts as a copy (a shared warm start)."""
+    """One pair per class; with `shared`, a pair on every class first, of which each class pair starts as a copy
+    (a shared warm start): unconditional, or with `conditional_shared` conditioned on the label (each class pair
+    then starts as it with its own label fixed)."""
 
     name = "class-parallel"
     description = "one independent pair per class (distributed DC-CGAN)"
 
-    def __init__(self, shared: bool = False) -> None:
+    def __init__(self, shared: bool = False, conditional_shared: bool = False) -> None:
         self.shared = shared
+        self.conditional_shared = conditional_shared
 
     def members(self, dataset: ClassPartitionedDataset) -> list[Member]:
         classes = class_members(dataset)
         if not self.shared:
             return classes
         everything = tuple(range(dataset.n_classes))
-        return [Member(SHARED, label=None, conditional=False, classes=everything), *classes]
+        return [Member(SHARED, label=None, conditional=self.conditional_shared, classes=everything), *classes]
 
     @property
     def warm_start(self) -> str | None:

@@ -31,7 +31,8 @@ def plan_summary(config: RunConfig, plan: RunPlan, device: str) -> str:
     pair_steps = sum(plan.budgets.values())
     each = f"{steps[0]}" if steps[0] == steps[-1] else f"{steps[0]}..{steps[-1]}"
     arch = plan.manifest["model"]["arch"]
-    first = f"a warm start of {plan.budgets[warm]} steps on every class, then " if warm is not None else ""
+    kind = "conditional warm start" if config.shared.conditional else "warm start"
+    first = f"a {kind} of {plan.budgets[warm]} steps on every class, then " if warm is not None else ""
     line = (
         f"plan: {first}{len(steps)} pair(s) ({plan.strategy.name}, {arch} at width {config.model.width:g}, on "
         f"{device}), {each} steps each: {pair_steps:,} pair-steps, {format_kimg(pair_steps * per_step / 1000)} "

@@ -165,7 +165,7 @@ def run_training(
             warm_start = plan.strategy.warm_start
             if warm_start is not None and warm_start not in names:  # the pairs that start from the warm start
                 fresh = [p for p in phase_pairs if p.step == 0]
-                cluster.agree(partial(fork, fresh, run, warm_start, config.shared.optimizer))
+                cluster.agree(partial(fork, fresh, run, warm_start, config.shared.optimizer, config.shared.conditional))
             loop = TrainingLoop(context, plan, phase, phase_pairs, mine, manifest)
             manifest["execution"] = context.execution_record(loop.pack_line)  # rank 0's, this session's
             loop.run(stop)

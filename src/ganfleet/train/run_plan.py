@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import NamedTuple
 
 import torch
@@ -19,10 +20,12 @@ from ganfleet.data import load_dataset
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.distributed import LaunchEnv
 from ganfleet.errors import CheckpointError, ConfigError
+from ganfleet.models.conditioning import fold_adam_state, fold_discriminator_label, fold_generator_label
 from ganfleet.pairs import Pair, base_spec, make_pair, target_steps
 from ganfleet.pairs.build import images_per_step, shared_steps
 from ganfleet.rundir import (
     MANIFEST_FORMAT,
+    PairState,
     RunDir,
     RunLock,
     check_contained,
@@ -56,7 +59,9 @@ def configured_strategy(config: RunConfig) -> Strategy:
             "sgan", n_locals=config.sgan.locals or DEFAULT_LOCALS, split_by_class=config.sgan.split_by_class
         )
     if config.train.strategy == "class-parallel":
-        return get_strategy("class-parallel", shared=config.shared.kimg > 0)
+        return get_strategy(
+            "class-parallel", shared=config.shared.kimg > 0, conditional_shared=config.shared.conditional
+        )
     return get_strategy(config.train.strategy)
 
 
@@ -283,22 +288,40 @@ def restore(pair: Pair, run: RunDir) -> None:
     pair.step = state.step
 
 
-def fork(pairs: Sequence[Pair], run: RunDir, name: str, optimizer: str) -> None:
+def fork(pairs: Sequence[Pair], run: RunDir, name: str, optimizer: str, conditional: bool = False) -> None:
     """Start each of `pairs` as a copy of member `name`'s newest checkpoint (the warm start's end): generator,
-    discriminator and EMA; Adam's state copied too (`optimizer` copy) or left fresh (reset). Their steps stay 0."""
+    discriminator and EMA; Adam's state copied too (`optimizer` copy) or left fresh (reset). Their steps stay 0.
+    A `conditional` warm start's networks are folded into each class pair's with its label fixed
+    (`models.conditioning`)."""
     if not pairs:
         return
     state = load_latest(run.pair_dir(name))
     if state is None:
         raise CheckpointError(f"{run.pair_dir(name)}: the warm start left no checkpoint to start the class pairs from")
     for pair in pairs:
-        pair.generator.load_state_dict(state.generator)
-        pair.discriminator.load_state_dict(state.discriminator)
-        if pair.ema is not None and state.ema is not None:
-            pair.ema.load_state_dict(state.ema)
+        start = folded(state, pair) if conditional else state
+        pair.generator.load_state_dict(start.generator)
+        pair.discriminator.load_state_dict(start.discriminator)
+        if pair.ema is not None and start.ema is not None:
+            pair.ema.load_state_dict(start.ema)
         if optimizer == "copy":  # each its own copy: Optimizer.load_state_dict keeps the tensors it is given
-            pair.opt_g.load_state_dict(copy.deepcopy(state.opt_g))
-            pair.opt_d.load_state_dict(copy.deepcopy(state.opt_d))
+            pair.opt_g.load_state_dict(copy.deepcopy(start.opt_g))
+            pair.opt_d.load_state_dict(copy.deepcopy(start.opt_d))
+
+
+def folded(state: PairState, pair: Pair) -> PairState:
+    """The conditional warm start's `state` with `pair`'s label fixed, in the shapes of `pair`'s networks."""
+    label = pair.member.label
+    assert label is not None  # a class pair
+    target = pair.generator.state_dict()
+    return replace(
+        state,
+        generator=fold_generator_label(state.generator, target, label),
+        discriminator=fold_discriminator_label(state.discriminator, label),
+        ema=None if state.ema is None else fold_generator_label(state.ema, target, label),
+        opt_g=fold_adam_state(state.opt_g, list(pair.generator.parameters())),
+        opt_d=fold_adam_state(state.opt_d, list(pair.discriminator.parameters())),
+    )
 
 
 def checkpoint(pair: Pair, run: RunDir, keep: int) -> None:
