@@ -288,10 +288,11 @@ def test_a_stop_on_one_rank_stops_both_with_every_pair_checkpointed(tiny_npz: Pa
     assert not leftovers(out)
 
 
-def test_two_ranks_fork_from_a_warm_start_like_one_process(tiny_npz: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", [(), ("--conditional-warm-start",)], ids=["unconditional", "conditional"])
+def test_two_ranks_fork_from_a_warm_start_like_one_process(tiny_npz: Path, tmp_path: Path, kind: tuple) -> None:
     """Rank 0 trains the shared pair; every rank's class pairs start from its checkpoint; the fleet equals a
     one-process run's, bit for bit at one thread per process."""
-    warm = ("--steps", "4", "--shared-kimg", "0.032")  # batch 4: 8 shared steps, then 4 per class pair
+    warm = ("--steps", "4", "--shared-kimg", "0.032", *kind)  # batch 4: 8 shared steps, then 4 per class pair
     assert main(train_args(tiny_npz, tmp_path / "one", *warm)) == 0
     two = run([sys.executable, "-m", "ganfleet", *train_args(tiny_npz, tmp_path / "two", *warm, "--nproc", "2")])
     assert two.returncode == 0, two.stderr[-3000:]
