@@ -22,8 +22,10 @@ Systems (Lupo Pasini et al.'s three, the W-CGAN sequel's, SGAN's global generato
   fleet's K x S images, the class pairs S - S/6 steps each under budget (b), S under (a); `cp-warm-reset-d1x`:
   the class pairs' Adam fresh after the fork; `cp-warm3-d2x`, `cp-warm2-d2x`: a third, a half of the images;
   `cp-warm-d2x-adaptive`: `budget.allocate` adaptive; `cp-warm-d2x-freeze2`: the first two discriminator layers
-  frozen after the fork, `shared.freeze_d`), and with MSGAN's diversity term at 0.1 (`cp-warm-d2x-div`,
-  `cp-warm3-d2x-div`, `cp-warm2-d2x-div`, `dccgan-div`: `loss.diversity_weight`).
+  frozen after the fork, `shared.freeze_d`; `cp-cwarm-d2x`, `cp-cwarm3-d2x`, `cp-cwarm2-d2x`: a conditional warm
+  start of a sixth, a third, a half, `shared.conditional`), and with MSGAN's diversity term at 0.1
+  (`cp-warm-d2x-div`, `cp-warm3-d2x-div`, `cp-warm2-d2x-div`, `cp-cwarm-d2x-div`, `dccgan-div`:
+  `loss.diversity_weight`).
 
 Each is trained with each recipe of `--recipes` (`ganfleet.recipes`: `paper`, `recommended`)
 at `--width`, for one of two budgets of S = `--steps` (`--budgets`):
