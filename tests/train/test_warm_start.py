@@ -83,8 +83,11 @@ def test_every_class_pair_starts_as_the_shared_pairs_final_state(tiny_images, tm
     ]
 
 
-def test_resume_right_after_the_fork_equals_an_uninterrupted_run(tiny_images, tmp_path: Path) -> None:
-    warm = {**RECIPE, "shared__kimg": 0.016}  # 4 shared steps
+@pytest.mark.parametrize("conditional", [False, True])
+def test_resume_right_after_the_fork_equals_an_uninterrupted_run(
+    tiny_images, tmp_path: Path, conditional: bool
+) -> None:
+    warm = {**RECIPE, "shared__kimg": 0.016, "shared__conditional": conditional}  # 4 shared steps
     train(tiny_config(tmp_path / "straight", budget__steps=4, **warm), progress=False, dataset=tiny_images)
     train(tiny_config(tmp_path / "resumed", budget__steps=2, **warm), progress=False, dataset=tiny_images)
     longer = tiny_config(tmp_path / "resumed", budget__steps=4, **{**warm, "shared__kimg": 0.02})
