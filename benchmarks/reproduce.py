@@ -81,6 +81,18 @@ class System:
     warm_share: float = 0.0  # a shared warm start's share of the K x S images of budget (b) (shared.kimg)
 
 
+def fleet(label: str, key: str, values: dict | None = None, warm_share: float = 0.0, d_width: float = 2.0) -> System:
+    """A class-parallel row: a discriminator `d_width` times as wide as the generator (the recommended recipe's 2),
+    a warm start of `warm_share` of budget (b)'s images, and the config `values`."""
+    options = {"train.strategy": "class-parallel", "model.d_width_factor": d_width, **(values or {})}
+    return System(label, key, options, warm_share=warm_share)
+
+
+SIXTH, THIRD, HALF = 1 / 6, 1 / 3, 1 / 2  # warm-start shares (the demo's is a sixth)
+ADAPTIVE = {"budget.allocate": "adaptive"}
+DIVERSITY = {"loss.diversity_weight": 0.1}
+CONDITIONAL = {"shared.conditional": True}
+
 SYSTEMS = (
     System("DC-GAN", "dcgan", {"train.strategy": "gan"}, class_pairs=False),
     System("DC-CGAN", "dccgan", {"train.strategy": "cgan"}, class_pairs=False),
@@ -123,100 +135,36 @@ EXTRA_SYSTEMS = (
         },
         "global",
     ),
-    System("class-parallel, D width x1", "cp-d1x", {"train.strategy": "class-parallel", "model.d_width_factor": 1.0}),
-    System("class-parallel, D width x2", "cp-d2x", {"train.strategy": "class-parallel", "model.d_width_factor": 2.0}),
-    System("class-parallel, D width x4", "cp-d4x", {"train.strategy": "class-parallel", "model.d_width_factor": 4.0}),
+    fleet("class-parallel, D width x1", "cp-d1x", d_width=1.0),
+    fleet("class-parallel, D width x2", "cp-d2x"),
+    fleet("class-parallel, D width x4", "cp-d4x", d_width=4.0),
     System(
         "DC-CGAN, D width x1", "dccgan-d1x", {"train.strategy": "cgan", "model.d_width_factor": 1.0}, class_pairs=False
     ),
-    System(
-        "class-parallel + warm start, D width x1",
-        "cp-warm-d1x",
-        {"train.strategy": "class-parallel", "model.d_width_factor": 1.0},
-        warm_share=1 / 6,
-    ),
-    System(
+    fleet("class-parallel + warm start, D width x1", "cp-warm-d1x", warm_share=SIXTH, d_width=1.0),
+    fleet(
         "class-parallel + warm start, Adam reset, D width x1",
         "cp-warm-reset-d1x",
-        {"train.strategy": "class-parallel", "shared.optimizer": "reset", "model.d_width_factor": 1.0},
-        warm_share=1 / 6,
+        {"shared.optimizer": "reset"},
+        SIXTH,
+        d_width=1.0,
     ),
-    System(
-        "class-parallel + warm start, D width x2",
-        "cp-warm-d2x",
-        {"train.strategy": "class-parallel", "model.d_width_factor": 2.0},
-        warm_share=1 / 6,
-    ),
-    System(
-        "class-parallel + warm start of a third, D width x2",
-        "cp-warm3-d2x",
-        {"train.strategy": "class-parallel", "model.d_width_factor": 2.0},
-        warm_share=1 / 3,
-    ),
-    System(
-        "class-parallel + warm start of a half, D width x2",
-        "cp-warm2-d2x",
-        {"train.strategy": "class-parallel", "model.d_width_factor": 2.0},
-        warm_share=1 / 2,
-    ),
-    System(
-        "class-parallel + warm start, D width x2, adaptive budget",
-        "cp-warm-d2x-adaptive",
-        {"train.strategy": "class-parallel", "model.d_width_factor": 2.0, "budget.allocate": "adaptive"},
-        warm_share=1 / 6,
-    ),
-    System(
-        "class-parallel + warm start, D width x2, diversity 0.1",
-        "cp-warm-d2x-div",
-        {"train.strategy": "class-parallel", "model.d_width_factor": 2.0, "loss.diversity_weight": 0.1},
-        warm_share=1 / 6,
-    ),
-    System(
-        "class-parallel + warm start of a third, D width x2, diversity 0.1",
-        "cp-warm3-d2x-div",
-        {"train.strategy": "class-parallel", "model.d_width_factor": 2.0, "loss.diversity_weight": 0.1},
-        warm_share=1 / 3,
-    ),
-    System(
-        "class-parallel + warm start of a half, D width x2, diversity 0.1",
-        "cp-warm2-d2x-div",
-        {"train.strategy": "class-parallel", "model.d_width_factor": 2.0, "loss.diversity_weight": 0.1},
-        warm_share=1 / 2,
-    ),
-    System(
-        "class-parallel + warm start, D width x2, FreezeD 2",
-        "cp-warm-d2x-freeze2",
-        {"train.strategy": "class-parallel", "model.d_width_factor": 2.0, "shared.freeze_d": 2},
-        warm_share=1 / 6,
-    ),
-    System(
-        "class-parallel + conditional warm start, D width x2",
-        "cp-cwarm-d2x",
-        {"train.strategy": "class-parallel", "model.d_width_factor": 2.0, "shared.conditional": True},
-        warm_share=1 / 6,
-    ),
-    System(
-        "class-parallel + conditional warm start of a third, D width x2",
-        "cp-cwarm3-d2x",
-        {"train.strategy": "class-parallel", "model.d_width_factor": 2.0, "shared.conditional": True},
-        warm_share=1 / 3,
-    ),
-    System(
-        "class-parallel + conditional warm start of a half, D width x2",
-        "cp-cwarm2-d2x",
-        {"train.strategy": "class-parallel", "model.d_width_factor": 2.0, "shared.conditional": True},
-        warm_share=1 / 2,
-    ),
-    System(
+    fleet("class-parallel + warm start, D width x2", "cp-warm-d2x", warm_share=SIXTH),
+    fleet("class-parallel + warm start of a third, D width x2", "cp-warm3-d2x", warm_share=THIRD),
+    fleet("class-parallel + warm start of a half, D width x2", "cp-warm2-d2x", warm_share=HALF),
+    fleet("class-parallel + warm start, D width x2, adaptive budget", "cp-warm-d2x-adaptive", ADAPTIVE, SIXTH),
+    fleet("class-parallel + warm start, D width x2, diversity 0.1", "cp-warm-d2x-div", DIVERSITY, SIXTH),
+    fleet("class-parallel + warm start of a third, D width x2, diversity 0.1", "cp-warm3-d2x-div", DIVERSITY, THIRD),
+    fleet("class-parallel + warm start of a half, D width x2, diversity 0.1", "cp-warm2-d2x-div", DIVERSITY, HALF),
+    fleet("class-parallel + warm start, D width x2, FreezeD 2", "cp-warm-d2x-freeze2", {"shared.freeze_d": 2}, SIXTH),
+    fleet("class-parallel + conditional warm start, D width x2", "cp-cwarm-d2x", CONDITIONAL, SIXTH),
+    fleet("class-parallel + conditional warm start of a third, D width x2", "cp-cwarm3-d2x", CONDITIONAL, THIRD),
+    fleet("class-parallel + conditional warm start of a half, D width x2", "cp-cwarm2-d2x", CONDITIONAL, HALF),
+    fleet(
         "class-parallel + conditional warm start, D width x2, diversity 0.1",
         "cp-cwarm-d2x-div",
-        {
-            "train.strategy": "class-parallel",
-            "model.d_width_factor": 2.0,
-            "shared.conditional": True,
-            "loss.diversity_weight": 0.1,
-        },
-        warm_share=1 / 6,
+        CONDITIONAL | DIVERSITY,
+        SIXTH,
     ),
     System(
         "DC-CGAN, diversity 0.1",
