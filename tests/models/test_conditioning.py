@@ -88,3 +88,5 @@ def test_adams_moments_follow_the_fold() -> None:
             assert loaded[index]["exp_avg"].shape == parameter.shape
     first = fold_adam_state(torch.optim.Adam(g_cond.parameters()).state_dict(), list(g.parameters()))
     assert first["state"] == {}  # no moments yet: none made up
+    with pytest.raises(ValueError, match="moments of shape"):  # parameters out of step: refused, not misloaded
+        fold_adam_state(optimizer.state_dict(), list(folded_into.parameters())[1:])

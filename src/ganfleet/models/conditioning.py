@@ -111,6 +111,12 @@ def fold_adam_state(state: dict, target: list[torch.Tensor]) -> dict:
         if index not in state["state"]:
             continue
         moments[index] = {name: fitted(value, parameter).clone() for name, value in state["state"][index].items()}
+        shapes = {tuple(m.shape) for m in moments[index].values() if m.ndim}
+        if shapes - {tuple(parameter.shape)}:  # Adam would take a moment of another parameter without a word
+            raise ValueError(
+                f"Adam state {index}: moments of shape {sorted(shapes)} for a parameter of shape "
+                f"{tuple(parameter.shape)}"
+            )
     groups = [{**group, "params": list(range(len(target)))} for group in state["param_groups"]]
     return {"state": moments, "param_groups": groups}
 
