@@ -23,33 +23,28 @@ is a Cluster of one, with no process group and no collectives.
 
 from __future__ import annotations
 
-import json
 import os
 import time
-import warnings
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-import torch
-
 from ganfleet.config import RunConfig
 from ganfleet.data.dataset import ClassPartitionedDataset
 from ganfleet.devices import resolve_device
-from ganfleet.distributed import RankFailed, Telemetry, detect_launch, join, summarize
+from ganfleet.distributed import RankFailed, detect_launch, join
 from ganfleet.distributed.cluster import Assignment
-from ganfleet.distributed.telemetry import check_telemetry, with_sessions
 from ganfleet.distributed.threads import choose_threads, using_threads
-from ganfleet.errors import CheckpointError
 from ganfleet.evaluation.during_training import TrainingEvaluator
 from ganfleet.pairs import Pair, step_rule
-from ganfleet.rundir import MetricsLog, NonFiniteState, RunDir, atomic_write_text, remove_temporaries, trained_member
+from ganfleet.rundir import MetricsLog, NonFiniteState, remove_temporaries, trained_member
 from ganfleet.strategies import Member
 from ganfleet.train.adaptive import adapt_budgets
 from ganfleet.train.context import RunContext
 from ganfleet.train.estimate import plan_summary, resume_line
 from ganfleet.train.execution import build_executor
-from ganfleet.train.health import LossWatch, TrainingDiverged, diverged_message, stop_diverged
+from ganfleet.train.finish import finish_run, mark_stopped
+from ganfleet.train.health import LossWatch, TrainingDiverged, stop_diverged
 from ganfleet.train.interrupt import StopRequest, TrainingInterrupted
 from ganfleet.train.progress import Progress
 from ganfleet.train.run_plan import (
@@ -63,9 +58,9 @@ from ganfleet.train.run_plan import (
     plan_run,
     start_run,
 )
-from ganfleet.train.sample_grid import GridBlocks, grid_blocks, grid_labels, save_grid
+from ganfleet.train.sample_grid import grid_blocks, grid_labels, save_grid
 from ganfleet.train.schedule import DuePairs
-from ganfleet.train.ticks import PairIndex, TickRecord, TickStats, TickWriter
+from ganfleet.train.ticks import PairIndex, ProgressFile, TickStats, TickWriter
 
 
 @dataclass
@@ -375,63 +370,3 @@ class TrainingLoop:
         for pair in self.own:
             if pair.diverged is None:
                 self.save(pair)
-
-
-class ProgressFile:
-    """This rank's telemetry so far (pid, host, time by category, steps): `progress.json` in its records folder."""
-
-    def __init__(self, records: Path, telemetry: Telemetry) -> None:
-        self.path, self.telemetry = records / "progress.json", telemetry
-
-    def write(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        snapshot = self.telemetry.snapshot(with_progress=False)
-        atomic_write_text(self.path, json.dumps(snapshot, indent=2) + "\n")
-
-    def write_tick(self, record: TickRecord) -> None:
-        self.write()
-
-
-def finish_run(
-    run: RunDir,
-    manifest: dict,
-    blocks: list[GridBlocks] | None,
-    reports: list[dict] | None,
-    mode_centers: torch.Tensor | None,
-    diverged: list[dict[str, dict]] | None,
-) -> tuple[dict, str | None]:
-    """Rank 0, once every pair is done or stopped: the final grid from every rank's rows, telemetry.json and the
-    manifest, `complete`, or `failed` with each member stopped on non-finite values marked `diverged`.
-
-    Returns the telemetry summary and, when some pair was stopped, the line that says so.
-    """
-    assert blocks is not None and reports is not None and diverged is not None  # gathered on rank 0
-    save_grid(
-        {label: rows for b in blocks for label, rows in b.items()},
-        run.grids_dir / "final.png",
-        mode_centers,
-        manifest["data"]["class_names"],
-    )
-    path = run.telemetry_path
-    try:
-        previous = check_telemetry(run.read_json(path), str(path)) if path.is_file() else None
-    except CheckpointError as exc:  # a damaged record of earlier sessions must not fail a finished run
-        warnings.warn(f"{exc}; the earlier sessions are left out of it", stacklevel=1)
-        previous = None
-    summary = with_sessions(summarize(reports), previous)
-    run.write_json(run.telemetry_path, summary)
-    stopped = {name: record for rank in diverged for name, record in rank.items()}
-    members = [{**m, "diverged": stopped[m["name"]]} if m["name"] in stopped else m for m in manifest["members"]]
-    run.write_manifest({**manifest, "members": members}, status="failed" if stopped else "complete")
-    if not stopped:
-        return summary, None
-    kept = {m["name"]: m["step"] for m in run.read_manifest()["members"]}
-    return summary, f"{run.path}: {diverged_message(stopped, kept, len(members))}"
-
-
-def mark_stopped(run: RunDir, manifest: dict, status: str) -> None:
-    """Best effort, after an error: the manifest must not claim the run is running or complete."""
-    try:
-        run.write_manifest(manifest, status=status)
-    except OSError as exc:
-        warnings.warn(f"{run.manifest_path}: could not record status {status!r} ({exc})", stacklevel=2)

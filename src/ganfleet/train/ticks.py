@@ -8,15 +8,19 @@ reads them back in one transfer and only then builds the per-pair record.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 import torch
 
+from ganfleet.distributed import Telemetry
 from ganfleet.pairs import StepLogs
+from ganfleet.rundir import atomic_write_text
 
 
 class PairIndex:
@@ -124,3 +128,18 @@ class TickStats:
         self._tick_images, self.last, self._sums = 0, now, {}
         self._counts[:] = 0
         return record
+
+
+class ProgressFile:
+    """This rank's telemetry so far (pid, host, time by category, steps): `progress.json` in its records folder."""
+
+    def __init__(self, records: Path, telemetry: Telemetry) -> None:
+        self.path, self.telemetry = records / "progress.json", telemetry
+
+    def write(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        snapshot = self.telemetry.snapshot(with_progress=False)
+        atomic_write_text(self.path, json.dumps(snapshot, indent=2) + "\n")
+
+    def write_tick(self, record: TickRecord) -> None:
+        self.write()
