@@ -297,3 +297,23 @@ def test_a_seed_beyond_64_bits_is_a_usage_error_everywhere(capsys) -> None:
             main([*argv, "--seed", huge])
         assert stopped.value.code == 2
         assert "argument --seed: expected an integer in" in capsys.readouterr().err
+
+
+def test_a_demo_of_other_settings_is_refused_and_left_as_it_is(tmp_path: Path, monkeypatch, capsys) -> None:
+    """`ganfleet demo` over a demo an earlier ganfleet trained (here: without today's diversity term) says so in
+    one line and changes nothing, rather than a --resume error the user never asked for."""
+    from dataclasses import replace
+
+    from ganfleet.recipes import demo_config
+    from ganfleet.train import train
+
+    monkeypatch.setenv("GANFLEET_SMOKE", "1")
+    out = tmp_path / "demo"
+    earlier = demo_config(str(out))
+    train(replace(earlier, loss=replace(earlier.loss, diversity_weight=0.0)), progress=False)
+    capsys.readouterr()
+    before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    assert main(["demo", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "holds a demo of other settings" in err and "loss.diversity_weight" in err and "\n" not in err
+    assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before
