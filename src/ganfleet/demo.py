@@ -20,10 +20,11 @@ def run_demo(out: Path, progress: bool = True) -> Path:
     """
     config = demo_config(str(out))
     print(f"demo: class-parallel fleet on {config.data.name} -> {out}")
-    resume = RunDir(out).exists()
+    run = RunDir(out)
+    resume = run.exists()
     if resume:
         try:
-            check_resumable(RunDir(out), config)
+            check_resumable(run, config)
         except ConfigError as exc:
             raise ConfigError(
                 f"{out} holds a demo of other settings (an earlier ganfleet's?), left as it is; give another --out "
