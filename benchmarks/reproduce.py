@@ -25,7 +25,9 @@ Systems (Lupo Pasini et al.'s three, the W-CGAN sequel's, SGAN's global generato
   frozen after the fork, `shared.freeze_d`; `cp-cwarm-d2x`, `cp-cwarm3-d2x`, `cp-cwarm2-d2x`: a conditional warm
   start of a sixth, a third, a half, `shared.conditional`), and with MSGAN's diversity term at 0.1
   (`cp-warm-d2x-div`, `cp-warm3-d2x-div`, `cp-warm2-d2x-div`, `cp-cwarm-d2x-div`, `dccgan-div`:
-  `loss.diversity_weight`).
+  `loss.diversity_weight`), and `dcgan`, `dccgan`, `cp-dccgan`, `cp-warm2-d2x`, `cp-cwarm-d2x` with a DiffAugment
+  policy of their own whatever the recipe's (`<key>-aug-none`, `-aug-t`: translation, `-aug-ctc`:
+  color,translation,cutout; `augment.policy`).
 
 Each is trained with each recipe of `--recipes` (`ganfleet.recipes`: `paper`, `recommended`)
 at `--width`, for one of two budgets of S = `--steps` (`--budgets`):
@@ -40,7 +42,8 @@ at `--width`, for one of two budgets of S = `--steps` (`--budgets`):
 Every run is an ordinary run directory (`<out>/<recipe>/<system>/steps-<n>/seed-<s>`), trained with
 `--eval-every` for its FID curve and evaluated by `ganfleet evaluate` with the canonical classifier
 (FID, KID, IS, precision/recall, conditional accuracy, per-class FID, CAS on `--cas-n` generated images).
-Finished runs are skipped and interrupted ones resume, so the grid can be grown over several sessions.
+Finished runs are skipped and interrupted ones resume, so the grid can be grown over several sessions; a run
+trained with other settings (an earlier recipe's) is refused with one line, never tabulated.
 Writes `results.md` (one table per budget: mean ± sample std over seeds; the real-data floor; wall-clock),
 `results.json`, `fid_curve-<budget>.png` and `grids/<budget>-<recipe>-<system>.png` (seed 0) into `--out`.
 """
@@ -48,6 +51,7 @@ Writes `results.md` (one table per budget: mean ± sample std over seeds; the re
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import platform
@@ -62,10 +66,12 @@ import torch
 
 from ganfleet.config import RunConfig, apply_values
 from ganfleet.data import load_dataset
+from ganfleet.errors import ConfigError
 from ganfleet.evaluation import EvalOptions, evaluate_real_baseline, evaluate_run
 from ganfleet.losses import get_loss
 from ganfleet.recipes import RECIPES, recipe_config
-from ganfleet.rundir import RunDir, read_metrics
+from ganfleet.rundir import RunDir, check_resumable, read_metrics
+from ganfleet.rundir.resume import saved_config
 from ganfleet.train import train
 
 
@@ -173,7 +179,21 @@ EXTRA_SYSTEMS = (
         class_pairs=False,
     ),
 )
+
+
+def augmented(system: System, tag: str) -> System:
+    """`system` with DiffAugment policy `AUGMENT[tag]` whatever the recipe's (key `<key>-aug-<tag>`)."""
+    policy = AUGMENT[tag]
+    values = {**system.values, "augment.policy": policy}
+    return dataclasses.replace(
+        system, label=f"{system.label}, augment {policy}", key=f"{system.key}-aug-{tag}", values=values
+    )
+
+
+AUGMENT = {"none": "none", "t": "translation", "ctc": "color,translation,cutout"}  # tag -> augment.policy
+AUGMENTED = ("dcgan", "dccgan", "cp-dccgan", "cp-warm2-d2x", "cp-cwarm-d2x")
 ALL_SYSTEMS = SYSTEMS + EXTRA_SYSTEMS
+ALL_SYSTEMS += tuple(augmented(s, tag) for s in ALL_SYSTEMS if s.key in AUGMENTED for tag in AUGMENT)
 BUDGETS = {"a": "equal steps per network", "b": "equal total images"}
 
 # (column, metrics.json key, format) of the tables
@@ -251,6 +271,9 @@ def train_and_evaluate(
     run, timing_path, eval_path = RunDir(run_dir), run_dir / "reproduce-timing.json", run_dir / "eval" / "metrics.json"
     status = run.read_manifest().get("status") if run.manifest_path.is_file() else None
     timing = json.loads(timing_path.read_text()) if timing_path.is_file() else {"train_s": 0.0, "sessions": 0}
+    config = settings.config(recipe, system, steps, seed, run_dir, dataset.n_classes)
+    if status is not None:
+        check_same_settings(run, config)
     if status != "complete":
         print(
             f"== {recipe} {system.label}, {steps} steps, seed {seed}: "
@@ -259,7 +282,6 @@ def train_and_evaluate(
         )
         start = time.perf_counter()
         try:
-            config = settings.config(recipe, system, steps, seed, run_dir, dataset.n_classes)
             train(config, resume=status is not None, dataset=dataset)
         finally:  # an interrupted session's time counts too
             timing = {"train_s": timing["train_s"] + time.perf_counter() - start, "sessions": timing["sessions"] + 1}
@@ -285,6 +307,16 @@ def train_and_evaluate(
         "img_per_s": real_images(run) / timing["train_s"],
         "curve": curve,
     }
+
+
+def check_same_settings(run: RunDir, config: RunConfig) -> None:
+    """Exit with one line if `run` was trained with other settings than its cell's `config` (an earlier recipe's,
+    say), so a table never mixes them; the thread count may differ."""
+    try:
+        check_resumable(run, apply_values(config, {"train.threads": saved_config(run).train.threads}))
+    except ConfigError as exc:
+        message = f"{run.path} was trained with other settings than this grid's; give another --out ({exc})"
+        raise SystemExit(message) from None
 
 
 def run_path(out: Path, recipe: str, system: System, steps: int, seed: int) -> Path:

@@ -1,4 +1,5 @@
-"""benchmarks/reproduce.py's systems: each builds a valid run, and budget (b) gives every one the same images."""
+"""benchmarks/reproduce.py's systems: each builds a valid run, budget (b) gives every one the same images, and a
+finished run of other settings is never tabulated as a cell's."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from benchmarks.reproduce import ALL_SYSTEMS, RECIPES, Settings
+from benchmarks.reproduce import ALL_SYSTEMS, RECIPES, Settings, check_same_settings
 
+from ganfleet.config import apply_values
 from ganfleet.pairs.build import images_per_step
-from ganfleet.train import plan_run
-from tests.conftest import make_tiny_images
+from ganfleet.rundir import RunDir
+from ganfleet.train import plan_run, train
+from tests.conftest import make_tiny_images, tiny_config
 
 STEPS = 600  # S: each class pair's steps without a warm start, as the RESULTS tables use
 
@@ -29,3 +32,13 @@ def test_budget_b_gives_every_system_the_class_pairs_images(system, recipe: str,
     plan = plan_run(replace(config, budget=replace(config.budget, allocate="equal")), dataset)
     images = sum(plan.budgets.values()) * images_per_step(config)
     assert images == k * STEPS * settings.batch_size, plan.budgets
+
+
+def test_a_finished_run_of_other_settings_is_refused_and_another_thread_count_is_not(tmp_path: Path) -> None:
+    """A grid folder grown under an earlier recipe (another augmentation, say) must not fill today's table."""
+    config = tiny_config(tmp_path / "run", augment__policy="color,translation,cutout", train__threads=1)
+    train(config, dataset=make_tiny_images())
+    run = RunDir(config.out)
+    check_same_settings(run, apply_values(config, {"train.threads": 2}))
+    with pytest.raises(SystemExit, match=r"other settings.*augment\.policy"):
+        check_same_settings(run, apply_values(config, {"augment.policy": "none"}))
