@@ -36,7 +36,7 @@ def test_every_recipe_is_a_valid_config_and_sets_only_how_pairs_train() -> None:
         ), name
     recommended = recipe_config("recommended")
     assert recommended.model.spectral_norm == "discriminator" and recommended.resolved_d_norm == "none"
-    assert recommended.resolved_d_dropout == 0.0 and recommended.ema.kimg > 0 and recommended.augment.policy != "none"
+    assert recommended.resolved_d_dropout == 0.0 and recommended.ema.kimg > 0 and recommended.augment.policy == "none"
     paper = recipe_config("paper")
     assert (paper.model.arch, paper.resolved_d_dropout, paper.resolved_d_norm, paper.loss.name) == (
         "paper",
