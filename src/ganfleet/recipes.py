@@ -154,7 +154,7 @@ def demo_config(out: str, data: str | None = None, total: int | None = None) -> 
     in the time budget (a few steps under GANFLEET_SMOKE). A sixth of its
     images go to a conditional warm start on every class, the rest to the class
     pairs (for Fashion-MNIST: 128 kimg, then 1,000 steps per pair; the images of
-    `total` = 1,200 steps per pair, about 6 minutes on 2 CPU cores), whose
+    `total` = 1,200 steps per pair, 5 to 6 minutes on 2 CPU cores), whose
     generators add MSGAN's diversity term at weight `DEMO_DIVERSITY`.
     """
     data = data or ("fashion-mnist" if fashion_mnist_available() else "digits")
