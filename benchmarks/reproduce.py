@@ -180,6 +180,9 @@ EXTRA_SYSTEMS = (
     ),
 )
 
+AUGMENT = {"none": "none", "t": "translation", "ctc": "color,translation,cutout"}  # tag -> augment.policy
+AUGMENTED = ("dcgan", "dccgan", "cp-dccgan", "cp-warm2-d2x", "cp-cwarm-d2x")  # the systems given -aug-<tag> rows
+
 
 def augmented(system: System, tag: str) -> System:
     """`system` with DiffAugment policy `AUGMENT[tag]` whatever the recipe's (key `<key>-aug-<tag>`)."""
@@ -190,8 +193,6 @@ def augmented(system: System, tag: str) -> System:
     )
 
 
-AUGMENT = {"none": "none", "t": "translation", "ctc": "color,translation,cutout"}  # tag -> augment.policy
-AUGMENTED = ("dcgan", "dccgan", "cp-dccgan", "cp-warm2-d2x", "cp-cwarm-d2x")
 ALL_SYSTEMS = SYSTEMS + EXTRA_SYSTEMS
 ALL_SYSTEMS += tuple(augmented(s, tag) for s in ALL_SYSTEMS if s.key in AUGMENTED for tag in AUGMENT)
 BUDGETS = {"a": "equal steps per network", "b": "equal total images"}
