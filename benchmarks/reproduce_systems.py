@@ -9,19 +9,19 @@ Systems (Lupo Pasini et al.'s three, the W-CGAN sequel's, SGAN's global generato
 - SGAN conditional G_0 (`sgan-global`): class-parallel locals and a conditional global pair, G_0 evaluated;
 - by `--systems` only: the W-CGAN with the paper's BatchNorm critic (`cp-wcgan-bn`), SGAN with 5 messenger steps
   (`sgan-global-id5`), SGAN's G_0 against its messengers and D_0 (`sgan-global-d0`: `sgan.g0_against`;
-  `sgan-global-d0-id5` with 5 messenger steps; `sgan-global-d0-only` against D_0 alone), the class-parallel
-  fleet with a discriminator as wide as, twice or four times as wide as the generator (`cp-d1x`, `cp-d2x`,
-  `cp-d4x`: `model.d_width_factor` 1, 2, 4; the recommended recipe's is 2), the DC-CGAN with equal widths
-  (`dccgan-d1x`), and with a shared warm start (`cp-warm-d1x`, `cp-warm-d2x`: `shared.kimg` a sixth of the
-  fleet's K x S images, the class pairs S - S/6 steps each under budget (b), S under (a); `cp-warm-reset-d1x`:
-  the class pairs' Adam fresh after the fork; `cp-warm3-d2x`, `cp-warm2-d2x`: a third, a half of the images;
-  `cp-warm-d2x-adaptive`: `budget.allocate` adaptive; `cp-warm-d2x-freeze2`: the first two discriminator layers
-  frozen after the fork, `shared.freeze_d`; `cp-cwarm-d2x`, `cp-cwarm3-d2x`, `cp-cwarm2-d2x`: a conditional warm
-  start of a sixth, a third, a half, `shared.conditional`), and with MSGAN's diversity term at 0.1
-  (`cp-warm-d2x-div`, `cp-warm3-d2x-div`, `cp-warm2-d2x-div`, `cp-cwarm-d2x-div`, `dccgan-div`:
-  `loss.diversity_weight`), and `dcgan`, `dccgan`, `cp-dccgan`, `cp-warm2-d2x`, `cp-cwarm-d2x` with a DiffAugment
-  policy of their own whatever the recipe's (`<key>-aug-none`, `-aug-t`: translation, `-aug-ctc`:
-  color,translation,cutout; `augment.policy`).
+  `sgan-global-d0-id5` with 5 messenger steps; `sgan-global-d0-only` against D_0 alone), the class-parallel fleet with
+  a discriminator as wide as, twice or four times as wide as the generator (`cp-d1x`, `cp-d2x`, `cp-d4x`:
+  `model.d_width_factor` 1, 2, 4; the recommended recipe's is 2), the DC-CGAN with equal widths (`dccgan-d1x`), and
+  with a shared warm start (`cp-warm-d1x`, `cp-warm-d2x`: `shared.kimg` a sixth of the fleet's K x S images, the class
+  pairs S - S/6 steps each under budget (b), S under (a); `cp-warm-reset-d1x`: the class pairs' Adam fresh after the
+  fork; `cp-warm3-d2x`, `cp-warm2-d2x`: a third, a half of the images; `cp-warm-d2x-adaptive`: `budget.allocate`
+  adaptive; `cp-warm-d2x-freeze2`: the first two discriminator layers frozen after the fork, `shared.freeze_d`;
+  `cp-cwarm-d2x`, `cp-cwarm3-d2x`, `cp-cwarm2-d2x`: a conditional warm start of a sixth, a third, a half,
+  `shared.conditional`), and with MSGAN's diversity term at 0.1 (`cp-warm-d2x-div`, `cp-warm3-d2x-div`,
+  `cp-warm2-d2x-div`, `cp-cwarm-d2x-div`, `dccgan-div`: `loss.diversity_weight`) and at 0.05 (`cp-cwarm2-d2x-div05`,
+  `dccgan-div05`), and `dcgan`, `dccgan`, `cp-dccgan`, `cp-warm2-d2x`, `cp-cwarm-d2x` with a DiffAugment policy of
+  their own whatever the recipe's (`<key>-aug-none`, `-aug-t`: translation, `-aug-ctc`: color,translation,cutout;
+  `augment.policy`).
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ def fleet(label: str, key: str, values: dict | None = None, warm_share: float = 
 SIXTH, THIRD, HALF = 1 / 6, 1 / 3, 1 / 2  # warm-start shares (the demo's is a sixth)
 ADAPTIVE = {"budget.allocate": "adaptive"}
 DIVERSITY = {"loss.diversity_weight": 0.1}
+DIVERSITY_05 = {"loss.diversity_weight": 0.05}  # the demo's weight
 CONDITIONAL = {"shared.conditional": True}
 
 SYSTEMS = (
@@ -127,12 +128,14 @@ EXTRA_SYSTEMS = (
         CONDITIONAL | DIVERSITY,
         SIXTH,
     ),
-    System(
-        "DC-CGAN, diversity 0.1",
-        "dccgan-div",
-        {"train.strategy": "cgan", "loss.diversity_weight": 0.1},
-        class_pairs=False,
+    fleet(
+        "class-parallel + conditional warm start of a half, D width x2, diversity 0.05",
+        "cp-cwarm2-d2x-div05",
+        CONDITIONAL | DIVERSITY_05,
+        HALF,
     ),
+    System("DC-CGAN, diversity 0.1", "dccgan-div", {"train.strategy": "cgan", **DIVERSITY}, class_pairs=False),
+    System("DC-CGAN, diversity 0.05", "dccgan-div05", {"train.strategy": "cgan", **DIVERSITY_05}, class_pairs=False),
 )
 
 AUGMENT = {"none": "none", "t": "translation", "ctc": "color,translation,cutout"}  # tag -> augment.policy
