@@ -29,6 +29,7 @@ from ganfleet.classifier.training import (
     NO_CAPS,
     ClassifierTraining,
     TrainingCaps,
+    class_recall,
     smoke_caps,
     train_classifier,
 )
@@ -109,6 +110,7 @@ __all__ = [
     "TrainingCaps",
     "cache_dir",
     "cache_root",
+    "class_recall",
     "classifier_for",
     "load_classifier",
     "smoke_caps",

@@ -102,17 +102,36 @@ class ClassifierResult:
 
 
 @torch.no_grad()
+def predict(
+    model: DomainClassifier, dataset: ClassPartitionedDataset, batch_size: int = 1000, limit: int | None = None
+) -> torch.Tensor:
+    """The model's labels (in eval mode) for `dataset`'s images (its first `limit` when given)."""
+    model.eval()
+    n = smoke.cap(len(dataset), limit, "images an accuracy is measured on")
+    chunks = [
+        model(to_model_space(dataset.samples[start : min(start + batch_size, n)])).argmax(dim=1)
+        for start in range(0, n, batch_size)
+    ]
+    return torch.cat(chunks)
+
+
 def accuracy(
     model: DomainClassifier, dataset: ClassPartitionedDataset, batch_size: int = 1000, limit: int | None = None
 ) -> float:
     """Share of `dataset` the model (in eval mode) labels correctly (of its first `limit` images when given)."""
-    model.eval()
-    correct, n = 0, smoke.cap(len(dataset), limit, "images an accuracy is measured on")
-    for start in range(0, n, batch_size):
-        end = min(start + batch_size, n)
-        x = to_model_space(dataset.samples[start:end])
-        correct += int((model(x).argmax(dim=1) == dataset.labels[start:end]).sum())
-    return correct / n
+    predicted = predict(model, dataset, batch_size, limit)
+    return int((predicted == dataset.labels[: len(predicted)]).sum()) / len(predicted)
+
+
+def class_recall(
+    model: DomainClassifier, dataset: ClassPartitionedDataset, limit: int | None = None
+) -> dict[int, float]:
+    """For each class k among `dataset`'s images (its first `limit`), the share of them the model labels k."""
+    predicted = predict(model, dataset, limit=limit)
+    labels = dataset.labels[: len(predicted)]
+    return {
+        int(k): int((predicted[labels == k] == k).sum()) / int((labels == k).sum()) for k in labels.unique().tolist()
+    }
 
 
 def train_classifier(

@@ -3,16 +3,26 @@ Generative Models", 2019): can a classifier learn the classes from generated ima
 
 A classifier of the domain classifier's architecture and recipe is trained on
 `n` generated images only (labels as asked of the generator, in the training
-data's class proportions) and tested on the real test split. The same recipe
-trained on the real training images is the canonical classifier itself, so
-its test accuracy is CAS's ceiling, reported beside it.
+data's class proportions) and tested on the real test split; `cas_class/<k>` is the share of the real test images of
+class k that it labels k, which shows which classes the samples teach
+wrongly. The same recipe trained on the real training images is the
+canonical classifier itself, so its test accuracy is CAS's ceiling, reported
+beside it.
 """
 
 from __future__ import annotations
 
 import torch
 
-from ganfleet.classifier import CANONICAL, NO_CAPS, ClassifierTraining, StoredClassifier, TrainingCaps
+from ganfleet.classifier import (
+    CANONICAL,
+    NO_CAPS,
+    ClassifierTraining,
+    DomainClassifier,
+    StoredClassifier,
+    TrainingCaps,
+    class_recall,
+)
 from ganfleet.classifier.training import train_classifier
 from ganfleet.data.dataset import ClassPartitionedDataset, stratified_labels, to_uint8
 from ganfleet.fleet import Fleet
@@ -37,10 +47,21 @@ def cas_of_images(
     caps: TrainingCaps = NO_CAPS,
 ) -> dict[str, float]:
     """CAS of uint8 `images` with their `labels`: `recipe` trained on them alone, its accuracy on `test`
-    (and on its own training images)."""
+    (overall and per class) and on its own training images."""
     generated = ClassPartitionedDataset(images, labels, list(test.class_names), "generated")
     result = train_classifier(generated, test, recipe, progress, caps)
-    return {"cas": result.test_accuracy, "cas_train_accuracy": result.train_accuracy}
+    return {
+        "cas": result.test_accuracy,
+        "cas_train_accuracy": result.train_accuracy,
+        **cas_per_class(result.model, test, caps),
+    }
+
+
+def cas_per_class(
+    model: DomainClassifier, test: ClassPartitionedDataset, caps: TrainingCaps = NO_CAPS
+) -> dict[str, float]:
+    """`cas_class/<k>`: the share of `test`'s images of class k that `model` (trained for CAS) labels k."""
+    return {f"cas_class/{k}": r for k, r in class_recall(model, test, limit=caps.accuracy_images).items()}
 
 
 def classification_accuracy_score(

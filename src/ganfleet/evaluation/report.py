@@ -111,21 +111,31 @@ def markdown(summary: dict) -> str:
             if key == "class_entropy":
                 label += f" (max {next(m for m in (model, floor) if m and key in m)['class_entropy_max']:.4f})"
             lines.append(f"| {label} | {_cell(model, key, std_key)} | {_cell(floor, key, std_key)} | {better} |")
-    per_class = sorted({int(k.split("/")[1]) for m in (model, floor) if m for k in m if k.startswith("fid_class/")})
-    if per_class:
-        names = summary["data"]["class_names"]
-        lines += [
-            "",
-            f"Per-class FID (each class's samples against {against}):",
-            "",
-            "| class | name | model | real floor |",
-            "|---|---|---|---|",
-        ]
-        lines += [
-            f"| {k} | {names[k]} | {_cell(model, f'fid_class/{k}', None)} | {_cell(floor, f'fid_class/{k}', None)} |"
-            for k in per_class
-        ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + per_class_table(summary, against)) + "\n"
+
+
+def per_class_table(summary: dict, against: str) -> list[str]:
+    """Per-class FID and, where CAS was measured, per-class CAS (the CAS classifier's recall of each real class)."""
+    model, floor = summary.get("metrics"), summary.get("real_floor")
+    kinds = [
+        kind
+        for kind in ("fid_class", "cas_class")
+        if any(k.startswith(f"{kind}/") for m in (model, floor) if m for k in m)
+    ]
+    classes = sorted({int(k.split("/")[1]) for m in (model, floor) if m for k in m if k.split("/")[0] in kinds})
+    if not classes:
+        return []
+    names = summary["data"]["class_names"]
+    titles = {"fid_class": "FID", "cas_class": "CAS"}
+    what = f"Per-class FID (each class's samples against {against})"
+    if "cas_class" in kinds:
+        what += "; per-class CAS (the share of the class's real test images the CAS classifier labels as it)"
+    header = " | ".join(f"{titles[kind]} {who}" for kind in kinds for who in ("model", "real floor"))
+    lines = ["", f"{what}:", "", f"| class | name | {header} |", "|---|---|" + "---|" * 2 * len(kinds)]
+    for k in classes:
+        cells = " | ".join(_cell(m, f"{kind}/{k}", None) for kind in kinds for m in (model, floor))
+        lines.append(f"| {k} | {names[k]} | {cells} |")
+    return lines
 
 
 def save_samples(path: Path, samples: torch.Tensor, fake: SampleSet, test: ClassPartitionedDataset) -> Path:
