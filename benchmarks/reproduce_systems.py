@@ -19,9 +19,9 @@ Systems (Lupo Pasini et al.'s three, the W-CGAN sequel's, SGAN's global generato
   `cp-cwarm-d2x`, `cp-cwarm3-d2x`, `cp-cwarm2-d2x`: a conditional warm start of a sixth, a third, a half,
   `shared.conditional`), and with MSGAN's diversity term at 0.1 (`cp-warm-d2x-div`, `cp-warm3-d2x-div`,
   `cp-warm2-d2x-div`, `cp-cwarm-d2x-div`, `dccgan-div`: `loss.diversity_weight`) and at 0.05 (`cp-cwarm2-d2x-div05`,
-  `dccgan-div05`), and `dcgan`, `dccgan`, `cp-dccgan`, `cp-warm2-d2x`, `cp-cwarm-d2x` with a DiffAugment policy of
-  their own whatever the recipe's (`<key>-aug-none`, `-aug-t`: translation, `-aug-ctc`: color,translation,cutout;
-  `augment.policy`).
+  `cp-cwarm34-d2x-div05`: a conditional warm start of three quarters, `dccgan-div05`), and `dcgan`, `dccgan`,
+  `cp-dccgan`, `cp-warm2-d2x`, `cp-cwarm-d2x` with a DiffAugment policy of their own whatever the recipe's
+  (`<key>-aug-none`, `-aug-t`: translation, `-aug-ctc`: color,translation,cutout; `augment.policy`).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def fleet(label: str, key: str, values: dict | None = None, warm_share: float = 
     return System(label, key, options, warm_share=warm_share)
 
 
-SIXTH, THIRD, HALF = 1 / 6, 1 / 3, 1 / 2  # warm-start shares (the demo's is a sixth)
+SIXTH, THIRD, HALF, THREE_QUARTERS = 1 / 6, 1 / 3, 1 / 2, 3 / 4  # warm-start shares (the demo's is a half)
 ADAPTIVE = {"budget.allocate": "adaptive"}
 DIVERSITY = {"loss.diversity_weight": 0.1}
 DIVERSITY_05 = {"loss.diversity_weight": 0.05}  # the demo's weight
@@ -133,6 +133,12 @@ EXTRA_SYSTEMS = (
         "cp-cwarm2-d2x-div05",
         CONDITIONAL | DIVERSITY_05,
         HALF,
+    ),
+    fleet(
+        "class-parallel + conditional warm start of three quarters, D width x2, diversity 0.05",
+        "cp-cwarm34-d2x-div05",
+        CONDITIONAL | DIVERSITY_05,
+        THREE_QUARTERS,
     ),
     System("DC-CGAN, diversity 0.1", "dccgan-div", {"train.strategy": "cgan", **DIVERSITY}, class_pairs=False),
     System("DC-CGAN, diversity 0.05", "dccgan-div05", {"train.strategy": "cgan", **DIVERSITY_05}, class_pairs=False),

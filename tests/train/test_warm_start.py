@@ -146,7 +146,7 @@ def test_packed_equals_looped_through_the_fork(tmp_path: Path, freeze_d: int, co
             torch.testing.assert_close(a[key], b[key], rtol=1e-5, atol=1e-5)
 
 
-def test_a_warm_start_needs_class_pairs_and_must_be_shorter_than_them(tiny_images, tmp_path: Path) -> None:
+def test_a_warm_start_needs_class_pairs_and_leaves_them_a_quarter_of_the_images(tiny_images, tmp_path: Path) -> None:
     with pytest.raises(
         ConfigError,
         match=re.escape(
@@ -154,12 +154,18 @@ def test_a_warm_start_needs_class_pairs_and_must_be_shorter_than_them(tiny_image
         ),
     ):
         tiny_config(tmp_path / "run", train__strategy="cgan", **WARM)
-    too_long = tiny_config(tmp_path / "run", shared__kimg=0.052, budget__steps=4)  # 13 steps against 3 x 4
-    with pytest.raises(ConfigError, match=r"shared.kimg: the warm start \(0.052 kimg\) would be longer than"):
+    too_long = tiny_config(tmp_path / "run", shared__kimg=0.148, budget__steps=4)  # 37 steps against 3 x 4
+    with pytest.raises(
+        ConfigError,
+        match=re.escape(
+            "shared.kimg: the warm start (0.148 kimg) would take more than three quarters of the run's images: the "
+            "class pairs train on 0.048 kimg together; expected at most 0.144 kimg (three times theirs)"
+        ),
+    ):
         train(too_long, progress=False, dataset=tiny_images)
     assert not (tmp_path / "run").exists()  # refused before anything is written
-    half = tiny_config(tmp_path / "half", shared__kimg=0.048, budget__steps=4)  # 12 steps: half the run's images
-    assert train(half, progress=False, dataset=tiny_images).steps["shared"] == 12
+    most = tiny_config(tmp_path / "most", shared__kimg=0.144, budget__steps=4)  # 36 steps: 3/4 of the run's images
+    assert train(most, progress=False, dataset=tiny_images).steps["shared"] == 36
 
 
 @pytest.mark.parametrize("pack", ["off", 3])

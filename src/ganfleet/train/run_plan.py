@@ -204,16 +204,21 @@ def further_budgets(
     return {m.name: budgets[m.name] if m.label in chosen else kept[m.name] for m in members}
 
 
+MAX_WARM_SHARE = 3 / 4  # of a run's images, the most a warm start may take: the class pairs keep a quarter
+
+
 def warm_start_steps(config: RunConfig, budgets: dict[str, int], name: str) -> int:
-    """The shared pair's steps (`shared.kimg`); ConfigError when it would see more images than all the
-    pairs that start from it (half the run's images is the most it may take)."""
+    """The shared pair's steps (`shared.kimg`); ConfigError when it would take more than `MAX_WARM_SHARE` of
+    the run's images (three times what the pairs that start from it see together)."""
     steps = shared_steps(config)
     others = sum(steps for member, steps in budgets.items() if member != name)
-    if steps > others:
+    most = others * MAX_WARM_SHARE / (1 - MAX_WARM_SHARE)
+    if steps > most:
         per_step = images_per_step(config)
         raise ConfigError(
-            f"shared.kimg: the warm start ({steps * per_step / 1000:g} kimg) would be longer than every "
-            f"class pair's training together ({others * per_step / 1000:g} kimg); expected at most that"
+            f"shared.kimg: the warm start ({steps * per_step / 1000:g} kimg) would take more than three quarters "
+            f"of the run's images: the class pairs train on {others * per_step / 1000:g} kimg together; expected "
+            f"at most {most * per_step / 1000:g} kimg (three times theirs)"
         )
     return steps
 
