@@ -53,6 +53,12 @@ def test_the_demo_is_the_recommended_recipe(tmp_path: Path) -> None:
     assert RECIPES["recommended"](demo) == demo  # every value of the recipe is already the demo's
 
 
+def test_the_demo_spends_half_its_images_on_a_conditional_warm_start(tmp_path: Path) -> None:
+    demo = demo_config(str(tmp_path), data="fashion-mnist")  # 10 classes, the images of 1,200 steps per pair
+    assert demo.shared.conditional and demo.budget.steps == 600
+    assert demo.shared.kimg * 1000 == 10 * 600 * demo.train.batch_size  # 384 kimg: as many as the class pairs'
+
+
 def test_recipe_sits_under_the_config_file_flags_and_set(tmp_path: Path, capsys) -> None:
     path = tmp_path / "c.yaml"
     path.write_text("loss:\n  name: ns\nema:\n  kimg: 5\n")

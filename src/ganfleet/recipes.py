@@ -142,7 +142,7 @@ def fashion_mnist_available() -> bool:
     return True
 
 
-DEMO_WARM_SHARE = 1 / 6  # of the demo's images, spent on the shared warm start (docs/RESULTS.md)
+DEMO_WARM_SHARE = 1 / 2  # of the demo's images, spent on the conditional warm start (docs/RESULTS.md, "The demo")
 DEMO_DIVERSITY = 0.05  # MSGAN's mode-seeking weight: CAS over 0.80 with conditional accuracy still over 0.90
 
 
@@ -151,10 +151,10 @@ def demo_config(out: str, data: str | None = None, total: int | None = None) -> 
 
     Fashion-MNIST when it is installed, else scikit-learn's digits; a quarter
     of the paper's width, so each of the 10 pairs gets several hundred steps
-    in the time budget (a few steps under GANFLEET_SMOKE). A sixth of its
-    images go to a conditional warm start on every class, the rest to the class
-    pairs (for Fashion-MNIST: 128 kimg, then 1,000 steps per pair; the images of
-    `total` = 1,200 steps per pair, 5 to 6 minutes on 2 CPU cores), whose
+    in the time budget (a few steps under GANFLEET_SMOKE). Half of its images
+    go to a conditional warm start on every class (one DC-CGAN), the rest to
+    the class pairs that start from it (for Fashion-MNIST: 384 kimg, then 600
+    steps per pair; the images of `total` = 1,200 steps per pair), whose
     generators add MSGAN's diversity term at weight `DEMO_DIVERSITY`.
     """
     data = data or ("fashion-mnist" if fashion_mnist_available() else "digits")
