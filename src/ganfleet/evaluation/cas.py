@@ -3,11 +3,11 @@ Generative Models", 2019): can a classifier learn the classes from generated ima
 
 A classifier of the domain classifier's architecture and recipe is trained on
 `n` generated images only (labels as asked of the generator, in the training
-data's class proportions) and tested on the real test split; `cas_class/<k>` is the share of the real test images of
-class k that it labels k, which shows which classes the samples teach
-wrongly. The same recipe trained on the real training images is the
-canonical classifier itself, so its test accuracy is CAS's ceiling, reported
-beside it.
+data's class proportions) and tested on the real test split. `cas_class/<k>`
+is the share of the real test images of class k that it labels k: which
+classes the samples teach wrongly. The same recipe trained on the real
+training images is the canonical classifier itself, so its test accuracy is
+CAS's ceiling, reported beside it.
 """
 
 from __future__ import annotations
