@@ -30,6 +30,8 @@ from ganfleet.classifier.training import (
     ClassifierTraining,
     TrainingCaps,
     class_recall,
+    predict,
+    share_correct,
     smoke_caps,
     train_classifier,
 )
@@ -113,6 +115,8 @@ __all__ = [
     "class_recall",
     "classifier_for",
     "load_classifier",
+    "predict",
+    "share_correct",
     "smoke_caps",
     "train_and_save",
     "train_command",

@@ -120,18 +120,17 @@ def accuracy(
 ) -> float:
     """Share of `dataset` the model (in eval mode) labels correctly (of its first `limit` images when given)."""
     predicted = predict(model, dataset, batch_size, limit)
-    return int((predicted == dataset.labels[: len(predicted)]).sum()) / len(predicted)
+    return share_correct(predicted, dataset.labels[: len(predicted)])
 
 
-def class_recall(
-    model: DomainClassifier, dataset: ClassPartitionedDataset, limit: int | None = None
-) -> dict[int, float]:
-    """For each class k among `dataset`'s images (its first `limit`), the share of them the model labels k."""
-    predicted = predict(model, dataset, limit=limit)
-    labels = dataset.labels[: len(predicted)]
-    return {
-        int(k): int((predicted[labels == k] == k).sum()) / int((labels == k).sum()) for k in labels.unique().tolist()
-    }
+def share_correct(predicted: torch.Tensor, labels: torch.Tensor) -> float:
+    """The share of `predicted` equal to `labels`."""
+    return int((predicted == labels).sum()) / len(predicted)
+
+
+def class_recall(predicted: torch.Tensor, labels: torch.Tensor) -> dict[int, float]:
+    """For each class k among `labels`, the share of its images whose prediction is k."""
+    return {int(k): share_correct(predicted[labels == k], labels[labels == k]) for k in labels.unique().tolist()}
 
 
 def train_classifier(
