@@ -158,8 +158,8 @@ def test_a_warm_start_needs_class_pairs_and_leaves_them_a_quarter_of_the_images(
     with pytest.raises(
         ConfigError,
         match=re.escape(
-            "shared.kimg: the warm start (0.148 kimg) would take more than three quarters of the run's images: the "
-            "class pairs train on 0.048 kimg together; expected at most 0.144 kimg (three times theirs)"
+            "shared.kimg: the warm start (0.148 kimg) would take more than 3/4 of the run's images: the class pairs "
+            "train on 0.048 kimg together; expected at most 0.144 kimg (3 times theirs)"
         ),
     ):
         train(too_long, progress=False, dataset=tiny_images)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from fractions import Fraction
 from typing import NamedTuple
 
 import torch
@@ -204,21 +205,22 @@ def further_budgets(
     return {m.name: budgets[m.name] if m.label in chosen else kept[m.name] for m in members}
 
 
-MAX_WARM_SHARE = 3 / 4  # of a run's images, the most a warm start may take: the class pairs keep a quarter
+MAX_WARM_SHARE = Fraction(3, 4)  # of a run's images, the most a warm start may take: the class pairs keep the rest
 
 
 def warm_start_steps(config: RunConfig, budgets: dict[str, int], name: str) -> int:
     """The shared pair's steps (`shared.kimg`); ConfigError when it would take more than `MAX_WARM_SHARE` of
-    the run's images (three times what the pairs that start from it see together)."""
+    the run's images (`MAX_WARM_SHARE / (1 - MAX_WARM_SHARE)` times what the pairs that start from it see)."""
     steps = shared_steps(config)
     others = sum(steps for member, steps in budgets.items() if member != name)
-    most = others * MAX_WARM_SHARE / (1 - MAX_WARM_SHARE)
+    ratio = MAX_WARM_SHARE / (1 - MAX_WARM_SHARE)
+    most = others * ratio
     if steps > most:
         per_step = images_per_step(config)
         raise ConfigError(
-            f"shared.kimg: the warm start ({steps * per_step / 1000:g} kimg) would take more than three quarters "
+            f"shared.kimg: the warm start ({steps * per_step / 1000:g} kimg) would take more than {MAX_WARM_SHARE} "
             f"of the run's images: the class pairs train on {others * per_step / 1000:g} kimg together; expected "
-            f"at most {most * per_step / 1000:g} kimg (three times theirs)"
+            f"at most {float(most * per_step) / 1000:g} kimg ({float(ratio):g} times theirs)"
         )
     return steps
 
