@@ -65,11 +65,12 @@ lint: install
 	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(VENV)/bin/mypy
 
+# pytest -n auto: one test process per core (pytest-xdist); every test runs torch at one thread
 test: install data mpi lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto
 
 test-fast: install
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -n auto -m "not slow"
 
 demo: install data
 	$(PY) -m ganfleet demo --out runs/demo

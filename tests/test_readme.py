@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from ganfleet.recipes import fashion_mnist_available
+from tests.conftest import LONGEST
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
@@ -142,3 +143,8 @@ def test_every_readme_command_runs_in_order(tmp_path: Path) -> None:
     training = [next(line for line in r.splitlines() if line.startswith("Training:")) for r in reports]
     assert len(training) == 2 and training[0] == training[1]  # a re-run demo keeps the first session's figures
     assert (copy / "runs/fm/report.md").is_file() and (copy / "runs/export/0-T-shirt-top").is_dir()
+
+
+def test_the_walk_is_the_test_scheduled_first() -> None:
+    """conftest names it by its node id, which a rename would silently break."""
+    assert f"tests/{Path(__file__).name}::{test_every_readme_command_runs_in_order.__name__}" == LONGEST
