@@ -65,12 +65,13 @@ lint: install
 	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(VENV)/bin/mypy
 
-# pytest -n auto: one test process per core (pytest-xdist); every test runs torch at one thread
+# pytest -n auto: one test process per core (pytest-xdist); every test runs torch at one thread.
+# --maxschedchunk 1: tests go out one at a time to whichever process is free, so none is left with a block of long ones
 test: install data mpi lint
-	$(PY) -m pytest -q -n auto
+	$(PY) -m pytest -q -n auto --maxschedchunk 1
 
 test-fast: install
-	$(PY) -m pytest -q -n auto -m "not slow"
+	$(PY) -m pytest -q -n auto --maxschedchunk 1 -m "not slow"
 
 demo: install data
 	$(PY) -m ganfleet demo --out runs/demo

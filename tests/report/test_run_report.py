@@ -3,6 +3,7 @@ do."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from ganfleet.distributed.telemetry import session_record, training_totals, with_sessions
@@ -40,8 +41,8 @@ def test_sessions_add_up() -> None:
     assert session_record(one)["ended"]
 
 
-def test_after_evaluate_the_report_has_the_per_class_fid_chart(env, cache) -> None:
-    run = env["class-parallel"]
+def test_after_evaluate_the_report_has_the_per_class_fid_chart(env, cache, tmp_path: Path) -> None:
+    run = Path(shutil.copytree(env["class-parallel"], tmp_path / "run"))  # the shared run stays unevaluated
     evaluate_run(run, quick(env, cas_n=0))
     report = write_run_report(run, run / "report-test")
     text = report.read_text()
