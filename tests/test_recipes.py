@@ -53,10 +53,10 @@ def test_the_demo_is_the_recommended_recipe(tmp_path: Path) -> None:
     assert RECIPES["recommended"](demo) == demo  # every value of the recipe is already the demo's
 
 
-def test_the_demo_spends_half_its_images_on_a_conditional_warm_start(tmp_path: Path) -> None:
-    demo = demo_config(str(tmp_path), data="fashion-mnist")  # 10 classes, the images of 1,200 steps per pair
-    assert demo.shared.conditional and demo.budget.steps == 600
-    assert demo.shared.kimg * 1000 == 10 * 600 * demo.train.batch_size  # 384 kimg: as many as the class pairs'
+def test_the_demo_spends_two_thirds_of_its_images_on_a_conditional_warm_start(tmp_path: Path) -> None:
+    demo = demo_config(str(tmp_path), data="fashion-mnist")  # 10 classes, the images of 675 steps per pair
+    assert demo.shared.conditional and demo.budget.steps == 225
+    assert demo.shared.kimg * 1000 == 10 * 450 * demo.train.batch_size  # 288 kimg: twice the class pairs'
 
 
 def test_recipe_sits_under_the_config_file_flags_and_set(tmp_path: Path, capsys) -> None:

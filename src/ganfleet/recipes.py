@@ -142,7 +142,7 @@ def fashion_mnist_available() -> bool:
     return True
 
 
-DEMO_WARM_SHARE = 1 / 2  # of the demo's images, spent on the conditional warm start (docs/RESULTS.md, "The demo")
+DEMO_WARM_SHARE = 2 / 3  # of the demo's images, spent on the conditional warm start (docs/RESULTS.md, "The demo")
 DEMO_DIVERSITY = 0.05  # MSGAN's mode-seeking weight: CAS over 0.80 with conditional accuracy still over 0.90
 
 
@@ -150,16 +150,16 @@ def demo_config(out: str, data: str | None = None, total: int | None = None) -> 
     """A class-parallel fleet of the recommended recipe that trains in a few minutes on 2 CPU cores.
 
     Fashion-MNIST when it is installed, else scikit-learn's digits; a quarter
-    of the paper's width, so each of the 10 pairs gets several hundred steps
-    in the time budget (a few steps under GANFLEET_SMOKE). Half of its images
-    go to a conditional warm start on every class (one DC-CGAN), the rest to
-    the class pairs that start from it (for Fashion-MNIST: 384 kimg, then 600
-    steps per pair; the images of `total` = 1,200 steps per pair), whose
-    generators add MSGAN's diversity term at weight `DEMO_DIVERSITY`.
+    of the paper's width (a few steps under GANFLEET_SMOKE), sized to train
+    in under 10 minutes on 2 CPU cores. Two thirds of its images go to a
+    conditional warm start on every class (one DC-CGAN), the rest to the
+    class pairs that start from it, whose generators add MSGAN's diversity
+    term at weight `DEMO_DIVERSITY`. For Fashion-MNIST, the images of
+    `total` = 675 steps per pair (432 kimg): 288 kimg, then 225 steps per pair.
     """
     data = data or ("fashion-mnist" if fashion_mnist_available() else "digits")
     config = PRESETS["cpu"](RECIPES["recommended"](RunConfig()))
-    total = total or (1200 if data == "fashion-mnist" else 400)  # steps per pair without the warm start
+    total = total or (675 if data == "fashion-mnist" else 450)  # steps per pair without the warm start
     classes = 10  # both data sets
     warm_steps = round(DEMO_WARM_SHARE * total)
     demo = replace(
